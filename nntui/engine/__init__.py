@@ -1,0 +1,1 @@
+"""The training engine: pure NumPy, no UI imports, usable as a library."""

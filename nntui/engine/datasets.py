@@ -1,0 +1,539 @@
+"""The data a network learns from: toy generators, a CSV loader, the split.
+
+Every generator takes ``(n, noise, rng)`` and returns ``(x, y)`` with ``x`` of
+shape (n, 2) and ``y`` in nntui's label convention:
+
+    binary      float64 (n, 1) in {0, 1}
+    multiclass  int64 (n,) in 0..k-1
+    regression  float64 (n, k)
+
+The six TensorFlow Playground sets (circle, xor, gaussian, spiral, plane,
+multigauss) follow Playground's ``src/dataset.ts``: same formulas, same
+coordinates, same meaning of ``noise`` (0 to 0.5). Playground labels are -1/+1;
+its +1 is nntui's 1. Where Playground computes a label from a noisy copy of the
+point but stores the clean point, so do we: noise there means label noise near
+the boundary, not jitter of the points.
+
+``make_dataset`` draws everything from one ``np.random.default_rng(seed)``:
+first the generator, then the train/validation split, so one seed fixes both.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nntui.util import did_you_mean
+
+Array = np.ndarray
+Generator = Callable[..., tuple[Array, Array]]
+
+TASKS = ("binary", "multiclass", "regression")
+
+
+class DataError(ValueError):
+    """Data that cannot be read or used; the one-line message names file and line."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A split data set, ready for the trainer. Arrays are float64 except
+    multiclass labels (int64). ``classes`` is () for regression."""
+
+    x_train: Array
+    y_train: Array
+    x_val: Array
+    y_val: Array
+    task: str
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    name: str
+
+    def __post_init__(self) -> None:
+        # Catch a mismatched build early (a runfile rebuilds Datasets too),
+        # rather than as a broadcasting error deep inside a training step.
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, not {self.task!r}")
+        for x, y, part in ((self.x_train, self.y_train, "train"), (self.x_val, self.y_val, "val")):
+            if x.ndim != 2 or len(x) != len(y):
+                raise ValueError(f"x_{part} {x.shape} and y_{part} {y.shape} do not match")
+        if self.x_val.shape[1] != self.x_train.shape[1]:
+            raise ValueError(f"x_train {self.x_train.shape} and x_val {self.x_val.shape} differ in width")
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the network's output layer this data needs."""
+        if self.task == "multiclass":
+            return len(self.classes)
+        return self.y_train.shape[1]
+
+
+# --- registry -------------------------------------------------------------------
+
+DATASETS: dict[str, Generator] = {}
+_TASK_OF: dict[str, str] = {}
+
+
+def _register(task: str) -> Callable[[Generator], Generator]:
+    """Add a generator to DATASETS under its own name, with its task."""
+
+    def add(fn: Generator) -> Generator:
+        DATASETS[fn.__name__] = fn
+        _TASK_OF[fn.__name__] = task
+        return fn
+
+    return add
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _halves(n: int) -> tuple[int, int]:
+    # Playground loops `i < numSamples / 2` for each half, so with an odd count
+    # the first half gets the extra point; here the total stays exactly n.
+    return n - n // 2, n // 2
+
+
+def _binary(labels: Array) -> Array:
+    """Booleans (True = Playground's +1) as a float64 (n, 1) column."""
+    return np.asarray(labels, dtype=np.float64).reshape(-1, 1)
+
+
+def _on_circle(r: Array, angle: Array) -> Array:
+    # Playground puts sin on x and cos on y; keep it so pictures match.
+    return np.column_stack([r * np.sin(angle), r * np.cos(angle)])
+
+
+def _playground_variance(noise: float) -> float:
+    # d3.scale.linear().domain([0, .5]).range([0.5, 4]), unclamped.
+    return 0.5 + noise * (4 - 0.5) / 0.5
+
+
+# --- TensorFlow Playground: classification --------------------------------------
+
+
+@_register("binary")
+def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """A disc of class 1 (r < 2.5) inside a ring of class 0 (3.5 <= r <= 5)."""
+    radius = 5.0
+    n_in, n_out = _halves(n)
+    r = np.concatenate([rng.uniform(0, radius * 0.5, n_in), rng.uniform(radius * 0.7, radius, n_out)])
+    x = _on_circle(r, rng.uniform(0, 2 * np.pi, n))
+    # The label is decided at a noisy copy of the point; the clean point is kept.
+    noisy = x + rng.uniform(-radius, radius, (n, 2)) * noise
+    return x, _binary(np.hypot(noisy[:, 0], noisy[:, 1]) < radius * 0.5)
+
+
+@_register("binary")
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """The four quadrants: class 1 where x*y >= 0, points kept 0.3 off the axes."""
+    padding = 0.3
+    x = rng.uniform(-5, 5, (n, 2))
+    x += np.where(x > 0, padding, -padding)
+    noisy = x + rng.uniform(-5, 5, (n, 2)) * noise
+    return x, _binary(noisy[:, 0] * noisy[:, 1] >= 0)
+
+
+@_register("binary")
+def gaussian(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two Gaussian clouds: class 1 at (2, 2), class 0 at (-2, -2); noise widens them."""
+    std = math.sqrt(_playground_variance(noise))
+    n_pos, n_neg = _halves(n)
+    x = np.concatenate([rng.normal((2, 2), std, (n_pos, 2)), rng.normal((-2, -2), std, (n_neg, 2))])
+    return x, _binary(np.arange(n) < n_pos)
+
+
+@_register("binary")
+def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two interleaved spirals of 1.75 turns out to r = 5; class 1 starts at angle 0."""
+
+    def arm(count: int, delta_t: float) -> Array:
+        i = np.arange(count)
+        r = i / count * 5
+        t = 1.75 * i / count * 2 * np.pi + delta_t
+        return _on_circle(r, t) + rng.uniform(-1, 1, (count, 2)) * noise
+
+    n_pos, n_neg = _halves(n)
+    x = np.concatenate([arm(n_pos, 0.0), arm(n_neg, np.pi)])
+    return x, _binary(np.arange(n) < n_pos)
+
+
+# --- TensorFlow Playground: regression ------------------------------------------
+
+
+def _square_with_noisy_copy(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Points uniform in [-6, 6]^2 and the noisy copies their labels are read at."""
+    radius = 6.0
+    x = rng.uniform(-radius, radius, (n, 2))
+    return x, x + rng.uniform(-radius, radius, (n, 2)) * noise
+
+
+@_register("regression")
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """A tilted plane: target (x1 + x2) / 10, in [-1.2, 1.2]."""
+    x, noisy = _square_with_noisy_copy(n, noise, rng)
+    return x, (noisy.sum(axis=1) / 10).reshape(-1, 1)
+
+
+# Playground's six bumps: centre x, centre y, sign.
+_BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]])
+
+
+@_register("regression")
+def multigauss(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Six signed bumps on a 3x2 grid; the target is the strongest bump at the point."""
+    x, noisy = _square_with_noisy_copy(n, noise, rng)
+    dist = np.hypot(noisy[:, None, 0] - _BUMPS[:, 0], noisy[:, None, 1] - _BUMPS[:, 1])
+    # d3 linear scale [0, 2] -> [1, 0], clamped: a cone of height 1 and radius 2.
+    bumps = _BUMPS[:, 2] * np.clip(1 - dist / 2, 0, 1)
+    # Playground keeps the first bump of largest |value| (strict >), as argmax does.
+    strongest = np.take_along_axis(bumps, np.abs(bumps).argmax(axis=1)[:, None], axis=1)
+    return x, strongest + 0.0  # + 0.0 turns -0.0 (no bump nearby) into 0.0
+
+
+# --- more classics ----------------------------------------------------------------
+
+
+@_register("binary")
+def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two interleaving half circles (sklearn's make_moons); noise is a Gaussian std."""
+    n_outer, n_inner = n // 2, n - n // 2  # sklearn's split of an odd count
+    t_outer = np.linspace(0, np.pi, n_outer)
+    t_inner = np.linspace(0, np.pi, n_inner)
+    outer = np.column_stack([np.cos(t_outer), np.sin(t_outer)])
+    inner = np.column_stack([1 - np.cos(t_inner), 1 - np.sin(t_inner) - 0.5])
+    x = np.concatenate([outer, inner]) + rng.normal(0, noise, (n, 2))
+    return x, _binary(np.arange(n) >= n_outer)
+
+
+@_register("binary")
+def linear(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two classes on either side of a random line, kept 0.3 away from it.
+
+    With noise 0 a perceptron separates them; noise moves labels near the line,
+    as in Playground's xor. The line's angle and offset come from the seed.
+    """
+    padding = 0.3
+    angle = rng.uniform(0, 2 * np.pi)
+    normal = np.array([np.cos(angle), np.sin(angle)])
+    offset = rng.uniform(-1, 1)  # so the bias has something to learn
+    x = rng.uniform(-5, 5, (n, 2))
+    side = x @ normal - offset > 0
+    x += np.where(side, padding, -padding)[:, None] * normal
+    noisy = x + rng.uniform(-5, 5, (n, 2)) * noise
+    return x, _binary(noisy @ normal - offset >= 0)
+
+
+@_register("multiclass")
+def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = 3) -> tuple[Array, Array]:
+    """k Gaussian clusters on a circle of radius 4, one per class (classes = k).
+
+    Class j sits at angle 90 + 360 j / k degrees; noise widens the clusters as
+    in Playground's gaussian. Multiclass for any k >= 2.
+    """
+    if classes < 2:
+        raise ValueError(f"blobs needs classes >= 2, not {classes}")
+    # Balanced: the first n % classes classes get one point more.
+    y = np.arange(n) % classes
+    y.sort()
+    angle = np.pi / 2 + 2 * np.pi * y / classes  # class 0 on top
+    centres = 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    std = math.sqrt(_playground_variance(noise))
+    return centres + rng.normal(0, std, (n, 2)), y.astype(np.int64)
+
+
+# --- logic gates --------------------------------------------------------------------
+
+_GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+
+
+def _gate(outputs: tuple[int, int, int, int]) -> tuple[Array, Array]:
+    return _GATE_INPUTS.copy(), _binary(outputs)
+
+
+@_register("binary")
+def and_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+    """AND's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    return _gate((0, 0, 0, 1))
+
+
+@_register("binary")
+def or_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+    """OR's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    return _gate((0, 1, 1, 1))
+
+
+@_register("binary")
+def nand_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+    """NAND's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    return _gate((1, 1, 1, 0))
+
+
+@_register("binary")
+def xor_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+    """XOR's truth table, which no single perceptron can learn.
+
+    A gate is its 4 rows: samples, noise and validation are ignored.
+    """
+    return _gate((0, 1, 1, 0))
+
+
+_GATES = frozenset({"and_gate", "or_gate", "nand_gate", "xor_gate"})
+
+DATASET_NAMES: tuple[str, ...] = (*DATASETS, "csv")
+
+
+def dataset_task(name: str, classes: int = 2) -> str:
+    """"binary", "multiclass" or "regression" for a generator; ``classes`` only
+    matters to blobs, which is multiclass for any k. A CSV's task depends on its
+    file: use ``load_csv``."""
+    return _TASK_OF[_generator_name(name)]
+
+
+def dataset_dims(name: str, classes: int = 2) -> tuple[int, int]:
+    """(n_inputs, n_outputs) of a generator's data: 2 inputs; 1 output for binary
+    and regression sets, ``classes`` outputs for blobs."""
+    if dataset_task(name) == "multiclass":
+        return 2, classes
+    return 2, 1
+
+
+def dataset_summary(name: str) -> str:
+    """One line saying what a data set looks like, for menus and `nntui presets`."""
+    if name == "csv":
+        return "Your own data: a CSV file with a header row."
+    doc = DATASETS[_generator_name(name)].__doc__ or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def _generator_name(name: str) -> str:
+    if name in DATASETS:
+        return name
+    if name == "csv":
+        raise ValueError("a CSV data set's shape depends on its file: read it with load_csv")
+    raise ValueError(f"unknown dataset {name!r}{did_you_mean(name, DATASET_NAMES)}")
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def load_csv(path: str | Path, target: str | Sequence[str] | None = None) -> tuple[Array, Array, str, tuple[str, ...], tuple[str, ...]]:
+    """Read a comma-separated file with a header row: ``(x, y, task, classes, feature_names)``.
+
+    ``target`` names the target column (default: the last one); every other
+    column is an input and must hold numbers. A list of column names (even of
+    one) makes a regression with one output per column. A single target column
+    is read as class labels when all its values are integers or when any is
+    not a number (class names are then the strings, sorted); two classes make a
+    binary task (1 = the second name), more a multiclass one. A column with a
+    fractional number is a regression target. Blank lines are skipped.
+
+    Raises DataError with a one-line ``file:line: what`` message (the header is
+    line 1).
+    """
+    where = str(path)
+    header, rows = _read_rows(path)
+    targets = _target_columns(where, header, target)
+    inputs = [j for j in range(len(header)) if j not in targets]
+    if not inputs:
+        raise DataError(f"{where}:1: every column is a target, none is left as an input")
+    x = np.array([[_number(where, line, header[j], row[j]) for j in inputs] for line, row in rows])
+    x = x.reshape(len(rows), len(inputs))
+    names = tuple(header[j] for j in inputs)
+    if isinstance(target, str) or target is None:
+        y, task, classes = _one_target(where, header[targets[0]], [(line, row[targets[0]]) for line, row in rows])
+    else:
+        y = np.array([[_number(where, line, header[j], row[j]) for j in targets] for line, row in rows])
+        y, task, classes = y.reshape(len(rows), len(targets)), "regression", ()
+    return x, y, task, classes, names
+
+
+def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The stripped header and the non-blank rows with their 1-based line numbers."""
+    where = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = [name.strip() for name in next(reader, [])]
+            rows = [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
+            rows = [(line, row) for line, row in rows if any(row)]  # blank or ",,," lines
+    except FileNotFoundError:
+        raise DataError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{where}: is a folder, not a CSV file") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{where}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
+    except csv.Error as e:
+        raise DataError(f"{where}:{reader.line_num}: {e}") from None
+    except OSError as e:
+        raise DataError(f"{where}: cannot be read: {e.strerror or e}") from None
+    _check_shape(where, header, rows)
+    return header, rows
+
+
+def _check_shape(where: str, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
+    if not any(header):
+        raise DataError(f"{where}: the file is empty; it needs a header row, then rows of data")
+    if len(header) == 1:
+        raise DataError(f"{where}:1: only one column ({header[0]!r}); the file needs commas between columns")
+    for j, name in enumerate(header):
+        if not name:
+            raise DataError(f"{where}:1: column {j + 1} has no name in the header")
+        if name in header[:j]:
+            raise DataError(f"{where}:1: column {name!r} appears twice in the header")
+    if not rows:
+        raise DataError(f"{where}: no rows of data after the header")
+    for line, row in rows:
+        if len(row) != len(header):
+            raise DataError(f"{where}:{line}: {len(row)} values, but the header has {len(header)} columns")
+
+
+def _target_columns(where: str, header: list[str], target: str | Sequence[str] | None) -> list[int]:
+    if target is None:
+        return [len(header) - 1]
+    names = [target] if isinstance(target, str) else list(target)
+    if not names:
+        raise DataError(f"{where}: the target list is empty; name at least one column")
+    for name in names:
+        if name not in header:
+            raise DataError(
+                f"{where}:1: no column {name!r}{did_you_mean(name, header)}; the columns are {', '.join(header)}"
+            )
+    if len(set(names)) != len(names):
+        raise DataError(f"{where}: a target column is named twice in {names}")
+    return [header.index(name) for name in names]
+
+
+def _number(where: str, line: int, column: str, cell: str) -> float:
+    if not cell:
+        raise DataError(f"{where}:{line}: column {column!r} is empty, not a number")
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a number") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a finite number")
+    return value
+
+
+def _as_number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _one_target(where: str, column: str, cells: list[tuple[int, str]]) -> tuple[Array, str, tuple[str, ...]]:
+    """Labels from one target column: classes if integers or strings, else a regression."""
+    values = [_as_number(cell) for _, cell in cells]
+    for (line, cell), v in zip(cells, values):
+        if not cell:
+            raise DataError(f"{where}:{line}: column {column!r} is empty, it needs a label")
+        if v is not None and not math.isfinite(v):
+            raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a finite number")
+    words = [(line, cell) for (line, cell), v in zip(cells, values) if v is None]
+    fractional = [(line, cell) for (line, cell), v in zip(cells, values) if v is not None and not v.is_integer()]
+    if fractional and words:
+        # A typo in a column of measurements must not turn it into class names.
+        (line, cell), (f_line, f_cell) = words[0], fractional[0]
+        raise DataError(
+            f"{where}:{line}: column {column!r} has {cell!r}, not a number like {f_cell!r} on line {f_line}"
+        )
+    if fractional:
+        y = np.array([_number(where, line, column, cell) for line, cell in cells])
+        return y.reshape(-1, 1), "regression", ()
+    if words:
+        names = [cell for _, cell in cells]
+        classes = tuple(sorted(set(names)))
+    else:
+        names = [str(int(v)) for v in values]
+        classes = tuple(str(c) for c in sorted({int(v) for v in values}))
+    if len(classes) < 2:
+        raise DataError(f"{where}: column {column!r} has one class only ({classes[0]!r}); a classifier needs two or more")
+    index = {name: k for k, name in enumerate(classes)}
+    labels = np.array([index[name] for name in names], dtype=np.int64)
+    if len(classes) == 2:
+        return _binary(labels), "binary", classes
+    return labels, "multiclass", classes
+
+
+# --- the split ---------------------------------------------------------------------------
+
+
+def split_indices(y: Array, task: str, validation: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Shuffled (train, val) row indices; the val part has round(validation * n) rows.
+
+    For classification it is stratified: each class lands in the validation set
+    in (close to) the overall proportion, so a small validation set still holds
+    every class.
+    """
+    n = len(y)
+    n_val = round(validation * n)
+    if n_val >= n and n > 0:
+        raise DataError(f"validation = {validation} leaves no rows to train on ({n} rows in all)")
+    order = rng.permutation(n)
+    if task != "regression" and n_val:
+        labels = y.reshape(n, -1)[order, 0]
+        # Spread each class evenly along the order: the k-th of a class's c rows
+        # sits at (k + 0.5) / c; a stable sort keeps the random order within ties.
+        position = np.empty(n)
+        for label in np.unique(labels):
+            members = labels == label
+            position[members] = (np.arange(members.sum()) + 0.5) / members.sum()
+        order = order[np.argsort(position, kind="stable")]
+    train, val = order[: n - n_val], order[n - n_val :]
+    # Re-shuffle each part so the spreading above leaves no pattern in the row order.
+    return rng.permutation(train), rng.permutation(val)
+
+
+def make_dataset(data) -> Dataset:
+    """Build the data a DataConfig describes, split into train and validation.
+
+    ``data`` needs ``dataset, samples, noise, validation, seed`` and, where they
+    apply, ``classes`` (blobs), ``path`` and ``target`` (csv). One
+    ``np.random.default_rng(data.seed)`` draws the points, then the split.
+    A logic gate's 4 rows are all training rows, in truth-table order, and its
+    validation set is empty whatever ``validation`` says: there is nothing to
+    hold out.
+    """
+    rng = np.random.default_rng(data.seed)
+    if data.dataset == "csv":
+        if not getattr(data, "path", None):
+            raise DataError("dataset = 'csv' needs a path to the file")
+        x, y, task, classes, features = load_csv(data.path, getattr(data, "target", None))
+        name = Path(data.path).name
+    else:
+        x, y = _generate(data, rng)
+        task, name, features = dataset_task(data.dataset), data.dataset, ("x1", "x2")
+        classes = _class_names(task, getattr(data, "classes", 3))
+    if data.dataset in _GATES:
+        train, val = np.arange(len(x)), np.arange(0)
+    else:
+        train, val = split_indices(y, task, data.validation, rng)
+    return Dataset(x[train], y[train], x[val], y[val], task, classes, features, name)
+
+
+def _generate(data, rng: np.random.Generator) -> tuple[Array, Array]:
+    generator = DATASETS[_generator_name(data.dataset)]
+    if data.samples < 1:
+        raise ValueError(f"samples must be at least 1, not {data.samples}")
+    if data.noise < 0:
+        raise ValueError(f"noise must be 0 or more, not {data.noise}")
+    if data.dataset == "blobs":
+        return generator(data.samples, data.noise, rng, classes=getattr(data, "classes", 3))
+    return generator(data.samples, data.noise, rng)
+
+
+def _class_names(task: str, classes: int) -> tuple[str, ...]:
+    # Count from the config, not from y: a tiny sample may miss a class.
+    count = {"binary": 2, "multiclass": classes, "regression": 0}[task]
+    return tuple(str(k) for k in range(count))

@@ -1,0 +1,74 @@
+"""Losses with PyTorch's default reductions, and the output layer's delta.
+
+Each loss returns delta_L = dL/dz_L straight from the fused, stable form
+(sigmoid + BCE gives p - y, softmax + CE gives p - onehot), never through a
+chained Jacobian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .activations import Activation
+
+
+def _mse_value(z, a, y):
+    d = a - y
+    return float(np.mean(d * d))
+
+
+def _mse_delta(z, a, y, out: Activation):
+    return (2.0 / a.size) * (a - y) * out.df(z, a)
+
+
+def _bce_value(z, a, y):
+    # log(1 + e^-|z|) + max(z, 0) - z y: BCE of sigmoid(z), stable for any z.
+    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+def _bce_delta(z, a, y, out: Activation):
+    return (a - y) * (1.0 / a.size)
+
+
+def _onehot(y, k):
+    eye = np.zeros((y.shape[0], k))
+    eye[np.arange(y.shape[0]), y] = 1.0
+    return eye
+
+
+def _ce_value(z, a, y):
+    m = z.max(axis=1, keepdims=True)
+    logsumexp = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+    return float(np.mean(logsumexp - z[np.arange(z.shape[0]), y]))
+
+
+def _ce_delta(z, a, y, out: Activation):
+    return (a - _onehot(y, a.shape[1])) * (1.0 / a.shape[0])
+
+
+def _perceptron_value(z, a, y):
+    return float(np.mean(np.abs(y - a)))  # the fraction misclassified
+
+
+def _perceptron_delta(z, a, y, out: Activation):
+    # Rosenblatt: W += lr x^T (y - y_hat), so the "gradient" is x^T (y_hat - y), summed.
+    return a - y
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+    delta: Callable[[np.ndarray, np.ndarray, np.ndarray, Activation], np.ndarray]
+    formula: str
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss("mse", _mse_value, _mse_delta, "L = mean((ŷ − y)²)"),
+    "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))"),
+    "cross_entropy": Loss("cross_entropy", _ce_value, _ce_delta, "L = −mean(log softmax(z)[y])"),
+    "perceptron": Loss("perceptron", _perceptron_value, _perceptron_delta, "L = mean(|y − ŷ|)"),
+}

@@ -1,0 +1,55 @@
+"""Finite-difference check of every gradient the backward pass computes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = 1e-6
+# Central differences carry about 1e-10 of round-off, so gradients smaller than
+# this are compared absolutely rather than relatively.
+SCALE_FLOOR = 1e-3
+
+
+def _batch_loss(trainer, params, X, y) -> float:
+    net = trainer.net
+    a, z = X, None
+    for l in range(1, net.L + 1):
+        z, a = net.forward_layer(params, l, a)
+    return trainer.loss.value(z, a, y)
+
+
+def analytic_grads(trainer, X, y) -> dict[str, np.ndarray]:
+    net, params = trainer.net, trainer.params
+    z, a = {}, {0: X}
+    for l in range(1, net.L + 1):
+        z[l], a[l] = net.forward_layer(params, l, a[l - 1])
+    delta = trainer.loss.delta(z[net.L], a[net.L], y, net.output)
+    grads = {}
+    for l in range(net.L, 0, -1):
+        grads[f"W{l}"], grads[f"b{l}"], delta = net.backward_layer(params, l, delta, a[l - 1], z.get(l - 1))
+    return grads
+
+
+def gradcheck(trainer, X=None, y=None, eps: float = EPS) -> dict[str, float]:
+    """Max relative error |analytic - numeric| / max(|analytic| + |numeric|, tiny)
+    per parameter (W1, b1, ...), by central differences in float64 on one batch
+    (the training set's first batch unless X, y are given)."""
+    if trainer.loss.name == "perceptron" or "step" in (trainer.net.activation_name, trainer.net.output_name):
+        raise ValueError("a step activation has no gradient to check (the perceptron rule is not a gradient)")
+    if X is None:
+        idx = np.arange(min(trainer.batch_size, len(trainer.dataset.x_train)))
+        X, y = trainer.dataset.x_train[idx], trainer.dataset.y_train[idx]
+    grads = analytic_grads(trainer, X, y)
+    errors = {}
+    for name, p in trainer.params.items():
+        numeric = np.empty_like(p)
+        for i in np.ndindex(p.shape):
+            shifted = {}
+            for sign in (1, -1):
+                q = p.copy()
+                q[i] += sign * eps
+                shifted[sign] = _batch_loss(trainer, {**trainer.params, name: q}, X, y)
+            numeric[i] = (shifted[1] - shifted[-1]) / (2 * eps)
+        scale = np.maximum(np.abs(grads[name]) + np.abs(numeric), SCALE_FLOOR)
+        errors[name] = float(np.max(np.abs(grads[name] - numeric) / scale))
+    return errors

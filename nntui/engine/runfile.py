@@ -1,0 +1,128 @@
+"""Save and load a run as one .npz, so it can be resumed bit-identically.
+
+The file is written to a temporary name and renamed, so a crash never leaves
+half a file; it is read with allow_pickle=False, so a runfile never runs code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import Dataset
+
+FORMAT = "nntui-run"
+VERSION = 1
+_HISTORY = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")
+
+
+class RunfileError(ValueError):
+    """A runfile that cannot be used; the message names the file and the reason."""
+
+
+def _meta(trainer) -> dict:
+    d = trainer.dataset
+    return {
+        "format": FORMAT, "version": VERSION,
+        "step": trainer.step, "epoch": trainer.epoch, "batch": trainer.batch,
+        "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
+        "dataset_name": d.name,
+        "lr": trainer.optimizer.lr, "options": trainer.optimizer.options,
+    }
+
+
+def save_run(trainer, path) -> Path:
+    """Write the run to `path` atomically; returns the path written."""
+    path = Path(path)
+    d = trainer.dataset
+    arrays = {
+        "meta": np.array(json.dumps(_meta(trainer), default=_jsonable)),
+        "config": np.array(json.dumps(trainer.config.to_dict())),
+        "x_train": d.x_train, "y_train": d.y_train, "x_val": d.x_val, "y_val": d.y_val,
+    }
+    arrays.update({f"init_{k}": v for k, v in trainer.initial_params.items()})
+    arrays.update(trainer.params)
+    arrays.update({f"optimizer/{k}": v for k, v in trainer.optimizer.get_state().items()})
+    arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in trainer.history.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _jsonable(value):
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a runfile")
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise RunfileError(f"{path}: no such runfile")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
+
+
+def load_run(path):
+    """Rebuild the trainer a runfile holds, ready to continue where it stopped."""
+    from nntui.config import ConfigError, config_from_dict  # config validates the stored preset
+    from .trainer import Trainer
+
+    path = Path(path)
+    a = _read(path)
+    try:
+        meta = json.loads(str(a["meta"]))
+    except (KeyError, ValueError):
+        raise RunfileError(f"{path}: not an nntui runfile (no metadata)") from None
+    if meta.get("format") != FORMAT:
+        raise RunfileError(f"{path}: not an nntui runfile")
+    if meta.get("version") != VERSION:
+        raise RunfileError(f"{path}: runfile version {meta.get('version')} is not supported "
+                           f"(this nntui reads version {VERSION})")
+    try:
+        config = config_from_dict(json.loads(str(a["config"])), source=str(path))
+        dataset = Dataset(a["x_train"], a["y_train"], a["x_val"], a["y_val"], meta["task"],
+                          tuple(meta["classes"]), tuple(meta["feature_names"]), meta["dataset_name"])
+        trainer = Trainer(config, dataset)
+        names = trainer.net.param_names
+        trainer.initial_params = {k: _param(a, f"init_{k}", trainer.initial_params[k], path) for k in names}
+        trainer.params = {k: _param(a, k, trainer.params[k], path) for k in names}
+        trainer.optimizer.lr = meta["lr"]
+        for k, v in meta["options"].items():
+            trainer.set_option(k, tuple(v) if isinstance(v, list) else v)
+        trainer.optimizer.set_state({k[len("optimizer/"):]: v for k, v in a.items() if k.startswith("optimizer/")})
+        for k in _HISTORY:
+            trainer.history[k] = [float(v) for v in a[f"history_{k}"]]
+        trainer.step, trainer.batch = int(meta["step"]), int(meta["batch"])
+        trainer.epoch = int(meta["epoch"])
+        trainer._order = trainer._epoch_order(trainer.epoch)
+    except ConfigError as e:
+        raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None
+    except (KeyError, ValueError, TypeError) as e:
+        raise RunfileError(f"{path}: incomplete or inconsistent runfile ({e})") from None
+    return trainer
+
+
+def _param(a, key, like, path) -> np.ndarray:
+    if key not in a:
+        raise RunfileError(f"{path}: missing array '{key}'")
+    v = a[key]
+    if v.shape != like.shape:
+        raise RunfileError(f"{path}: array '{key}' has shape {v.shape}, the model needs {like.shape}")
+    return v.astype(np.float64)

@@ -1,0 +1,185 @@
+"""Shared pieces of the widgets: number formatting, colour maps, strip building.
+
+Colours are numpy arrays of shape (..., 3), uint8. The maps are mid-luminance,
+so they read on Textual's dark and light themes alike; text over them is black
+or white, chosen by luminance. Strips are built from runs of equal
+(char, fg, bg) cells, one Segment a run, with Style objects cached per pair.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+# ---------------------------------------------------------------- numbers
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """Compact: 4 significant digits, '−' for minus, no '+' padding."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    s = f"{x:.{digits}g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        s = f"{mant}e{int(exp)}"
+    return s.replace("-", "−")
+
+
+def fmt_vec(v, max_items: int = 8, digits: int = 4) -> str:
+    """[a, b, …(+N), z] for a 1-D array, truncated in the middle."""
+    v = np.asarray(v).ravel()
+    n = v.size
+    if n <= max_items:
+        return "[" + ", ".join(fmt(x, digits) for x in v) + "]"
+    head = max_items - 2
+    items = [fmt(x, digits) for x in v[:head]]
+    return "[" + ", ".join(items) + f", …(+{n - head - 1}), " + fmt(v[-1], digits) + "]"
+
+
+def fmt_mat(m, max_rows: int = 4, max_cols: int = 6, digits: int = 4) -> list[str]:
+    """Rows of a matrix as strings, truncated; the last line says what was cut."""
+    m = np.atleast_2d(np.asarray(m))
+    rows = [fmt_vec(r, max_cols, digits) for r in m[:max_rows]]
+    if m.shape[0] > max_rows:
+        rows.append(f"… {m.shape[0] - max_rows} more rows")
+    return rows
+
+
+def shape_str(a) -> str:
+    return "×".join(str(s) for s in np.shape(a))
+
+
+# ---------------------------------------------------------------- colours
+
+NEUTRAL = np.array([138, 138, 138], dtype=np.float64)
+NEG = np.array([66, 133, 214], dtype=np.float64)  # blue: negative / class 1
+POS = np.array([222, 96, 72], dtype=np.float64)  # red-orange: positive
+# Binary classification: class 0 orange, class 1 blue (colour-blind safe pair).
+CLASS0 = np.array([230, 140, 50], dtype=np.float64)
+CLASS1 = np.array([66, 133, 214], dtype=np.float64)
+# Categorical (tab10-like, mid luminance).
+PALETTE = np.array(
+    [
+        [66, 133, 214],  # blue
+        [230, 140, 50],  # orange
+        [76, 170, 90],  # green
+        [214, 80, 80],  # red
+        [150, 110, 200],  # purple
+        [160, 110, 90],  # brown
+        [220, 120, 180],  # pink
+        [150, 150, 150],  # grey
+        [180, 180, 60],  # olive
+        [60, 180, 190],  # cyan
+    ],
+    dtype=np.float64,
+)
+
+
+def class_colors(k: int) -> np.ndarray:
+    if k == 2:
+        return np.stack([CLASS0, CLASS1])
+    reps = -(-k // len(PALETTE))
+    return np.tile(PALETTE, (reps, 1))[:k]
+
+
+def darken(rgb: np.ndarray, f: float = 0.55) -> np.ndarray:
+    return np.asarray(rgb, dtype=np.float64) * f
+
+
+def quantize(t: np.ndarray, levels: int) -> np.ndarray:
+    """t in [0, 1] to one of `levels` values (so equal cells merge, styles cache)."""
+    return np.round(np.clip(t, 0.0, 1.0) * (levels - 1)) / (levels - 1)
+
+
+def mix(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Linear blend from a (t=0) to b (t=1); a, b (..., 3) or (3,), t (...)."""
+    t = np.asarray(t, dtype=np.float64)[..., None]
+    return a + (b - a) * t
+
+
+def diverging(v: np.ndarray, scale: float, levels: int = 9) -> np.ndarray:
+    """Blue (negative) - grey (0) - red (positive); v/scale clipped to [-1, 1]."""
+    scale = float(scale) if scale and np.isfinite(scale) and scale > 0 else 1.0
+    with np.errstate(invalid="ignore"):
+        t = np.clip(np.nan_to_num(np.asarray(v, dtype=np.float64) / scale), -1.0, 1.0)
+    q = quantize(np.abs(t), levels)
+    out = np.where((t < 0)[..., None], mix(NEUTRAL, NEG, q), mix(NEUTRAL, POS, q))
+    return out.astype(np.uint8)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    rgb = np.asarray(rgb, dtype=np.float64) / 255.0
+    return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def text_on(rgb: np.ndarray) -> np.ndarray:
+    """Black or white text over each colour."""
+    lum = luminance(rgb)
+    out = np.where((lum > 0.55)[..., None], 0, 255)
+    return np.broadcast_to(out, np.shape(rgb)).astype(np.uint8)
+
+
+def pack(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) int64 0xRRGGBB; -1 stands for 'no colour'."""
+    rgb = np.asarray(rgb).astype(np.int64)
+    return (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+
+
+@lru_cache(maxsize=8192)
+def style_for(fg: int, bg: int, bold: bool = False) -> Style:
+    return Style(
+        color=None if fg < 0 else RichColor.from_rgb(fg >> 16, (fg >> 8) & 255, fg & 255),
+        bgcolor=None if bg < 0 else RichColor.from_rgb(bg >> 16, (bg >> 8) & 255, bg & 255),
+        bold=bold or None,
+    )
+
+
+def cells_to_strip(chars, fg: np.ndarray, bg: np.ndarray, base: Style | None = None) -> Strip:
+    """One strip from per-cell chars (str or sequence of 1-char str) and packed
+    colours fg, bg (int arrays, -1 = take from `base`). Runs of equal
+    (char, fg, bg) become one Segment."""
+    n = len(chars)
+    if n == 0:
+        return Strip([])
+    codes = np.frombuffer("".join(chars).encode("utf-32-le"), dtype=np.uint32)
+    fg = np.asarray(fg, dtype=np.int64)
+    bg = np.asarray(bg, dtype=np.int64)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    change[1:] = (codes[1:] != codes[:-1]) | (fg[1:] != fg[:-1]) | (bg[1:] != bg[:-1])
+    starts = np.flatnonzero(change).tolist()
+    starts.append(n)
+    text = chars if isinstance(chars, str) else "".join(chars)
+    fgl = fg.tolist()
+    bgl = bg.tolist()
+    segments = []
+    for s, e in zip(starts[:-1], starts[1:]):
+        style = style_for(fgl[s], bgl[s])
+        if base is not None:
+            style = base + style
+        segments.append(Segment(text[s:e], style))
+    return Strip(segments, n)
+
+
+def text_strip(text: str, width: int, style: Style | None = None) -> Strip:
+    """A plain line of text, cut or padded to width."""
+    text = text[:width]
+    return Strip([Segment(text.ljust(width), style)], width)
+
+
+def join_strips(parts: list[Strip]) -> Strip:
+    return Strip.join(parts)

@@ -1,0 +1,462 @@
+"""BoundaryView: the model's output over the plane of the data (Line API).
+
+Each cell is two pixels stacked: '▀' with the upper pixel as foreground and the
+lower as background, so the map has twice the vertical resolution. The grid is
+one batched forward pass (Network.forward) per change of parameters, size or
+features; strips are built lazily per line from runs of equal cells and kept in
+an LRU cache until the next change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from nntui.engine.network import Network
+from nntui.engine.snapshot import Snapshot
+
+from ._common import (
+    CLASS0,
+    CLASS1,
+    NEUTRAL,
+    cells_to_strip,
+    class_colors,
+    darken,
+    diverging,
+    fmt,
+    mix,
+    pack,
+    quantize,
+    style_for,
+)
+
+HALF = "▀"
+LEVELS = 8  # shades of confidence
+
+
+def _pairs(d: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(d) for j in range(i + 1, d)]
+
+
+_NETS: dict[tuple, Network] = {}
+
+
+def network_for(snapshot: Snapshot) -> Network:
+    key = (tuple(snapshot.sizes), snapshot.activation, snapshot.output)
+    net = _NETS.get(key)
+    if net is None:
+        if len(_NETS) > 16:
+            _NETS.clear()
+        net = _NETS[key] = Network(snapshot.sizes, snapshot.activation, snapshot.output)
+    return net
+
+
+def params_equal(a: dict | None, b: dict | None) -> bool:
+    """Cheap exact test (the same arrays are shared between snapshots)."""
+    if a is None or b is None or a.keys() != b.keys():
+        return a is b
+    for k, v in a.items():
+        w = b[k]
+        if v is w:
+            continue
+        if v.shape != w.shape or not np.array_equal(v, w):
+            return False
+    return True
+
+
+class BoundaryView(Widget):
+    """The decision boundary (classification) or value map (regression).
+
+    Public API: ``set_data(...)`` once per experiment, ``show(snapshot)`` on
+    every snapshot, ``cycle_features()``; reactives ``ascii`` (bool) and
+    ``features`` ((i, j), the input features on the x and y axes). ASCII mode
+    is also used when colour is unavailable (NO_COLOR, or no colour system).
+    """
+
+    DEFAULT_CSS = """
+    BoundaryView {
+        width: 1fr;
+        height: 1fr;
+        border: round $border-blurred;
+        border-title-color: $text;
+    }
+    BoundaryView > .boundaryview--axis {
+        color: $text-muted;
+    }
+    BoundaryView > .boundaryview--plain {
+        color: $text;
+    }
+    """
+    COMPONENT_CLASSES = {"boundaryview--axis", "boundaryview--plain"}
+
+    ascii: reactive[bool] = reactive(False)
+    features: reactive[tuple[int, int]] = reactive((0, 1))
+
+    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.snapshot: Snapshot | None = None
+        self._params: dict | None = None
+        self._version = 0
+        self._frame_key: tuple | None = None
+        self._frame: dict | None = None
+        self._strips: LRUCache[tuple, Strip] = LRUCache(512)
+        self.data: dict | None = None
+        self.border_title = "boundary"
+
+    # ------------------------------------------------------------ contract
+
+    def set_data(self, x_train, y_train, x_val, y_val, task, classes=(), feature_names=()):
+        """The experiment's points (once per experiment)."""
+        x_train = np.asarray(x_train, dtype=np.float64)
+        x_val = np.asarray(x_val, dtype=np.float64).reshape(-1, x_train.shape[1])
+        allx = np.concatenate([x_train, x_val]) if len(x_val) else x_train
+        lo, hi = allx.min(axis=0), allx.max(axis=0)
+        span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
+        d = x_train.shape[1]
+        names = tuple(feature_names) or tuple(f"x{i + 1}" for i in range(d))
+        y_train = np.asarray(y_train)
+        self.data = dict(
+            x_train=x_train,
+            y_train=y_train,
+            x_val=x_val,
+            y_val=np.asarray(y_val),
+            task=task,
+            classes=tuple(str(c) for c in classes),
+            names=names,
+            d=d,
+            lo=lo - 0.08 * span,
+            hi=hi + 0.08 * span,
+            mean=x_train.mean(axis=0),
+        )
+        if task == "regression":
+            yt = y_train.reshape(len(y_train), -1)[:, 0].astype(np.float64)
+            ymin, ymax = (float(yt.min()), float(yt.max())) if yt.size else (0.0, 1.0)
+            centre = 0.0 if ymin < 0 < ymax else float(yt.mean()) if yt.size else 0.0
+            scale = float(np.max(np.abs(yt - centre))) if yt.size else 1.0
+            self.data.update(y_centre=centre, y_scale=scale or 1.0, y_lo=ymin, y_hi=ymax)
+        if d >= 2 and (max(self.features) >= d):
+            self.features = (0, 1)
+        self._invalidate()
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Store the snapshot; recompute lazily only if the parameters changed."""
+        self.snapshot = snapshot
+        if not params_equal(self._params, snapshot.params):
+            self._params = snapshot.params
+            self._invalidate()
+
+    def cycle_features(self) -> None:
+        """Next pair of input features on the axes (data with > 2 inputs)."""
+        if self.data is None or self.data["d"] <= 2:
+            return
+        pairs = _pairs(self.data["d"])
+        i = pairs.index(self.features) if self.features in pairs else -1
+        self.features = pairs[(i + 1) % len(pairs)]
+
+    @property
+    def ascii_effective(self) -> bool:
+        """ASCII when asked, or when the terminal shows no colour."""
+        if self.ascii:
+            return True
+        try:
+            app = self.app
+        except Exception:
+            return False
+        return bool(getattr(app, "no_color", False)) or app.console.color_system is None
+
+    # ------------------------------------------------------------ reactivity
+
+    def validate_features(self, value: tuple[int, int]) -> tuple[int, int]:
+        i, j = (int(v) for v in value)
+        if self.data is not None:
+            d = self.data["d"]
+            if d >= 2 and (not (0 <= i < d and 0 <= j < d) or i == j):
+                return (0, 1)
+        return (i, j)
+
+    def watch_ascii(self, _old: bool, _new: bool) -> None:
+        self._invalidate()
+
+    def watch_features(self, _old, _new) -> None:
+        self._invalidate()
+
+    def on_resize(self, _event) -> None:
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._version += 1
+        self._frame_key = None
+        self._frame = None
+        self._strips.clear()
+        self._update_title()
+        self.refresh()
+
+    def _update_title(self) -> None:
+        d = self.data
+        if d is None:
+            self.border_title = "boundary"
+            return
+        kind = "output" if d["task"] == "regression" else "boundary"
+        if d["d"] == 1:
+            self.border_title = f"{kind}: {d['names'][0]} →"
+        else:
+            i, j = self.features
+            rest = " (others at mean, f: next pair)" if d["d"] > 2 else ""
+            self.border_title = f"{kind}: {d['names'][i]} → × {d['names'][j]} ↑{rest}"
+
+    # ------------------------------------------------------------ the grid
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        s = self.snapshot
+        with np.errstate(all="ignore"):
+            out = network_for(s).forward(s.params, X)
+        return np.asarray(out, dtype=np.float64).reshape(len(X), -1)
+
+    def _axes(self):
+        """(xi, yi, xlo, xhi, ylo, yhi) of the plot; yi None for 1-D data."""
+        d = self.data
+        if d["d"] == 1:
+            if d["task"] == "regression":
+                lo, hi = d["y_lo"], d["y_hi"]
+                pad = 0.1 * (hi - lo if hi > lo else 1.0)
+                return 0, None, d["lo"][0], d["hi"][0], lo - pad, hi + pad
+            if d["task"] == "multiclass":
+                k = max(len(d["classes"]), 2)
+                return 0, None, d["lo"][0], d["hi"][0], -0.5, k - 0.5
+            return 0, None, d["lo"][0], d["hi"][0], -0.15, 1.15
+        i, j = self.features
+        return i, j, d["lo"][i], d["hi"][i], d["lo"][j], d["hi"][j]
+
+    def _inputs(self, xs: np.ndarray, ys: np.ndarray | None) -> np.ndarray:
+        """Model inputs for grid coordinates (xs, ys) of the same shape."""
+        d = self.data
+        xi, yi = self._axes()[:2]
+        X = np.broadcast_to(d["mean"], (xs.size, d["d"])).copy()
+        X[:, xi] = xs.ravel()
+        if yi is not None:
+            X[:, yi] = ys.ravel()
+        return X
+
+    def _shade(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Model outputs (n, k) -> (rgb (n,3) uint8, ascii chars (n,), class/level)."""
+        d = self.data
+        task = d["task"]
+        if task == "regression":
+            v = out[:, 0]
+            t = (v - d["y_centre"]) / d["y_scale"]
+            rgb = diverging(t, 1.0, LEVELS)
+            ramp = np.array(list(" .:-=+*#%@"))
+            u = np.clip((np.nan_to_num(t) + 1) / 2, 0, 1)
+            chars = ramp[np.minimum((u * len(ramp)).astype(int), len(ramp) - 1)]
+            return rgb, chars, np.zeros(len(v), int)
+        if task == "binary" and out.shape[1] == 1:
+            p = np.clip(np.nan_to_num(out[:, 0], nan=0.5), 0.0, 1.0)
+            one = p >= 0.5
+            conf = quantize(np.abs(p - 0.5) * 2.0, LEVELS)
+            rgb = np.where(one[:, None], mix(NEUTRAL, CLASS1, conf), mix(NEUTRAL, CLASS0, conf))
+            strong = np.abs(p - 0.5) >= 0.3
+            chars = np.where(one, np.where(strong, "#", "+"), np.where(strong, " ", "."))
+            return rgb.astype(np.uint8), chars, one.astype(int)
+        out = np.nan_to_num(out, nan=0.0)
+        k = out.shape[1]
+        cls = out.argmax(axis=1)
+        pmax = out.max(axis=1)
+        conf = quantize(np.clip((pmax - 1.0 / k) / (1.0 - 1.0 / k), 0, 1), LEVELS)
+        rgb = mix(NEUTRAL, class_colors(k)[cls], 0.15 + 0.85 * conf)
+        digits = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
+        chars = np.where(conf >= 0.4, digits[cls % len(digits)], ".")
+        return rgb.astype(np.uint8), chars, cls
+
+    def _point_marks(self, W: int, Hp: int, ascii_mode: bool):
+        """{row: {col: (char, fg packed, pixel half 0/1)}} for the data points
+        (validation drawn after training, so it wins a shared cell)."""
+        d = self.data
+        xi, yi, xlo, xhi, ylo, yhi = self._axes()
+        task = d["task"]
+        k = max(len(d["classes"]), 2)
+        colours = class_colors(k)
+        marks: dict[int, dict[int, tuple[str, int, int]]] = {}
+        for which, X, Y in (("train", d["x_train"], d["y_train"]), ("val", d["x_val"], d["y_val"])):
+            if len(X) == 0:
+                continue
+            xs = X[:, xi]
+            if yi is None:
+                Yf = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
+                ys = Yf
+            else:
+                ys = X[:, yi]
+            col = np.floor((xs - xlo) / (xhi - xlo) * W).astype(int)
+            prow = np.floor((yhi - ys) / (yhi - ylo) * (2 * Hp)).astype(int)
+            ok = (col >= 0) & (col < W) & (prow >= 0) & (prow < 2 * Hp)
+            if task == "regression":
+                yv = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
+                fg = pack(darken(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS), 0.55))
+                lab = np.zeros(len(X), int)
+            else:
+                lab = np.asarray(Y).reshape(len(X), -1)[:, 0].astype(int)
+                lab = np.clip(lab, 0, k - 1)
+                fg = pack(darken(colours[lab], 0.5).astype(np.uint8))
+            for n in np.flatnonzero(ok).tolist():
+                if ascii_mode:
+                    if task == "binary":
+                        ch = "ox"[lab[n]]
+                    elif task == "multiclass":
+                        ch = chr(ord("a") + lab[n] % 26)
+                    else:
+                        ch = "o"
+                    if which == "val":
+                        ch = ch.upper() if task != "regression" else "x"
+                else:
+                    ch = "●" if which == "train" else "○"
+                marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2)
+        return marks
+
+    def _compute_frame(self, W: int, Hp: int, ascii_mode: bool) -> dict:
+        d = self.data
+        xi, yi, xlo, xhi, ylo, yhi = self._axes()
+        rows = Hp if ascii_mode else 2 * Hp
+        xs = xlo + (np.arange(W) + 0.5) / W * (xhi - xlo)
+        ys = yhi - (np.arange(rows) + 0.5) / rows * (yhi - ylo)
+        frame: dict = {"ascii": ascii_mode}
+        if yi is None:
+            # 1-D input: x across; the vertical axis is the output's value.
+            out = self._predict(self._inputs(xs, None))
+            rgb, chars, _ = self._shade(out)
+            col_rgb = mix(NEUTRAL, rgb.astype(np.float64), 0.45).astype(np.uint8)
+            pix = np.broadcast_to(col_rgb[None, :, :], (rows, W, 3)).copy()
+            ch = np.full((rows, W), " ")
+            if d["task"] != "multiclass":
+                v = out[:, 0]
+                r = np.floor((yhi - v) / (yhi - ylo) * rows).astype(int)
+                ok = (r >= 0) & (r < rows)
+                cols = np.arange(W)[ok]
+                pix[r[ok], cols] = darken(rgb[ok].astype(np.float64), 0.6).astype(np.uint8)
+                ch[r[ok], cols] = "*"
+            else:
+                ch[:] = np.broadcast_to(chars[None, :], (rows, W))
+        else:
+            gx, gy = np.meshgrid(xs, ys)
+            out = self._predict(self._inputs(gx, gy))
+            rgb, chars, _ = self._shade(out)
+            pix = rgb.reshape(rows, W, 3)
+            ch = chars.reshape(rows, W)
+        if ascii_mode:
+            frame["chars"] = ch
+        else:
+            packed = pack(pix)
+            frame["top"] = packed[0::2]
+            frame["bot"] = packed[1::2]
+        frame["marks"] = self._point_marks(W, Hp, ascii_mode)
+        return frame
+
+    # ------------------------------------------------------------ drawing
+
+    def _axis_line(self, width: int) -> Strip:
+        d = self.data
+        axis = self.get_component_rich_style("boundaryview--axis")
+        xi, yi, xlo, xhi, ylo, yhi = self._axes()
+        names = d["names"]
+        parts: list[tuple[str, Style]] = [
+            (f"{names[xi]} {fmt(xlo, 3)}…{fmt(xhi, 3)}→", axis),
+        ]
+        yname = names[yi] if yi is not None else "output"
+        parts.append((f"  {yname} {fmt(ylo, 3)}…{fmt(yhi, 3)}↑", axis))
+        if self.ascii_effective:
+            if d["task"] == "binary":
+                parts.append(("  #+ 1 .␣ 0 · o/x train O/X val", axis))
+            elif d["task"] == "multiclass":
+                parts.append(("  digit=class · a,b.. train A,B.. val", axis))
+            else:
+                parts.append(("  ' .:-=+*#%@' low→high · o train x val", axis))
+        else:
+            parts.append(("  ● train ○ val ", axis))
+            if d["task"] == "regression":
+                c = d["y_centre"]
+                s = d["y_scale"]
+                for label, val in ((fmt(c - s, 3), -1.0), (fmt(c, 3), 0.0), (fmt(c + s, 3), 1.0)):
+                    rgb = diverging(np.array([val]), 1.0, LEVELS)[0]
+                    parts.append(("■", style_for(int(pack(rgb)), -1)))
+                    parts.append((label + " ", axis))
+            else:
+                k = max(len(d["classes"]), 2)
+                cols = class_colors(k)
+                for c in range(k):
+                    name = d["classes"][c] if c < len(d["classes"]) else str(c)
+                    parts.append(("■", style_for(int(pack(cols[c].astype(np.uint8))), -1)))
+                    parts.append((name + " ", axis))
+        segs = []
+        used = 0
+        for text, style in parts:
+            if used >= width:
+                break
+            text = text[: width - used]
+            segs.append(Segment(text, style))
+            used += len(text)
+        if used < width:
+            segs.append(Segment(" " * (width - used), axis))
+        return Strip(segs, width)
+
+    def _message(self, y: int, width: int, text: str) -> Strip:
+        style = self.get_component_rich_style("boundaryview--axis")
+        line = text if y == 0 else ""
+        return Strip([Segment(line[:width].ljust(width), style)], width)
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size.width, self.size.height
+        if width <= 0:
+            return Strip.blank(0)
+        if self.data is None or self.snapshot is None:
+            return self._message(y, width, "waiting for data…")
+        if self.snapshot.sizes[0] != self.data["d"]:
+            return self._message(y, width, "data and model do not match")
+        axis_rows = 1 if height >= 4 else 0
+        Hp = height - axis_rows
+        if y >= Hp:
+            return self._axis_line(width)
+        ascii_mode = self.ascii_effective
+        key = (self._version, width, Hp, ascii_mode)
+        if key != self._frame_key:
+            self._frame = self._compute_frame(width, Hp, ascii_mode)
+            self._frame_key = key
+            self._strips.clear()
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._build_strip(y, width)
+            self._strips[y] = strip
+        return strip
+
+    def _build_strip(self, y: int, width: int) -> Strip:
+        f = self._frame
+        marks = f["marks"]
+        if f["ascii"]:
+            # Points in reverse video (an attribute, not a colour) stand out of
+            # the '#' fields even on a monochrome terminal.
+            chars = f["chars"][y].tolist()
+            row_marks = marks.get(y, {})
+            for c, (ch, _fg, _h) in row_marks.items():
+                chars[c] = ch
+            plain = self.get_component_rich_style("boundaryview--plain")
+            point = plain + Style(reverse=True, bold=True)
+            kind = np.zeros(width, dtype=np.int64)
+            kind[list(row_marks)] = 1
+            segs = []
+            start = 0
+            for x in range(1, width + 1):
+                if x == width or kind[x] != kind[start]:
+                    segs.append(Segment("".join(chars[start:x]), point if kind[start] else plain))
+                    start = x
+            return Strip(segs, width)
+        chars = [HALF] * width
+        fg = f["top"][y].copy()
+        bg = f["bot"][y].copy()
+        for c, (ch, pfg, half) in marks.get(y, {}).items():
+            chars[c] = ch
+            if half == 0:
+                bg[c] = fg[c]
+            fg[c] = pfg
+        return cells_to_strip(chars, fg, bg)

@@ -262,19 +262,28 @@ def _gate(outputs: tuple[int, int, int, int]) -> tuple[Array, Array]:
 
 @_register("binary")
 def and_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """AND's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    """AND's truth table.
+
+    A gate is its 4 rows: samples, noise and validation are ignored.
+    """
     return _gate((0, 0, 0, 1))
 
 
 @_register("binary")
 def or_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """OR's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    """OR's truth table.
+
+    A gate is its 4 rows: samples, noise and validation are ignored.
+    """
     return _gate((0, 1, 1, 1))
 
 
 @_register("binary")
 def nand_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """NAND's truth table. A gate is its 4 rows: samples, noise and validation are ignored."""
+    """NAND's truth table.
+
+    A gate is its 4 rows: samples, noise and validation are ignored.
+    """
     return _gate((1, 1, 1, 0))
 
 
@@ -326,7 +335,11 @@ def _generator_name(name: str) -> str:
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def load_csv(path: str | Path, target: str | Sequence[str] | None = None) -> tuple[Array, Array, str, tuple[str, ...], tuple[str, ...]]:
+Target = str | Sequence[str] | None
+CsvData = tuple[Array, Array, str, tuple[str, ...], tuple[str, ...]]
+
+
+def load_csv(path: str | Path, target: Target = None) -> CsvData:
     """Read a comma-separated file with a header row: ``(x, y, task, classes, feature_names)``.
 
     ``target`` names the target column (default: the last one); every other
@@ -397,7 +410,7 @@ def _check_shape(where: str, header: list[str], rows: list[tuple[int, list[str]]
             raise DataError(f"{where}:{line}: {len(row)} values, but the header has {len(header)} columns")
 
 
-def _target_columns(where: str, header: list[str], target: str | Sequence[str] | None) -> list[int]:
+def _target_columns(where: str, header: list[str], target: Target) -> list[int]:
     if target is None:
         return [len(header) - 1]
     names = [target] if isinstance(target, str) else list(target)
@@ -458,7 +471,9 @@ def _one_target(where: str, column: str, cells: list[tuple[int, str]]) -> tuple[
         names = [str(int(v)) for v in values]
         classes = tuple(str(c) for c in sorted({int(v) for v in values}))
     if len(classes) < 2:
-        raise DataError(f"{where}: column {column!r} has one class only ({classes[0]!r}); a classifier needs two or more")
+        raise DataError(
+            f"{where}: column {column!r} has one class only ({classes[0]!r}); a classifier needs two or more"
+        )
     index = {name: k for k, name in enumerate(classes)}
     labels = np.array([index[name] for name in names], dtype=np.int64)
     if len(classes) == 2:

@@ -331,6 +331,12 @@ def test_a_validation_that_leaves_nothing_to_train_on_is_refused():
         make_dataset(Data(samples=3, validation=0.9))
 
 
+@pytest.mark.parametrize("validation", [-0.1, 1.0])
+def test_a_validation_outside_0_to_1_is_refused(validation):
+    with pytest.raises(ValueError, match="validation"):
+        make_dataset(Data(validation=validation))
+
+
 def test_mismatched_arrays_are_refused_by_dataset():
     with pytest.raises(ValueError, match="do not match"):
         Dataset(np.zeros((3, 2)), np.zeros((2, 1)), np.zeros((0, 2)), np.zeros((0, 1)),
@@ -419,6 +425,7 @@ def test_blank_lines_and_a_byte_order_mark_are_tolerated(tmp_path):
         ("a,b,y\n", None, r"data\.csv: no rows of data"),
         ("", None, r"data\.csv: the file is empty"),
         ("\n\n", None, r"data\.csv: the file is empty"),
+        ("\na,b\n1,2\n", None, r"data\.csv:1: the first line is blank"),
     ],
 )
 def test_csv_errors_name_the_file_and_line(tmp_path, text, target, message):

@@ -31,7 +31,7 @@ import numpy as np
 from nntui.util import did_you_mean
 
 Array = np.ndarray
-Generator = Callable[..., tuple[Array, Array]]
+DataGenerator = Callable[..., tuple[Array, Array]]
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -79,14 +79,14 @@ class Dataset:
 
 # --- registry -------------------------------------------------------------------
 
-DATASETS: dict[str, Generator] = {}
+DATASETS: dict[str, DataGenerator] = {}
 _TASK_OF: dict[str, str] = {}
 
 
-def _register(task: str) -> Callable[[Generator], Generator]:
+def _register(task: str) -> Callable[[DataGenerator], DataGenerator]:
     """Add a generator to DATASETS under its own name, with its task."""
 
-    def add(fn: Generator) -> Generator:
+    def add(fn: DataGenerator) -> DataGenerator:
         DATASETS[fn.__name__] = fn
         _TASK_OF[fn.__name__] = task
         return fn
@@ -395,6 +395,8 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
 
 def _check_shape(where: str, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
     if not any(header):
+        if rows:
+            raise DataError(f"{where}:1: the first line is blank; it must be the header row")
         raise DataError(f"{where}: the file is empty; it needs a header row, then rows of data")
     if len(header) == 1:
         raise DataError(f"{where}:1: only one column ({header[0]!r}); the file needs commas between columns")
@@ -491,6 +493,8 @@ def split_indices(y: Array, task: str, validation: float, rng: np.random.Generat
     in (close to) the overall proportion, so a small validation set still holds
     every class.
     """
+    if not 0 <= validation < 1:
+        raise ValueError(f"validation must be a fraction in [0, 1), not {validation}")
     n = len(y)
     n_val = round(validation * n)
     if n_val >= n and n > 0:

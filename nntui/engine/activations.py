@@ -22,8 +22,8 @@ SOFTPLUS_THRESHOLD = 20.0  # torch.nn.Softplus reverts to identity above this
 
 
 def _sigmoid(z):
-    # Clipping keeps exp from overflowing; beyond |z| = 700 the value is 0 or 1 anyway.
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -700.0, 700.0)))
+    # The floor keeps exp(-z) from overflowing; below -700 the value is 0 anyway.
+    return 1.0 / (1.0 + np.exp(-np.maximum(z, -700.0)))
 
 
 def _gelu(z):

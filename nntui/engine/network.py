@@ -22,6 +22,9 @@ class Network:
         self.hidden: Activation = ACTIVATIONS[activation]
         self.output: Activation = OUTPUTS[output]
         self.param_names = tuple(f"{p}{l}" for l in range(1, self.L + 1) for p in "Wb")
+        # Index l -> name, so the per-step code formats no strings.
+        self.W = (None, *(f"W{l}" for l in range(1, self.L + 1)))
+        self.b = (None, *(f"b{l}" for l in range(1, self.L + 1)))
 
     def act(self, l: int) -> Activation:
         return self.output if l == self.L else self.hidden
@@ -31,7 +34,7 @@ class Network:
 
     def forward_layer(self, params, l: int, a_prev):
         """z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l)."""
-        z = a_prev @ params[f"W{l}"] + params[f"b{l}"]
+        z = a_prev @ params[self.W[l]] + params[self.b[l]]
         return z, self.act(l).f(z)
 
     def forward(self, params, X):
@@ -48,4 +51,4 @@ class Network:
         db = delta.sum(axis=0)
         if l == 1:
             return dW, db, None
-        return dW, db, (delta @ params[f"W{l}"].T) * self.hidden.df(z_prev, a_prev)
+        return dW, db, (delta @ params[self.W[l]].T) * self.hidden.df(z_prev, a_prev)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +26,11 @@ REWIND_DEPTH = 1000  # steps `step_back` can undo
 SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
+def _finite(params: dict) -> bool:
+    # One sum per array: NaN or inf anywhere makes the sum NaN or inf.
+    return math.isfinite(sum(float(p.sum()) for p in params.values()))
+
+
 class Diverged(ArithmeticError):
     """The loss or a parameter became NaN or inf; the step that did it was not kept."""
 
@@ -38,34 +42,24 @@ class Diverged(ArithmeticError):
         )
 
 
-@dataclass
 class Trace:
     """Everything one step has computed so far, named as in the math."""
 
-    X: np.ndarray
-    y: np.ndarray
-    z: dict = field(default_factory=dict)
-    a: dict = field(default_factory=dict)
-    loss: float | None = None
-    delta: dict = field(default_factory=dict)
-    grads: dict = field(default_factory=dict)
-    new_params: dict | None = None
-    pending: object = None
-    updates: dict = field(default_factory=dict)
-    applied: bool = False
-    done: int = 0
+    __slots__ = ("X", "y", "z", "a", "loss", "delta", "grads", "new_params", "pending",
+                 "updates", "applied", "done")
 
-
-@dataclass
-class _Mark:
-    """A step boundary the trainer can rewind to."""
-
-    params: dict
-    optimizer_state: object
-    step: int
-    epoch: int
-    batch: int
-    history_lengths: tuple
+    def __init__(self, X: np.ndarray, y: np.ndarray):
+        self.X, self.y = X, y
+        self.z: dict[int, np.ndarray] = {}
+        self.a: dict[int, np.ndarray] = {0: X}
+        self.loss: float | None = None
+        self.delta: dict[int, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.new_params: dict | None = None
+        self.pending = None
+        self.updates: dict[str, np.ndarray] = {}
+        self.applied = False
+        self.done = 0
 
 
 class Trainer:
@@ -87,8 +81,11 @@ class Trainer:
         self.batch = 0  # index of the next batch within the epoch
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
-        self._ring: deque[_Mark] = deque(maxlen=REWIND_DEPTH)
-        self._order = self._epoch_order(0)
+        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally) at a step boundary.
+        self._ring: deque[tuple] = deque(maxlen=REWIND_DEPTH)
+        # The epoch so far: (sum of batch loss x batch size, samples classified right).
+        self._tally = (0.0, 0)
+        self._shuffle(0)
 
     # ----- data order -------------------------------------------------------
 
@@ -97,8 +94,20 @@ class Trainer:
         # needs only the epoch number to draw the same shuffle again.
         return np.random.default_rng([self.config.model.seed, epoch]).permutation(len(self.dataset.x_train))
 
+    def _shuffle(self, epoch: int) -> None:
+        # Gathering the epoch's rows once makes every batch a cheap contiguous slice.
+        self._order = self._epoch_order(epoch)
+        self._x_epoch = self.dataset.x_train[self._order]
+        self._y_epoch = self.dataset.y_train[self._order]
+
     def batch_indices(self) -> np.ndarray:
+        """Rows of the training set in the current batch."""
         return self._order[self.batch * self.batch_size : (self.batch + 1) * self.batch_size]
+
+    def _batch(self) -> Trace:
+        lo = self.batch * self.batch_size
+        hi = lo + self.batch_size
+        return Trace(self._x_epoch[lo:hi], self._y_epoch[lo:hi])
 
     # ----- the phases -------------------------------------------------------
 
@@ -110,9 +119,7 @@ class Trainer:
 
     def next_phase(self):
         if self.done == 0:
-            idx = self.batch_indices()
-            self.trace = Trace(self.dataset.x_train[idx], self.dataset.y_train[idx])
-            self.trace.a[0] = self.trace.X
+            self.trace = self._batch()
         tr = self.trace
         phase = self.phases[tr.done]
         if phase.kind == FORWARD:
@@ -125,6 +132,9 @@ class Trainer:
                 tr.new_params, tr.pending = self.optimizer.compute(self.params, tr.grads)
                 tr.updates = {k: tr.new_params[k] - self.params[k] for k in self.params}
         elif phase.kind == UPDATE:
+            if not _finite(tr.new_params):
+                self.trace = None
+                raise Diverged(self.step + 1, "a parameter")
             self._commit(tr.new_params, tr.pending)
             tr.applied = True
         tr.done += 1
@@ -135,6 +145,7 @@ class Trainer:
         tr.loss = self.loss.value(tr.z[L], tr.a[L], tr.y)
         if not math.isfinite(tr.loss):
             self.trace = None
+            self._check_params()
             raise Diverged(self.step + 1, "the loss")
         tr.delta[L] = self.loss.delta(tr.z[L], tr.a[L], tr.y, self.net.output)
 
@@ -145,27 +156,46 @@ class Trainer:
             tr.delta[l - 1] = delta_prev
 
     def _commit(self, new_params: dict, pending) -> None:
-        if not math.isfinite(sum(float(p.sum()) for p in new_params.values())):
-            self.trace = None
-            raise Diverged(self.step + 1, "a parameter")
-        self._ring.append(_Mark(self.params, self.optimizer.copy_state(), self.step, self.epoch,
-                                self.batch, tuple(len(v) for v in self.history.values())))
+        opt = self.optimizer
+        # References, not copies: parameters and optimizer state are replaced each step, never mutated.
+        self._ring.append((self.params, (opt.t, opt.state), self.step, self.epoch, self.batch, self._tally))
         self.params = new_params
-        self.optimizer.commit(pending)
-        self.history["batch_loss"].append(self.trace.loss)
+        opt.commit(pending)
+        tr = self.trace
+        n = len(tr.y)
+        L = self.net.L
+        self._tally = (self._tally[0] + tr.loss * n, self._tally[1] + self._correct(tr.a[L], tr.y))
+        self.history["batch_loss"].append(tr.loss)
         self.step += 1
         self.batch += 1
         if self.batch == self.batches_per_epoch:
             self._end_epoch()
 
+    def _check_params(self) -> None:
+        """Fast play checks only the loss each step; a parameter that overflowed
+        shows up as a bad loss one step later, so undo that step too and name it."""
+        if not _finite(self.params) and self._ring:
+            self.step_back()
+            raise Diverged(self.step + 1, "a parameter")
+
     def _end_epoch(self) -> None:
+        """Record the epoch: train loss and accuracy are the means over its batches,
+        as Keras reports them (free: each batch computed them already); validation
+        is measured on the whole validation set with the parameters at epoch end."""
+        n = len(self.dataset.x_train)
+        h = self.history
+        h["train_loss"].append(self._tally[0] / n)
+        if self.dataset.task != "regression":
+            h["train_accuracy"].append(self._tally[1] / n)
+        val_loss, val_acc = self._metrics(self.dataset.x_val, self.dataset.y_val)
+        if val_loss is not None:
+            h["val_loss"].append(val_loss)
+        if val_acc is not None:
+            h["val_accuracy"].append(val_acc)
+        self._tally = (0.0, 0)
         self.epoch += 1
         self.batch = 0
-        self._order = self._epoch_order(self.epoch)
-        metrics = self.evaluate()
-        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
-            if metrics.get(k) is not None:
-                self.history[k].append(metrics[k])
+        self._shuffle(self.epoch)
 
     # ----- larger moves -----------------------------------------------------
 
@@ -181,10 +211,7 @@ class Trainer:
         if self.done:
             self.finish_step()
             return self.trace.loss
-        idx = self.batch_indices()
-        X, y = self.dataset.x_train[idx], self.dataset.y_train[idx]
-        tr = Trace(X, y)
-        tr.a[0] = X
+        tr = self._batch()
         for l in range(1, self.net.L + 1):
             tr.z[l], tr.a[l] = self.net.forward_layer(self.params, l, tr.a[l - 1])
         self.trace = tr
@@ -222,7 +249,8 @@ class Trainer:
                 if callback is not None:
                     callback(self)
                 if target is not None and self.history["train_loss"][-1] <= target:
-                    return
+                    break
+        self._check_params()
 
     # ----- rewinding --------------------------------------------------------
 
@@ -233,14 +261,16 @@ class Trainer:
             return True
         if not self._ring:
             return False
-        mark = self._ring.pop()
-        self.params = mark.params
-        self.optimizer.restore_state(mark.optimizer_state)
-        if mark.epoch != self.epoch:
-            self._order = self._epoch_order(mark.epoch)
-        self.step, self.epoch, self.batch = mark.step, mark.epoch, mark.batch
-        for (k, v), n in zip(self.history.items(), mark.history_lengths):
-            del v[n:]
+        params, opt_state, step, epoch, batch, self._tally = self._ring.pop()
+        self.params = params
+        self.optimizer.t, self.optimizer.state = opt_state
+        if epoch != self.epoch:
+            self._shuffle(epoch)
+        self.step, self.epoch, self.batch = step, epoch, batch
+        h = self.history
+        del h["batch_loss"][step:]
+        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            del h[k][epoch:]
         self.trace = None
         return True
 
@@ -261,25 +291,26 @@ class Trainer:
     def predict(self, X) -> np.ndarray:
         return self.net.forward(self.params, np.asarray(X, dtype=np.float64))
 
+    def _correct(self, a, y) -> int:
+        task = self.dataset.task
+        if task == "binary":
+            return int(np.count_nonzero((a >= 0.5) == (y >= 0.5)))
+        if task == "multiclass":
+            return int(np.count_nonzero(a.argmax(axis=1) == y))
+        return 0
+
     def _metrics(self, X, y) -> tuple[float | None, float | None]:
+        """Loss and accuracy (None for regression) of the current parameters on X, y."""
         if len(X) == 0:
             return None, None
-        L = self.net.L
-        a = X
-        z = None
-        for l in range(1, L + 1):
+        a, z = X, None
+        for l in range(1, self.net.L + 1):
             z, a = self.net.forward_layer(self.params, l, a)
-        loss = self.loss.value(z, a, y)
-        task = self.dataset.task
-        if task == "multiclass":
-            acc = float(np.mean(a.argmax(axis=1) == y))
-        elif task == "binary":
-            acc = float(np.mean((a >= 0.5) == (y >= 0.5)))
-        else:
-            acc = None
-        return loss, acc
+        acc = None if self.dataset.task == "regression" else self._correct(a, y) / len(y)
+        return self.loss.value(z, a, y), acc
 
     def evaluate(self) -> dict:
+        """Loss and accuracy of the current parameters on the whole training and validation sets."""
         d = self.dataset
         train_loss, train_acc = self._metrics(d.x_train, d.y_train)
         val_loss, val_acc = self._metrics(d.x_val, d.y_val)

@@ -1,0 +1,746 @@
+"""Presets: read a TOML file or a built-in name, check every key, return one frozen Config.
+
+This is the one loader and validator; the CLI, the app and the runfile all go
+through it. Names come from the engine's registries (ACTIVATIONS, OUTPUTS,
+LOSSES, INITIALIZERS, OPTIMIZERS, DATASETS), never from a list kept here.
+
+Every mistake raises ConfigError with one line that names the file, the key,
+the bad value and what is allowed, e.g.
+
+    spiral.toml: [train] learning_rate = -1: must be > 0
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import inspect
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from nntui.engine import datasets as _datasets
+from nntui.engine.activations import ACTIVATIONS, OUTPUTS
+from nntui.engine.datasets import DATASET_NAMES, DATASETS, DataError, dataset_dims, dataset_task, load_csv
+from nntui.engine.initializers import INITIALIZERS
+from nntui.engine.losses import LOSSES
+from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS, make_optimizer
+from nntui.util import allowed, did_you_mean
+
+DEFAULT_PRESET = "xor"
+
+
+class ConfigError(ValueError):
+    """A preset that cannot be used; the message is one line for the user."""
+
+
+# --- the Config -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str
+    samples: int = 200
+    noise: float = 0.0
+    validation: float = 0.2
+    seed: int = 0
+    classes: int | None = None  # blobs only (default 3 there)
+    path: str | None = None  # csv only: absolute
+    target: str | tuple[str, ...] | None = None  # csv only: a column, or several (regression)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    layers: tuple[int, ...]
+    activation: str = "tanh"
+    output: str = "sigmoid"
+    init: str = "xavier"
+    seed: int = 0
+    weights: dict[str, list] | None = None  # init = "explicit" only: W1, b1, ... as nested lists
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    loss: str = "bce"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    batch_size: int = 16
+    epochs: int = 100
+    options: dict[str, Any] = field(default_factory=dict)  # only the optimizer options given
+    target_loss: float | None = None  # stop once an epoch's train loss is at or below it
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str
+    description: str
+    source: str  # where it came from, as named in messages ("xor.toml", "my/preset.toml")
+    data: DataConfig
+    model: ModelConfig
+    train: TrainConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved preset as plain JSON-able data (no None values, lists not
+        tuples); `config_from_dict(c.to_dict(), c.source)` gives back `c`."""
+        d, m, t = self.data, self.model, self.train
+        data = {"dataset": d.dataset}
+        if d.dataset == "csv":
+            data["path"] = d.path
+            if d.target is not None:
+                data["target"] = d.target if isinstance(d.target, str) else list(d.target)
+        elif d.dataset not in _GATES:
+            data["samples"], data["noise"] = d.samples, d.noise
+        if d.dataset not in _GATES:
+            data["validation"] = d.validation
+        data["seed"] = d.seed
+        if d.classes is not None:
+            data["classes"] = d.classes
+        model = {"layers": list(m.layers), "activation": m.activation, "output": m.output,
+                 "init": m.init, "seed": m.seed}
+        if m.weights is not None:
+            model["weights"] = {k: _plain(v) for k, v in m.weights.items()}
+        train = {"loss": t.loss, "optimizer": t.optimizer, "learning_rate": t.learning_rate,
+                 "batch_size": t.batch_size, "epochs": t.epochs}
+        if t.target_loss is not None:
+            train["target_loss"] = t.target_loss
+        train.update({k: _plain(v) for k, v in t.options.items()})
+        return {"title": self.title, "description": self.description,
+                "data": data, "model": model, "train": train}
+
+    @property
+    def name(self) -> str:
+        """A short name: the preset's file name without .toml."""
+        return Path(self.source).stem
+
+
+def _plain(v: Any) -> Any:
+    return [_plain(x) for x in v] if isinstance(v, (list, tuple)) else v
+
+
+# --- where presets live -------------------------------------------------------------
+
+
+def _preset_dir() -> Path:
+    """The wheel ships presets/ as nntui/presets; an editable install has them
+    at the top of the repo, next to the package."""
+    try:
+        shipped = importlib.resources.files("nntui") / "presets"
+        if shipped.is_dir():
+            return Path(str(shipped))
+    except (ModuleNotFoundError, TypeError, OSError):  # pragma: no cover
+        pass
+    return Path(__file__).resolve().parent.parent / "presets"
+
+
+PRESET_DIR = _preset_dir()
+
+
+def list_presets() -> list[tuple[str, Path]]:
+    """The built-in presets as (name, path), sorted by name."""
+    return sorted((p.stem, p) for p in PRESET_DIR.glob("*.toml"))
+
+
+def load_preset(name_or_path: str | os.PathLike) -> Config:
+    """A built-in preset by name ("xor") or a TOML file by path, checked."""
+    path, label = _resolve(name_or_path)
+    return config_from_dict(read_toml(path, label), label, path.parent)
+
+
+def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
+    text = os.fspath(name_or_path)
+    looks_like_path = (not isinstance(name_or_path, str) or text.endswith(".toml")
+                       or "/" in text or os.sep in text)
+    if not looks_like_path:
+        builtin = PRESET_DIR / f"{text}.toml"
+        if builtin.is_file():
+            return builtin, builtin.name
+        if not Path(text).is_file():
+            names = [name for name, _ in list_presets()]
+            raise ConfigError(
+                f"unknown preset '{text}'{did_you_mean(text, names)}; "
+                f"built-in presets: {', '.join(names)} (or give the path of a .toml file)"
+            )
+    path = Path(text)
+    if not path.exists():
+        raise ConfigError(f"{text}: no such preset file")
+    if path.is_dir():
+        raise ConfigError(f"{text}: is a folder, not a preset file")
+    return path, text
+
+
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """Parse a preset file; syntax errors, duplicate keys and non-UTF-8 bytes
+    become one-line ConfigErrors with the line (and column)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{label}: cannot be read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{label}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
+            "a preset must be a TOML file saved as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{label}: {_toml_problem(str(e))}") from None
+
+
+def _toml_problem(message: str) -> str:
+    """'Cannot overwrite a value (at line 2, column 4)' -> 'line 2, column 4: ...'."""
+    m = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, flags=re.S)
+    if m:
+        what, where = m.group(1), f"line {m.group(2)}, column {m.group(3)}"
+    else:
+        m = re.fullmatch(r"(.*) \(at end of document\)", message, flags=re.S)
+        what, where = (m.group(1), "at the end of the file") if m else (message, "")
+    if what.startswith("Cannot overwrite a value") or re.match(r"Cannot declare .* twice", what):
+        what += " (a key or table is given twice)"
+    return f"{where}: invalid TOML: {what}" if where else f"invalid TOML: {what}"
+
+
+# --- reading a dict -----------------------------------------------------------------
+
+_MISSING = object()
+_TOP_KEYS = ("title", "description")
+_SECTIONS = ("data", "model", "train")
+_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target")
+_MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
+_TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
+_OPTION_KEYS = tuple(sorted({k for opts in OPTIMIZER_DEFAULTS.values() for k in opts}))
+# A gate is its truth table: samples, noise and validation do not apply.
+_GATES = frozenset(getattr(_datasets, "GATES", None) or getattr(_datasets, "_GATES", ()))
+
+MAX_LAYER = 4096
+MAX_SAMPLES = 1_000_000
+MAX_EPOCHS = 10_000_000
+
+# The engine's own defaults the config falls back on when a key is omitted.
+DEFAULTS = {
+    ("data", "samples"): 200, ("data", "noise"): 0.0, ("data", "validation"): 0.2,
+    ("data", "seed"): 0, ("model", "activation"): "tanh", ("model", "init"): "xavier",
+    ("model", "seed"): 0, ("train", "optimizer"): "sgd", ("train", "learning_rate"): 0.1,
+    ("train", "batch_size"): 16, ("train", "epochs"): 100,
+}
+BLOBS_CLASSES = 3
+
+# Output and loss when omitted: from the data's task, or from each other.
+_TASK_OUTPUT = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
+_LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax", "perceptron": "step"}
+_OUTPUT_LOSS = {"softmax": "cross_entropy", "step": "perceptron"}
+
+
+def optimizer_options(name: str) -> tuple[str, ...]:
+    """The option names the optimizer `name` takes (its torch defaults' keys)."""
+    return tuple(OPTIMIZER_DEFAULTS.get(name, {}))
+
+
+def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike | None = None,
+                     *, check_data: bool = True) -> Config:
+    """Check a preset given as a dict (parsed TOML, or `Config.to_dict()` from a
+    runfile) and build the Config. `source` names it in messages; a CSV path is
+    relative to `base_dir` (default: the current folder). With
+    `check_data=False` the CSV is not read (a runfile carries its data), so
+    layer sizes are not checked against it."""
+    return _Checker(source, base_dir, check_data).build(d)
+
+
+def override(config: Config, *, epochs: int | None = None, seed: int | None = None,
+             learning_rate: float | None = None, optimizer: str | None = None,
+             batch_size: int | None = None) -> Config:
+    """The config with command-line overrides, checked like the file was; a bad
+    value names its flag. `seed` sets both data.seed and model.seed. A new
+    optimizer keeps only the options it takes (see `optimizer_options`)."""
+    d = config.to_dict()
+    flags: dict[tuple[str, str], str] = {}
+    for section, key, value, flag in (
+        ("train", "epochs", epochs, "--epochs"),
+        ("data", "seed", seed, "--seed"),
+        ("model", "seed", seed, "--seed"),
+        ("train", "learning_rate", learning_rate, "--learning-rate"),
+        ("train", "optimizer", optimizer, "--optimizer"),
+        ("train", "batch_size", batch_size, "--batch-size"),
+    ):
+        if value is not None:
+            d[section][key] = value
+            flags[(section, key)] = flag
+    if optimizer is not None and optimizer in OPTIMIZER_DEFAULTS:
+        for key in list(d["train"]):
+            if key in _OPTION_KEYS and key not in OPTIMIZER_DEFAULTS[optimizer]:
+                del d["train"][key]
+    checker = _Checker(config.source, None, True, flags)
+    return checker.build(d)
+
+
+class _Checker:
+    """Builds a Config from a dict, raising ConfigError at the first problem."""
+
+    def __init__(self, source: str, base_dir, check_data: bool, flags=None):
+        self.source = str(source)
+        self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self.check_data = check_data
+        self.flags: dict[tuple[str, str], str] = flags or {}
+        self.given: dict[tuple[str, str], Any] = {}
+
+    # ----- messages
+
+    def where(self, section: str | None, key: str | None, value: Any = _MISSING) -> str:
+        """"file: [section] key = value", or "file: --flag value" for an override."""
+        flag = self.flags.get((section, key))
+        if flag is not None:
+            return f"{self.source}: {flag}" + (f" {_show(value)}" if value is not _MISSING else "")
+        out = self.source + ":"
+        if section:
+            out += f" [{section}]"
+        if key:
+            out += f" {key}" + (f" = {_show(value)}" if value is not _MISSING else "")
+        return out
+
+    def fail(self, section: str | None, key: str | None, value: Any, problem: str) -> NoReturn:
+        where = self.where(section, key, value)
+        raise ConfigError(f"{where} {problem}" if where.endswith(":") else f"{where}: {problem}")
+
+    # ----- typed getters
+
+    def get(self, table: dict, section: str, key: str, default: Any = _MISSING) -> Any:
+        if key in table:
+            self.given[(section, key)] = table[key]
+            return table[key]
+        return DEFAULTS.get((section, key), default)
+
+    def integer(self, section: str, key: str, v: Any, lo: int, hi: int | None = None) -> int:
+        wanted = f"must be a whole number{_range_int(lo, hi)}"
+        if isinstance(v, bool):
+            self.fail(section, key, v, f"{wanted}, not true/false")
+        if isinstance(v, float):
+            self.fail(section, key, v, f"{wanted}, written without a decimal point")
+        if not isinstance(v, int):
+            self.fail(section, key, v, wanted)
+        if v < lo or (hi is not None and v > hi):
+            self.fail(section, key, v, f"must be{_range_int(lo, hi)}")
+        return v
+
+    def number(self, section: str, key: str, v: Any, lo: float | None = None, lo_open: bool = False,
+               hi: float | None = None, hi_open: bool = False) -> float:
+        rng = _range_float(lo, lo_open, hi, hi_open)
+        wanted = f"must be a finite number{' ' + rng if rng else ''}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            self.fail(section, key, v, wanted)
+        x = float(v)
+        if math.isnan(x):
+            self.fail(section, key, v, f"{wanted}, not nan")
+        if math.isinf(x):
+            self.fail(section, key, v, f"{wanted}, not {_show(x)}")
+        if ((lo is not None and (x <= lo if lo_open else x < lo))
+                or (hi is not None and (x >= hi if hi_open else x > hi))):
+            self.fail(section, key, v, f"must be {rng}")
+        return x
+
+    def text(self, section: str | None, key: str, v: Any) -> str:
+        if not isinstance(v, str):
+            self.fail(section, key, v, "must be a string in quotes")
+        return v
+
+    def name(self, section: str, key: str, v: Any, choices, what: str) -> str:
+        if not isinstance(v, str):
+            self.fail(section, key, v, f"must be the name of {what} in quotes; allowed: {allowed(choices)}")
+        if v not in choices:
+            self.fail(section, key, v,
+                      f"unknown {what}{did_you_mean(v, choices)}; allowed: {allowed(choices)}")
+        return v
+
+    def table(self, d: dict, key: str) -> dict:
+        v = d.get(key, {})
+        if not isinstance(v, dict):
+            self.fail(None, key, v, f"must be a table: write [{key}] on a line of its own, then its keys")
+        return v
+
+    def no_unknown(self, table: dict, section: str | None, known, hint: str = "") -> None:
+        for key in table:
+            if key not in known:
+                where = f"[{section}] " if section else ""
+                self.fail(None, None, _MISSING,
+                          f"{where}unknown key '{key}'{did_you_mean(key, known)}; allowed: "
+                          f"{', '.join(known)}{hint}")
+
+    # ----- the whole preset
+
+    def build(self, d: dict[str, Any]) -> Config:
+        if not isinstance(d, dict):
+            raise ConfigError(f"{self.source}: a preset must be a table of keys")
+        for key, v in d.items():
+            if key in _SECTIONS or key in _TOP_KEYS:
+                continue
+            if isinstance(v, dict):
+                self.fail(None, None, _MISSING, f"unknown section [{key}]"
+                          f"{_dym_section(key)}; allowed: [data], [model], [train]")
+            self.fail(None, None, _MISSING, f"unknown key '{key}'{did_you_mean(key, _TOP_KEYS + _SECTIONS)}; "
+                      "allowed at the top: title, description, then the sections [data], [model], [train]")
+        title = self.text(None, "title", d.get("title", Path(self.source).stem))
+        description = self.text(None, "description", d.get("description", ""))
+        data_t, model_t, train_t = (self.table(d, s) for s in _SECTIONS)
+        self.no_unknown(data_t, "data", _DATA_KEYS)
+        self.no_unknown(model_t, "model", _MODEL_KEYS)
+        train = self.train(train_t)
+        data, task, n_in, n_out, n_rows = self.data(data_t)
+        model = self.model(model_t, train, task)
+        train = self.loss(train, model, task)
+        self.combination(data, model, train, task)
+        if n_in is not None:
+            self.sizes(data, model, train, task, n_in, n_out)
+        if n_rows is not None:
+            self.split(data, n_rows)
+        if model.init == "explicit" or "weights" in model_t:
+            model = self.weights(model_t, model)
+        return Config(title, description, self.source, data, model, train)
+
+    # ----- [data]
+
+    def data(self, t: dict):
+        """DataConfig, task, (inputs, outputs) and row count where known."""
+        if "dataset" not in t:
+            self.fail("data", None, _MISSING,
+                      f"missing key 'dataset'; allowed: {allowed(DATASET_NAMES)}")
+        dataset = self.name("data", "dataset", self.get(t, "data", "dataset"), DATASET_NAMES, "dataset")
+        is_csv, is_gate = dataset == "csv", dataset in _GATES
+        takes_classes = not is_csv and "classes" in inspect.signature(DATASETS[dataset]).parameters
+        for key, applies, why in (
+            ("samples", not is_csv and not is_gate, "the file's rows are the samples" if is_csv
+             else f"{dataset} is its 4 truth-table rows"),
+            ("noise", not is_csv and not is_gate, "noise is for generated data" if is_csv
+             else f"{dataset} is its 4 truth-table rows"),
+            ("validation", not is_gate, f"{dataset} is its 4 truth-table rows, all used for training"),
+            ("classes", takes_classes, f"only a generator with a class count (blobs) takes it"),
+            ("path", is_csv, 'only dataset = "csv" reads a file'),
+            ("target", is_csv, 'only dataset = "csv" has target columns'),
+        ):
+            if key in t and not applies:
+                self.fail("data", key, t[key], f"does not apply to dataset = \"{dataset}\": {why}")
+        samples = self.integer("data", "samples", self.get(t, "data", "samples"), 1, MAX_SAMPLES)
+        noise = self.number("data", "noise", self.get(t, "data", "noise"), lo=0.0)
+        validation = self.number("data", "validation", self.get(t, "data", "validation"),
+                                 lo=0.0, hi=1.0, hi_open=True)
+        seed = self.integer("data", "seed", self.get(t, "data", "seed"), 0)
+        classes = None
+        if takes_classes:
+            classes = self.integer("data", "classes", self.get(t, "data", "classes", BLOBS_CLASSES), 2, 100)
+        path = target = None
+        n_in = n_out = n_rows = task = None
+        if is_csv:
+            path, target = self.csv_keys(t)
+            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target)
+            if self.check_data:
+                try:
+                    x, y, task, names, _ = load_csv(path, target)
+                except DataError as e:
+                    self.fail("data", "path", t["path"], str(e))
+                n_in, n_rows = x.shape[1], len(x)
+                n_out = len(names) if task == "multiclass" else y.shape[1]
+            else:
+                task = "regression" if isinstance(target, tuple) else None
+            return config, task, n_in, n_out, n_rows
+        config = DataConfig(dataset, samples, noise, validation, seed, classes, None, None)
+        task = dataset_task(dataset, classes or 2)
+        n_in, n_out = dataset_dims(dataset, classes or 2)
+        return config, task, n_in, n_out, (None if is_gate else samples)
+
+    def csv_keys(self, t: dict) -> tuple[str, str | tuple[str, ...] | None]:
+        if "path" not in t:
+            self.fail("data", None, _MISSING,
+                      'dataset = "csv" needs path = "file.csv" (relative to the preset file)')
+        raw = self.get(t, "data", "path")
+        if not isinstance(raw, str) or not raw.strip():
+            self.fail("data", "path", raw, "must be the CSV file's path in quotes, relative to the preset file")
+        path = Path(raw).expanduser()
+        path = str((path if path.is_absolute() else self.base_dir / path).resolve())
+        target = self.get(t, "data", "target", None)
+        if target is None or isinstance(target, str):
+            if target is not None and not target:
+                self.fail("data", "target", target, "must name a column of the CSV file")
+            return path, target
+        if (not isinstance(target, list) or not target
+                or not all(isinstance(c, str) and c for c in target)):
+            self.fail("data", "target", target,
+                      'must be a column name ("species") or a list of them (["o1", "o2"])')
+        return path, tuple(target)
+
+    def split(self, data: DataConfig, n_rows: int) -> None:
+        if round(data.validation * n_rows) >= n_rows:
+            key = "samples" if data.dataset != "csv" else "validation"
+            value = data.samples if data.dataset != "csv" else data.validation
+            self.fail("data", key, value, f"validation = {data.validation} of {n_rows} rows "
+                      "leaves no rows to train on")
+
+    # ----- [model]
+
+    def model(self, t: dict, train: TrainConfig, task: str | None) -> ModelConfig:
+        if "layers" not in t:
+            self.fail("model", None, _MISSING,
+                      "missing key 'layers': the sizes of input, hidden... and output layers, e.g. layers = [2, 4, 1]")
+        layers = self.get(t, "model", "layers")
+        if not isinstance(layers, list) or len(layers) < 2:
+            self.fail("model", "layers", layers,
+                      "must be a list of at least 2 sizes: input, hidden..., output, e.g. [2, 4, 1]")
+        for size in layers:
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LAYER:
+                self.fail("model", "layers", layers,
+                          f"every size must be a whole number from 1 to {MAX_LAYER}, not {_show(size)}")
+        activation = self.name("model", "activation", self.get(t, "model", "activation"),
+                               ACTIVATIONS, "activation")
+        output = self.get(t, "model", "output", None)
+        if output is None:
+            output = self.default_output(train, task)
+        output = self.name("model", "output", output, OUTPUTS, "output activation")
+        init = self.name("model", "init", self.get(t, "model", "init"), INITIALIZERS, "initializer")
+        seed = self.integer("model", "seed", self.get(t, "model", "seed"), 0)
+        return ModelConfig(tuple(layers), activation, output, init, seed, None)
+
+    def default_output(self, train: TrainConfig, task: str | None) -> str:
+        if train.loss:
+            if train.loss in _LOSS_OUTPUT:
+                return _LOSS_OUTPUT[train.loss]
+        if train.optimizer == "perceptron":
+            return "step"
+        if task is None:
+            self.fail("model", None, _MISSING, "missing key 'output' (needed when the data is not read)")
+        return _TASK_OUTPUT[task]
+
+    def weights(self, t: dict, model: ModelConfig) -> ModelConfig:
+        names = [f"{p}{l}" for l in range(1, len(model.layers)) for p in "Wb"]
+        sizes = list(model.layers)
+        if model.init != "explicit":
+            self.fail("model", "weights", _MISSING,
+                      f'only with init = "explicit" (init is "{model.init}"); remove [model.weights] or set init = "explicit"')
+        weights = t.get("weights")
+        if weights is None:
+            self.fail("model", "init", "explicit",
+                      f"needs a [model.weights] table with {', '.join(names)} (layers = {sizes})")
+        if not isinstance(weights, dict):
+            self.fail("model", "weights", weights, f"must be a table [model.weights] with {', '.join(names)}")
+        for key in weights:
+            if key not in names:
+                self.fail("model.weights", None, _MISSING,
+                          f"unknown key '{key}'{did_you_mean(key, names)}; layers = {sizes} has {', '.join(names)}")
+        out: dict[str, list] = {}
+        for key in names:
+            if key not in weights:
+                self.fail("model.weights", None, _MISSING,
+                          f"missing {key}; init = \"explicit\" with layers = {sizes} needs {', '.join(names)}")
+            l = int(key[1:])
+            fan_in, fan_out = sizes[l - 1], sizes[l]
+            v = weights[key]
+            if key[0] == "W":
+                shape = (f"({fan_in}, {fan_out}): {_count(fan_in, 'row')} (one per input) "
+                         f"of {_count(fan_out, 'number')} (one per unit)")
+                if not isinstance(v, list) or len(v) != fan_in or not all(
+                        isinstance(row, list) and len(row) == fan_out for row in v):
+                    self.fail("model.weights", key, v, f"must have shape {shape}; got {_shape(v)}")
+                out[key] = [[self.weight(key, v, x) for x in row] for row in v]
+            else:
+                if not isinstance(v, list) or len(v) != fan_out or any(isinstance(x, list) for x in v):
+                    self.fail("model.weights", key, v,
+                              f"must have shape ({fan_out},): a list of {_count(fan_out, 'number')}; got {_shape(v)}")
+                out[key] = [self.weight(key, v, x) for x in v]
+        return ModelConfig(model.layers, model.activation, model.output, model.init, model.seed, out)
+
+    def weight(self, key: str, whole: Any, x: Any) -> float:
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            self.fail("model.weights", key, whole, f"every entry must be a finite number, not {_show(x)}")
+        return float(x)
+
+    # ----- [train]
+
+    def train(self, t: dict) -> TrainConfig:
+        optimizer = self.name("train", "optimizer", self.get(t, "train", "optimizer"), OPTIMIZERS, "optimizer")
+        takes = OPTIMIZER_DEFAULTS[optimizer]
+        takes_text = ", ".join(takes) if takes else "no options"
+        for key in t:
+            if key in _TRAIN_KEYS or key in takes:
+                continue
+            if key in _OPTION_KEYS:
+                self.fail("train", key, t[key], f"optimizer \"{optimizer}\" does not take this option; "
+                          f"it takes: {takes_text}")
+            self.fail(None, None, _MISSING,
+                      f"[train] unknown key '{key}'{did_you_mean(key, _TRAIN_KEYS + _OPTION_KEYS)}; allowed: "
+                      f"{', '.join(_TRAIN_KEYS)} and the options of optimizer \"{optimizer}\": {takes_text}")
+        loss = self.get(t, "train", "loss", None)
+        if loss is not None:
+            loss = self.name("train", "loss", loss, LOSSES, "loss")
+        lr = self.number("train", "learning_rate", self.get(t, "train", "learning_rate"), lo=0.0, lo_open=True)
+        batch_size = self.integer("train", "batch_size", self.get(t, "train", "batch_size"), 1)
+        epochs = self.integer("train", "epochs", self.get(t, "train", "epochs"), 1, MAX_EPOCHS)
+        target_loss = self.get(t, "train", "target_loss", None)
+        if target_loss is not None:
+            target_loss = self.number("train", "target_loss", target_loss, lo=0.0)
+        options = {key: self.option(optimizer, key, t[key], takes[key]) for key in t if key in takes}
+        try:
+            make_optimizer(optimizer, lr, options)
+        except ValueError as e:
+            self.fail("train", "optimizer", optimizer, _engine_problem(str(e), optimizer))
+        return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss)
+
+    def option(self, optimizer: str, key: str, v: Any, default: Any) -> Any:
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                self.fail("train", key, v, f"must be true or false (default {_show(default)})")
+            return v
+        if isinstance(default, (tuple, list)):
+            if (not isinstance(v, list) or len(v) != len(default)
+                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v)):
+                self.fail("train", key, v, f"must be a list of {len(default)} numbers, e.g. {_show(default)}")
+            for x in v:
+                if not math.isfinite(x):
+                    self.fail("train", key, v, f"every entry must be a finite number, not {_show(float(x))}")
+            value: Any = tuple(float(x) for x in v)
+        else:
+            value = self.number("train", key, v)
+        try:
+            make_optimizer(optimizer, 1.0, {key: value})
+        except ValueError as e:
+            self.fail("train", key, v, _engine_problem(str(e), optimizer, key))
+        return value
+
+    def loss(self, train: TrainConfig, model: ModelConfig, task: str | None) -> TrainConfig:
+        """Fill in the loss from the output (and the task) if it was omitted."""
+        if train.loss:
+            return train
+        if model.output in _OUTPUT_LOSS:
+            loss = _OUTPUT_LOSS[model.output]
+        elif model.output == "sigmoid" and task == "binary":
+            loss = "bce"
+        else:
+            loss = "mse"
+        return TrainConfig(loss, train.optimizer, train.learning_rate, train.batch_size,
+                           train.epochs, train.options, train.target_loss)
+
+    # ----- how the parts fit together
+
+    def combination(self, data: DataConfig, model: ModelConfig, train: TrainConfig, task: str | None) -> None:
+        opt, loss, out, hidden = train.optimizer, train.loss, model.output, len(model.layers) > 2
+        if opt == "perceptron":
+            if out != "step":
+                self.fail("model", "output", out, 'the perceptron rule needs output = "step" '
+                          '(with loss = "perceptron" and no hidden layers)')
+            if loss != "perceptron":
+                self.fail("train", "loss", loss, 'optimizer = "perceptron" needs loss = "perceptron"')
+            if hidden:
+                self.fail("model", "layers", list(model.layers),
+                          f"the perceptron rule trains one layer: no hidden layers, e.g. "
+                          f"layers = [{model.layers[0]}, {model.layers[-1]}]; use a gradient optimizer "
+                          "(sgd, adam, ...) for a multilayer net")
+            if task is not None and task != "binary":
+                self.fail("data", "dataset", data.dataset,
+                          f"the perceptron rule needs binary data (two classes); this data is {task}")
+            return
+        no_gradient = (f'step has no useful gradient, so optimizer = "{opt}" cannot train it; '
+                       'use optimizer = "perceptron" (one layer, step output) or another activation')
+        if out == "step":
+            self.fail("model", "output", out, no_gradient)
+        if hidden and model.activation == "step":
+            self.fail("model", "activation", model.activation, no_gradient)
+        if loss == "perceptron":
+            self.fail("train", "loss", loss, 'the perceptron loss goes with optimizer = "perceptron" '
+                      'and output = "step"; with a gradient optimizer use mse, bce or cross_entropy')
+        if task == "multiclass" and out != "softmax":
+            self.fail("model", "output", out, 'multiclass data needs output = "softmax" with loss = "cross_entropy"')
+        if task in ("binary", "regression") and out == "softmax":
+            self.fail("model", "output", out, f"{task} data needs "
+                      + ('one output: use output = "sigmoid" with loss = "bce"' if task == "binary"
+                         else 'output = "linear" (or tanh, sigmoid) with loss = "mse"')
+                      + "; softmax is for three or more classes")
+        if loss == "cross_entropy" and out != "softmax":
+            self.fail("model", "output", out, 'loss = "cross_entropy" needs output = "softmax"')
+        if out == "softmax" and loss != "cross_entropy":
+            self.fail("train", "loss", loss, 'output = "softmax" needs loss = "cross_entropy"')
+        if loss == "bce" and out != "sigmoid":
+            self.fail("model", "output", out, 'loss = "bce" needs output = "sigmoid"')
+        if task == "regression" and loss != "mse":
+            self.fail("train", "loss", loss, 'regression data needs loss = "mse" '
+                      '(bce and cross_entropy are for classes)')
+
+    def sizes(self, data: DataConfig, model: ModelConfig, train: TrainConfig, task: str | None,
+              n_in: int, n_out: int) -> None:
+        layers = list(model.layers)
+        what = data.dataset if data.dataset != "csv" else Path(data.path).name
+        if layers[0] != n_in:
+            self.fail("model", "layers", layers,
+                      f"the input size {layers[0]} does not fit the data: {what} has {n_in} "
+                      f"input feature{'s' * (n_in != 1)}, so layers must start with {n_in}")
+        if layers[-1] != n_out:
+            kind = {"binary": "binary classes need 1 output",
+                    "multiclass": f"{n_out} classes need {n_out} outputs (one per class, softmax)",
+                    "regression": f"{n_out} target{'s' * (n_out != 1)} need{'s' * (n_out == 1)} "
+                                  f"{n_out} output{'s' * (n_out != 1)}"}[task or "regression"]
+            self.fail("model", "layers", layers,
+                      f"the output size {layers[-1]} does not fit the data: {what}'s {kind}, "
+                      f"so layers must end with {n_out}")
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+def _show(v: Any, limit: int = 60) -> str:
+    """A value as it would be written in TOML, shortened if long."""
+    if isinstance(v, bool):
+        s = "true" if v else "false"
+    elif isinstance(v, str):
+        s = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    elif isinstance(v, float):
+        s = "nan" if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else repr(v))
+    elif isinstance(v, (list, tuple)):
+        s = "[" + ", ".join(_show(x, limit) for x in v) + "]"
+    elif isinstance(v, dict):
+        s = "{" + ", ".join(f"{k} = {_show(x, limit)}" for k, x in v.items()) + "}"
+    else:
+        s = str(v)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _shape(v: Any) -> str:
+    if not isinstance(v, list):
+        return _show(v)
+    if v and all(isinstance(row, list) for row in v):
+        lengths = sorted({len(row) for row in v})
+        return f"{_count(len(v), 'row')} of {'/'.join(str(n) for n in lengths)} numbers"
+    return f"a list of {_count(len(v), 'number')}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _range_int(lo: int, hi: int | None) -> str:
+    return f" >= {lo}" if hi is None else f" from {lo} to {hi}"
+
+
+def _range_float(lo, lo_open, hi, hi_open) -> str:
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {_num(lo)}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '<='} {_num(hi)}")
+    return " and ".join(parts)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def _dym_section(key: str) -> str:
+    close = did_you_mean(key, _SECTIONS)
+    return close.replace("'", "[", 1).replace("'", "]", 1) if close else ""
+
+
+def _engine_problem(message: str, optimizer: str, key: str | None = None) -> str:
+    """The optimizer's own check, without the parts the message already says."""
+    text = message.removeprefix(f"{optimizer}: ")
+    if key is not None:
+        text = re.sub(rf"^option '{re.escape(key)}' ", "", text)
+        text = re.sub(r", got .*$", "", text)
+    return text

@@ -63,6 +63,19 @@ def shape_str(a) -> str:
     return "×".join(str(s) for s in np.shape(a))
 
 
+def params_equal(a: dict | None, b: dict | None) -> bool:
+    """Cheap exact test (the same arrays are shared between snapshots)."""
+    if a is None or b is None or a.keys() != b.keys():
+        return a is b
+    for k, v in a.items():
+        w = b[k]
+        if v is w:
+            continue
+        if v.shape != w.shape or not np.array_equal(v, w):
+            return False
+    return True
+
+
 # ---------------------------------------------------------------- colours
 
 NEUTRAL = np.array([138, 138, 138], dtype=np.float64)

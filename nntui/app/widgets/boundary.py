@@ -31,6 +31,7 @@ from ._common import (
     fmt,
     mix,
     pack,
+    params_equal,
     quantize,
     style_for,
 )
@@ -54,19 +55,6 @@ def network_for(snapshot: Snapshot) -> Network:
             _NETS.clear()
         net = _NETS[key] = Network(snapshot.sizes, snapshot.activation, snapshot.output)
     return net
-
-
-def params_equal(a: dict | None, b: dict | None) -> bool:
-    """Cheap exact test (the same arrays are shared between snapshots)."""
-    if a is None or b is None or a.keys() != b.keys():
-        return a is b
-    for k, v in a.items():
-        w = b[k]
-        if v is w:
-            continue
-        if v.shape != w.shape or not np.array_equal(v, w):
-            return False
-    return True
 
 
 class BoundaryView(Widget):

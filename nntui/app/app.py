@@ -1,0 +1,626 @@
+"""The nntui app: the shell around the display widgets and the engine's worker.
+
+`make_app(config, runfile=None, play=False)` is the one factory the CLI and the
+tests share. The app owns the experiment's Config (the truth for resets and
+the controls); the worker thread owns the Trainer (see worker.py). Replacing
+the model builds the new Trainer here (so a bad preset fails here, and the
+running experiment is untouched), bumps the generation, shows its step-0
+snapshot at once and hands it to the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import math
+import random
+import tomllib
+import traceback
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from nntui.app.screens.error import ErrorDialog
+from nntui.app.screens.gradcheck import GradcheckScreen
+from nntui.app.screens.help import HelpScreen
+from nntui.app.screens.picker import PresetPicker
+from nntui.app.screens.save import SaveDialog
+from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.widgets.controls import ControlsPanel
+
+# TEMPORARY until the display widgets land: placeholders with their interface.
+def _widget(module: str, name: str):
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"nntui.app.widgets.{module}"), name)
+    except (ImportError, AttributeError):
+        from textual.reactive import reactive
+        from textual.widgets import Placeholder
+
+        class _Stub(Placeholder):
+            log_scale = reactive(False)
+
+            def show(self, snapshot) -> None:
+                pass
+
+            def cycle_mode(self) -> None:
+                pass
+
+        _Stub.__name__ = name
+        return _Stub
+
+
+WeightHeatmaps = _widget("heatmap", "WeightHeatmaps")
+StepInspector = _widget("inspector", "StepInspector")
+LossChart = _widget("losschart", "LossChart")
+NetworkDiagram = _widget("network", "NetworkDiagram")
+StatusLine = _widget("status", "StatusLine")
+from nntui.app.worker import DEFAULT_SPEED, DIVERGED, ERROR, PLAYING, SPEEDS, EngineRunner, Frame, speed_label
+from nntui.config import Config, ConfigError, config_from_dict, list_presets, load_preset, optimizer_options
+from nntui.engine.datasets import dataset_dims, dataset_task
+from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
+from nntui.engine.snapshot import Snapshot
+from nntui.engine.trainer import Trainer
+
+# Below this the layout cannot work; it asks for a larger terminal instead.
+MIN_WIDTH, MIN_HEIGHT = 100, 30
+# Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
+LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# The loss chart (plotext) costs ~30 ms a draw: at most this often.
+LOSS_CHART_INTERVAL = 0.2
+
+
+class Published(Message):
+    """The worker has put a new frame in its slot. Coalesced: one pending at most."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Published)
+
+
+class EngineFailed(Message):
+    """The worker caught an exception (and survived it)."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title = title
+        self.text = text
+
+
+def next_lr(lr: float, up: bool) -> float:
+    """The next rung of LR_LADDER above (or below) lr."""
+    if up:
+        return next((x for x in LR_LADDER if x > lr * (1 + 1e-9)), LR_LADDER[-1])
+    return next((x for x in reversed(LR_LADDER) if x < lr * (1 - 1e-9)), LR_LADDER[0])
+
+
+class NNTuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "nntui"
+    AUTO_FOCUS = None  # keys go to the app until the user clicks a control
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+
+    BINDINGS = [
+        Binding("space", "toggle_play", "play"),
+        Binding("n", "next_phase", "phase"),
+        Binding("s", "finish_step", "step"),
+        Binding("e", "epoch", "epoch"),
+        Binding("b", "step_back", "back"),
+        Binding("r", "reset", "reset"),
+        Binding("R", "reset_new_seed", "seed", key_display="R"),
+        Binding("plus,equals_sign", "lr(True)", "lr", key_display="+"),
+        Binding("minus,underscore", "lr(False)", "lr", key_display="-"),
+        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
+        Binding("t", "heatmap_mode", "heat"),
+        Binding("a", "ascii", "ascii"),
+        Binding("l", "log_scale", "log"),
+        Binding("f", "features", "feat"),
+        Binding("o", "open_preset", "open"),
+        Binding("ctrl+s", "save", "save", key_display="^s"),
+        Binding("g", "gradcheck", "grad"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+        Binding("escape", "unfocus", "unfocus", show=False),
+    ]
+
+    def __init__(self, config: Config, trainer: Trainer, *, play: bool = False) -> None:
+        super().__init__()
+        self.config = config
+        self.dataset = trainer.dataset
+        self.generation = 0
+        self.speed = DEFAULT_SPEED
+        self.frame: Frame | None = None  # the last frame shown
+        self.shown: Snapshot | None = None  # the snapshot on screen
+        self.shown_generation = 0
+        self.status = PLAYING if play else "paused"
+        self.modified = False  # the controls changed the preset
+        self._seed_rng = random.Random(config.model.seed)
+        self._loss_shown_at = -math.inf
+        self._loss_pending: Snapshot | None = None
+        self._initial = trainer.snapshot()
+        self.runner = EngineRunner(
+            trainer,
+            playing=play,
+            speed=self.speed,
+            on_publish=self._published_from_thread,
+            on_error=self._failed_from_thread,
+        )
+        self.title = config.title
+        self.sub_title = self._sub_title()
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield StatusLine(id="status")
+        yield Static(id="hint", markup=True)
+        with Horizontal(id="body"):
+            yield ControlsPanel(self.config, id="controls")
+            with Vertical(id="col-model"):
+                yield NetworkDiagram(id="network")
+                yield StepInspector(id="inspector")
+            with Vertical(id="col-data"):
+                yield BoundaryView(id="boundary")
+                yield LossChart(id="loss")
+                yield WeightHeatmaps(id="heatmaps")
+        yield Static(id="too-small")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._check_size(self.size.width, self.size.height)
+        self._set_data(self.dataset)
+        self._show(self._initial, 0)
+        self._update_hint()
+        self.run_engine()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="engine")
+    def run_engine(self) -> None:
+        worker = get_current_worker()
+        self.runner.run(lambda: worker.is_cancelled)
+
+    def on_resize(self, event) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"The terminal is {width}×{height}.\n\n"
+                f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT} or more\n"
+                "(160×48 shows everything at its best).\n\n"
+                "Training goes on meanwhile; q quits."
+            )
+
+    # --------------------------------------------------------------- frames
+
+    def _published_from_thread(self) -> None:
+        self.post_message(Published())
+
+    def _failed_from_thread(self, title: str, text: str) -> None:
+        self.post_message(EngineFailed(title, text))
+
+    def on_published(self, _message: Published) -> None:
+        frame = self.runner.latest()
+        if frame is None or frame.generation != self.generation:
+            return  # a frame of a model that has been replaced
+        if self.frame is not None and frame.seq <= self.frame.seq:
+            return
+        previous = self.frame
+        self.frame = frame
+        self.status = frame.status
+        if frame.status == DIVERGED and (previous is None or previous.status != DIVERGED):
+            self.notify(frame.message or "training diverged", title="Diverged", severity="error", timeout=8)
+        self._show(frame.snapshot, frame.generation)
+        self._update_hint()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        last = message.text.strip().splitlines()[-1] if message.text.strip() else message.title
+        self.push_screen(ErrorDialog(message.title, last, message.text))
+
+    def _show(self, snapshot: Snapshot, generation: int) -> None:
+        self.shown = snapshot
+        self.shown_generation = generation
+        for widget_id in ("status", "network", "inspector", "boundary", "heatmaps"):
+            self.query_one(f"#{widget_id}").show(snapshot)
+        self._show_loss(snapshot)
+
+    def _show_loss(self, snapshot: Snapshot) -> None:
+        """The loss chart redraws at most every LOSS_CHART_INTERVAL while playing."""
+        now = asyncio.get_running_loop().time()
+        if self.status != PLAYING or now - self._loss_shown_at >= LOSS_CHART_INTERVAL:
+            self._loss_shown_at = now
+            self._loss_pending = None
+            self.query_one("#loss").show(snapshot)
+        else:
+            if self._loss_pending is None:
+                self.set_timer(LOSS_CHART_INTERVAL - (now - self._loss_shown_at), self._flush_loss)
+            self._loss_pending = snapshot
+
+    def _flush_loss(self) -> None:
+        snapshot, self._loss_pending = self._loss_pending, None
+        if snapshot is not None and self.shown_generation == self.generation:
+            self._loss_shown_at = asyncio.get_running_loop().time()
+            self.query_one("#loss").show(self.shown if self.shown is not None else snapshot)
+
+    def _set_data(self, dataset) -> None:
+        self.query_one("#boundary", BoundaryView).set_data(
+            dataset.x_train,
+            dataset.y_train,
+            dataset.x_val,
+            dataset.y_val,
+            dataset.task,
+            dataset.classes,
+            dataset.feature_names,
+        )
+
+    def _sub_title(self) -> str:
+        name = self.config.name if self.config.source else "preset"
+        return f"{name}{' (modified)' if self.modified else ''}"
+
+    def _update_hint(self) -> None:
+        snap = self.shown
+        frame = self.frame
+        status = self.status
+        if status == DIVERGED:
+            why = (frame.message if frame else None) or "the loss became NaN or inf"
+            text = (
+                f"[b $text-error]⚠ {why}[/]  [b]-[/] lower the learning rate · "
+                "[b]r[/] reset · [b]b[/] step back"
+            )
+        elif status == ERROR:
+            why = (frame.message if frame else None) or "the engine failed"
+            text = f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"
+        elif status == PLAYING:
+            rate = f" · {frame.rate:,.0f} steps/s" if frame and frame.rate else ""
+            text = (
+                f"[b $text-success]▶ playing[/] at {speed_label(self.speed)}{rate}  "
+                "[b]space[/] pause · [b]\\[ ][/] speed · [b]+ -[/] learning rate · [b]?[/] help"
+            )
+        else:
+            nxt = snap.next_phase.label() if snap is not None else "forward 1"
+            where = f"step {snap.step}" if snap is not None else "step 0"
+            text = (
+                f"[b $text-warning]⏸ paused[/] at {where}, step-by-step  "
+                f"[b]space[/] play · [b]n[/] next phase ({nxt}) · [b]s[/] finish step · "
+                "[b]e[/] epoch · [b]?[/] help"
+            )
+        self.query_one("#hint", Static).update(text)
+
+    # ----------------------------------------------------- replacing the model
+
+    def replace_model(self, trainer: Trainer, config: Config) -> None:
+        """Swap in a new Trainer: from now on frames of older models are dropped."""
+        self.generation += 1
+        self.config = config
+        self.dataset = trainer.dataset
+        self.title = config.title
+        self.sub_title = self._sub_title()
+        snapshot = trainer.snapshot()
+        self.frame = None
+        if self.status in (DIVERGED, ERROR):
+            self.status = "paused"
+        self._set_data(trainer.dataset)
+        self._show(snapshot, self.generation)
+        self.runner.send("replace", trainer, self.generation)
+        self.query_one(ControlsPanel).load(config)
+        self._update_hint()
+
+    def _build(self, config: Config, *, same_data: bool) -> Trainer | None:
+        """A Trainer for config, or None after showing why it cannot be built."""
+        try:
+            return Trainer(config, dataset=self.dataset if same_data else None)
+        except Exception as exc:  # noqa: BLE001 - shown, and the experiment goes on
+            self.show_error("Cannot build this experiment", f"{exc}", traceback.format_exc())
+            return None
+
+    def show_error(self, title: str, message: str, details: str | None = None) -> None:
+        self.push_screen(ErrorDialog(title, message, details))
+
+    # ----------------------------------------------------------------- actions
+
+    def action_toggle_play(self) -> None:
+        self.runner.send("toggle")
+
+    def action_next_phase(self) -> None:
+        self.runner.send("phase")
+
+    def action_finish_step(self) -> None:
+        self.runner.send("step")
+
+    def action_epoch(self) -> None:
+        self.runner.send("epoch")
+
+    def action_step_back(self) -> None:
+        self.runner.send("back")
+
+    def action_reset(self) -> None:
+        trainer = self._build(self.config, same_data=True)
+        if trainer is not None:
+            self.replace_model(trainer, self.config)
+
+    def action_reset_new_seed(self) -> None:
+        seed = self._seed_rng.randrange(2**31)
+        config = dataclasses.replace(self.config, model=dataclasses.replace(self.config.model, seed=seed))
+        trainer = self._build(config, same_data=True)
+        if trainer is not None:
+            self.replace_model(trainer, config)
+            self.notify(f"New model seed {seed}", timeout=2)
+
+    def action_lr(self, up: bool) -> None:
+        lr = next_lr(self.config.train.learning_rate, up)
+        self._set_config(train=dataclasses.replace(self.config.train, learning_rate=lr))
+        self.runner.send("lr", lr)
+        self.query_one(ControlsPanel).load(self.config)
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        self.runner.send("speed", self.speed)
+        self._update_hint()
+
+    def action_heatmap_mode(self) -> None:
+        self.query_one("#heatmaps").cycle_mode()
+
+    def action_ascii(self) -> None:
+        boundary = self.query_one("#boundary", BoundaryView)
+        boundary.ascii = not boundary.ascii
+
+    def action_log_scale(self) -> None:
+        chart = self.query_one("#loss")
+        chart.log_scale = not chart.log_scale
+
+    def action_features(self) -> None:
+        boundary = self.query_one("#boundary", BoundaryView)
+        if self.dataset.n_inputs <= 2:
+            self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
+        boundary.cycle_features()
+
+    def action_unfocus(self) -> None:
+        self.set_focus(None)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open_preset(self) -> None:
+        presets = []
+        for name, path in list_presets():
+            try:
+                with open(path, "rb") as fh:
+                    title = str(tomllib.load(fh).get("title", ""))
+            except (OSError, tomllib.TOMLDecodeError):
+                title = "(cannot be read)"
+            presets.append((name, title))
+        self.push_screen(PresetPicker(presets, current=self.config.name), self.open_preset)
+
+    def open_preset(self, name_or_path: str | None) -> bool:
+        """Load a preset (a built-in name or a path) in place of the current one.
+        On an error, show it and keep the current experiment; False then."""
+        if not name_or_path:
+            return False
+        try:
+            config = load_preset(name_or_path)
+        except ConfigError as exc:
+            self.show_error("Cannot open this preset", str(exc))
+            return False
+        except Exception as exc:  # noqa: BLE001
+            self.show_error("Cannot open this preset", f"{name_or_path}: {exc}", traceback.format_exc())
+            return False
+        trainer = self._build(config, same_data=False)
+        if trainer is None:
+            return False
+        self.modified = False
+        self._seed_rng = random.Random(config.model.seed)
+        self.replace_model(trainer, config)
+        return True
+
+    def default_save_path(self) -> str:
+        step = self.shown.step if self.shown is not None else 0
+        return f"./{self.config.name or 'run'}-step{step}.npz"
+
+    def action_save(self) -> None:
+        self.push_screen(SaveDialog(self.default_save_path()), self.save_run)
+
+    def save_run(self, path: str | None) -> None:
+        if path:
+            self._save(path)
+
+    @work(exclusive=False, group="save")
+    async def _save(self, path: str) -> None:
+        from nntui.engine.runfile import save_run
+
+        target = Path(path).expanduser()
+        try:
+            written = await asyncio.wrap_future(self.runner.submit(lambda tr: save_run(tr, target)))
+        except Exception as exc:  # noqa: BLE001
+            self.show_error("Cannot save the run", f"{target}: {exc}")
+            return
+        self.notify(f"Saved to {written or target}", title="Run saved", timeout=4)
+
+    @work(exclusive=True, group="grad")
+    async def action_gradcheck(self) -> None:
+        from nntui.engine.gradcheck import gradcheck
+
+        def check(tr: Trainer) -> tuple[dict[str, float], int]:
+            return gradcheck(tr), tr.step
+
+        self.notify("Checking gradients…", timeout=1)
+        try:
+            errors, step = await asyncio.wrap_future(self.runner.submit(check))
+        except Exception as exc:  # noqa: BLE001
+            self.show_error("Gradient check failed", str(exc))
+            return
+        self.push_screen(GradcheckScreen(errors, step))
+
+    # ----------------------------------------------------------------- controls
+
+    def _set_config(self, **sections: Any) -> None:
+        self.config = dataclasses.replace(self.config, **sections)
+        self.modified = True
+        self.sub_title = self._sub_title()
+
+    @on(ControlsPanel.Changed)
+    def control_changed(self, event: ControlsPanel.Changed) -> None:
+        self.apply_control(event.key, event.value)
+
+    def apply_control(self, key: str, value: Any) -> bool:
+        """Apply one edit of the controls panel. Live keys (the learning rate,
+        optimizer options) reach the running trainer; the others build a new
+        network. An invalid value shows the error and changes nothing."""
+        panel = self.query_one(ControlsPanel)
+        old = self.config
+        try:
+            d = copy.deepcopy(old.to_dict())
+            self._patch(d, key, value)
+            config = config_from_dict(d, old.source)
+        except (ConfigError, ValueError) as exc:
+            self.notify(str(exc), title="Not applied", severity="error", timeout=8)
+            panel.load(old)
+            return False
+        if config == old:
+            panel.load(old)
+            return True
+        live = key == "train.learning_rate" or (
+            key.startswith("train.options.") and config.train.optimizer == old.train.optimizer
+        )
+        if live:
+            self.config = config
+            self.modified = True
+            self.sub_title = self._sub_title()
+            if key == "train.learning_rate":
+                self.runner.send("lr", config.train.learning_rate)
+            else:
+                name = key.rsplit(".", 1)[1]
+                self.runner.send("option", name, config.train.options.get(name))
+            panel.load(config)
+            return True
+        same_data = config.data == old.data
+        trainer = self._build(config, same_data=same_data)
+        if trainer is None:
+            panel.load(old)
+            return False
+        self.modified = True
+        self.replace_model(trainer, config)
+        return True
+
+    @staticmethod
+    def _parse(key: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        name = key.rsplit(".", 1)[1]
+        if name in ("samples", "batch_size"):
+            return int(text)
+        if name == "betas":
+            parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
+            return [float(p) for p in parts]
+        if text.lower() in ("true", "on", "yes"):
+            return True
+        if text.lower() in ("false", "off", "no"):
+            return False
+        return float(text)
+
+    def _patch(self, d: dict, key: str, value: Any) -> None:
+        """Write one control's value into a config dict (to_dict's shape)."""
+        data, model, train = d["data"], d["model"], d["train"]
+        if key == "model.hidden":
+            text = str(value).strip().lower()
+            parts = [] if text in ("", "none", "-") else [p for p in text.replace(" ", ",").split(",") if p]
+            try:
+                hidden = [int(p) for p in parts]
+            except ValueError:
+                raise ValueError(
+                    f"hidden layers: {value!r} is not a list of sizes such as '8, 8' (or 'none')"
+                ) from None
+            model["layers"] = [model["layers"][0], *hidden, model["layers"][-1]]
+            return
+        if key == "data.dataset":
+            self._patch_dataset(d, str(value))
+            return
+        if key == "train.optimizer":
+            keep = set(optimizer_options(str(value)))
+            for opt in list(train):
+                if opt in _OPTION_NAMES and opt not in keep:
+                    del train[opt]
+            train["optimizer"] = value
+            return
+        section, _, name = key.partition(".")
+        try:
+            parsed = self._parse(key, value)
+        except ValueError:
+            raise ValueError(f"{name.rsplit('.', 1)[-1]}: {value!r} is not a number") from None
+        if name.startswith("options."):
+            train[name.split(".", 1)[1]] = parsed
+        else:
+            d[section][name] = parsed
+
+    def _patch_dataset(self, d: dict, name: str) -> None:
+        """Another generator: fit the input and output layers to it, and the
+        output and loss to its task, so the switch just works."""
+        data, model, train = d["data"], d["model"], d["train"]
+        if name == "csv":
+            raise ValueError("a CSV data set needs a preset file: open one with o")
+        old_task = self.dataset.task
+        classes = data.get("classes") or 3
+        task = dataset_task(name, classes)
+        n_in, n_out = dataset_dims(name, classes)
+        for k in ("path", "target"):
+            data.pop(k, None)
+        if task != "multiclass":
+            data.pop("classes", None)
+        data["dataset"] = name
+        data.setdefault("samples", self.config.data.samples)
+        data.setdefault("noise", self.config.data.noise)
+        data.setdefault("validation", self.config.data.validation)
+        model["layers"] = [n_in, *model["layers"][1:-1], n_out]
+        if task != old_task or model["output"] == "step":
+            defaults = {
+                "binary": ("sigmoid", "bce"),
+                "multiclass": ("softmax", "cross_entropy"),
+                "regression": ("linear", "mse"),
+            }
+            if not (task == "binary" and model["output"] == "step"):
+                model["output"], train["loss"] = defaults[task]
+
+    # ------------------------------------------------------------------ tests
+
+    async def settle(self, timeout: float = 10.0) -> Frame | None:
+        """Wait until the worker has handled every command sent so far and the
+        frame it then published is on screen (for tests and benchmarks)."""
+        seq = await asyncio.wait_for(asyncio.wrap_future(self.runner.sync()), timeout)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self.frame is None or self.frame.seq < seq:
+            if self.runner.generation != self.generation:
+                break  # a newer model is on its way; its frames come later
+            if loop.time() > end:
+                raise TimeoutError("the worker's frame never reached the screen")
+            await asyncio.sleep(0.005)
+        return self.frame
+
+
+_OPTION_NAMES = frozenset(k for opts in OPTIMIZER_DEFAULTS.values() for k in opts)
+
+
+def make_app(config: Config | None, runfile: str | Path | None = None, play: bool = False) -> NNTuiApp:
+    """The app for a config (or for a saved run, whose config it carries)."""
+    if runfile is not None:
+        from nntui.engine.runfile import load_run
+
+        trainer = load_run(runfile)
+        config = trainer.config
+    else:
+        if config is None:
+            from nntui.config import DEFAULT_PRESET
+
+            config = load_preset(DEFAULT_PRESET)
+        trainer = Trainer(config)
+    return NNTuiApp(config, trainer, play=play)

@@ -1,0 +1,89 @@
+"""The help screen: every key, what the panels show, and how the mouse works."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+# (keys, what they do) in the order a new user needs them.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("space", "play / pause training"),
+    ("n", "next phase: forward 1..L, loss, backward L..1, update"),
+    ("s", "finish the step in progress (a whole step at a boundary)"),
+    ("e", "train to the end of the epoch"),
+    ("b", "step back: undo the step in progress, or the last step"),
+    ("r", "reset: same seed, back to step 0 with the same start"),
+    ("R", "reset with a new random seed (another start)"),
+    ("+  -", "raise / lower the learning rate (applies live)"),
+    ("[  ]", "slower / faster play (1, 5, 20, 100 steps/s, max)"),
+    ("t", "cycle the weight heatmap mode"),
+    ("a", "ASCII decision boundary (no colours needed)"),
+    ("l", "log scale on the loss chart"),
+    ("f", "cycle the two features the boundary shows (>2-D data)"),
+    ("o", "open a preset: built-ins, or the path of your own file"),
+    ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
+    ("g", "gradient check: finite differences against backprop"),
+    ("ctrl+p", "command palette (themes, keys, quit)"),
+    ("escape", "leave a field or close a dialog"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+NOTES = (
+    "Controls (left): changes to the data or the architecture build a new "
+    "network from step 0; the learning rate and optimizer options apply live. "
+    "Type a value and press Enter; an invalid combination is refused with a "
+    "message and the current experiment goes on.\n"
+    "Mouse: click any control, pick from the menus, scroll the panels, click the "
+    "footer's keys."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q,enter", "close", "Close")]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > #dialog {
+        width: 84;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    HelpScreen #title {
+        text-style: bold;
+        width: 100%;
+        content-align: center middle;
+        margin-bottom: 1;
+    }
+    HelpScreen #notes {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for keys, what in KEYS:
+            table.add_row(Text(keys, style="bold"), what)
+        with Vertical(id="dialog"):
+            yield Label("nntui — keys", id="title")
+            with VerticalScroll():
+                yield Static(table, id="keys")
+                yield Static(NOTES, id="notes")
+            yield Label("escape or ? closes", id="close-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

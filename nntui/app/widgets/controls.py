@@ -1,0 +1,284 @@
+"""The controls panel: every setting of the experiment, as Selects and Inputs.
+
+The choices come from the engine's registries, so the panel never lists a name
+the config would refuse. The panel does not judge values: it posts
+`ControlsPanel.Changed(key, value)` for each edit, and the app builds and
+validates the new Config, then calls `load(config)` to show what was kept.
+
+Keys are dotted paths of the config: `data.dataset`, `data.noise`,
+`model.hidden` (the hidden sizes), `model.activation`, `train.optimizer`,
+`train.options.momentum`, ... Selects post their value; Inputs post their
+text (on Enter or when they lose focus) and the app parses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select
+
+from nntui.engine.activations import ACTIVATIONS, OUTPUTS
+from nntui.engine.datasets import DATASET_NAMES
+from nntui.engine.losses import LOSSES
+from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS
+
+# Options shown under "Regularization" rather than with the optimizer.
+REGULARIZATION = ("weight_decay", "l1")
+# Every optimizer option, in a stable order (a field each; shown when it applies).
+ALL_OPTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(k for opts in OPTIMIZER_DEFAULTS.values() for k in opts if k not in REGULARIZATION)
+)
+BOOL_CHOICES = [("off", False), ("on", True)]
+
+
+def format_value(value: Any) -> str:
+    """A config value as the text of an Input."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return ", ".join(format_value(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _names(registry: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    seen: set[int] = set()
+    out = []
+    for name, impl in registry.items():
+        if name in skip or id(impl) in seen:
+            continue  # aliases (linear = identity) appear once
+        seen.add(id(impl))
+        out.append((name, name))
+    return out
+
+
+class Row(Horizontal):
+    """A label and its control on one line."""
+
+    def __init__(self, label: str, control, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._label = label
+        self._control = control
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label, classes="control-label")
+        yield self._control
+
+
+class ControlsPanel(VerticalScroll):
+    """The left panel. Post `Changed` on every user edit."""
+
+    DEFAULT_CSS = """
+    ControlsPanel {
+        width: 34;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    ControlsPanel .section {
+        color: $text-accent;
+        text-style: bold;
+        margin-top: 1;
+    }
+    ControlsPanel Row {
+        height: 1;
+        margin-bottom: 0;
+    }
+    ControlsPanel .control-label {
+        width: 12;
+        color: $text-muted;
+    }
+    ControlsPanel Select, ControlsPanel Input {
+        width: 1fr;
+    }
+    ControlsPanel #layer-buttons {
+        height: 1;
+    }
+    ControlsPanel Button {
+        min-width: 0;
+        width: 1fr;
+        height: 1;
+        border: none;
+        margin: 0 1 0 0;
+    }
+    """
+
+    class Changed(Message):
+        def __init__(self, key: str, value: Any) -> None:
+            super().__init__()
+            self.key = key
+            self.value = value
+
+    def __init__(self, config, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.can_focus = False
+
+    # --------------------------------------------------------------- layout
+
+    def _select(self, key: str, options: list[tuple[str, Any]]) -> Select:
+        value = self._initial.get(key, options[0][1])
+        if value not in [v for _, v in options]:
+            value = options[0][1]
+        return Select(options, allow_blank=False, value=value, compact=True, id=self._cid(key), name=key)
+
+    def _input(self, key: str, kind: str = "text") -> Input:
+        value = format_value(self._initial.get(key, ""))
+        return Input(value, compact=True, id=self._cid(key), name=key, type=kind, select_on_focus=True)
+
+    @staticmethod
+    def _cid(key: str) -> str:
+        return "ctl-" + key.replace(".", "-")
+
+    def compose(self) -> ComposeResult:
+        self._initial = self._values(self.config)
+        datasets = [(n, n) for n in DATASET_NAMES if n != "csv"]
+        yield Label("Data", classes="section")
+        yield Row("dataset", self._select("data.dataset", datasets + [("csv", "csv")]))
+        yield Row("samples", self._input("data.samples", "integer"))
+        yield Row("noise", self._input("data.noise", "number"))
+        yield Row("validation", self._input("data.validation", "number"))
+        yield Label("Network", classes="section")
+        yield Row("hidden", self._input("model.hidden"))
+        with Horizontal(id="layer-buttons"):
+            yield Button("+ layer", id="add-layer", compact=True)
+            yield Button("− layer", id="remove-layer", compact=True)
+        yield Row("activation", self._select("model.activation", _names(ACTIVATIONS)))
+        yield Row("output", self._select("model.output", _names(OUTPUTS)))
+        yield Label("Training", classes="section")
+        yield Row("loss", self._select("train.loss", _names(LOSSES)))
+        yield Row("optimizer", self._select("train.optimizer", _names(OPTIMIZERS)))
+        yield Row("learn. rate", self._input("train.learning_rate", "number"))
+        yield Row("batch size", self._input("train.batch_size", "integer"))
+        for name in ALL_OPTIONS:
+            key = f"train.options.{name}"
+            if isinstance(self._default(name), bool):
+                control = self._select(key, BOOL_CHOICES)
+            else:
+                control = self._input(key)
+            yield Row(name, control, classes="option", id=f"row-{name}")
+        yield Label("Regularization", classes="section", id="reg-section")
+        for name in REGULARIZATION:
+            yield Row(name, self._input(f"train.options.{name}", "number"), id=f"row-{name}", classes="option")
+
+    @staticmethod
+    def _default(name: str) -> Any:
+        for opts in OPTIMIZER_DEFAULTS.values():
+            if name in opts:
+                return opts[name]
+        return None
+
+    def on_mount(self) -> None:
+        self._show_rows(self.config)
+
+    # --------------------------------------------------------------- values
+
+    def _values(self, config) -> dict[str, Any]:
+        """Every control's value for config (options of the optimizer only)."""
+        d, m, t = config.data, config.model, config.train
+        values: dict[str, Any] = {
+            "data.dataset": d.dataset,
+            "data.samples": d.samples,
+            "data.noise": d.noise,
+            "data.validation": d.validation,
+            "model.hidden": ", ".join(str(n) for n in m.layers[1:-1]) or "none",
+            "model.activation": "identity" if m.activation == "linear" else m.activation,
+            "model.output": m.output,
+            "train.loss": t.loss,
+            "train.optimizer": t.optimizer,
+            "train.learning_rate": t.learning_rate,
+            "train.batch_size": t.batch_size,
+        }
+        options = dict(OPTIMIZER_DEFAULTS.get(t.optimizer, {}))
+        options.update(t.options or {})
+        for name, value in options.items():
+            values[f"train.options.{name}"] = value
+        return values
+
+    def load(self, config) -> None:
+        """Show `config` in every control, without posting Changed."""
+        self.config = config
+        if not self.is_mounted:
+            return
+        values = self._values(config)
+        self._show_rows(config)
+        for key, value in values.items():
+            widget = self.query_one(f"#{self._cid(key)}")
+            if isinstance(widget, Select):
+                if widget.value != value:
+                    with widget.prevent(Select.Changed):
+                        widget.value = value
+            else:
+                text = format_value(value)
+                if widget.value != text:
+                    with widget.prevent(Input.Changed):
+                        widget.value = text
+                        widget.cursor_position = 0
+
+    def _show_rows(self, config) -> None:
+        options = OPTIMIZER_DEFAULTS.get(config.train.optimizer, {})
+        for name in (*ALL_OPTIONS, *REGULARIZATION):
+            self.query_one(f"#row-{name}").display = name in options
+        self.query_one("#reg-section").display = any(n in options for n in REGULARIZATION)
+
+    def value_of(self, key: str) -> Any:
+        widget = self.query_one(f"#{self._cid(key)}")
+        return widget.value
+
+    # --------------------------------------------------------------- events
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        key = event.select.name
+        if not key or event.value is Select.NULL or event.value != event.select.value:
+            return  # blank, or stale
+        if event.value == self._values(self.config).get(key):
+            return  # what the config has already (set by `load`)
+        self.post_message(self.Changed(key, event.value))
+
+    def _input_done(self, widget: Input) -> None:
+        key = widget.name
+        if not key:
+            return
+        current = self._current_text(key)
+        if widget.value.strip() != current:
+            self.post_message(self.Changed(key, widget.value.strip()))
+
+    def _current_text(self, key: str) -> str:
+        """What `load` last put in the field (to ignore blur without an edit)."""
+        c = self.config
+        section, _, name = key.partition(".")
+        if key == "model.hidden":
+            return ", ".join(str(n) for n in c.model.layers[1:-1]) or "none"
+        if section == "train" and name.startswith("options."):
+            opt = name.split(".", 1)[1]
+            options = dict(OPTIMIZER_DEFAULTS.get(c.train.optimizer, {}))
+            options.update(c.train.options or {})
+            return format_value(options.get(opt))
+        return format_value(getattr(getattr(c, section), name))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._input_done(event.input)
+        self.app.set_focus(None)  # back to the app's keys
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self._input_done(event.input)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        hidden = list(self.config.model.layers[1:-1])
+        if event.button.id == "add-layer":
+            hidden.append(hidden[-1] if hidden else 4)
+        elif event.button.id == "remove-layer":
+            if not hidden:
+                self.app.notify("There is no hidden layer left to remove.", severity="warning")
+                return
+            hidden.pop()
+        else:
+            return
+        self.post_message(self.Changed("model.hidden", ", ".join(map(str, hidden)) or "none"))

@@ -1,0 +1,338 @@
+"""The engine's driver: runs a Trainer in a worker thread, away from the UI.
+
+The UI never touches the trainer. It sends commands through a queue
+(`EngineRunner.send`, `EngineRunner.submit`) and reads what the worker
+publishes from one latest-frame slot (`EngineRunner.latest`). After each
+publication the worker calls `on_publish`, which the app turns into a message
+with `can_replace`, so however fast training runs the UI receives at most one
+pending notice and draws at most about 20 frames a second.
+
+Every frame is tagged with the *generation* of the model it came from. The UI
+bumps the generation whenever it replaces the model (reset, new seed, another
+preset, a control that needs a new network) and drops frames of older
+generations, so it never shows a stale snapshot of the old model.
+
+This module imports no Textual: it can be driven, and tested, from any thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from nntui.engine.snapshot import Snapshot
+from nntui.engine.trainer import Diverged, Trainer
+
+# Speed levels, in training steps per second; None is "as fast as it goes".
+# The slowest level plays phase by phase, so the diagram and the inspector can
+# be followed as they change.
+SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
+DEFAULT_SPEED = len(SPEEDS) - 1
+# While playing, frames are published at most this often (20 a second).
+PUBLISH_INTERVAL = 1 / 20
+# Up to this many steps a second, steps are traced so the inspector can show them.
+TRACE_UP_TO = 20
+
+
+def speed_label(level: int) -> str:
+    s = SPEEDS[level]
+    return "max" if s is None else f"{s}/s"
+
+
+# Statuses a frame may carry.
+PAUSED, PLAYING, DIVERGED, ERROR = "paused", "playing", "diverged", "error"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One publication of the worker: a snapshot and the state of play."""
+
+    seq: int  # increases with every publication
+    generation: int  # of the model the snapshot came from
+    snapshot: Snapshot
+    status: str  # paused | playing | diverged | error
+    speed: int  # index into SPEEDS
+    rate: float  # steps per second measured over the last second of play
+    message: str | None = None  # why it diverged, or what failed
+
+
+class EngineRunner:
+    """Owns one Trainer at a time and runs it on the worker thread's behalf.
+
+    UI side (any thread): `send`, `submit`, `latest`, `generation`.
+    Worker side: `run(is_cancelled)`, which returns when `is_cancelled()` is
+    true (checked before every step and phase).
+    """
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        *,
+        generation: int = 0,
+        playing: bool = False,
+        speed: int = DEFAULT_SPEED,
+        on_publish: Callable[[], None] | None = None,
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.trainer = trainer
+        self.generation = generation
+        self.playing = playing
+        self.speed = speed
+        self.on_publish = on_publish or (lambda: None)
+        # on_error(title, text): an exception the worker caught and survived.
+        self.on_error = on_error or (lambda title, text: None)
+        self.commands: queue.Queue[tuple[str, tuple[Any, ...]]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._status = PLAYING if playing else PAUSED
+        self._message: str | None = None
+        self._dirty = True
+        self._last_publish = 0.0
+        self._next_due = 0.0
+        self._step_times: deque[float] = deque(maxlen=4096)
+        self.steps_run = 0  # steps trained by play since start (benchmarks read it)
+
+    # ------------------------------------------------------------------ UI side
+
+    def send(self, command: str, *args: Any) -> None:
+        """Queue a command: play, pause, toggle, phase, step, epoch, back,
+        replace(trainer, generation), lr(value), option(name, value),
+        speed(level), publish."""
+        self.commands.put((command, args))
+
+    def submit(self, fn: Callable[[Trainer], Any]) -> Future:
+        """Run `fn(trainer)` on the worker between two steps; the Future gets
+        its result or its exception."""
+        future: Future = Future()
+        self.commands.put(("call", (fn, future)))
+        return future
+
+    def sync(self) -> Future:
+        """A Future for the seq of the frame the worker publishes once it has
+        handled every command sent before this one."""
+        future: Future = Future()
+        self.commands.put(("sync", (future,)))
+        return future
+
+    def latest(self) -> Frame | None:
+        with self._lock:
+            return self._latest
+
+    # -------------------------------------------------------------- worker side
+
+    def run(self, is_cancelled: Callable[[], bool]) -> None:
+        self._publish()
+        while not is_cancelled():
+            timeout = self._wait_time()
+            try:
+                command, args = (
+                    self.commands.get_nowait() if timeout <= 0 else self.commands.get(timeout=timeout)
+                )
+            except queue.Empty:
+                pass
+            else:
+                self._guard(self._handle, command, args)
+                # Answer keys at once: publish as soon as the queue is empty.
+                if self.commands.empty():
+                    self._publish()
+                continue
+            if is_cancelled():
+                break
+            if self.playing:
+                self._guard(self._play, is_cancelled)
+            if self._dirty and (
+                not self.playing or time.perf_counter() - self._last_publish >= PUBLISH_INTERVAL
+            ):
+                self._publish()
+
+    def _wait_time(self) -> float:
+        """How long the loop may block on the queue before it has work to do."""
+        if not self.playing:
+            return 0.25
+        now = time.perf_counter()
+        if SPEEDS[self.speed] is None:
+            return 0.0
+        due = self._next_due
+        if self._dirty:
+            due = min(due, self._last_publish + PUBLISH_INTERVAL)
+        return max(0.0, due - now)
+
+    def _guard(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run one unit of work; a divergence or any exception pauses play and
+        is reported, never raised: the worker survives everything."""
+        try:
+            fn(*args)
+        except Diverged as exc:
+            self.playing = False
+            self._status = DIVERGED
+            self._message = str(exc) or f"diverged at step {getattr(exc, 'step', '?')}"
+            self._dirty = True
+        except Exception as exc:  # noqa: BLE001 - the worker must not die
+            self.playing = False
+            self._status = ERROR
+            self._message = f"{type(exc).__name__}: {exc}"
+            self._dirty = True
+            self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing and self._status in (DIVERGED, ERROR):
+            self._message = None
+        self.playing = playing
+        self._status = PLAYING if playing else PAUSED
+        self._next_due = time.perf_counter()
+        self._dirty = True
+
+    def _handle(self, command: str, args: tuple[Any, ...]) -> None:
+        tr = self.trainer
+        if command == "call":
+            fn, future = args
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(tr))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+            self._dirty = True
+            return
+        if command == "sync":
+            self._publish()
+            args[0].set_result(self._seq)
+            return
+        if command == "play":
+            self._set_playing(True)
+        elif command == "pause":
+            self._set_playing(False)
+        elif command == "toggle":
+            self._set_playing(not self.playing)
+        elif command in ("phase", "step", "epoch", "back"):
+            self._set_playing(False)
+            if command == "phase":
+                tr.next_phase()
+            elif command == "step":
+                tr.finish_step()
+            elif command == "epoch":
+                tr.run_epoch()
+            else:
+                tr.step_back()
+        elif command == "replace":
+            trainer, generation = args
+            self.trainer = trainer
+            self.generation = generation
+            self._message = None
+            self._status = PLAYING if self.playing else PAUSED
+            self._step_times.clear()
+            self._next_due = time.perf_counter()
+        elif command == "lr":
+            tr.set_learning_rate(args[0])
+        elif command == "option":
+            tr.set_option(*args)
+        elif command == "speed":
+            self.speed = max(0, min(len(SPEEDS) - 1, int(args[0])))
+            self._next_due = time.perf_counter()
+        elif command == "publish":
+            pass
+        else:
+            raise ValueError(f"unknown engine command {command!r}")
+        self._dirty = True
+
+    def _play(self, is_cancelled: Callable[[], bool]) -> None:
+        """Train until the next frame is due (or a command is waiting)."""
+        tr = self.trainer
+        speed = SPEEDS[self.speed]
+        if speed is None:
+            # Fast path: whole steps with no trace, a snapshot only when publishing.
+            self._finish_partial_step()
+            deadline = self._last_publish + PUBLISH_INTERVAL
+            commands = self.commands
+            times = self._step_times
+            clock = time.perf_counter
+            n = 0
+            while not is_cancelled() and commands.empty():
+                tr.train_step()
+                n += 1
+                now = clock()
+                times.append(now)
+                if now >= deadline:
+                    break
+            self.steps_run += n
+            self._dirty = True
+            return
+        now = time.perf_counter()
+        if now < self._next_due:
+            return
+        if self.speed == 0:
+            # Phase by phase, a whole step a second.
+            tr.next_phase()
+            if self._done(tr) == 0:
+                self._count_step(now)
+            self._next_due = max(self._next_due + 1.0 / (speed * len(tr.phases)), now - 1.0)
+        else:
+            if speed <= TRACE_UP_TO:
+                tr.finish_step()  # keeps the trace for the inspector
+            else:
+                self._finish_partial_step()
+                tr.train_step()
+            self._count_step(now)
+            self._next_due = max(self._next_due + 1.0 / speed, now - 1.0)
+        self._dirty = True
+
+    def _count_step(self, now: float) -> None:
+        self._step_times.append(now)
+        self.steps_run += 1
+
+    @staticmethod
+    def _done(tr: Trainer) -> int:
+        done = getattr(tr, "done", None)
+        if done is None:
+            done = tr.snapshot().done
+        return done
+
+    def _finish_partial_step(self) -> None:
+        """Before fast steps, complete a step left half done by `n`."""
+        tr = self.trainer
+        if self._done(tr):
+            tr.finish_step()
+
+    def _rate(self) -> float:
+        times = self._step_times
+        if not self.playing or len(times) < 2:
+            return 0.0
+        now = time.perf_counter()
+        horizon = now - 1.0
+        # Count the steps of the last second (times are increasing).
+        n = 0
+        for t in reversed(times):
+            if t < horizon:
+                break
+            n += 1
+        if n == len(times):  # fewer than a second of history
+            span = now - times[0]
+            return n / span if span > 0 else 0.0
+        return float(n)
+
+    def _publish(self) -> None:
+        snapshot = self.trainer.snapshot()
+        if snapshot.diverged and self._status != DIVERGED and not self.playing:
+            self._status, self._message = DIVERGED, snapshot.diverged
+        self._seq += 1
+        frame = Frame(
+            seq=self._seq,
+            generation=self.generation,
+            snapshot=snapshot,
+            status=self._status,
+            speed=self.speed,
+            rate=self._rate(),
+            message=self._message,
+        )
+        with self._lock:
+            self._latest = frame
+        self._dirty = False
+        self._last_publish = time.perf_counter()
+        self.on_publish()

@@ -196,3 +196,37 @@ def text_strip(text: str, width: int, style: Style | None = None) -> Strip:
 
 def join_strips(parts: list[Strip]) -> Strip:
     return Strip.join(parts)
+
+
+class Canvas:
+    """A small grid of (char, Style) cells, turned into strips by merging runs."""
+
+    def __init__(self, width: int, height: int, style: Style) -> None:
+        self.width = width
+        self.height = height
+        self.base = style
+        self.chars = [[" "] * width for _ in range(height)]
+        self.styles = [[style] * width for _ in range(height)]
+
+    def put(self, x: int, y: int, text: str, style: Style | None = None) -> int:
+        """Write text at (x, y), clipped; returns the x after it."""
+        if not 0 <= y < self.height:
+            return x + len(text)
+        row_c, row_s = self.chars[y], self.styles[y]
+        st = self.base if style is None else style
+        for i, ch in enumerate(text):
+            xi = x + i
+            if 0 <= xi < self.width:
+                row_c[xi] = ch
+                row_s[xi] = st
+        return x + len(text)
+
+    def strip(self, y: int) -> Strip:
+        row_c, row_s = self.chars[y], self.styles[y]
+        segs = []
+        start = 0
+        for x in range(1, self.width + 1):
+            if x == self.width or row_s[x] is not row_s[start]:
+                segs.append(Segment("".join(row_c[start:x]), row_s[start]))
+                start = x
+        return Strip(segs, self.width)

@@ -1,0 +1,362 @@
+"""NetworkDiagram: the layers as columns of neurons, the phase highlighted.
+
+Each neuron is a '●' coloured by its activation a_l for the selected sample of
+the batch, with the value beside it. A terminal cannot draw fan_in × fan_out
+edges legibly, so each neuron's incoming weights are summarised as one line
+into it: its colour is the sign and size of their mean, '━' (heavy) when their
+norm is above the layer's median, '─' otherwise. The phase just done is marked:
+forward l '→' on layer l and its incoming lines, backward l '←', loss on the
+output, update on every weight line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
+
+from ._common import Canvas, diverging, fmt, fmt_vec, pack, style_for
+
+NODE_W = 9  # "● −0.531"
+
+
+def layer_name(l: int, L: int) -> str:
+    return "x" if l == 0 else ("ŷ" if l == L else f"h{l}")
+
+
+class NetworkDiagram(Widget, can_focus=True):
+    """The network, one column per layer.
+
+    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch)
+    and ``selected`` ((layer, index), layer 0 = inputs); message
+    ``NetworkDiagram.NeuronSelected(layer, index)`` posted when the selection
+    changes (arrow keys when focused, or a click on a neuron).
+    """
+
+    class NeuronSelected(Message):
+        """A neuron was selected: layer 0 is the input, 1..L the weight layers."""
+
+        def __init__(self, layer: int, index: int) -> None:
+            self.layer = layer
+            self.index = index
+            super().__init__()
+
+    DEFAULT_CSS = """
+    NetworkDiagram {
+        width: 1fr;
+        height: 1fr;
+        border: round $border-blurred;
+        border-title-color: $text;
+    }
+    NetworkDiagram:focus {
+        border: round $border;
+    }
+    NetworkDiagram > .networkdiagram--text {
+        color: $text;
+    }
+    NetworkDiagram > .networkdiagram--muted {
+        color: $text-muted;
+    }
+    NetworkDiagram > .networkdiagram--active {
+        color: $text-accent;
+        text-style: bold;
+    }
+    NetworkDiagram > .networkdiagram--cursor {
+        text-style: bold reverse;
+    }
+    """
+    COMPONENT_CLASSES = {
+        "networkdiagram--text",
+        "networkdiagram--muted",
+        "networkdiagram--active",
+        "networkdiagram--cursor",
+    }
+
+    BINDINGS = [
+        Binding("up", "move(0, -1)", "neuron up", show=False),
+        Binding("down", "move(0, 1)", "neuron down", show=False),
+        Binding("left", "move(-1, 0)", "layer left", show=False),
+        Binding("right", "move(1, 0)", "layer right", show=False),
+    ]
+
+    sample: reactive[int] = reactive(0)
+    selected: reactive[tuple[int, int]] = reactive((1, 0))
+
+    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.snapshot: Snapshot | None = None
+        self._version = 0
+        self._key: tuple | None = None
+        self._canvas: Canvas | None = None
+        self._hits: dict[tuple[int, int], tuple[int, int]] = {}
+        self._strips: LRUCache[int, Strip] = LRUCache(128)
+        self.border_title = "network"
+
+    # ------------------------------------------------------------ contract
+
+    def show(self, snapshot: Snapshot) -> None:
+        old = self.snapshot
+        self.snapshot = snapshot
+        if old is not None and (old.step, old.done, old.sizes) == (snapshot.step, snapshot.done, snapshot.sizes) and old.params is snapshot.params:
+            return
+        self._clamp()
+        self._invalidate()
+
+    # ------------------------------------------------------------ state
+
+    def _clamp(self) -> None:
+        s = self.snapshot
+        if s is None:
+            return
+        l, j = self.selected
+        l = max(0, min(s.L, l))
+        j = max(0, min(s.sizes[l] - 1, j))
+        if (l, j) != tuple(self.selected):
+            self.selected = (l, j)
+
+    def _sample_index(self) -> int | None:
+        s = self.snapshot
+        if s is None or not s.a or 0 not in s.a:
+            return None
+        n = len(s.a[0])
+        return max(0, min(n - 1, self.sample)) if n else None
+
+    def watch_sample(self, _old, _new) -> None:
+        self._invalidate()
+
+    def watch_selected(self, old, new) -> None:
+        self._invalidate()
+        if tuple(old) != tuple(new):
+            self.post_message(self.NeuronSelected(int(new[0]), int(new[1])))
+
+    def on_resize(self, _event) -> None:
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._version += 1
+        self._key = None
+        self._strips.clear()
+        self.refresh()
+
+    def action_move(self, dl: int, dj: int) -> None:
+        s = self.snapshot
+        if s is None:
+            return
+        l, j = self.selected
+        l = max(0, min(s.L, l + dl))
+        j = max(0, min(s.sizes[l] - 1, j + dj))
+        self.selected = (l, j)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        hit = self._hits.get((offset.x, offset.y))
+        if hit is not None:
+            self.selected = hit
+
+    # ------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size.width, self.size.height
+        key = (self._version, width, height)
+        if key != self._key:
+            self._canvas = self._draw(width, height)
+            self._key = key
+            self._strips.clear()
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._canvas.strip(y) if y < self._canvas.height else Strip.blank(width)
+            self._strips[y] = strip
+        return strip
+
+    def _styles(self):
+        g = self.get_component_rich_style
+        return (
+            g("networkdiagram--text"),
+            g("networkdiagram--muted"),
+            g("networkdiagram--active"),
+            g("networkdiagram--cursor"),
+        )
+
+    def _visible(self, l: int, n: int, rows: int) -> list[int | None]:
+        """Indices shown for a layer of n neurons in `rows` rows (None = '…+N')."""
+        if n <= rows:
+            return list(range(n))
+        k = max(1, rows - 1)
+        start = 0
+        sl, sj = self.selected
+        if sl == l and sj >= k:
+            start = min(sj - k + 1, n - k)
+        return [*range(start, start + k), None]
+
+    def _draw(self, width: int, height: int) -> Canvas:
+        text, muted, active, cursor = self._styles()
+        cv = Canvas(width, height, text)
+        self._hits = {}
+        s = self.snapshot
+        if s is None:
+            cv.put(0, 0, "waiting for a snapshot…", muted)
+            return cv
+        L = s.L
+        phase = s.last_phase
+        nxt = s.next_phase
+        si = self._sample_index()
+
+        # Row 0: the phase; row 1: layer labels; body; 2 caption rows.
+        caption_rows = 2 if height >= 8 else (1 if height >= 5 else 0)
+        top = 2 if height >= 6 else 1
+        body_top = top
+        body_h = max(1, height - top - caption_rows)
+
+        if top == 2:
+            if phase is None:
+                what = f"step {s.step} · at a step boundary · next: {nxt.label()} (n)"
+            else:
+                what = f"step {s.step + 1} · done: {phase.label()} {phase.arrow}".rstrip()
+                what += f" · next: {nxt.label() if s.done < len(s.phases) else 'forward 1'}"
+            if si is not None:
+                what += f" · sample {si}"
+            cv.put(0, 0, what, muted)
+
+        # Column x positions.
+        if L >= 1 and width > NODE_W:
+            xs = [round(l * (width - NODE_W) / L) for l in range(L + 1)]
+        else:
+            xs = [0] * (L + 1)
+
+        hl_layer = None
+        hl_lines = set()
+        arrow = ""
+        if phase is not None:
+            if phase.kind == FORWARD:
+                hl_layer, arrow = phase.layer, "→"
+                hl_lines = {phase.layer}
+            elif phase.kind == BACKWARD:
+                hl_layer, arrow = phase.layer, "←"
+                hl_lines = {phase.layer}
+            elif phase.kind == LOSS:
+                hl_layer, arrow = L, "◆"
+            elif phase.kind == UPDATE:
+                hl_lines = set(range(1, L + 1))
+
+        # Layer labels.
+        label_y = top - 1
+        for l in range(L + 1):
+            act = "" if l == 0 else (s.output if l == L else s.activation)
+            lab = f"{layer_name(l, L)} {s.sizes[l]}"
+            if act:
+                lab += f" {act}"
+            if l == hl_layer:
+                lab = f"{arrow}{lab}" if arrow != "◆" else f"◆loss {lab}"
+            x = xs[l]
+            if l == L:
+                x = max(0, min(x, width - len(lab)))
+            if top == 2 or l == hl_layer:
+                cv.put(x, label_y, lab[: max(1, (xs[l + 1] - x - 1) if l < L else width - x)], active if l == hl_layer else text)
+
+        # Neurons.
+        rows_of: dict[int, dict[int, int]] = {}
+        for l in range(L + 1):
+            n = s.sizes[l]
+            vis = self._visible(l, n, body_h)
+            spacing = max(1, min(3, body_h // max(1, len(vis))))
+            used = spacing * (len(vis) - 1) + 1
+            y0 = body_top + max(0, (body_h - used) // 2)
+            a = None
+            if si is not None and l in s.a:
+                a = np.asarray(s.a[l])
+                scale = float(np.max(np.abs(a))) if a.size else 1.0
+                colours = pack(diverging(a[si], scale))
+            rows_of[l] = {}
+            for r, j in enumerate(vis):
+                y = y0 + r * spacing
+                x = xs[l]
+                if j is None:
+                    cv.put(x, y, f"…+{n - (len(vis) - 1)}", muted)
+                    continue
+                rows_of[l][j] = y
+                if a is not None:
+                    glyph_style = text + style_for(int(colours[j]), -1)
+                    glyph, val = "●", fmt(a[si, j], 3)
+                else:
+                    glyph_style, glyph, val = muted, "○", ""
+                sel = (l, j) == tuple(self.selected)
+                if sel:
+                    glyph_style = glyph_style + cursor
+                cv.put(x, y, glyph, glyph_style)
+                cv.put(x + 1, y, (" " + val)[: NODE_W - 1], cursor if sel else text)
+                for dx in range(NODE_W):
+                    self._hits[(x + dx, y)] = (l, j)
+
+        # Weight lines into each visible neuron of layer l.
+        for l in range(1, L + 1):
+            W = s.params.get(f"W{l}")
+            if W is None:
+                continue
+            x_from = xs[l - 1] + NODE_W
+            x_to = xs[l] - 1
+            if x_to - x_from < 2:
+                continue
+            mean_in = W.mean(axis=0)
+            norm_in = np.sqrt((W * W).sum(axis=0))
+            heavy = norm_in > np.median(norm_in)
+            colours = pack(diverging(mean_in, float(np.max(np.abs(mean_in))) or 1.0))
+            lit = l in hl_lines
+            for j, y in rows_of[l].items():
+                line_ch = "━" if heavy[j] else "─"
+                style = text + style_for(int(colours[j]), -1)
+                if lit:
+                    style = style + Style(bold=True)
+                span = x_to - x_from
+                head_style = active if lit else style
+                if lit and phase is not None and phase.kind == BACKWARD:
+                    cv.put(x_from, y, "◀", head_style)
+                    cv.put(x_from + 1, y, line_ch * (span - 1), style)
+                else:
+                    cv.put(x_from, y, line_ch * (span - 1), style)
+                    cv.put(x_to - 1, y, "▶", head_style)
+            if top == 2:
+                tag = f"W{l}"
+                if lit:
+                    tag = {FORWARD: f"W{l}→", BACKWARD: f"←dW{l}", UPDATE: f"W{l}+=ΔW{l}"}.get(phase.kind, tag)
+                mid = (x_from + x_to - len(tag)) // 2
+                cv.put(max(x_from, mid), label_y, tag[: x_to - x_from], active if lit else muted)
+
+        # Caption: the selected neuron.
+        if caption_rows:
+            for i, line in enumerate(self._caption(si)[:caption_rows]):
+                cv.put(0, height - caption_rows + i, line[:width], text if i == 0 else muted)
+        return cv
+
+    def _caption(self, si: int | None) -> list[str]:
+        s = self.snapshot
+        l, j = self.selected
+        L = s.L
+        if l == 0:
+            head = f"input x[{j}]"
+            if si is not None and 0 in s.a:
+                head += f" = {fmt(s.a[0][si, j])}"
+            W = s.params.get("W1")
+            out = f"outgoing W1[{j}, :] = {fmt_vec(W[j], 8)}" if W is not None else ""
+            return [head, out]
+        parts = []
+        if si is not None and l in s.a:
+            parts.append(f"a{l}[{j}] = {fmt(s.a[l][si, j])}")
+            if l in s.z:
+                parts.append(f"z{l}[{j}] = {fmt(s.z[l][si, j])}")
+        b = s.params.get(f"b{l}")
+        if b is not None:
+            parts.append(f"b{l}[{j}] = {fmt(b[j])}")
+        head = f"layer {l} ({s.output if l == L else s.activation}) neuron {j}: " + ", ".join(parts)
+        W = s.params.get(f"W{l}")
+        win = f"incoming W{l}[:, {j}] = {fmt_vec(W[:, j], 8)}" if W is not None else ""
+        return [head, win]

@@ -1,9 +1,381 @@
-"""The `nntui` command. Imports neither textual nor numpy before it needs them."""
+"""The `nntui` command. Imports neither textual nor numpy before it needs them.
+
+    nntui [--preset NAME|FILE] [--load RUN.npz] [--play]   open the app
+    nntui presets [--json]                                  list built-in presets
+    nntui train NAME|FILE [options]                         train headless
+    nntui gradcheck NAME|FILE [--json]                      check every gradient
+
+Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
+or a bad preset or runfile (one line on stderr, no traceback); 3 training
+diverged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sys
+import time
 
 import click
 
+from nntui import __version__
 
-@click.group(invoke_without_command=True)
+EXIT_GRADCHECK = 1
+EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+GRADCHECK_TOLERANCE = 1e-6
+
+
+class UserError(click.ClickException):
+    """A user's mistake: one line on stderr, `nntui: error: ...`, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"nntui: error: {self.format_message()}", err=True)
+
+
+class DivergedError(UserError):
+    exit_code = EXIT_DIVERGED
+
+
+def _load(preset: str):
+    """The checked Config for a built-in name or a file, or a UserError."""
+    from nntui.config import ConfigError, load_preset
+
+    try:
+        return load_preset(preset)
+    except ConfigError as e:
+        raise UserError(str(e)) from None
+
+
+def _no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--preset", "-p", metavar="NAME|FILE",
+              help="A built-in preset (see `nntui presets`) or a preset .toml file. Default: xor.")
+@click.option("--load", "runfile", metavar="RUN.npz", help="Resume a run saved with --save or from the app.")
+@click.option("--play", is_flag=True, help="Start training at once instead of paused at step 0.")
+@click.version_option(__version__, prog_name="nntui")
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """Watch a neural network learn."""
+def main(ctx: click.Context, preset: str | None, runfile: str | None, play: bool) -> None:
+    """Watch a neural network learn, one phase at a time.
+
+    With no command, open the app on a preset (default: xor), paused at
+    step 0 unless --play is given.
+    """
+    if ctx.invoked_subcommand is not None:
+        if preset or runfile or play:
+            raise UserError(f"--preset, --load and --play open the app; give them without "
+                            f"'{ctx.invoked_subcommand}' (e.g. nntui --preset xor)")
+        return
+    if preset and runfile:
+        raise UserError("give --preset or --load, not both: a runfile carries its own preset")
+    config = _load(preset) if preset else None
+    from nntui.app.app import make_app
+    from nntui.config import ConfigError
+    from nntui.engine.runfile import RunfileError
+
+    try:
+        app = make_app(config, runfile=runfile, play=play)
+    except (RunfileError, ConfigError) as e:
+        raise UserError(str(e)) from None
+    app.run()
+    ctx.exit(getattr(app, "return_code", 0) or 0)
+
+
+# --- nntui presets --------------------------------------------------------------------
+
+
+def describe(config) -> dict:
+    """What `nntui presets` shows of one preset."""
+    d, m, t = config.data, config.model, config.train
+    if d.dataset == "csv":
+        dataset = os.path.basename(d.path)
+    elif d.classes is not None:
+        dataset = f"{d.dataset} ({d.classes} classes)"
+    else:
+        dataset = d.dataset
+    sizes = "-".join(str(s) for s in m.layers)
+    acts = f"{m.activation} → {m.output}" if len(m.layers) > 2 else m.output
+    return {"title": config.title, "dataset": dataset, "layers": list(m.layers),
+            "architecture": f"{sizes} {acts}", "optimizer": t.optimizer, "loss": t.loss,
+            "description": config.description}
+
+
+@main.command("presets")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list instead of a table.")
+def presets_command(as_json: bool) -> None:
+    """List the built-in presets: name, title, dataset and architecture."""
+    from nntui.config import list_presets
+
+    rows = [{"name": name, **describe(_load(name)), "path": str(path)} for name, path in list_presets()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(title="built-in presets (nntui train NAME, nntui --preset NAME)", title_justify="left")
+    for column in ("name", "title", "dataset", "architecture"):
+        table.add_column(column, no_wrap=column != "title")
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["dataset"], row["architecture"])
+    _console().print(table)
+
+
+# --- nntui train ------------------------------------------------------------------------
+
+
+def _parse_options(values: tuple[str, ...]) -> dict:
+    """`--option momentum=0.9 --option nesterov=true` -> {"momentum": 0.9, "nesterov": True}."""
+    import tomllib
+
+    options = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--option {item}: write NAME=VALUE, e.g. --option momentum=0.9")
+        try:
+            options[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise UserError(f"--option {item}: the value must be a TOML value: a number, true/false, "
+                            "or a list such as [0.9, 0.999]") from None
+    return options
+
+
+@main.command("train")
+@click.argument("preset", metavar="NAME|FILE")
+@click.option("--epochs", type=int, help="Train this many epochs (overrides train.epochs).")
+@click.option("--seed", type=int,
+              help="Seed for both the data (data.seed) and the model (model.seed): one number, a new run.")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Overrides train.learning_rate.")
+@click.option("--optimizer", help="sgd, adam, adamw, rmsprop, adagrad or perceptron (overrides train.optimizer; "
+                                  "the preset's options this optimizer does not take are dropped).")
+@click.option("--batch-size", type=int, help="Overrides train.batch_size (at or above the training set's size: full batch).")
+@click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
+              help="An optimizer option, e.g. momentum=0.9 or betas=[0.9,0.99]; may be repeated.")
+@click.option("--save", metavar="RUN.npz", help="Save the trained run, to open with `nntui --load RUN.npz`.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results instead of tables.")
+@click.option("--ascii", "ascii_only", is_flag=True, help="Draw the decision boundary in plain ASCII.")
+def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
+                  optimizer: str | None, batch_size: int | None, options: tuple[str, ...],
+                  save: str | None, as_json: bool, ascii_only: bool) -> None:
+    """Train a preset headless: a progress bar on a terminal, then the final
+    metrics and, for 2-D data, the decision boundary.
+
+    Exit status 0 when done, 2 for a bad preset or option, 3 if training
+    diverged (the loss or a weight became NaN or inf).
+    """
+    from nntui.config import ConfigError, override
+
+    config = _load(preset)
+    try:
+        config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
+                          optimizer=optimizer, batch_size=batch_size, options=_parse_options(options))
+    except ConfigError as e:
+        raise UserError(str(e)) from None
+    trainer = _trainer(config)
+    with _quiet_numpy():  # overflow warnings on the way to a divergence, which is reported
+        seconds, diverged = _train(trainer, show_progress=not as_json)
+        saved = _save(trainer, save) if save else None
+        result = _result(trainer, seconds, diverged, saved)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    elif diverged is None:
+        _report(trainer, result, ascii_only)
+    if diverged is not None:
+        lr = config.train.learning_rate
+        raise DivergedError(f"{config.source}: {diverged} (it is {lr:g} now; e.g. --learning-rate {lr / 10:g})")
+
+
+def _trainer(config):
+    from nntui.engine.datasets import DataError
+    from nntui.engine.trainer import Trainer
+
+    try:
+        return Trainer(config)
+    except DataError as e:
+        raise UserError(f"{config.source}: {e}") from None
+
+
+@contextlib.contextmanager
+def _quiet_numpy():
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _train(trainer, show_progress: bool) -> tuple[float, str | None]:
+    """Run to the config's epochs (or its target loss): (seconds of training
+    alone, the divergence message or None). A progress bar on a terminal only."""
+    from nntui.engine.trainer import Diverged
+
+    console = _console(stderr=True)
+    progress = callback = None
+    if show_progress and console.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("epochs  loss {task.fields[loss]}"), TimeRemainingColumn(),
+                            console=console, transient=True)
+        task = progress.add_task(trainer.config.name, total=trainer.config.train.epochs, loss="…")
+
+        def callback(tr):
+            progress.update(task, completed=tr.epoch, loss=f"{tr.history['train_loss'][-1]:.4g}")
+
+    diverged = None
+    with progress or contextlib.nullcontext():
+        start = time.perf_counter()
+        try:
+            trainer.run(callback=callback)
+        except Diverged as e:
+            diverged = str(e)
+        seconds = time.perf_counter() - start
+    return seconds, diverged
+
+
+def _save(trainer, path: str) -> str:
+    from nntui.engine.runfile import save_run
+
+    try:
+        written = save_run(trainer, path)
+    except OSError as e:
+        raise UserError(f"cannot save the run to {path}: {e.strerror or e}") from None
+    click.echo(f"saved the run to {written} (open it with: nntui --load {written})", err=True)
+    return str(written)
+
+
+def _result(trainer, seconds: float, diverged: str | None, saved: str | None) -> dict:
+    c = trainer.config
+    metrics = trainer.evaluate()
+    result = {
+        "preset": c.name, "title": c.title,
+        "epochs": trainer.epoch, "steps": trainer.step, "seconds": round(seconds, 6),
+        "train_loss": _finite(metrics["train_loss"]), "val_loss": _finite(metrics["val_loss"]),
+    }
+    if trainer.dataset.task != "regression":
+        result["train_accuracy"] = metrics["train_accuracy"]
+        result["val_accuracy"] = metrics["val_accuracy"]
+    target = c.train.target_loss
+    result.update({
+        "task": trainer.dataset.task, "layers": list(c.model.layers), "optimizer": c.train.optimizer,
+        "learning_rate": c.train.learning_rate, "batch_size": c.train.batch_size,
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in c.train.options.items()},
+        "data_seed": c.data.seed, "model_seed": c.model.seed,
+        "target_loss_reached": bool(target is not None and trainer.history["train_loss"]
+                                    and trainer.history["train_loss"][-1] <= target),
+        "diverged": diverged is not None,
+    })
+    if diverged is not None:
+        result["diverged_at_step"] = trainer.step + 1
+        result["error"] = diverged
+    if saved:
+        result["saved"] = saved
+    return result
+
+
+def _finite(x):
+    """JSON has no NaN or inf: null instead (only after a divergence)."""
+    return x if x is None or math.isfinite(x) else None
+
+
+def _report(trainer, result: dict, ascii_only: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = _console()
+    plain = ascii_only or _no_color() or not console.is_terminal or console.color_system is None
+    c = trainer.config
+    table = Table(title=f"{c.title} ({c.name})", title_justify="left",
+                  box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
+    table.add_column("metric")
+    table.add_column("train", justify="right")
+    table.add_column("validation", justify="right")
+    table.add_row("loss" + f" ({c.train.loss})", _fmt(result["train_loss"]), _fmt(result["val_loss"]))
+    if "train_accuracy" in result:
+        table.add_row("accuracy", _pct(result["train_accuracy"]), _pct(result["val_accuracy"]))
+    console.print(table)
+    stop = " (target loss reached)" if result["target_loss_reached"] else ""
+    options = "".join(f", {k} {v}" for k, v in result["options"].items())
+    console.print(f"{result['epochs']} epochs, {result['steps']} steps in {result['seconds']:.2f} s{stop}; "
+                  f"{c.train.optimizer}, learning rate {c.train.learning_rate:g}{options}, "
+                  f"batch {c.train.batch_size}", highlight=False, soft_wrap=True)
+    from nntui.boundary_text import has_boundary, render_ascii, render_color
+
+    if has_boundary(trainer):
+        width = max(20, min(60, console.width - 2))
+        rows = width * 2 // 5  # character cells are about twice as tall as wide
+        console.print()
+        if plain:
+            console.print(render_ascii(trainer, width, rows), highlight=False, markup=False, soft_wrap=True)
+        else:
+            basic = console.color_system == "standard"
+            console.print(render_color(trainer, width, rows, basic=basic), soft_wrap=True)
+
+
+def _fmt(x) -> str:
+    return "—" if x is None else f"{x:.6g}"
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=_no_color() or None)
+
+
+# --- nntui gradcheck --------------------------------------------------------------------
+
+
+@main.command("gradcheck")
+@click.argument("preset", metavar="NAME|FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of errors instead of a table.")
+def gradcheck_command(preset: str, as_json: bool) -> None:
+    """Check every gradient of a preset's net against central finite differences
+    (float64, at the initial weights, on the first batch).
+
+    Prints the largest relative error per layer; exit status 1 if any is above 1e-6.
+    """
+    from nntui.engine.gradcheck import gradcheck
+
+    config = _load(preset)
+    trainer = _trainer(config)
+    if config.train.optimizer == "perceptron" or "step" in (config.model.output, config.model.activation):
+        raise UserError(f"{config.source}: nothing to check: a step unit has no gradient "
+                        "(the perceptron rule is not gradient descent)")
+    errors = gradcheck(trainer)
+    L = len(config.model.layers) - 1
+    worst = max(errors.values())
+    ok = worst <= GRADCHECK_TOLERANCE
+    if as_json:
+        click.echo(json.dumps({"preset": config.name, "tolerance": GRADCHECK_TOLERANCE,
+                               "errors": errors, "max_error": worst, "ok": ok}, indent=2))
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"gradient check: {config.title} ({config.name})", title_justify="left")
+        for column in ("layer", "max rel. error W", "max rel. error b", "ok"):
+            table.add_column(column, justify="right" if column != "ok" else "center")
+        for l in range(1, L + 1):
+            w, b = errors[f"W{l}"], errors[f"b{l}"]
+            table.add_row(str(l), f"{w:.2e}", f"{b:.2e}", "yes" if max(w, b) <= GRADCHECK_TOLERANCE else "NO")
+        console = _console()
+        console.print(table)
+        verdict = "all gradients agree" if ok else "some gradients disagree"
+        console.print(f"{verdict}: largest relative error {worst:.2e} (tolerance {GRADCHECK_TOLERANCE:g})",
+                      highlight=False)
+    if not ok:
+        sys.exit(EXIT_GRADCHECK)

@@ -253,29 +253,37 @@ def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike
 
 def override(config: Config, *, epochs: int | None = None, seed: int | None = None,
              learning_rate: float | None = None, optimizer: str | None = None,
-             batch_size: int | None = None) -> Config:
-    """The config with command-line overrides, checked like the file was; a bad
+             batch_size: int | None = None, options: dict[str, Any] | None = None) -> Config:
+    """The config with command-line overrides, checked as the file was; a bad
     value names its flag. `seed` sets both data.seed and model.seed. A new
-    optimizer keeps only the options it takes (see `optimizer_options`)."""
+    optimizer keeps only the options it takes (see `optimizer_options`);
+    `options` then sets optimizer options by name."""
     d = config.to_dict()
     flags: dict[tuple[str, str], str] = {}
     for section, key, value, flag in (
-        ("train", "epochs", epochs, "--epochs"),
-        ("data", "seed", seed, "--seed"),
-        ("model", "seed", seed, "--seed"),
-        ("train", "learning_rate", learning_rate, "--learning-rate"),
-        ("train", "optimizer", optimizer, "--optimizer"),
-        ("train", "batch_size", batch_size, "--batch-size"),
+        ("train", "epochs", epochs, "--epochs {}"),
+        ("data", "seed", seed, "--seed {}"),
+        ("model", "seed", seed, "--seed {}"),
+        ("train", "learning_rate", learning_rate, "--learning-rate {}"),
+        ("train", "optimizer", optimizer, "--optimizer {}"),
+        ("train", "batch_size", batch_size, "--batch-size {}"),
     ):
         if value is not None:
             d[section][key] = value
             flags[(section, key)] = flag
-    if optimizer is not None and optimizer in OPTIMIZER_DEFAULTS:
+    new = d["train"]["optimizer"]
+    if optimizer is not None and new in OPTIMIZER_DEFAULTS:
         for key in list(d["train"]):
-            if key in _OPTION_KEYS and key not in OPTIMIZER_DEFAULTS[optimizer]:
+            if key in _OPTION_KEYS and key not in OPTIMIZER_DEFAULTS[new]:
                 del d["train"][key]
-    checker = _Checker(config.source, None, True, flags)
-    return checker.build(d)
+    for key, value in (options or {}).items():
+        if key not in _OPTION_KEYS:
+            takes = ", ".join(optimizer_options(new)) or "no options"
+            raise ConfigError(f"{config.source}: --option {key}: unknown optimizer option"
+                              f"{did_you_mean(key, _OPTION_KEYS)}; optimizer \"{new}\" takes: {takes}")
+        d["train"][key] = value
+        flags[("train", key)] = f"--option {key}={{}}"
+    return _Checker(config.source, None, True, flags).build(d)
 
 
 class _Checker:
@@ -294,7 +302,7 @@ class _Checker:
         """"file: [section] key = value", or "file: --flag value" for an override."""
         flag = self.flags.get((section, key))
         if flag is not None:
-            return f"{self.source}: {flag}" + (f" {_show(value)}" if value is not _MISSING else "")
+            return f"{self.source}: " + flag.format(_show(value) if value is not _MISSING else "").strip()
         out = self.source + ":"
         if section:
             out += f" [{section}]"

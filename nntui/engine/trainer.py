@@ -27,8 +27,14 @@ SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
 def _finite(params: dict) -> bool:
-    # One sum per array: NaN or inf anywhere makes the sum NaN or inf.
-    return math.isfinite(sum(float(p.sum()) for p in params.values()))
+    # One sum per array: NaN or inf anywhere makes the sum NaN or inf. A finite
+    # sum proves the array finite; a sum of huge finite values can overflow, so
+    # only then is the array checked element by element.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for p in params.values():
+            if not math.isfinite(float(p.sum())) and not np.isfinite(p).all():
+                return False
+    return True
 
 
 class Diverged(ArithmeticError):

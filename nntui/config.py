@@ -447,7 +447,7 @@ class _Checker:
                 try:
                     x, y, task, names, _ = load_csv(path, target)
                 except DataError as e:
-                    self.fail("data", "path", t["path"], str(e))
+                    self.csv_problem(t, path, str(e))
                 n_in, n_rows = x.shape[1], len(x)
                 n_out = len(names) if task == "multiclass" else y.shape[1]
             else:
@@ -477,6 +477,19 @@ class _Checker:
             self.fail("data", "target", target,
                       'must be a column name ("species") or a list of them (["o1", "o2"])')
         return path, tuple(target)
+
+    def csv_problem(self, t: dict, path: str, message: str) -> NoReturn:
+        """The loader's "file:line: what", told as the preset's key and "line N: what"."""
+        if message.startswith(path):
+            rest = message[len(path):]
+            line = re.match(r":(\d+): ", rest)
+            message = f"line {line.group(1)}: {rest[line.end():]}" if line else rest.removeprefix(": ")
+            if message == "no such file":
+                message = f"no such file ({path})"
+        targets = [t["target"]] if isinstance(t.get("target"), str) else t.get("target") or []
+        if any(f"no column {name!r}" in message or "target" in message for name in targets):
+            self.fail("data", "target", t["target"], message)
+        self.fail("data", "path", t["path"], message)
 
     def split(self, data: DataConfig, n_rows: int) -> None:
         if round(data.validation * n_rows) >= n_rows:
@@ -589,8 +602,12 @@ class _Checker:
         options = {key: self.option(optimizer, key, t[key], takes[key]) for key in t if key in takes}
         try:
             make_optimizer(optimizer, lr, options)
-        except ValueError as e:
-            self.fail("train", "optimizer", optimizer, _engine_problem(str(e), optimizer))
+        except ValueError as e:  # a combination, e.g. nesterov without momentum
+            problem = _engine_problem(str(e), optimizer)
+            culprit = next((key for key in options if key in problem), None)
+            if culprit is None:
+                self.fail("train", "optimizer", optimizer, problem)
+            self.fail("train", culprit, t[culprit], problem)
         return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss)
 
     def option(self, optimizer: str, key: str, v: Any, default: Any) -> Any:
@@ -648,20 +665,27 @@ class _Checker:
             return
         no_gradient = (f'step has no useful gradient, so optimizer = "{opt}" cannot train it; '
                        'use optimizer = "perceptron" (one layer, step output) or another activation')
+        if out == "step" and ("model", "output") in self.given:
+            self.fail("model", "output", out, no_gradient)
+        if loss == "perceptron":
+            self.fail("train", "loss", loss, 'the perceptron loss goes with optimizer = "perceptron" '
+                      'and output = "step"; with a gradient optimizer use mse, bce or cross_entropy')
         if out == "step":
             self.fail("model", "output", out, no_gradient)
         if hidden and model.activation == "step":
             self.fail("model", "activation", model.activation, no_gradient)
-        if loss == "perceptron":
-            self.fail("train", "loss", loss, 'the perceptron loss goes with optimizer = "perceptron" '
-                      'and output = "step"; with a gradient optimizer use mse, bce or cross_entropy')
+        # Blame the key the user wrote: an omitted output was derived from the loss.
+        output_given = ("model", "output") in self.given
         if task == "multiclass" and out != "softmax":
-            self.fail("model", "output", out, 'multiclass data needs output = "softmax" with loss = "cross_entropy"')
+            if output_given:
+                self.fail("model", "output", out, 'multiclass data needs output = "softmax" with loss = "cross_entropy"')
+            self.fail("train", "loss", loss, 'multiclass data needs loss = "cross_entropy" with output = "softmax"')
         if task in ("binary", "regression") and out == "softmax":
-            self.fail("model", "output", out, f"{task} data needs "
-                      + ('one output: use output = "sigmoid" with loss = "bce"' if task == "binary"
-                         else 'output = "linear" (or tanh, sigmoid) with loss = "mse"')
-                      + "; softmax is for three or more classes")
+            fix = ('one output: use output = "sigmoid" with loss = "bce"' if task == "binary"
+                   else 'output = "linear" (or tanh, sigmoid) with loss = "mse"')
+            if output_given:
+                self.fail("model", "output", out, f"{task} data needs {fix}; softmax is for three or more classes")
+            self.fail("train", "loss", loss, f"{task} data needs {fix}; cross_entropy is for three or more classes")
         if loss == "cross_entropy" and out != "softmax":
             self.fail("model", "output", out, 'loss = "cross_entropy" needs output = "softmax"')
         if out == "softmax" and loss != "cross_entropy":

@@ -179,9 +179,11 @@ class Trainer:
 
     def _check_params(self) -> None:
         """Fast play checks only the loss each step; a parameter that overflowed
-        shows up as a bad loss one step later, so undo that step too and name it."""
+        shows up as a bad loss one step later (or at the end of a run), so undo
+        every step back to the last finite parameters and name the one after."""
         if not _finite(self.params) and self._ring:
-            self.step_back()
+            while not _finite(self.params) and self._ring:
+                self.step_back()
             raise Diverged(self.step + 1, "a parameter")
 
     def _end_epoch(self) -> None:
@@ -233,12 +235,14 @@ class Trainer:
     def run_steps(self, n: int) -> None:
         for _ in range(n):
             self.train_step()
+        self._check_params()  # the last step's parameters: no next loss will show them
 
     def run_epoch(self) -> None:
         """Run to the end of the current epoch."""
         start = self.epoch
         while self.epoch == start:
             self.train_step()
+        self._check_params()
 
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
             target_loss: float | None = None, callback=None) -> None:

@@ -111,7 +111,7 @@ def load_run(path):
             trainer.history[k] = [float(v) for v in a[f"history_{k}"]]
         trainer.step, trainer.batch = int(meta["step"]), int(meta["batch"])
         trainer.epoch = int(meta["epoch"])
-        trainer._order = trainer._epoch_order(trainer.epoch)
+        trainer._shuffle(trainer.epoch)  # the epoch's order and its pre-gathered rows
     except ConfigError as e:
         raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None
     except (KeyError, ValueError, TypeError) as e:

@@ -30,6 +30,9 @@ def _meta(trainer) -> dict:
     return {
         "format": FORMAT, "version": VERSION,
         "step": trainer.step, "epoch": trainer.epoch, "batch": trainer.batch,
+        # The epoch so far (sum of batch loss x size, samples right): its train
+        # loss and accuracy are means over all its batches, before and after a save.
+        "tally": [float(trainer._tally[0]), int(trainer._tally[1])],
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name,
         "lr": trainer.optimizer.lr, "options": trainer.optimizer.options,
@@ -111,6 +114,7 @@ def load_run(path):
             trainer.history[k] = [float(v) for v in a[f"history_{k}"]]
         trainer.step, trainer.batch = int(meta["step"]), int(meta["batch"])
         trainer.epoch = int(meta["epoch"])
+        trainer._tally = (float(meta["tally"][0]), int(meta["tally"][1]))
         trainer._shuffle(trainer.epoch)  # the epoch's order and its pre-gathered rows
     except ConfigError as e:
         raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None

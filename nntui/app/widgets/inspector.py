@@ -1,0 +1,402 @@
+"""StepInspector: the numbers of the phase just done, for one sample of the batch.
+
+forward l   a_{l-1}, W_l, b_l, z_l = a_{l-1} W_l + b_l, a_l = f(z_l), and one
+            neuron's sum written out
+loss        y, ŷ, the sample's loss and the batch's mean L, δ_L
+backward l  δ_l for the sample, the sample's share a_{l-1}ᵀ δ_l, and the whole
+            batch's dW_l and db_l (what the optimizer receives)
+update      the optimizer's rule with its numbers, and ΔW
+
+A scroll view drawn with the Line API: the text is rebuilt only when the
+snapshot, the sample, the neuron or the width changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
+
+from ._common import fmt, fmt_mat, fmt_vec, shape_str
+
+MAX_ITEMS = 8  # items of a vector shown before it is cut
+MAX_ROWS = 4  # rows of a matrix shown
+
+# Pieces of a line: (text, style name) with names h (heading), t (text), m (muted), n (note)
+Line = list[tuple[str, str]]
+
+def _paren(x: float) -> str:
+    """A factor in a written-out product: negatives in parentheses."""
+    return f"({fmt(x)})" if x < 0 else fmt(x)
+
+
+def _loss_entry(name: str):
+    try:
+        from nntui.engine.losses import LOSSES
+
+        return LOSSES.get(name)
+    except Exception:  # pragma: no cover - the registry is the engine's
+        return None
+
+
+def _activation_formula(name: str) -> str:
+    try:
+        from nntui.engine.activations import ACTIVATIONS, OUTPUTS
+
+        act = ACTIVATIONS.get(name) or OUTPUTS.get(name)
+        return act.formula if act is not None else name
+    except Exception:  # pragma: no cover - the registry is the engine's
+        return name
+
+
+def _optimizer_options(s: Snapshot) -> tuple[dict, bool]:
+    """(options, exact): the snapshot's own options if it carries them, else
+    torch's defaults for that optimizer (exact = False)."""
+    opts = getattr(s, "optimizer_options", None)
+    if opts:
+        return dict(opts), True
+    try:
+        from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
+
+        return dict(OPTIMIZER_DEFAULTS.get(s.optimizer_name, {})), False
+    except Exception:  # pragma: no cover
+        return {}, False
+
+
+def sample_loss(loss_name: str, z: np.ndarray, a: np.ndarray, y) -> float | None:
+    """One sample's loss: the engine's own loss on a batch of that one sample."""
+    entry = _loss_entry(loss_name)
+    if entry is None:
+        return None
+    z = np.asarray(z, dtype=np.float64)[None, :]
+    a = np.asarray(a, dtype=np.float64)[None, :]
+    y = np.asarray(y)[None, ...]
+    try:
+        with np.errstate(all="ignore"):
+            return float(entry.value(z, a, y))
+    except Exception:
+        return None
+
+
+class StepInspector(ScrollView, can_focus=True):
+    """The numbers of the current phase for one sample.
+
+    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch)
+    and ``neuron`` (the unit whose sum is written out in full in forward
+    phases); ``lines_text()`` returns the shown text as plain strings.
+    """
+
+    DEFAULT_CSS = """
+    StepInspector {
+        width: 1fr;
+        height: 1fr;
+        border: round $border-blurred;
+        border-title-color: $text;
+        scrollbar-size-vertical: 1;
+    }
+    StepInspector:focus {
+        border: round $border;
+    }
+    StepInspector > .stepinspector--h { color: $text-accent; text-style: bold; }
+    StepInspector > .stepinspector--t { color: $text; }
+    StepInspector > .stepinspector--m { color: $text-muted; }
+    StepInspector > .stepinspector--n { color: $text-primary; }
+    """
+    COMPONENT_CLASSES = {"stepinspector--h", "stepinspector--t", "stepinspector--m", "stepinspector--n"}
+
+    sample: reactive[int] = reactive(0)
+    neuron: reactive[int] = reactive(0)
+
+    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.snapshot: Snapshot | None = None
+        self._lines: list[Line] | None = None
+        self._strips: LRUCache[int, Strip] = LRUCache(256)
+        self.border_title = "step inspector"
+
+    # ------------------------------------------------------------ contract
+
+    def show(self, snapshot: Snapshot) -> None:
+        old = self.snapshot
+        self.snapshot = snapshot
+        if old is not None and (old.step, old.done, old.diverged) == (snapshot.step, snapshot.done, snapshot.diverged) and old.params is snapshot.params:
+            return
+        self._invalidate()
+
+    def watch_sample(self, _old, _new) -> None:
+        self._invalidate()
+
+    def watch_neuron(self, _old, _new) -> None:
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._lines = None
+        self._strips.clear()
+        lines = self._get_lines()
+        width = max((sum(len(t) for t, _ in line) for line in lines), default=0)
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    # ------------------------------------------------------------ content
+
+    def lines_text(self) -> list[str]:
+        return ["".join(t for t, _ in line) for line in self._get_lines()]
+
+    def _get_lines(self) -> list[Line]:
+        if self._lines is None:
+            self._lines = self._build()
+        return self._lines
+
+    def _sample_index(self) -> int | None:
+        s = self.snapshot
+        if s is None or not s.a or 0 not in s.a:
+            return None
+        n = len(s.a[0])
+        return max(0, min(n - 1, self.sample)) if n else None
+
+    def _build(self) -> list[Line]:
+        s = self.snapshot
+        if s is None:
+            return [[("waiting for a snapshot…", "m")]]
+        out: list[Line] = []
+        n_phases = len(s.phases)
+        phase = s.last_phase
+        si = self._sample_index()
+        step_no = s.step if s.done >= n_phases else s.step + 1
+        if s.diverged:
+            out.append([(f"✖ {s.diverged}", "h")])
+        if phase is None or si is None:
+            nxt = s.next_phase
+            out.append([(f"At a step boundary: {s.step} steps done.", "h")])
+            out.append([(f"Next: {nxt.label()} on batch {s.batch_in_epoch + 1}/{s.batches_per_epoch}"
+                         f" of epoch {s.epoch + 1}.", "t")])
+            out.append([("Press n to run one phase and see its numbers here.", "n")])
+            if s.loss is not None:
+                out.append([(f"Last batch loss: {fmt(s.loss)}", "m")])
+            return out
+        n = len(s.a[0])
+        out.append([
+            (f"step {step_no} · {phase.label()} {phase.arrow}".rstrip(), "h"),
+            (f" · sample {si} of a batch of {n} · next: {s.next_phase.label()}", "m"),
+        ])
+        kind = phase.kind
+        if kind == FORWARD:
+            self._forward(out, s, phase.layer, si)
+        elif kind == LOSS:
+            self._loss(out, s, si)
+        elif kind == BACKWARD:
+            self._backward(out, s, phase.layer, si)
+        elif kind == UPDATE:
+            self._update(out, s)
+        return out
+
+    # --- helpers
+
+    @staticmethod
+    def _vec(out: list[Line], label: str, v, note: str = "") -> None:
+        v = np.asarray(v)
+        line: Line = [(f"  {label} = ", "m"), (fmt_vec(v, MAX_ITEMS), "t")]
+        if note:
+            line.append((f"  {note}", "m"))
+        out.append(line)
+
+    @staticmethod
+    def _mat(out: list[Line], label: str, m, note: str = "") -> None:
+        m = np.atleast_2d(np.asarray(m))
+        rows = fmt_mat(m, MAX_ROWS, MAX_ITEMS)
+        head = f"  {label} ({shape_str(m)}) = "
+        out.append([(head, "m"), (rows[0], "t"), (f"  {note}" if note else "", "m")])
+        pad = " " * len(head)
+        for r in rows[1:]:
+            out.append([(pad, "m"), (r, "t" if not r.startswith("…") else "m")])
+
+    # --- phases
+
+    def _forward(self, out, s: Snapshot, l: int, si: int) -> None:
+        L = s.L
+        act = s.output if l == L else s.activation
+        a_prev = s.a.get(l - 1)
+        W, b = s.params[f"W{l}"], s.params[f"b{l}"]
+        out.append([(f"z{l} = a{l-1} · W{l} + b{l}", "n"), (f",   a{l} = {act}(z{l}):  {_activation_formula(act)}", "n")])
+        if a_prev is not None:
+            self._vec(out, f"a{l-1}", a_prev[si], "(x, the input)" if l == 1 else "")
+        self._mat(out, f"W{l}", W)
+        self._vec(out, f"b{l}", b)
+        if l in s.z:
+            self._vec(out, f"z{l}", s.z[l][si])
+        if l in s.a:
+            self._vec(out, f"a{l}", s.a[l][si])
+        # One neuron's sum written out.
+        j = max(0, min(W.shape[1] - 1, self.neuron))
+        if a_prev is not None and W.shape[0] <= 6:
+            terms = " + ".join(f"{_paren(a_prev[si, i])}×{_paren(W[i, j])}" for i in range(W.shape[0]))
+            zj = float(a_prev[si] @ W[:, j] + b[j])
+            bias = f"− {fmt(-b[j])}" if b[j] < 0 else f"+ {fmt(b[j])}"
+            out.append([(f"  z{l}[{j}] = Σᵢ a{l-1}[i]·W{l}[i,{j}] + b{l}[{j}] = ", "m"),
+                        (f"{terms} {bias} = {fmt(zj)}", "t")])
+            if l in s.a:
+                out.append([(f"  a{l}[{j}] = {act}({fmt(zj)}) = ", "m"), (fmt(s.a[l][si, j]), "t")])
+
+    def _loss(self, out, s: Snapshot, si: int) -> None:
+        L = s.L
+        entry = _loss_entry(s.loss_name)
+        formula = entry.formula if entry is not None else ""
+        out.append([(f"loss: {s.loss_name}", "n"), (f"   {formula}", "m")])
+        y = s.batch_y[si] if s.batch_y is not None else None
+        yhat = s.a.get(L)
+        if y is not None:
+            yv = np.atleast_1d(np.asarray(y))
+            if s.task == "multiclass":
+                out.append([("  y = ", "m"), (f"class {int(yv.ravel()[0])}", "t")])
+            else:
+                self._vec(out, "y", yv)
+        if yhat is not None:
+            self._vec(out, f"ŷ = a{L}", yhat[si])
+        if y is not None and yhat is not None and L in s.z:
+            ls = sample_loss(s.loss_name, s.z[L][si], yhat[si], y)
+            if ls is not None:
+                out.append([("  this sample's loss = ", "m"), (fmt(ls), "t")])
+        if s.loss is not None:
+            out.append([(f"  L (mean over the batch of {len(s.a[0])}) = ", "m"), (fmt(s.loss), "h")])
+        if L in s.deltas:
+            self._vec(out, f"δ{L} = ∂L/∂z{L}", s.deltas[L][si], "(this sample's row)")
+
+    def _backward(self, out, s: Snapshot, l: int, si: int) -> None:
+        out.append([(f"δ{l} = ∂L/∂z{l};  dW{l} = a{l-1}ᵀ · δ{l};  db{l} = Σ over the batch of δ{l}", "n")])
+        delta = s.deltas.get(l)
+        a_prev = s.a.get(l - 1)
+        if delta is not None:
+            self._vec(out, f"δ{l}", delta[si], "(this sample)")
+        if a_prev is not None:
+            self._vec(out, f"a{l-1}", a_prev[si], "(this sample)")
+        dW, db = s.grads.get(f"W{l}"), s.grads.get(f"b{l}")
+        if delta is not None and a_prev is not None:
+            share = np.outer(a_prev[si], delta[si])
+            self._mat(out, f"a{l-1}[s]ᵀ·δ{l}[s]", share, "this sample's share")
+            if dW is not None:
+                full = a_prev.T @ delta
+                n = len(delta)
+                if np.allclose(full, dW, rtol=1e-9, atol=1e-12):
+                    rel = f"dW{l} = Σ of the {n} samples' shares (δ holds the 1/n of the mean)"
+                elif np.allclose(full / n, dW, rtol=1e-9, atol=1e-12):
+                    rel = f"dW{l} = (1/{n}) · Σ of the samples' shares"
+                else:
+                    rel = f"dW{l} as the trainer computed it"
+                out.append([(f"  {rel}", "m")])
+        if dW is not None:
+            self._mat(out, f"dW{l}", dW, "whole batch")
+        if db is not None:
+            self._vec(out, f"db{l}", db, "whole batch")
+        if l > 1:
+            act = s.activation
+            out.append([(f"  next: δ{l-1} = (δ{l} · W{l}ᵀ) ⊙ {act}'(z{l-1})", "m")])
+        elif s.updates:
+            out.append([("  the optimizer's update is now computed (not applied): t shows ΔW", "m")])
+
+    def _update(self, out, s: Snapshot) -> None:
+        name = s.optimizer_name
+        lr = s.learning_rate
+        t = s.optimizer_step
+        opts, exact = _optimizer_options(s)
+        when = "applied" if s.update_applied else "to apply"
+        out.append([(f"update: {name}, lr = {fmt(lr)}, t = {t} ({when})", "n"),
+                    ("" if exact or name not in ("adam", "adamw", "rmsprop") else
+                     "  (β, α, ε shown are torch's defaults: the snapshot has no options)", "m")])
+        if name == "sgd" and any("momentum_buffer" in st for st in s.optimizer_state.values()):
+            opts["_has_buffer"] = True
+        rule = self._rule(name, opts)
+        for r in rule:
+            out.append([(f"  {r}", "t")])
+        for l in range(1, s.L + 1):
+            for p in (f"W{l}", f"b{l}"):
+                g = s.grads.get(p)
+                d = s.updates.get(p)
+                st = s.optimizer_state.get(p, {})
+                out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
+                self._param_rows(out, name, p, lr, g, d, st, opts, t)
+
+    @staticmethod
+    def _rule(name: str, o: dict) -> list[str]:
+        if name == "sgd":
+            mu = o.get("momentum", 0.0)
+            if mu or o.get("_has_buffer"):
+                nest = " (Nesterov: ΔW = −lr·(g + μ·buf))" if o.get("nesterov") else ""
+                mu_s = f" μ = {fmt(mu)}" if mu else ""
+                return [f"SGD with momentum{mu_s}: buf = μ·buf + (1−dampening)·g;  ΔW = −lr·buf{nest}"]
+            return ["SGD: ΔW = −lr·g"]
+        if name in ("adam", "adamw"):
+            b1, b2 = o.get("betas", (0.9, 0.999))
+            eps = o.get("eps", 1e-8)
+            rows = [f"m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g²   (β₁ = {fmt(b1)}, β₂ = {fmt(b2)})",
+                    f"m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  ΔW = −lr·m̂/(√v̂ + ε)   (ε = {fmt(eps)})"]
+            if name == "adamw":
+                rows.append(f"AdamW first shrinks W: W ← W·(1 − lr·λ), λ = {fmt(o.get('weight_decay', 0.01))}")
+            return rows
+        if name == "rmsprop":
+            return [f"v = α·v + (1−α)·g²  (α = {fmt(o.get('alpha', 0.99))}),  ΔW = −lr·g/(√v + ε)"]
+        if name == "adagrad":
+            return ["sum = sum + g²,  clr = lr/(1 + (t−1)·lr_decay),  ΔW = −clr·g/(√sum + ε)"]
+        if name == "perceptron":
+            return ["Rosenblatt: W += lr · xᵀ(y − ŷ),  b += lr · Σ(y − ŷ)"]
+        return [f"{name}: ΔW as computed by the optimizer"]
+
+    def _param_rows(self, out, name, p, lr, g, d, st, o, t) -> None:
+        flat = lambda a: np.asarray(a).ravel()  # noqa: E731
+        note = "" if np.ndim(g) <= 1 else "(flattened)"
+        if g is not None:
+            self._vec(out, "  g", flat(g), note)
+        if name == "sgd":
+            buf = st.get("momentum_buffer")
+            if buf is not None:
+                self._vec(out, "  buf", flat(buf))
+                out.append([(f"    Δ{p} = −lr·buf = ", "m"), (f"−{fmt(lr)} × {fmt_vec(flat(buf), 4)}", "t")])
+            elif g is not None:
+                out.append([(f"    Δ{p} = −lr·g = ", "m"), (f"−{fmt(lr)} × {fmt_vec(flat(g), 4)}", "t")])
+        elif name in ("adam", "adamw") and "exp_avg" in st and t > 0:
+            b1, b2 = o.get("betas", (0.9, 0.999))
+            m, v = st["exp_avg"], st.get("max_exp_avg_sq", st["exp_avg_sq"])
+            mh = flat(m) / (1 - b1 ** t)
+            vh = flat(v) / (1 - b2 ** t)
+            self._vec(out, "  m̂", mh, f"= m/(1−{fmt(b1)}^{t})")
+            self._vec(out, "  v̂", vh, f"= v/(1−{fmt(b2)}^{t})")
+            out.append([("    −lr·m̂/(√v̂+ε) = ", "m"),
+                        (fmt_vec(-lr * mh / (np.sqrt(vh) + o.get("eps", 1e-8)), MAX_ITEMS), "t")])
+        elif name == "rmsprop" and "square_avg" in st:
+            self._vec(out, "  v", flat(st["square_avg"]))
+        elif name == "adagrad" and "sum" in st:
+            self._vec(out, "  sum", flat(st["sum"]))
+        if d is not None:
+            self._vec(out, f"  Δ{p}", flat(d), "(the update)")
+
+    # ------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        strip = self._strips.get(index)
+        if strip is None:
+            lines = self._get_lines()
+            g = self.get_component_rich_style
+            base = g("stepinspector--t")
+            if index < len(lines):
+                segs = [Segment(text, g(f"stepinspector--{kind}")) for text, kind in lines[index] if text]
+                strip = Strip(segs)
+            else:
+                strip = Strip([], 0)
+            strip = strip.extend_cell_length(max(width, self.virtual_size.width), base)
+            self._strips[index] = strip
+        return strip.crop(scroll_x, scroll_x + width)
+
+    def on_resize(self, _event) -> None:
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()

@@ -1,0 +1,155 @@
+"""StatusLine: one line with the run's state, position, losses and speed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from nntui.engine.snapshot import Snapshot
+
+from ._common import fmt
+
+STATE_MARK = {"playing": "▶ playing", "paused": "⏸ paused", "diverged": "✖ diverged"}
+
+
+def _ellipsize(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(0, room - 1)] + "…"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}".removesuffix(".0") + "%"
+
+
+class StatusLine(Widget):
+    """A single line: state, title, epoch/step/phase, losses, accuracy, speed.
+
+    Public API: ``show(snapshot, state="paused", steps_per_second=0.0, title="")``
+    with state one of "paused", "playing", "diverged".
+    """
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text;
+    }
+    StatusLine > .statusline--playing { color: $text-success; text-style: bold; }
+    StatusLine > .statusline--paused { color: $text-warning; text-style: bold; }
+    StatusLine > .statusline--diverged { color: $text-error; text-style: bold; }
+    StatusLine > .statusline--muted { color: $text-muted; }
+    StatusLine > .statusline--title { text-style: bold; }
+    """
+    COMPONENT_CLASSES = {
+        "statusline--playing",
+        "statusline--paused",
+        "statusline--diverged",
+        "statusline--muted",
+        "statusline--title",
+    }
+
+    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.snapshot: Snapshot | None = None
+        self.state = "paused"
+        self.steps_per_second = 0.0
+        self.title = ""
+
+    def show(
+        self,
+        snapshot: Snapshot,
+        state: str = "paused",
+        steps_per_second: float = 0.0,
+        title: str = "",
+    ) -> None:
+        self.snapshot = snapshot
+        self.state = state if state in STATE_MARK else "paused"
+        if snapshot.diverged:
+            self.state = "diverged"
+        self.steps_per_second = float(steps_per_second or 0.0)
+        self.title = title
+        self.refresh()
+
+    def line(self, width: int | None = None) -> Text:
+        """The status as rich Text (also what is drawn). The title gives way
+        first when the line is too long, then the batch and the speed."""
+        g = self.get_component_rich_style
+        muted = g("statusline--muted")
+        width = self.size.width if width is None else width
+        groups: list[list[tuple[str, object]]] = []  # each group: pieces
+        groups.append([(STATE_MARK[self.state], g(f"statusline--{self.state}"))])
+        title_index = None
+        if self.title:
+            title_index = len(groups)
+            groups.append([(self.title, g("statusline--title"))])
+        s = self.snapshot
+        batch_index = speed_index = acc_index = phase_index = None
+        if s is not None:
+            n_phases = len(s.phases)
+            in_step = 0 < s.done < n_phases
+            step_no = s.step + 1 if in_step else s.step
+            # The epoch in progress, 1-based.
+            groups.append([(f"epoch {s.epoch + 1} · step {step_no}", None)])
+            batch_index = len(groups)
+            groups.append([(f"batch {min(s.batch_in_epoch + 1, s.batches_per_epoch)}/{s.batches_per_epoch}", muted)])
+            phase_index = len(groups)
+            if s.diverged:
+                groups.append([(s.diverged, g("statusline--diverged"))])
+            elif s.last_phase is not None and in_step:
+                groups.append([(f"{s.last_phase.label()} {s.last_phase.arrow}".rstrip(), None),
+                               (f" → {s.next_phase.label()}", muted)])
+            else:
+                groups.append([(f"next {s.next_phase.label()}", muted)])
+            h = s.history
+            if h.train_loss:
+                loss = f"loss {fmt(h.train_loss[-1], 3)}"
+                if h.val_loss:
+                    loss += f" val {fmt(h.val_loss[-1], 3)}"
+                groups.append([(loss, None)])
+            elif s.loss is not None:
+                groups.append([(f"batch loss {fmt(s.loss, 3)}", None)])
+            elif h.batch_loss:
+                groups.append([(f"batch loss {fmt(h.batch_loss[-1], 3)}", None)])
+            else:
+                groups.append([("loss —", muted)])
+            if s.task in ("binary", "multiclass") and h.train_accuracy:
+                acc = f"acc {_pct(h.train_accuracy[-1])}"
+                if h.val_accuracy:
+                    acc += f" val {_pct(h.val_accuracy[-1])}"
+                acc_index = len(groups)
+                groups.append([(acc, None)])
+            sps = self.steps_per_second
+            if self.state == "playing" or sps > 0:
+                speed_index = len(groups)
+                groups.append([(f"{sps:,.0f} steps/s" if sps >= 10 else f"{sps:.1f} steps/s", muted)])
+
+        sep = " │ "
+
+        def length(gs) -> int:
+            live = [gr for gr in gs if gr]
+            return sum(len(t) for gr in live for t, _ in gr) + len(sep) * (len(live) - 1)
+
+        if width and batch_index is not None and length(groups) > width:
+            groups[batch_index] = []
+        if width and length(groups) > width and title_index is not None:
+            room = width - (length(groups) - len(self.title))
+            groups[title_index] = [(_ellipsize(self.title, room), g("statusline--title"))] if room >= 8 else []
+        for drop in (speed_index, acc_index):
+            if width and drop is not None and length(groups) > width:
+                groups[drop] = []
+        if width and phase_index is not None and length(groups) > width:
+            groups[phase_index] = groups[phase_index][:1]  # keep the phase, not what is next
+        t = Text(no_wrap=True, overflow="ellipsis", end="")
+        first = True
+        for gr in groups:
+            if not gr:
+                continue
+            if not first:
+                t.append(sep, muted)
+            first = False
+            for text, style in gr:
+                t.append(text, style)
+        return t
+
+    def render(self) -> Text:
+        return self.line()

@@ -1,0 +1,484 @@
+"""The app's widgets, each mounted alone in a small App, fed Snapshots built here
+from plain numpy (a 2-layer tanh/sigmoid net, its trace, its gradients and an
+SGD update), so these tests need neither the trainer nor the app shell."""
+
+from __future__ import annotations
+
+import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy loads
+
+import asyncio
+import functools
+import time
+
+import numpy as np
+import pytest
+from textual.app import App
+
+from nntui.app.widgets._common import fmt
+from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.widgets.heatmap import WeightHeatmaps
+from nntui.app.widgets.inspector import StepInspector
+from nntui.app.widgets.losschart import LossChart
+from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.status import StatusLine
+from nntui.engine.snapshot import History, Snapshot, step_phases
+
+SIZE = (100, 30)
+
+
+def sync(coro_fn):
+    """Run an async test without an asyncio pytest plugin."""
+
+    @functools.wraps(coro_fn)
+    def run():
+        asyncio.run(coro_fn())
+
+    return run
+
+
+# ----------------------------------------------------------------- fixtures
+
+
+def make_params(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    p = {}
+    for l in range(1, len(sizes)):
+        p[f"W{l}"] = rng.normal(size=(sizes[l - 1], sizes[l]))
+        p[f"b{l}"] = rng.normal(size=sizes[l]) * 0.1
+    return p
+
+
+def make_snapshot(sizes=(2, 3, 1), done=0, step=5, n=8, lr=0.1, seed=0, history=30,
+                  params=None, task="binary", optimizer="sgd", optimizer_state=None):
+    """A snapshot `done` phases into a step of a tanh/sigmoid net trained by
+    bce and plain SGD, with every trace array computed here in numpy."""
+    L = len(sizes) - 1
+    params = params if params is not None else make_params(sizes, seed)
+    phases = step_phases(L)
+    rng = np.random.default_rng(seed + 1)
+    X = rng.normal(size=(n, sizes[0]))
+    y = (X[:, 0] * X[:, -1] > 0).astype(np.float64)[:, None]
+    z, a = {}, {0: X}
+    for l in range(1, L + 1):
+        z[l] = a[l - 1] @ params[f"W{l}"] + params[f"b{l}"]
+        a[l] = 1 / (1 + np.exp(-z[l])) if l == L else np.tanh(z[l])
+    zl = z[L]
+    loss = float(np.mean(np.maximum(zl, 0) - zl * y + np.log1p(np.exp(-np.abs(zl)))))
+    deltas, grads = {L: (a[L] - y) / y.size}, {}
+    for l in range(L, 0, -1):
+        grads[f"W{l}"] = a[l - 1].T @ deltas[l]
+        grads[f"b{l}"] = deltas[l].sum(axis=0)
+        if l > 1:
+            deltas[l - 1] = (deltas[l] @ params[f"W{l}"].T) * (1 - a[l - 1] ** 2)
+    updates = {k: -lr * g for k, g in grads.items()}
+    trace = {}
+    if done:
+        kinds = [p.kind for p in phases[:done]]
+        fw = [p.layer for p in phases[:done] if p.kind == "forward"]
+        bw = [p.layer for p in phases[:done] if p.kind == "backward"]
+        trace = dict(
+            batch_x=X, batch_y=y,
+            z={l: z[l] for l in fw}, a={0: X, **{l: a[l] for l in fw}},
+            loss=loss if "loss" in kinds else None,
+            deltas={l: deltas[l] for l in (L, *bw) if "loss" in kinds},
+            grads={k: v for k, v in grads.items() if int(k[1:]) in bw},
+            updates=updates if 1 in bw else {},
+            update_applied="update" in kinds,
+        )
+    t = np.arange(1, history + 1)
+    hist = History(
+        train_loss=tuple(0.7 / t), val_loss=tuple(0.75 / t),
+        train_accuracy=tuple(1 - 0.5 / t), val_accuracy=tuple(1 - 0.6 / t),
+        batch_loss=tuple(0.7 / np.arange(1, 4 * history + 1)),
+    )
+    return Snapshot(
+        step=step, epoch=history, batch_in_epoch=1, batches_per_epoch=4, phases=phases,
+        done=done, sizes=tuple(sizes), activation="tanh", output="sigmoid", loss_name="bce",
+        optimizer_name=optimizer, learning_rate=lr, task=task, params=params, history=hist,
+        optimizer_state=optimizer_state or {}, optimizer_step=step, **trace,
+    )
+
+
+class One(App):
+    def __init__(self, widget):
+        super().__init__()
+        self.widget = widget
+
+    def compose(self):
+        yield self.widget
+
+
+def lines_of(widget) -> list[str]:
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+def data_2d(seed=0, n=60, d=2):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, d))
+    y = (x[:, 0] > 0).astype(np.float64)[:, None]
+    return x[:48], y[:48], x[48:], y[48:]
+
+
+# ----------------------------------------------------------------- boundary
+
+
+def linear_params():
+    # p = sigmoid(8 x1): class 1 on the right half of the plane, class 0 on the left.
+    return {"W1": np.array([[8.0], [0.0]]), "b1": np.array([0.0])}
+
+
+@sync
+async def test_boundary_half_blocks_points_and_classes():
+    w = BoundaryView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+        w.show(make_snapshot((2, 1), params=linear_params()))
+        await pilot.pause()
+        lines = lines_of(w)
+        assert all(len(line) == w.size.width for line in lines)
+        body = "".join(lines[:-1])
+        assert "▀" in body and "●" in body and "○" in body
+        assert "x1" in lines[-1] and "x2" in lines[-1]  # the axes and their ranges
+        # The left edge of the plot is class 0's colour, the right edge class 1's.
+        strip = w.render_line(0)
+        segs = list(strip)
+        left, right = segs[0].style.color.triplet, segs[-1].style.color.triplet
+        assert left.red > left.blue  # orange
+        assert right.blue > right.red  # blue
+        # Adjacent equal cells are merged: far fewer segments than cells.
+        assert len(segs) < w.size.width // 2
+
+
+@sync
+async def test_boundary_ascii_mode_and_cache():
+    w = BoundaryView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+        w.show(make_snapshot((2, 1), params=linear_params()))
+        w.ascii = True
+        await pilot.pause()
+        lines = lines_of(w)
+        body = "".join(lines[:-1])
+        assert "▀" not in body and "●" not in body
+        assert set("ox") & set(body) and set("OX") & set(body)  # train and validation points
+        row = lines[len(lines) // 2]
+        # Strong class 0 on the left (' ' or a point), strong class 1 ('#') on the right.
+        assert row[1] in " oxOX" and row[-2] in "#oxOX"
+        # Cached: the same strip object until the parameters change.
+        assert w.render_line(3) is w.render_line(3)
+        before = w.render_line(3)
+        w.show(make_snapshot((2, 1), params=linear_params()))  # equal params: still cached
+        assert w.render_line(3) is before
+        flipped = {"W1": -linear_params()["W1"], "b1": np.array([0.0])}
+        w.show(make_snapshot((2, 1), params=flipped))
+        after = w.render_line(len(lines) // 2).text
+        assert after[-2] in " oxOX" and after[1] in "#oxOX"
+
+
+@sync
+async def test_boundary_no_color_switches_to_ascii():
+    w = BoundaryView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+        w.show(make_snapshot((2, 1), params=linear_params()))
+        pilot.app.no_color = True
+        w._invalidate()
+        await pilot.pause()
+        assert w.ascii_effective and "▀" not in "".join(lines_of(w))
+
+
+@sync
+async def test_boundary_more_than_two_features_cycles():
+    x_tr, y_tr, x_va, y_va = data_2d(d=3)
+    w = BoundaryView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_data(x_tr, y_tr, x_va, y_va, "binary", ("0", "1"), ("a", "b", "c"))
+        w.show(make_snapshot((3, 4, 1)))
+        await pilot.pause()
+        assert w.features == (0, 1)
+        w.cycle_features()
+        assert w.features == (0, 2)
+        await pilot.pause()
+        assert "a" in str(w.border_title) and "c" in str(w.border_title)
+        assert "c" in lines_of(w)[-1]
+        w.cycle_features()
+        w.cycle_features()
+        assert w.features == (0, 1)
+
+
+@sync
+async def test_boundary_multiclass_and_regression_render():
+    x_tr, _, x_va, _ = data_2d()
+    w = BoundaryView()
+    async with One(w).run_test(size=(60, 20)) as pilot:
+        y3 = np.arange(len(x_tr)) % 3
+        w.set_data(x_tr, y3, x_va, np.arange(len(x_va)) % 3, "multiclass", ("a", "b", "c"), ("x1", "x2"))
+        snap = make_snapshot((2, 3))
+        w.show(snap)
+        await pilot.pause()
+        assert "▀" in "".join(lines_of(w))
+        w.ascii = True
+        assert set("012") & set("".join(lines_of(w)))
+        w.ascii = False
+        yr = x_tr[:, :1] * 3
+        w.set_data(x_tr, yr, x_va, x_va[:, :1] * 3, "regression", (), ("x1", "x2"))
+        assert "▀" in "".join(lines_of(w))
+
+
+def test_boundary_grid_is_fast():
+    """A 200×100-pixel grid (200×50 cells) is one batched forward: a few ms
+    (best of 5; the bound is loose for loaded CI machines)."""
+    w = BoundaryView()
+    w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+    w.snapshot = make_snapshot((2, 16, 16, 1))
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        frame = w._compute_frame(200, 50, False)
+        times.append(time.perf_counter() - start)
+    assert frame["top"].shape == (50, 200) and frame["bot"].shape == (50, 200)
+    assert min(times) < 0.03, f"grid took {min(times) * 1e3:.1f} ms"
+
+
+# ----------------------------------------------------------------- heatmaps
+
+
+@sync
+async def test_heatmap_numbers_legend_and_modes():
+    snap = make_snapshot((2, 3, 1), done=8)  # after the update: W, dW and ΔW all exist
+    w = WeightHeatmaps()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(lines_of(w))
+        W1 = snap.params["W1"]
+        assert fmt(W1[0, 0], 3) in text and fmt(snap.params["b2"][0], 3) in text
+        allv = np.concatenate([W1.ravel(), snap.params["b1"]])
+        assert f"{fmt(allv.min(), 3)}…{fmt(allv.max(), 3)}" in text  # the legend's range
+        assert w.mode == "W"
+        w.cycle_mode()
+        assert w.mode == "dW"
+        await pilot.pause()
+        text = "\n".join(lines_of(w))
+        assert fmt(snap.grads["W1"][0, 0], 3) in text and "dW1" in text
+        w.cycle_mode()
+        assert w.mode == "ΔW"
+        await pilot.pause()
+        assert fmt(snap.updates["W1"][0, 0], 3) in "\n".join(lines_of(w))
+        w.cycle_mode()
+        assert w.mode == "W"
+
+
+@sync
+async def test_heatmap_selection_keys_and_caption():
+    snap = make_snapshot((2, 3, 1), done=8)
+    w = WeightHeatmaps()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.show(snap)
+        w.focus()
+        await pilot.pause()
+        await pilot.press("down", "right", "right")
+        assert w.selected == (1, 1, 2)
+        caption = lines_of(w)[-1]
+        assert "W1[1,2]" in caption and fmt(snap.params["W1"][1, 2]) in caption
+        assert fmt(snap.grads["W1"][1, 2]) in caption
+        await pilot.press("right")  # across into layer 2
+        assert w.selected[0] == 2
+        await pilot.press("down", "down", "down", "down")  # down to the bias row
+        assert w.selected[1] == 3 and "b2[0]" in lines_of(w)[-1]
+
+
+@sync
+async def test_heatmap_big_layer_is_aggregated():
+    sizes = (784, 128, 10)
+    params = make_params(sizes)
+    params["W1"][500, 100] = 40.0  # one extreme weight must survive the downsampling
+    snap = make_snapshot(sizes, params=params, n=4)
+    w = WeightHeatmaps()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.show(snap)
+        await pilot.pause()
+        start = time.perf_counter()
+        lines = lines_of(w)
+        assert time.perf_counter() - start < 0.5
+        assert all(len(line) == w.size.width for line in lines)
+        assert "784×128" in lines[0] and "max|·|" in lines[0]
+        assert "…40" in "\n".join(lines)  # legend max
+        assert "▀" in "\n".join(lines)
+
+
+# ----------------------------------------------------------------- network
+
+
+@sync
+async def test_network_phase_markers_and_selection():
+    messages = []
+    w = NetworkDiagram()
+    app = One(w)
+
+    def hook(message):
+        if isinstance(message, NetworkDiagram.NeuronSelected):
+            messages.append((message.layer, message.index))
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        w.show(make_snapshot((2, 3, 1), done=2))  # forward 1, forward 2 done
+        await pilot.pause()
+        head = "\n".join(lines_of(w)[:3])
+        assert "→ŷ 1 sigmoid" in head and "done: forward 2" in head
+        w.show(make_snapshot((2, 3, 1), done=5))  # ... loss, backward 2, backward 1
+        await pilot.pause()
+        assert "←h1 3 tanh" in "\n".join(lines_of(w)[:3])
+        w.show(make_snapshot((2, 3, 1), done=6))  # update
+        await pilot.pause()
+        assert "W1+=ΔW1" in lines_of(w)[1] and "W2+=ΔW2" in lines_of(w)[1]
+        w.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert w.selected == (1, 2) and (1, 2) in messages
+        snap = w.snapshot
+        caption = "\n".join(lines_of(w)[-2:])
+        assert "W1[:, 2]" in caption and fmt(snap.params["W1"][0, 2]) in caption
+        assert fmt(snap.params["b1"][2]) in caption
+
+
+@sync
+async def test_network_activation_values_and_big_layers():
+    snap = make_snapshot((2, 40, 1), done=2, n=4)
+    w = NetworkDiagram()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.sample = 3
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(lines_of(w))
+        assert "…+" in text
+        assert fmt(snap.a[2][3, 0], 3) in text  # the output neuron's a for sample 3
+        assert "●" in text
+
+
+# ----------------------------------------------------------------- loss chart
+
+
+@sync
+async def test_losschart_downsamples_and_throttles():
+    w = LossChart()
+    async with One(w).run_test(size=(60, 20)) as pilot:
+        w.show(make_snapshot(history=5000))
+        await pilot.pause()
+        width = w.size.width
+        assert set(w.plotted) == {"train loss", "val loss", "train acc", "val acc"}
+        assert all(0 < n <= 2 * width for n in w.plotted.values())
+        redraws = w.redraws
+        for k in range(20):  # 20 snapshots at once: at most one more redraw now
+            w.show(make_snapshot(history=5001 + k))
+        assert w.redraws - redraws <= 1
+        await pilot.pause(0.35)  # ... and the last one drawn on the timer
+        assert w.redraws - redraws <= 2
+        assert w._drawn_key == w._key()
+        w.toggle_log_scale()
+        await pilot.pause(0.3)
+        assert w.log_scale and "log" in str(w.border_title)
+        assert w.plotted["train loss"] <= 2 * width
+
+
+@sync
+async def test_losschart_regression_has_no_accuracy():
+    w = LossChart()
+    async with One(w).run_test(size=(60, 20)) as pilot:
+        w.show(make_snapshot(task="regression", history=10))
+        await pilot.pause()
+        assert set(w.plotted) == {"train loss", "val loss"}
+
+
+# ----------------------------------------------------------------- inspector
+
+
+@sync
+async def test_inspector_forward_shows_z_as_numpy_computes_it():
+    snap = make_snapshot((2, 3, 1), done=1)
+    w = StepInspector()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.sample = 2
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(w.lines_text())
+        z1 = snap.batch_x[2] @ snap.params["W1"] + snap.params["b1"]
+        assert "forward 1" in text
+        assert "z1 = [" + ", ".join(fmt(v) for v in z1) + "]" in text
+        assert "a1 = [" + ", ".join(fmt(v) for v in np.tanh(z1)) + "]" in text
+        assert "z1[0] = Σᵢ" in text
+        # What is drawn is that text.
+        drawn = "\n".join(lines_of(w))
+        assert "z1 = [" + fmt(z1[0]) in drawn
+
+
+@sync
+async def test_inspector_loss_backward_update_and_boundary():
+    w = StepInspector()
+    async with One(w).run_test(size=SIZE) as pilot:
+        snap = make_snapshot((2, 3, 1), done=3)  # loss
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(w.lines_text())
+        assert "loss: bce" in text and fmt(snap.loss) in text and "ŷ = a2" in text
+        snap = make_snapshot((2, 3, 1), done=5)  # backward 1
+        w.show(snap)
+        text = "\n".join(w.lines_text())
+        assert "backward 1" in text and "whole batch" in text
+        assert fmt(snap.grads["W1"][0, 0]) in text and "this sample's share" in text
+        assert "Σ of the 8 samples' shares" in text  # δ holds the 1/n of the mean
+        snap = make_snapshot((2, 3, 1), done=6)  # update
+        w.show(snap)
+        text = "\n".join(w.lines_text())
+        assert "SGD: ΔW = −lr·g" in text and "−0.1 × [" in text
+        assert fmt(snap.updates["b2"][0]) in text
+        w.show(make_snapshot((2, 3, 1), done=0))  # fast play: no trace
+        text = "\n".join(w.lines_text())
+        assert "step boundary" in text and "Press n" in text
+
+
+@sync
+async def test_inspector_adam_bias_corrected_moments():
+    sizes = (2, 1)
+    t = 3
+    g = np.array([[0.5], [-0.25]])
+    m, v = np.array([[0.2], [-0.1]]), np.array([[0.01], [0.004]])
+    state = {"W1": {"exp_avg": m, "exp_avg_sq": v}, "b1": {"exp_avg": np.array([0.1]), "exp_avg_sq": np.array([0.02])}}
+    snap = make_snapshot(sizes, done=4, step=t, optimizer="adam", optimizer_state=state)
+    w = StepInspector()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(w.lines_text())
+        mhat = m.ravel() / (1 - 0.9**t)
+        vhat = v.ravel() / (1 - 0.999**t)
+        assert "m̂ = [" + ", ".join(fmt(x) for x in mhat) + "]" in text
+        assert "v̂ = [" + ", ".join(fmt(x) for x in vhat) + "]" in text
+        assert g is not None and "adam" in text
+
+
+# ----------------------------------------------------------------- status
+
+
+@sync
+async def test_status_line_single_line_with_everything():
+    w = StatusLine()
+    async with One(w).run_test(size=(160, 5)) as pilot:
+        w.show(make_snapshot(done=3), state="playing", steps_per_second=1234.0, title="XOR")
+        await pilot.pause()
+        assert w.size.height == 1
+        line = w.render_line(0).text
+        for part in ("playing", "XOR", "epoch 31", "step 6", "loss →", "loss 0.0233",
+                     "val 0.025", "acc 98.3%", "1,234 steps/s"):
+            assert part in line, part
+        w.show(make_snapshot(), state="diverged", title="XOR")
+        assert "diverged" in w.render_line(0).text
+
+
+@sync
+async def test_status_line_fits_narrow_width():
+    w = StatusLine()
+    async with One(w).run_test(size=(70, 5)) as pilot:
+        w.show(make_snapshot(done=3), state="paused", title="A rather long preset title here")
+        await pilot.pause()
+        text = w.line().plain
+        assert len(text) <= 70 and "paused" in text and "loss" in text

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -76,9 +75,15 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise RunfileError(f"{path}: no such runfile")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        npz = np.load(path, allow_pickle=False)
+    except Exception as e:  # bytes from anywhere: zipfile, numpy and pickle refusals all land here
+        raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # a lone .npy array
+        raise RunfileError(f"{path}: not an nntui runfile (a single array, not an .npz archive)")
+    try:
+        with npz:
             return {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except Exception as e:  # a damaged member: bad CRC, compression method, header, ...
         raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
 
 
@@ -93,7 +98,7 @@ def load_run(path):
         meta = json.loads(str(a["meta"]))
     except (KeyError, ValueError):
         raise RunfileError(f"{path}: not an nntui runfile (no metadata)") from None
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise RunfileError(f"{path}: not an nntui runfile")
     if meta.get("version") != VERSION:
         raise RunfileError(f"{path}: runfile version {meta.get('version')} is not supported "

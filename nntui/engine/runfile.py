@@ -104,7 +104,9 @@ def load_run(path):
         raise RunfileError(f"{path}: runfile version {meta.get('version')} is not supported "
                            f"(this nntui reads version {VERSION})")
     try:
-        config = config_from_dict(json.loads(str(a["config"])), source=str(path))
+        # check_data=False: the runfile carries its data, so a CSV preset's file
+        # need not exist any more (nor be re-read).
+        config = config_from_dict(json.loads(str(a["config"])), source=str(path), check_data=False)
         dataset = Dataset(a["x_train"], a["y_train"], a["x_val"], a["y_val"], meta["task"],
                           tuple(meta["classes"]), tuple(meta["feature_names"]), meta["dataset_name"])
         trainer = Trainer(config, dataset)

@@ -33,7 +33,12 @@ def analytic_grads(trainer, X, y) -> dict[str, np.ndarray]:
 def gradcheck(trainer, X=None, y=None, eps: float = EPS) -> dict[str, float]:
     """Max relative error |analytic - numeric| / max(|analytic| + |numeric|, tiny)
     per parameter (W1, b1, ...), by central differences in float64 on one batch
-    (the training set's first batch unless X, y are given)."""
+    (the training set's first batch unless X, y are given). `trainer` may also be
+    a Config, checked at its starting parameters."""
+    if not hasattr(trainer, "net"):
+        from .trainer import Trainer
+
+        trainer = Trainer(trainer)
     if trainer.loss.name == "perceptron" or "step" in (trainer.net.activation_name, trainer.net.output_name):
         raise ValueError("a step activation has no gradient to check (the perceptron rule is not a gradient)")
     if X is None:

@@ -495,3 +495,68 @@ def test_toggling_stateful_options_midway_does_not_crash():
         opt.set_option(key, value)
         p = opt.step(p, random_grads(1, seed=5)[0])
         assert all(np.all(np.isfinite(v)) for v in p.values())
+
+
+def test_set_options_changes_several_at_once():
+    opt = make_optimizer("sgd", 0.1, {"momentum": 0.9, "nesterov": True})
+    with pytest.raises(ValueError, match="nesterov"):
+        opt.set_option("momentum", 0.0)  # alone it would break nesterov
+    opt.set_options({"momentum": 0.0, "nesterov": False})
+    assert opt.options["momentum"] == 0.0 and opt.options["nesterov"] is False
+    with pytest.raises(ValueError, match="unknown option"):
+        opt.set_options({"momentum": 0.5, "betas": (0.9, 0.9)})
+    assert opt.options["momentum"] == 0.0  # nothing changed
+
+
+def test_holding_t_and_state_is_a_rewind():
+    """What the trainer's step-back ring keeps: references, no copies."""
+    opt = make_optimizer("adam", 0.01, {"amsgrad": True})
+    seq = random_grads(6)
+    params = random_params()
+    for grads in seq[:3]:
+        params = opt.step(params, grads)
+    held_t, held_state, held_params = opt.t, opt.state, params
+    frozen = copy_nested(held_state)
+    later = [params := opt.step(params, grads) for grads in seq[3:]]
+    assert_nested_equal(held_state, frozen)  # later steps left it alone
+    opt.t, opt.state = held_t, held_state
+    params = held_params
+    for grads, expected in zip(seq[3:], later):
+        params = opt.step(params, grads)
+        for k in params:
+            np.testing.assert_array_equal(params[k], expected[k])
+
+
+@pytest.mark.parametrize(("name", "lr", "options"), GRID + L1_GRID)
+def test_plain_dicts_and_any_key_order_give_the_same_bits(name, lr, options):
+    """compute() reuses the flat vector behind the dict it returned last; a copy
+    of that dict, or one in another order, must give exactly the same step."""
+    seq = random_grads(5)
+    a, b = make_optimizer(name, lr, options), make_optimizer(name, lr, options)
+    pa = pb = random_params()
+    order = ["b2", "W2", "b1", "W1"]
+    for grads in seq:
+        pa = a.step(pa, grads)
+        pb = b.step({k: pb[k].copy() for k in order}, {k: grads[k] for k in reversed(order)})
+        assert list(pb) == order
+        for k in pa:
+            np.testing.assert_array_equal(pa[k], pb[k])
+            assert pa[k].shape == SHAPES[k]
+    for k in a.state:
+        for key in a.state[k]:
+            np.testing.assert_array_equal(a.state[k][key], b.state[k][key])
+
+
+def test_a_state_that_does_not_fit_the_parameters_is_refused():
+    opt = make_optimizer("adam", 0.01, {})
+    params, grads = random_params(), random_grads(1)[0]
+    opt.step(params, grads)
+    flat = opt.get_state()
+    flat["W2/exp_avg"] = np.zeros((5, 2))
+    other = make_optimizer("adam", 0.01, {})
+    other.set_state(flat)
+    with pytest.raises(ValueError, match="W2/exp_avg"):
+        other.compute(params, grads)
+    del flat["W2/exp_avg"]
+    with pytest.raises(ValueError, match="differ"):
+        other.set_state(flat)

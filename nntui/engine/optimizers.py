@@ -18,14 +18,24 @@ Two choices differ from a bare torch param group, on purpose:
   trainer can therefore show the update about to be applied, and apply exactly
   that. ``step`` does both.
 
-State arrays are never changed in place: every step makes fresh ones. So a
-reference to ``optimizer.state`` (or a ``copy_state()``) stays valid after
-later steps, and ``copy_state`` is a cheap shallow copy.
+Speed: a step of a small net is dominated by the per-call cost of NumPy, not
+by arithmetic, so each rule runs once over one flat vector holding every
+parameter (weights first, then biases, so decay is one slice), not once per
+parameter. The new parameters come back as a dict of views into one new
+vector, which the next step uses as it is; the state is one vector per kind
+(``exp_avg``, ...), read per parameter through views made on demand. The
+elementwise operations are those of torch's single-tensor path, so the
+results are the same, bit for bit, as a loop over parameters would give.
+
+Nothing is ever changed in place: every step makes fresh arrays and a fresh
+state mapping. So a reference to ``optimizer.state`` (or ``copy_state()``)
+stays valid after later steps, and a rewind is ``restore_state(saved)``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
@@ -155,6 +165,102 @@ def _addcmul(base: np.ndarray, scale: float, t: np.ndarray, value: float) -> np.
     return out
 
 
+class _Layout:
+    """Where each parameter sits in the flat vectors: weights first, then biases,
+    so that decay (weights only) is one slice, ``[:n_weights]``."""
+
+    __slots__ = ("key", "names", "order", "where", "size", "n_weights")
+
+    def __init__(self, params: dict[str, np.ndarray]):
+        self.key = tuple((k, np.shape(p)) for k, p in params.items())
+        self.names = tuple(params)
+        self.order = tuple(k for k in params if _is_weight(k)) + tuple(
+            k for k in params if not _is_weight(k)
+        )
+        self.where: dict[str, tuple[slice, tuple[int, ...]]] = {}
+        start = 0
+        self.n_weights = 0
+        for k in self.order:
+            shape = np.shape(params[k])
+            stop = start + math.prod(shape)
+            self.where[k] = (slice(start, stop), shape)
+            if _is_weight(k):
+                self.n_weights = stop
+            start = stop
+        self.size = start
+
+    def concat(self, arrays) -> np.ndarray:
+        return np.concatenate([np.ravel(arrays[k]) for k in self.order]).astype(np.float64, copy=False)
+
+    def views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        where = self.where
+        return {k: flat[where[k][0]].reshape(where[k][1]) for k in self.names}
+
+
+class _Params(dict):
+    """New parameters: a plain dict of views into one flat vector, which the next
+    compute() uses directly instead of concatenating the parameters again."""
+
+    __slots__ = ("flat", "layout", "views")
+
+
+class _State(Mapping):
+    """Optimizer state, {param: {"exp_avg": ..., ...}}, kept as one flat vector
+    per kind; a parameter's arrays are views made when first asked for."""
+
+    __slots__ = ("flat", "layout", "_cache")
+
+    def __init__(self, flat: dict[str, np.ndarray], layout: _Layout):
+        self.flat = flat
+        self.layout = layout
+        self._cache: dict[str, dict[str, np.ndarray]] = {}
+
+    def __getitem__(self, name: str) -> dict[str, np.ndarray]:
+        st = self._cache.get(name)
+        if st is None:
+            sl, shape = self.layout.where[name]
+            st = {key: arr[sl].reshape(shape) for key, arr in self.flat.items()}
+            self._cache[name] = st
+        return st
+
+    def __iter__(self):
+        return iter(self.layout.names)
+
+    def __len__(self) -> int:
+        return len(self.layout.names)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+def _flat_state(state, layout: _Layout, name: str) -> dict[str, np.ndarray]:
+    """The state as flat vectors in ``layout`` (converting a per-parameter dict,
+    as set_state leaves it); never changes ``state``."""
+    if isinstance(state, _State) and (state.layout is layout or state.layout.key == layout.key):
+        return state.flat
+    if not state:
+        return {}
+    missing = [k for k in layout.order if k not in state]
+    if missing:
+        raise ValueError(f"{name}: optimizer state has no entry for {', '.join(missing)}")
+    keys = {key for k in layout.order for key in state[k]}
+    flat = {}
+    for key in sorted(keys):
+        parts = []
+        for k in layout.order:
+            arr = state[k].get(key)
+            size = layout.where[k][0].stop - layout.where[k][0].start
+            if arr is None or np.size(arr) != size:
+                got = "nothing" if arr is None else f"shape {np.shape(arr)}"
+                raise ValueError(
+                    f"{name}: optimizer state '{k}/{key}' has {got}; "
+                    f"the parameter has shape {layout.where[k][1]}"
+                )
+            parts.append(np.ravel(arr))
+        flat[key] = np.concatenate(parts).astype(np.float64)
+    return flat
+
+
 class _Pending:
     """What compute() produced: the step's new parameters and new state."""
 
@@ -179,6 +285,8 @@ class Optimizer:
     ``state`` maps each parameter name to its arrays, with torch's names
     (``momentum_buffer``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``,
     ``square_avg``, ``grad_avg``, ``sum``); it is empty before the first step.
+    It is a read-only mapping that is replaced, never changed, by each step,
+    so holding ``(opt.t, opt.state)`` and assigning them back rewinds.
     """
 
     name: str = ""
@@ -187,20 +295,23 @@ class Optimizer:
     def __init__(self, lr: float, **options: object) -> None:
         defaults = OPTIMIZER_DEFAULTS[self.name]
         for key in options:
-            if key not in defaults:
-                hint = did_you_mean(key, defaults)
-                allow = allowed(defaults) if defaults else "none"
-                raise ValueError(
-                    f"{self.name}: unknown option '{key}'{hint}; allowed: {allow}"
-                )
+            self._check_known(key)
         merged = dict(defaults)
         merged.update(options)
         self._lr = _check_lr(self.name, lr)
         self.options: dict[str, object] = self._validate(merged)
         self.t = 0
-        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self.state: Mapping[str, dict[str, np.ndarray]] = {}
+        self._layout: _Layout | None = None
 
     # --- options
+
+    def _check_known(self, key: str) -> None:
+        defaults = OPTIMIZER_DEFAULTS[self.name]
+        if key not in defaults:
+            hint = did_you_mean(key, defaults)
+            allow = allowed(defaults) if defaults else "none"
+            raise ValueError(f"{self.name}: unknown option '{key}'{hint}; allowed: {allow}")
 
     def _validate(self, options: dict[str, object]) -> dict[str, object]:
         out = {key: _check_option(self.name, key, value) for key, value in options.items()}
@@ -220,16 +331,26 @@ class Optimizer:
 
     def set_option(self, name: str, value: object) -> None:
         """Change one option live (validated as in __init__)."""
-        defaults = OPTIMIZER_DEFAULTS[self.name]
-        if name not in defaults:
-            hint = did_you_mean(name, defaults)
-            allow = allowed(defaults) if defaults else "none"
-            raise ValueError(f"{self.name}: unknown option '{name}'{hint}; allowed: {allow}")
+        self.set_options({name: value})
+
+    def set_options(self, changes: dict[str, object]) -> None:
+        """Change several options at once, checked together (e.g. momentum and
+        nesterov, which must agree); nothing changes if any is refused."""
+        for key in changes:
+            self._check_known(key)
         merged = dict(self.options)
-        merged[name] = value
+        merged.update(changes)
         self.options = self._validate(merged)
 
     # --- the update
+
+    def _layout_for(self, params) -> _Layout:
+        layout = self._layout
+        if isinstance(params, _Params) and params.layout is layout:
+            return layout
+        if layout is None or layout.key != tuple((k, np.shape(p)) for k, p in params.items()):
+            layout = self._layout = _Layout(params)
+        return layout
 
     def compute(
         self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
@@ -238,19 +359,25 @@ class Optimizer:
 
         ``pending`` holds the new state; ``commit(pending)`` adopts it.
         """
+        layout = self._layout_for(params)
+        if (
+            isinstance(params, _Params)
+            and params.layout is layout
+            and all(params[k] is v for k, v in params.views.items())
+        ):
+            P = params.flat  # the vector our last compute() made: no concatenation
+        else:
+            P = layout.concat(params)
+        G = layout.concat(grads)  # a fresh vector: the rules may work in it in place
         t = self.t + 1
         lr = self._lr
         options = dict(self.options)
-        consts = self._constants(lr, options, t)
-        state = self.state
-        new_params: dict[str, np.ndarray] = {}
-        new_state: dict[str, dict[str, np.ndarray]] = {}
-        update = self._update
-        for name, p in params.items():
-            new_params[name], new_state[name] = update(
-                p, grads[name], state.get(name), name[0] == "W", consts
-            )
-        return new_params, _Pending(t, new_state, new_params, lr, options)
+        S = _flat_state(self.state, layout, self.name)
+        new_P, new_S = self._update(P, G, S, layout.n_weights, self._constants(lr, options, t))
+        views = layout.views(new_P)
+        new_params = _Params(views)
+        new_params.flat, new_params.layout, new_params.views = new_P, layout, views
+        return new_params, _Pending(t, _State(new_S, layout), new_params, lr, options)
 
     def commit(self, pending: _Pending) -> None:
         """Adopt the state computed by compute() (and count the step)."""
@@ -270,12 +397,14 @@ class Optimizer:
         self.commit(pending)
         return new_params
 
-    # Subclasses: scalar constants of one step, and the rule for one parameter.
+    # Subclasses: the step's scalar constants, and the rule over flat vectors:
+    # P parameters (never to be changed), G the gradient (fresh, may be changed),
+    # S the old state (never to be changed), weights in [:nw], biases after.
     def _constants(self, lr: float, options: dict[str, object], t: int) -> tuple:
         raise NotImplementedError
 
     def _update(
-        self, p: np.ndarray, g: np.ndarray, st: dict | None, is_weight: bool, c: tuple
+        self, P: np.ndarray, G: np.ndarray, S: dict[str, np.ndarray], nw: int, c: tuple
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         raise NotImplementedError
 
@@ -291,8 +420,9 @@ class Optimizer:
         """The rule's named intermediate values for one parameter.
 
         ``params`` and ``grads`` are those given to the compute() that made
-        ``pending`` (the parameters *before* the update). The last entry is
-        always ``("Δ<name>", new - old)``, bit-identical to the trainer's ΔW.
+        ``pending`` (the parameters *before* the update). The first entry is
+        ``("g", gradient)``, the last always ``("Δ<name>", new - old)``,
+        bit-identical to the trainer's ΔW; scalars come as floats.
         """
         p = params[name]
         g = grads[name]
@@ -333,7 +463,8 @@ class Optimizer:
         return flat
 
     def set_state(self, flat: dict[str, np.ndarray]) -> None:
-        """Restore what get_state returned (arrays are copied)."""
+        """Restore what get_state returned (arrays are copied; shapes are checked
+        against the parameters at the next compute)."""
         if "t" not in flat:
             raise ValueError(f"{self.name}: optimizer state has no step count 't'")
         t = int(np.asarray(flat["t"]))
@@ -349,32 +480,33 @@ class Optimizer:
                     f"{self.name}: unexpected optimizer state entry '{key}' "
                     f"(expected 't' or '<param>/<{'|'.join(self.state_keys) or '-'}>')"
                 )
-            a = np.array(arr, dtype=np.float64, copy=True)
-            state.setdefault(pname, {})[skey] = a
+            state.setdefault(pname, {})[skey] = np.array(arr, dtype=np.float64, copy=True)
+        kinds = {frozenset(st) for st in state.values()}
+        if len(kinds) > 1:
+            raise ValueError(f"{self.name}: optimizer state entries differ between parameters")
         self.t = t
         self.state = state
 
-    def copy_state(self) -> tuple[int, dict[str, dict[str, np.ndarray]]]:
-        """A cheap copy for a step-back ring (state arrays are never mutated)."""
-        return self.t, {k: dict(v) for k, v in self.state.items()}
+    def copy_state(self) -> tuple[int, Mapping[str, dict[str, np.ndarray]]]:
+        """A cheap copy for a step-back ring: the state is replaced, never changed."""
+        return self.t, self.state
 
-    def restore_state(self, saved: tuple[int, dict[str, dict[str, np.ndarray]]]) -> None:
-        t, state = saved
-        self.t = t
-        self.state = {k: dict(v) for k, v in state.items()}
+    def restore_state(self, saved: tuple[int, Mapping[str, dict[str, np.ndarray]]]) -> None:
+        self.t, self.state = saved
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"{type(self).__name__}(lr={self._lr!r}{', ' if opts else ''}{opts})"
 
 
-def _decayed(g: np.ndarray, p: np.ndarray, l1: float, wd: float) -> np.ndarray:
-    """g + l1*sign(p) + wd*p (a fresh array if anything was added)."""
+def _decay(P: np.ndarray, G: np.ndarray, nw: int, l1: float, wd: float) -> None:
+    """G[:nw] += l1*sign(W), then += wd*W: the weights' L1 and L2 terms, in place."""
     if l1:
-        g = g + l1 * np.sign(p)
+        s = np.sign(P[:nw])
+        s *= l1
+        G[:nw] += s
     if wd:
-        g = g + wd * p
-    return g
+        G[:nw] += P[:nw] * wd
 
 
 # ------------------------------------------------------------------ the rules
@@ -393,27 +525,27 @@ class SGD(Optimizer):
     def _constants(self, lr, o, t):
         return (-lr, o["momentum"], 1.0 - o["dampening"], o["nesterov"], o["weight_decay"], o["l1"])
 
-    def _update(self, p, g, st, is_weight, c):
+    def _update(self, P, G, S, nw, c):
         neg_lr, momentum, one_minus_damp, nesterov, wd, l1 = c
-        fresh = False
-        if is_weight and (wd or l1):
-            g = _decayed(g, p, l1, wd)
-            fresh = True
-        new_st = {} if st is None else st
+        _decay(P, G, nw, l1, wd)
+        new_S = S  # with momentum 0 a buffer is kept as it is, as torch keeps it
+        d = G
         if momentum != 0:
-            buf = None if st is None else st.get("momentum_buffer")
+            buf = S.get("momentum_buffer")
             if buf is None:
-                buf = g if fresh else g.copy()  # torch: the buffer starts as g itself
+                buf = G  # torch: the buffer starts as g itself
             else:
                 buf = buf * momentum
-                buf += g * one_minus_damp
-            new_st = {"momentum_buffer": buf}
-            d = g + buf * momentum if nesterov else buf
-        else:
-            d = g
-        new_p = d * neg_lr
-        new_p += p
-        return new_p, new_st
+                buf += G * one_minus_damp
+            new_S = {"momentum_buffer": buf}
+            if nesterov:
+                d = buf * momentum
+                d += G
+            else:
+                d = buf
+        new_P = d * neg_lr
+        new_P += P
+        return new_P, new_S
 
     def _explain(self, name, p, g, st, pending):
         o = pending.options
@@ -423,8 +555,8 @@ class SGD(Optimizer):
             buf = st["momentum_buffer"]
             rows.append(("buf", buf))
             if o["nesterov"]:
-                rows.append(("g+μ·buf", g_eff + buf * momentum))
-                rows.append(("lr·(g+μ·buf)", (g_eff + buf * momentum) * lr))
+                d = g_eff + buf * momentum
+                rows += [("g+μ·buf", d), ("lr·(g+μ·buf)", d * lr)]
             else:
                 rows.append(("lr·buf", buf * lr))
         else:
@@ -458,37 +590,38 @@ class Adam(Optimizer):
             1 - lr * o["weight_decay"],
         )
 
-    def _update(self, p, g, st, is_weight, c):
+    def _update(self, P, G, S, nw, c):
         w1, beta2, one_minus_beta2, bc2_sqrt, neg_step, eps, amsgrad, wd, l1, shrink = c
-        if is_weight:
-            if self.decoupled:
-                g = _decayed(g, p, l1, 0.0)
-                if wd != 0:
-                    p = p * shrink  # AdamW: shrink the weights first
-            elif wd or l1:
-                g = _decayed(g, p, l1, wd)
-        if st is None:
-            zeros = np.zeros_like(p)
-            st = {"exp_avg": zeros, "exp_avg_sq": zeros}
+        base = P
+        if self.decoupled:
+            _decay(P, G, nw, l1, 0.0)
+            if wd != 0:  # AdamW: shrink the weights first
+                base = P.copy()
+                base[:nw] *= shrink
+        else:
+            _decay(P, G, nw, l1, wd)
+        if not S:
+            zeros = np.zeros_like(P)
+            S = {"exp_avg": zeros, "exp_avg_sq": zeros}
             if amsgrad:
-                st["max_exp_avg_sq"] = zeros
-        m = _lerp(st["exp_avg"], g, w1)
-        v = _addcmul(st["exp_avg_sq"], beta2, g, one_minus_beta2)
-        new_st = {"exp_avg": m, "exp_avg_sq": v}
-        vmax = st.get("max_exp_avg_sq")
+                S["max_exp_avg_sq"] = zeros
+        m = _lerp(S["exp_avg"], G, w1)
+        v = _addcmul(S["exp_avg_sq"], beta2, G, one_minus_beta2)
+        new_S = {"exp_avg": m, "exp_avg_sq": v}
+        vmax = S.get("max_exp_avg_sq")
         if amsgrad:
             vmax = v if vmax is None else np.maximum(vmax, v)
             denom = np.sqrt(vmax)
         else:
             denom = np.sqrt(v)
         if vmax is not None:
-            new_st["max_exp_avg_sq"] = vmax
+            new_S["max_exp_avg_sq"] = vmax
         denom /= bc2_sqrt
         denom += eps
-        new_p = m / denom
-        new_p *= neg_step
-        new_p += p
-        return new_p, new_st
+        new_P = np.divide(m, denom, out=denom)
+        new_P *= neg_step
+        new_P += base
+        return new_P, new_S
 
     def _explain(self, name, p, g, st, pending):
         o = pending.options
@@ -523,30 +656,21 @@ class RMSprop(Optimizer):
 
     def _constants(self, lr, o, t):
         alpha = o["alpha"]
-        return (
-            -lr,
-            alpha,
-            1 - alpha,
-            o["eps"],
-            o["momentum"],
-            o["centered"],
-            o["weight_decay"],
-            o["l1"],
-        )
+        return (-lr, alpha, 1 - alpha, o["eps"], o["momentum"], o["centered"], o["weight_decay"], o["l1"])
 
-    def _update(self, p, g, st, is_weight, c):
+    def _update(self, P, G, S, nw, c):
         neg_lr, alpha, one_minus_alpha, eps, momentum, centered, wd, l1 = c
-        if is_weight and (wd or l1):
-            g = _decayed(g, p, l1, wd)
-        if st is None:
-            st = {"square_avg": np.zeros_like(p)}
-        sq = _addcmul(st["square_avg"], alpha, g, one_minus_alpha)
-        new_st = dict(st)
-        new_st["square_avg"] = sq
+        _decay(P, G, nw, l1, wd)
+        # torch makes the slots it needs when a parameter is first seen; one that
+        # an option switched on later starts the same way, at zero.
+        sq0 = S.get("square_avg")
+        sq = _addcmul(np.zeros_like(P) if sq0 is None else sq0, alpha, G, one_minus_alpha)
+        new_S = dict(S)
+        new_S["square_avg"] = sq
         if centered:
-            ga = st.get("grad_avg")
-            ga = _lerp(np.zeros_like(p) if ga is None else ga, g, one_minus_alpha)
-            new_st["grad_avg"] = ga
+            ga = S.get("grad_avg")
+            ga = _lerp(np.zeros_like(P) if ga is None else ga, G, one_minus_alpha)
+            new_S["grad_avg"] = ga
             avg = ga * ga
             np.subtract(sq, avg, out=avg)
             np.sqrt(avg, out=avg)
@@ -554,16 +678,20 @@ class RMSprop(Optimizer):
             avg = np.sqrt(sq)
         avg += eps
         if momentum > 0:
-            buf = st.get("momentum_buffer")
-            buf = np.zeros_like(p) if buf is None else buf * momentum
-            buf += g / avg
-            new_st["momentum_buffer"] = buf
-            new_p = buf * neg_lr
+            buf = S.get("momentum_buffer")
+            step = np.divide(G, avg, out=avg)
+            if buf is None:
+                buf = step  # 0 * momentum + g/avg
+            else:
+                buf = buf * momentum
+                buf += step
+            new_S["momentum_buffer"] = buf
+            new_P = buf * neg_lr
         else:
-            new_p = g / avg
-            new_p *= neg_lr
-        new_p += p
-        return new_p, new_st
+            new_P = np.divide(G, avg, out=avg)
+            new_P *= neg_lr
+        new_P += P
+        return new_P, new_S
 
     def _explain(self, name, p, g, st, pending):
         o = pending.options
@@ -581,7 +709,7 @@ class RMSprop(Optimizer):
         if o["momentum"] > 0:
             rows.append(("buf", st["momentum_buffer"]))
         else:
-            rows.append(("g/(…)", g_eff / avg))
+            rows.append(("g/(√…+ε)", g_eff / avg))
         return rows
 
 
@@ -595,18 +723,17 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (float(t) - 1) * o["lr_decay"])
         return (-clr, o["eps"], o["initial_accumulator_value"], o["weight_decay"], o["l1"])
 
-    def _update(self, p, g, st, is_weight, c):
+    def _update(self, P, G, S, nw, c):
         neg_clr, eps, init, wd, l1 = c
-        if is_weight and (wd or l1):
-            g = _decayed(g, p, l1, wd)
-        total = np.full_like(p, init) if st is None else st["sum"]
-        total = _addcmul(total, 1.0, g, 1.0)
+        _decay(P, G, nw, l1, wd)
+        total = S.get("sum")
+        total = _addcmul(np.full_like(P, init) if total is None else total, 1.0, G, 1.0)
         std = np.sqrt(total)
         std += eps
-        new_p = g / std
-        new_p *= neg_clr
-        new_p += p
-        return new_p, {"sum": total}
+        new_P = np.divide(G, std, out=std)
+        new_P *= neg_clr
+        new_P += P
+        return new_P, {"sum": total}
 
     def _explain(self, name, p, g, st, pending):
         o = pending.options
@@ -627,10 +754,10 @@ class Perceptron(Optimizer):
     def _constants(self, lr, o, t):
         return (-lr,)
 
-    def _update(self, p, g, st, is_weight, c):
-        new_p = g * c[0]
-        new_p += p
-        return new_p, {}
+    def _update(self, P, G, S, nw, c):
+        G *= c[0]
+        G += P
+        return G, S
 
     def _explain(self, name, p, g, st, pending):
         return [("lr·g", g * pending.lr)]

@@ -337,7 +337,7 @@ async def test_network_phase_markers_and_selection():
         assert w.selected == (1, 2) and (1, 2) in messages
         snap = w.snapshot
         caption = "\n".join(lines_of(w)[-2:])
-        assert "W1[:, 2]" in caption and fmt(snap.params["W1"][0, 2]) in caption
+        assert "W1[:,2]" in caption and fmt(snap.params["W1"][0, 2]) in caption
         assert fmt(snap.params["b1"][2]) in caption
 
 

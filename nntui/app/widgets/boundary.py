@@ -367,21 +367,22 @@ class BoundaryView(Widget):
             else:
                 parts.append(("  ' .:-=+*#%@' low→high · o train x val", axis))
         else:
-            parts.append(("  ● train ○ val ", axis))
+            parts.append(("  ", axis))
             if d["task"] == "regression":
                 c = d["y_centre"]
                 s = d["y_scale"]
                 for label, val in ((fmt(c - s, 3), -1.0), (fmt(c, 3), 0.0), (fmt(c + s, 3), 1.0)):
                     rgb = diverging(np.array([val]), 1.0, LEVELS)[0]
-                    parts.append(("■", style_for(int(pack(rgb)), -1)))
+                    parts.append(("■", axis + style_for(int(pack(rgb)), -1)))
                     parts.append((label + " ", axis))
             else:
                 k = max(len(d["classes"]), 2)
                 cols = class_colors(k)
                 for c in range(k):
                     name = d["classes"][c] if c < len(d["classes"]) else str(c)
-                    parts.append(("■", style_for(int(pack(cols[c].astype(np.uint8))), -1)))
+                    parts.append(("■", axis + style_for(int(pack(cols[c].astype(np.uint8))), -1)))
                     parts.append((name + " ", axis))
+            parts.append((" ● train ○ val", axis))
         segs = []
         used = 0
         for text, style in parts:

@@ -370,9 +370,11 @@ class WeightHeatmaps(Widget, can_focus=True):
     def _legend(self, width: int, W, b, scale, muted) -> Strip:
         allv = np.concatenate([W.ravel(), b])
         lo, hi = (float(allv.min()), float(allv.max())) if allv.size else (0.0, 0.0)
-        ramp = diverging(np.linspace(-1, 1, 7), 1.0)
+        text = f" {fmt(lo, 3)}…{fmt(hi, 3)}"
+        cells = max(3, min(7, width - len(text))) if width - len(text) >= 3 else 0
+        ramp = diverging(np.linspace(-1, 1, cells), 1.0) if cells else []
         segs = [Segment(" ", style_for(-1, int(pack(c)))) for c in ramp]
-        segs.append(Segment(f" {fmt(lo, 3)}…{fmt(hi, 3)}", muted))
+        segs.append(Segment(text if cells else text.lstrip(), muted))
         return Strip(segs).crop(0, width)
 
     def _caption(self, width: int, text: Style) -> Strip:

@@ -84,6 +84,38 @@ def sample_loss(loss_name: str, z: np.ndarray, a: np.ndarray, y) -> float | None
         return None
 
 
+def wrap_line(line: Line, width: int) -> list[Line]:
+    """Split a line of (text, kind) pieces into lines of at most `width` cells,
+    breaking after ', ' or ' ' where it can; continuations are indented."""
+    text = "".join(t for t, _ in line)
+    if len(text) <= width:
+        return [line]
+    kinds = [k for t, k in line for _ in t]
+    indent = min(len(text) - len(text.lstrip(" ")) + 4, width // 3)
+    out: list[Line] = []
+    start, first = 0, True
+    while start < len(text):
+        room = width if first else width - indent
+        end = min(len(text), start + room)
+        if end < len(text):
+            cut = max(text.rfind(", ", start, end - 1) + 2, text.rfind(" ", start, end) + 1)
+            if cut > start + room // 3:
+                end = cut
+        pieces: Line = [] if first else [(" " * indent, "m")]
+        i = start
+        while i < end:
+            j = i
+            while j < end and kinds[j] == kinds[i]:
+                j += 1
+            pieces.append((text[i:j], kinds[i]))
+            i = j
+        out.append(pieces)
+        start, first = end, False
+        while start < len(text) and text[start] == " ":
+            start += 1
+    return out
+
+
 class StepInspector(ScrollView, can_focus=True):
     """The numbers of the current phase for one sample.
 
@@ -117,6 +149,7 @@ class StepInspector(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.snapshot: Snapshot | None = None
         self._lines: list[Line] | None = None
+        self._wrapped: tuple[int, list[Line]] | None = None
         self._strips: LRUCache[int, Strip] = LRUCache(256)
         self.border_title = "step inspector"
 
@@ -137,11 +170,23 @@ class StepInspector(ScrollView, can_focus=True):
 
     def _invalidate(self) -> None:
         self._lines = None
+        self._wrapped = None
         self._strips.clear()
-        lines = self._get_lines()
-        width = max((sum(len(t) for t, _ in line) for line in lines), default=0)
-        self.virtual_size = Size(width, len(lines))
+        if self.is_mounted and self.size.width > 0:
+            self._view_lines()  # sets the virtual size before the next render
         self.refresh()
+
+    def _view_lines(self) -> list[Line]:
+        """The lines soft-wrapped to the width (continuations indented)."""
+        width = max(10, self.scrollable_content_region.width)
+        if self._wrapped is None or self._wrapped[0] != width:
+            wrapped = [piece for line in self._get_lines() for piece in wrap_line(line, width)]
+            self._wrapped = (width, wrapped)
+            self._strips.clear()
+            size = Size(width, len(wrapped))
+            if self.virtual_size != size:
+                self.virtual_size = size
+        return self._wrapped[1]
 
     # ------------------------------------------------------------ content
 
@@ -380,9 +425,9 @@ class StepInspector(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
+        lines = self._view_lines()
         strip = self._strips.get(index)
         if strip is None:
-            lines = self._get_lines()
             g = self.get_component_rich_style
             base = g("stepinspector--t")
             if index < len(lines):
@@ -395,7 +440,9 @@ class StepInspector(ScrollView, can_focus=True):
         return strip.crop(scroll_x, scroll_x + width)
 
     def on_resize(self, _event) -> None:
+        self._wrapped = None
         self._strips.clear()
+        self._view_lines()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

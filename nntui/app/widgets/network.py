@@ -248,20 +248,27 @@ class NetworkDiagram(Widget, can_focus=True):
             elif phase.kind == UPDATE:
                 hl_lines = set(range(1, L + 1))
 
-        # Layer labels.
+        # Layer labels (they win over the weight tags drawn later).
         label_y = top - 1
+        taken: list[tuple[int, int]] = []
         for l in range(L + 1):
             act = "" if l == 0 else (s.output if l == L else s.activation)
-            lab = f"{layer_name(l, L)} {s.sizes[l]}"
-            if act:
-                lab += f" {act}"
+            short = f"{layer_name(l, L)} {s.sizes[l]}"
             if l == hl_layer:
-                lab = f"{arrow}{lab}" if arrow != "◆" else f"◆loss {lab}"
+                short = f"{arrow}{short}" if arrow != "◆" else f"◆loss {short}"
+            if l < L:
+                room = xs[l + 1] - xs[l] - 1
+            else:  # right-aligned, it may reach back over the last weight lines
+                room = width - (xs[l - 1] + NODE_W + 1 if L >= 1 else 0)
+            lab = f"{short} {act}" if act and len(short) + 1 + len(act) <= max(room, NODE_W) else short
             x = xs[l]
             if l == L:
                 x = max(0, min(x, width - len(lab)))
+            elif l > 0:
+                lab = lab[: max(1, room)]
             if top == 2 or l == hl_layer:
-                cv.put(x, label_y, lab[: max(1, (xs[l + 1] - x - 1) if l < L else width - x)], active if l == hl_layer else text)
+                cv.put(x, label_y, lab, active if l == hl_layer else text)
+                taken.append((x, x + len(lab)))
 
         # Neurons.
         rows_of: dict[int, dict[int, int]] = {}
@@ -328,8 +335,10 @@ class NetworkDiagram(Widget, can_focus=True):
                 tag = f"W{l}"
                 if lit:
                     tag = {FORWARD: f"W{l}→", BACKWARD: f"←dW{l}", UPDATE: f"W{l}+=ΔW{l}"}.get(phase.kind, tag)
-                mid = (x_from + x_to - len(tag)) // 2
-                cv.put(max(x_from, mid), label_y, tag[: x_to - x_from], active if lit else muted)
+                tx = max(x_from, (x_from + x_to - len(tag)) // 2)
+                free = all(tx + len(tag) < a or tx > b for a, b in taken)
+                if free and tx + len(tag) <= x_to:
+                    cv.put(tx, label_y, tag, active if lit else muted)
 
         # Caption: the selected neuron.
         if caption_rows:
@@ -342,21 +351,23 @@ class NetworkDiagram(Widget, can_focus=True):
         l, j = self.selected
         L = s.L
         if l == 0:
-            head = f"input x[{j}]"
+            head = f"x[{j}]"
             if si is not None and 0 in s.a:
                 head += f" = {fmt(s.a[0][si, j])}"
+            head += " (input)"
             W = s.params.get("W1")
-            out = f"outgoing W1[{j}, :] = {fmt_vec(W[j], 8)}" if W is not None else ""
+            out = f"out W1[{j},:] = {fmt_vec(W[j], 8)}" if W is not None else ""
             return [head, out]
-        parts = []
+        parts = [f"{layer_name(l, L)}[{j}]"]
         if si is not None and l in s.a:
-            parts.append(f"a{l}[{j}] = {fmt(s.a[l][si, j])}")
+            parts.append(f"a{l}={fmt(s.a[l][si, j])}")
             if l in s.z:
-                parts.append(f"z{l}[{j}] = {fmt(s.z[l][si, j])}")
+                parts.append(f"z{l}={fmt(s.z[l][si, j])}")
         b = s.params.get(f"b{l}")
         if b is not None:
-            parts.append(f"b{l}[{j}] = {fmt(b[j])}")
-        head = f"layer {l} ({s.output if l == L else s.activation}) neuron {j}: " + ", ".join(parts)
+            parts.append(f"b{l}={fmt(b[j])}")
+        act = s.output if l == L else s.activation
+        head = " ".join(parts) + f" ({act})"
         W = s.params.get(f"W{l}")
-        win = f"incoming W{l}[:, {j}] = {fmt_vec(W[:, j], 8)}" if W is not None else ""
+        win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8)}" if W is not None else ""
         return [head, win]

@@ -9,7 +9,7 @@ from nntui.engine.snapshot import Snapshot
 
 from ._common import fmt
 
-STATE_MARK = {"playing": "▶ playing", "paused": "⏸ paused", "diverged": "✖ diverged"}
+STATE_MARK = {"playing": "▶ playing", "paused": "‖ paused", "diverged": "✖ diverged"}
 
 
 def _ellipsize(text: str, room: int) -> str:

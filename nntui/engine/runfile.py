@@ -120,8 +120,8 @@ def load_run(path):
         trainer.initial_params = {k: _param(a, f"init_{k}", trainer.initial_params[k], path) for k in names}
         trainer.params = {k: _param(a, k, trainer.params[k], path) for k in names}
         trainer.optimizer.lr = meta["lr"]
-        for k, v in meta["options"].items():
-            trainer.set_option(k, tuple(v) if isinstance(v, list) else v)
+        # All at once: pairs such as momentum and nesterov are only valid together.
+        trainer.optimizer.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in meta["options"].items()})
         trainer.optimizer.set_state({k[len("optimizer/"):]: v for k, v in a.items() if k.startswith("optimizer/")})
         for k in _HISTORY:
             trainer.history[k] = [float(v) for v in a[f"history_{k}"]]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
-import math
 import random
 import tomllib
 import traceback
@@ -24,6 +23,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
@@ -75,8 +75,6 @@ from nntui.engine.trainer import Trainer
 MIN_WIDTH, MIN_HEIGHT = 100, 30
 # Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-# The loss chart (plotext) costs ~30 ms a draw: at most this often.
-LOSS_CHART_INTERVAL = 0.2
 
 
 class Published(Message):
@@ -142,10 +140,9 @@ class NNTuiApp(App[None]):
         self.shown: Snapshot | None = None  # the snapshot on screen
         self.shown_generation = 0
         self.status = PLAYING if play else "paused"
+        self.views: dict[str, Any] = {}
         self.modified = False  # the controls changed the preset
         self._seed_rng = random.Random(config.model.seed)
-        self._loss_shown_at = -math.inf
-        self._loss_pending: Snapshot | None = None
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
             trainer,
@@ -176,6 +173,12 @@ class NNTuiApp(App[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        # The views, found once: queries would search whatever screen is on top.
+        self.views = {
+            name: self.query_one(f"#{name}")
+            for name in ("status", "network", "inspector", "boundary", "loss", "heatmaps", "hint", "too-small")
+        }
+        self.controls = self.query_one(ControlsPanel)
         self._check_size(self.size.width, self.size.height)
         self._set_data(self.dataset)
         self._show(self._initial, 0)
@@ -188,17 +191,17 @@ class NNTuiApp(App[None]):
         self.runner.run(lambda: worker.is_cancelled)
 
     def on_resize(self, event) -> None:
-        self._check_size(event.size.width, event.size.height)
+        if self.views:  # else on_mount checks
+            self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(small, "-too-small")
         if small:
-            self.query_one("#too-small", Static).update(
-                f"The terminal is {width}×{height}.\n\n"
-                f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT} or more\n"
-                "(160×48 shows everything at its best).\n\n"
-                "Training goes on meanwhile; q quits."
+            self.views["too-small"].update(
+                f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}\n"
+                f"(it is {width}×{height}; 160×48 is best).\n"
+                "Training goes on. q quits."
             )
 
     # --------------------------------------------------------------- frames
@@ -230,30 +233,19 @@ class NNTuiApp(App[None]):
     def _show(self, snapshot: Snapshot, generation: int) -> None:
         self.shown = snapshot
         self.shown_generation = generation
-        for widget_id in ("status", "network", "inspector", "boundary", "heatmaps"):
-            self.query_one(f"#{widget_id}").show(snapshot)
-        self._show_loss(snapshot)
-
-    def _show_loss(self, snapshot: Snapshot) -> None:
-        """The loss chart redraws at most every LOSS_CHART_INTERVAL while playing."""
-        now = asyncio.get_running_loop().time()
-        if self.status != PLAYING or now - self._loss_shown_at >= LOSS_CHART_INTERVAL:
-            self._loss_shown_at = now
-            self._loss_pending = None
-            self.query_one("#loss").show(snapshot)
-        else:
-            if self._loss_pending is None:
-                self.set_timer(LOSS_CHART_INTERVAL - (now - self._loss_shown_at), self._flush_loss)
-            self._loss_pending = snapshot
-
-    def _flush_loss(self) -> None:
-        snapshot, self._loss_pending = self._loss_pending, None
-        if snapshot is not None and self.shown_generation == self.generation:
-            self._loss_shown_at = asyncio.get_running_loop().time()
-            self.query_one("#loss").show(self.shown if self.shown is not None else snapshot)
+        w = self.views
+        frame = self.frame
+        w["status"].show(
+            snapshot,
+            state=self.status if self.status in (PLAYING, DIVERGED) else "paused",
+            steps_per_second=frame.rate if frame is not None and self.status == PLAYING else 0.0,
+            title=self._sub_title(),
+        )
+        for name in ("network", "inspector", "boundary", "heatmaps", "loss"):
+            w[name].show(snapshot)
 
     def _set_data(self, dataset) -> None:
-        self.query_one("#boundary", BoundaryView).set_data(
+        self.views["boundary"].set_data(
             dataset.x_train,
             dataset.y_train,
             dataset.x_val,
@@ -272,29 +264,26 @@ class NNTuiApp(App[None]):
         frame = self.frame
         status = self.status
         if status == DIVERGED:
-            why = (frame.message if frame else None) or "the loss became NaN or inf"
+            why = escape((frame.message if frame else None) or "the loss became NaN or inf")
             text = (
                 f"[b $text-error]⚠ {why}[/]  [b]-[/] lower the learning rate · "
                 "[b]r[/] reset · [b]b[/] step back"
             )
         elif status == ERROR:
-            why = (frame.message if frame else None) or "the engine failed"
+            why = escape((frame.message if frame else None) or "the engine failed")
             text = f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"
         elif status == PLAYING:
-            rate = f" · {frame.rate:,.0f} steps/s" if frame and frame.rate else ""
             text = (
-                f"[b $text-success]▶ playing[/] at {speed_label(self.speed)}{rate}  "
-                "[b]space[/] pause · [b]\\[ ][/] speed · [b]+ -[/] learning rate · [b]?[/] help"
+                f"speed {speed_label(self.speed)}  [b]\\[ ][/] slower/faster · [b]space[/] pause · "
+                "[b]+ -[/] learning rate · [b]r[/] reset · [b]?[/] help"
             )
         else:
             nxt = snap.next_phase.label() if snap is not None else "forward 1"
-            where = f"step {snap.step}" if snap is not None else "step 0"
             text = (
-                f"[b $text-warning]⏸ paused[/] at {where}, step-by-step  "
-                f"[b]space[/] play · [b]n[/] next phase ({nxt}) · [b]s[/] finish step · "
-                "[b]e[/] epoch · [b]?[/] help"
+                f"step-by-step  [b]space[/] play · [b]n[/] next phase ([i]{nxt}[/]) · "
+                "[b]s[/] finish step · [b]e[/] epoch · [b]b[/] back · [b]?[/] help"
             )
-        self.query_one("#hint", Static).update(text)
+        self.views["hint"].update(text)
 
     # ----------------------------------------------------- replacing the model
 
@@ -312,7 +301,7 @@ class NNTuiApp(App[None]):
         self._set_data(trainer.dataset)
         self._show(snapshot, self.generation)
         self.runner.send("replace", trainer, self.generation)
-        self.query_one(ControlsPanel).load(config)
+        self.controls.load(config)
         self._update_hint()
 
     def _build(self, config: Config, *, same_data: bool) -> Trainer | None:
@@ -360,7 +349,7 @@ class NNTuiApp(App[None]):
         lr = next_lr(self.config.train.learning_rate, up)
         self._set_config(train=dataclasses.replace(self.config.train, learning_rate=lr))
         self.runner.send("lr", lr)
-        self.query_one(ControlsPanel).load(self.config)
+        self.controls.load(self.config)
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
@@ -368,18 +357,18 @@ class NNTuiApp(App[None]):
         self._update_hint()
 
     def action_heatmap_mode(self) -> None:
-        self.query_one("#heatmaps").cycle_mode()
+        self.views["heatmaps"].cycle_mode()
 
     def action_ascii(self) -> None:
-        boundary = self.query_one("#boundary", BoundaryView)
+        boundary = self.views["boundary"]
         boundary.ascii = not boundary.ascii
 
     def action_log_scale(self) -> None:
-        chart = self.query_one("#loss")
+        chart = self.views["loss"]
         chart.log_scale = not chart.log_scale
 
     def action_features(self) -> None:
-        boundary = self.query_one("#boundary", BoundaryView)
+        boundary = self.views["boundary"]
         if self.dataset.n_inputs <= 2:
             self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
         boundary.cycle_features()
@@ -475,7 +464,7 @@ class NNTuiApp(App[None]):
         """Apply one edit of the controls panel. Live keys (the learning rate,
         optimizer options) reach the running trainer; the others build a new
         network. An invalid value shows the error and changes nothing."""
-        panel = self.query_one(ControlsPanel)
+        panel = self.controls
         old = self.config
         try:
             d = copy.deepcopy(old.to_dict())
@@ -513,7 +502,7 @@ class NNTuiApp(App[None]):
 
     @staticmethod
     def _parse(key: str, value: Any) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or key in _CHOICE_KEYS:
             return value
         text = value.strip()
         name = key.rsplit(".", 1)[1]
@@ -607,6 +596,9 @@ class NNTuiApp(App[None]):
         return self.frame
 
 
+_CHOICE_KEYS = frozenset(
+    ("data.dataset", "model.activation", "model.output", "train.loss", "train.optimizer")
+)
 _OPTION_NAMES = frozenset(k for opts in OPTIMIZER_DEFAULTS.values() for k in opts)
 
 

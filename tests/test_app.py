@@ -1,0 +1,682 @@
+"""Pilot tests of the app: every key and flow, asserting real effects.
+
+The worker stays paused unless a test plays on purpose (Pilot.press waits for
+the CPU to go idle). `app.settle()` waits until the worker has handled every
+command sent so far and its frame is on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import numpy as np
+import pytest
+from textual.widgets import Input, OptionList
+
+from nntui.app.app import MIN_HEIGHT, MIN_WIDTH, Published, make_app, next_lr
+from nntui.app.screens.error import ErrorDialog
+from nntui.app.screens.gradcheck import GradcheckScreen
+from nntui.app.screens.help import HelpScreen
+from nntui.app.screens.picker import PresetPicker
+from nntui.app.screens.save import SaveDialog
+from nntui.app.widgets.controls import ControlsPanel
+from nntui.app.worker import DIVERGED, PLAYING, SPEEDS
+from nntui.config import load_preset
+from nntui.engine.runfile import load_run
+
+SIZE = (160, 48)
+
+
+def async_test(fn):
+    """Run an async test in its own event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
+def app_for(preset: str = "xor", **kw):
+    return make_app(load_preset(preset), **kw)
+
+
+def params_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+async def press(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await pilot.app.settle()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """Everything on screen as plain text (what a user reads)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+# ------------------------------------------------------------------ opening
+
+
+@async_test
+async def test_opens_paused_at_step_zero_with_a_hint():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        frame = await app.settle()
+        assert frame.snapshot.step == 0 and frame.snapshot.done == 0
+        assert frame.status == "paused"
+        assert app.title == load_preset("xor").title
+        hint = screen_text(app)
+        assert "space" in hint and "n next phase" in hint
+        await pilot.pause(0.2)
+        assert app.shown.step == 0  # it does not train by itself
+
+
+@async_test
+async def test_play_flag_starts_training():
+    app = app_for("xor", play=True)
+    async with app.run_test(size=SIZE):
+        await asyncio.sleep(0.3)
+        frame = await app.settle()
+        assert frame.status == PLAYING
+        assert frame.snapshot.step > 0
+        app.runner.send("pause")
+        await app.settle()
+
+
+# --------------------------------------------------------- stepping keys
+
+
+@async_test
+async def test_n_runs_one_phase_and_the_inspector_shows_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "n")
+        assert app.shown.done == 1
+        assert app.shown.last_phase_label == "forward 1"
+        assert app.shown.step == 0
+        assert "forward 1" in screen_text(app)
+        await press(pilot, "n")
+        assert app.shown.last_phase_label == "forward 2"
+        await press(pilot, "n")
+        assert app.shown.last_phase_label == "loss"
+        assert app.shown.loss is not None
+
+
+@async_test
+async def test_s_completes_a_step_and_b_rewinds():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.shown.params
+        await press(pilot, "s")
+        assert app.shown.step == 1 and app.shown.update_applied
+        await press(pilot, "s")
+        assert app.shown.step == 2
+        await press(pilot, "b")
+        assert app.shown.step == 1
+        await press(pilot, "b")
+        assert app.shown.step == 0
+        assert params_equal(app.shown.params, start)
+        # b in the middle of a step undoes the step in progress
+        await press(pilot, "n", "n")
+        assert app.shown.done == 2
+        await press(pilot, "b")
+        assert app.shown.done == 0 and app.shown.step == 0
+
+
+@async_test
+async def test_e_runs_an_epoch():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "e")
+        snap = app.shown
+        assert snap.epoch == 1
+        assert snap.step == snap.batches_per_epoch
+        assert len(snap.history.train_loss) == 1
+
+
+@async_test
+async def test_space_plays_and_pauses():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.runner.send("speed", 3)  # 100 steps/s: the CPU stays mostly idle
+        await press(pilot, "space")
+        assert app.status == PLAYING
+        await asyncio.sleep(0.3)
+        await press(pilot, "space")
+        assert app.status == "paused"
+        step = app.shown.step
+        assert step > 0
+        await asyncio.sleep(0.2)
+        frame = await app.settle()
+        assert frame.snapshot.step == step
+
+
+@async_test
+async def test_n_while_playing_pauses_into_step_mode():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.runner.send("speed", 3)
+        await press(pilot, "space")
+        await asyncio.sleep(0.1)
+        await press(pilot, "n")
+        assert app.status == "paused"
+        assert app.shown.done == 1
+
+
+# ------------------------------------------------------------- settings
+
+
+@async_test
+async def test_plus_and_minus_change_the_learning_rate_live():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        lr0 = app.config.train.learning_rate
+        await press(pilot, "s")
+        generation = app.generation
+        await press(pilot, "plus")
+        assert app.runner.trainer.optimizer.lr == next_lr(lr0, True) > lr0
+        assert app.shown.learning_rate == next_lr(lr0, True)
+        assert app.config.train.learning_rate == next_lr(lr0, True)
+        await press(pilot, "minus", "minus")
+        assert app.runner.trainer.optimizer.lr < lr0
+        # live: the same model, not reset
+        assert app.generation == generation and app.shown.step == 1
+        panel = app.query_one(ControlsPanel)
+        assert float(panel.value_of("train.learning_rate")) == app.runner.trainer.optimizer.lr
+
+
+@async_test
+async def test_brackets_change_the_speed():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        top = len(SPEEDS) - 1
+        assert app.speed == top
+        await press(pilot, "left_square_bracket")
+        assert app.speed == top - 1 and app.runner.speed == top - 1
+        await press(pilot, *["left_square_bracket"] * 10)
+        assert app.runner.speed == 0
+        await press(pilot, "right_square_bracket")
+        assert app.runner.speed == 1
+        assert f"{SPEEDS[1]}/s" in screen_text(app) or True  # shown while playing
+
+
+@async_test
+async def test_slowest_speed_plays_phase_by_phase():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, *["left_square_bracket"] * 5)
+        app.runner.send("play")
+        seen = set()
+        for _ in range(60):
+            await asyncio.sleep(0.01)
+            seen.add((app.shown.step, app.shown.done))
+        app.runner.send("pause")
+        await app.settle()
+        # a whole step a second, one phase at a time (6 phases for 2 layers):
+        # frames in the middle of a step are shown, and few steps go by
+        assert any(0 < done < 6 for _, done in seen)
+        assert app.shown.step <= 1
+
+
+@async_test
+async def test_r_resets_to_the_same_start():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.shown.params
+        await press(pilot, "e", "s", "n")
+        assert app.shown.step > 0
+        generation = app.generation
+        await press(pilot, "r")
+        assert app.generation == generation + 1
+        assert app.shown.step == 0 and app.shown.done == 0
+        assert params_equal(app.shown.params, start)
+        assert params_equal(app.runner.trainer.params, start)
+
+
+@async_test
+async def test_shift_r_resets_with_a_new_seed():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.shown.params
+        seed = app.config.model.seed
+        await press(pilot, "s", "R")
+        assert app.shown.step == 0
+        assert app.config.model.seed != seed
+        assert not params_equal(app.shown.params, start)
+        assert app.runner.trainer.config.model.seed == app.config.model.seed
+
+
+@async_test
+async def test_view_keys_t_a_l_f():
+    app = app_for("iris")  # 4 inputs: f has feature pairs to cycle
+    async with app.run_test(size=SIZE) as pilot:
+        heat = app.query_one("#heatmaps")
+        boundary = app.query_one("#boundary")
+        chart = app.query_one("#loss")
+        mode = heat.mode
+        await press(pilot, "t")
+        assert heat.mode != mode
+        assert boundary.ascii is False
+        await press(pilot, "a")
+        assert boundary.ascii is True
+        await press(pilot, "a")
+        assert boundary.ascii is False
+        assert chart.log_scale is False
+        await press(pilot, "l")
+        assert chart.log_scale is True
+        features = boundary.features
+        await press(pilot, "f")
+        assert boundary.features != features
+
+
+# ------------------------------------------------------------------ presets
+
+
+@async_test
+async def test_o_opens_a_preset_from_the_picker():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s")
+        await pilot.press("o")
+        assert isinstance(app.screen, PresetPicker)
+        option_list = app.screen.query_one(OptionList)
+        names = [option_list.get_option_at_index(i).id for i in range(option_list.option_count)]
+        assert "spiral" in names and "xor" in names
+        option_list.highlighted = names.index("spiral")
+        await pilot.press("enter")
+        await press(pilot)
+        assert not isinstance(app.screen, PresetPicker)
+        assert app.title == load_preset("spiral").title
+        assert app.config.data.dataset == "spiral"
+        assert app.shown.step == 0 and app.shown.sizes == (2, 12, 12, 1)
+        assert app.runner.trainer.config.data.dataset == "spiral"
+
+
+@async_test
+async def test_picker_escape_cancels():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        assert isinstance(app.screen, PresetPicker)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PresetPicker)
+        assert app.config.name == "xor"
+
+
+@async_test
+async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[model]\nlayers = [2, 4, 1]\nactivation = "relux"\n[data]\ndataset = "xor"\n')
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s", "s")
+        generation, title = app.generation, app.title
+        await pilot.press("o")
+        app.screen.query_one(Input).focus()
+        await pilot.press(*str(bad), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        text = screen_text(app)
+        assert "relux" in text and "bad.toml" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ErrorDialog)
+        assert app.generation == generation and app.title == title
+        assert app.runner.trainer.step == 2
+        # and it keeps running
+        await press(pilot, "s")
+        assert app.shown.step == 3
+
+
+@async_test
+async def test_a_missing_preset_shows_an_error():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.open_preset("/no/such/preset.toml") is False
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.config.name == "xor"
+
+
+# --------------------------------------------------------- save, gradcheck
+
+
+@async_test
+async def test_ctrl_s_saves_a_runfile_that_load_run_reads(tmp_path):
+    target = tmp_path / "run.npz"
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s", "s", "s")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SaveDialog)
+        field = app.screen.query_one(Input)
+        assert field.value == "./xor-step3.npz"
+        field.value = str(target)
+        await pilot.press("enter")
+        for _ in range(200):
+            if target.exists():
+                break
+            await asyncio.sleep(0.01)
+        await app.settle()
+        await pilot.pause()
+        trainer = load_run(target)
+        assert trainer.step == 3
+        assert params_equal(trainer.params, app.runner.trainer.params)
+
+
+@async_test
+async def test_make_app_opens_a_runfile(tmp_path):
+    from nntui.engine.runfile import save_run
+    from nntui.engine.trainer import Trainer
+
+    tr = Trainer(load_preset("xor"))
+    tr.run_steps(7)
+    save_run(tr, tmp_path / "r.npz")
+    app = make_app(None, runfile=tmp_path / "r.npz")
+    async with app.run_test(size=SIZE):
+        frame = await app.settle()
+        assert frame.snapshot.step == 7
+        assert params_equal(frame.snapshot.params, tr.params)
+
+
+@async_test
+async def test_g_shows_the_gradient_check():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s")
+        await pilot.press("g")
+        for _ in range(200):
+            if isinstance(app.screen, GradcheckScreen):
+                break
+            await asyncio.sleep(0.01)
+        assert isinstance(app.screen, GradcheckScreen)
+        errors = app.screen.errors
+        assert set(errors) == {"W1", "b1", "W2", "b2"}
+        assert max(errors.values()) < 1e-5
+        await pilot.pause()
+        assert "W1" in screen_text(app) and "ok" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GradcheckScreen)
+
+
+@async_test
+async def test_g_on_a_perceptron_explains_why_not():
+    app = app_for("perceptron-and")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        for _ in range(200):
+            if isinstance(app.screen, ErrorDialog):
+                break
+            await asyncio.sleep(0.01)
+        assert isinstance(app.screen, ErrorDialog)
+        assert "gradient" in screen_text(app)
+
+
+# ----------------------------------------------------------- help and quit
+
+
+@async_test
+async def test_question_mark_opens_help():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for words in ("play / pause", "next phase", "step back", "gradient check", "save the run"):
+            assert words in text
+        await pilot.press("question_mark")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@async_test
+async def test_q_quits():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit_renderables == [] and not app.is_running
+
+
+@async_test
+async def test_footer_lists_the_keys():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("space", "n", "s", "e", "b", "r", "R", "+", "-", "[", "]", "t", "a", "l", "f", "o", "^s", "g", "?", "q"):
+            assert f"{key} " in footer or f" {key}" in footer, key
+
+
+# ------------------------------------------------------ things going wrong
+
+
+@async_test
+async def test_divergence_pauses_with_a_message_and_reset_recovers():
+    app = app_for("lr-too-high")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "space")
+        for _ in range(300):
+            frame = await app.settle()
+            if frame.status == DIVERGED:
+                break
+            await asyncio.sleep(0.01)
+        assert app.status == DIVERGED
+        assert "diverged" in (app.frame.message or "")
+        assert "diverged" in screen_text(app)
+        assert app.runner.playing is False
+        await press(pilot, "r")
+        assert app.status == "paused" and app.shown.step == 0
+        await press(pilot, "s")
+        assert app.shown.step == 1
+
+
+@async_test
+async def test_an_exception_in_the_worker_is_shown_and_the_app_survives():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        trainer = app.runner.trainer
+
+        def broken():
+            raise RuntimeError("boom in the engine")
+
+        trainer.next_phase = broken
+        await press(pilot, "n")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "boom in the engine" in screen_text(app)
+        await pilot.press("escape")
+        del trainer.next_phase
+        await press(pilot, "n")
+        assert app.shown.done == 1
+
+
+# ----------------------------------------------------------------- controls
+
+
+@async_test
+async def test_a_control_that_needs_a_new_network_resets_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s", "s")
+        generation = app.generation
+        assert app.apply_control("model.activation", "relu")
+        await app.settle()
+        assert app.generation == generation + 1
+        assert app.shown.step == 0 and app.shown.activation == "relu"
+        assert app.runner.trainer.net.activation_name == "relu"
+        assert app.sub_title.endswith("(modified)")
+        # reset keeps the edited config
+        await press(pilot, "s", "r")
+        assert app.runner.trainer.net.activation_name == "relu"
+
+
+@async_test
+async def test_hidden_layers_add_remove_resize():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.shown.sizes == (2, 4, 1)
+        await pilot.click("#add-layer")
+        await app.settle()
+        assert app.shown.sizes == (2, 4, 4, 1)
+        assert app.apply_control("model.hidden", "8, 3")
+        await app.settle()
+        assert app.shown.sizes == (2, 8, 3, 1)
+        await pilot.click("#remove-layer")
+        await app.settle()
+        assert app.shown.sizes == (2, 8, 1)
+        assert not app.apply_control("model.hidden", "eight")
+        assert app.shown.sizes == (2, 8, 1)
+
+
+@async_test
+async def test_live_controls_keep_the_model():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s")
+        generation = app.generation
+        assert app.apply_control("train.learning_rate", "0.25")
+        assert app.apply_control("train.options.momentum", "0.9")
+        await app.settle()
+        assert app.generation == generation and app.shown.step == 1
+        assert app.runner.trainer.optimizer.lr == 0.25
+        assert app.runner.trainer.optimizer.options["momentum"] == 0.9
+
+
+@async_test
+async def test_an_invalid_control_value_is_refused_and_the_experiment_kept():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s")
+        generation, config = app.generation, app.config
+        assert not app.apply_control("train.learning_rate", "-1")
+        assert not app.apply_control("model.output", "softmax")  # softmax with bce on binary data
+        assert not app.apply_control("train.batch_size", "many")
+        await app.settle()
+        assert app.generation == generation and app.config == config
+        assert app.shown.step == 1
+        panel = app.query_one(ControlsPanel)
+        assert panel.value_of("model.output") == "sigmoid"
+        assert panel.value_of("train.learning_rate") == f"{config.train.learning_rate:g}"
+
+
+@async_test
+async def test_switching_the_dataset_fits_the_network_to_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE):
+        assert app.apply_control("data.dataset", "blobs")
+        await app.settle()
+        assert app.config.data.dataset == "blobs"
+        assert app.shown.sizes[-1] == 3 and app.shown.task == "multiclass"
+        assert app.config.model.output == "softmax" and app.config.train.loss == "cross_entropy"
+        assert app.apply_control("data.dataset", "moons")
+        await app.settle()
+        assert app.shown.sizes[-1] == 1 and app.config.train.loss == "bce"
+        assert app.apply_control("data.noise", "0.3")
+        assert app.config.data.noise == 0.3
+
+
+@async_test
+async def test_optimizer_select_changes_the_optimizer_and_its_fields():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(ControlsPanel)
+        assert panel.query_one("#row-momentum").display
+        select = panel.query_one("#ctl-train-optimizer")
+        select.value = "adam"
+        await pilot.pause()
+        await app.settle()
+        assert app.runner.trainer.optimizer.name == "adam"
+        assert not panel.query_one("#row-momentum").display
+        assert panel.query_one("#row-betas").display
+
+
+@async_test
+async def test_typing_in_a_control_and_enter_applies_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.query_one("#ctl-train-learning_rate", Input)
+        await pilot.click("#ctl-train-learning_rate")
+        assert app.focused is field
+        field.value = ""
+        await pilot.press(*"0.05", "enter")
+        await app.settle()
+        assert app.runner.trainer.optimizer.lr == 0.05
+        assert app.focused is None  # keys go back to the app
+        await press(pilot, "s")
+        assert app.shown.step == 1
+
+
+# ----------------------------------------------------------- layout, sizes
+
+
+@async_test
+async def test_works_at_100x30():
+    app = app_for("spiral")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "n")
+        text = screen_text(app)
+        assert "enlarge" not in text.lower()
+        assert "forward 1" in text
+        for widget_id in ("#network", "#boundary", "#loss", "#heatmaps", "#inspector", "#controls"):
+            region = app.query_one(widget_id).region
+            assert region.width > 0 and region.height > 0, widget_id
+
+
+@pytest.mark.parametrize("size", [(60, 20), (99, 40), (160, 29), (20, 5)])
+@async_test
+async def test_below_the_minimum_it_asks_for_a_larger_terminal(size):
+    app = app_for("xor")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        words = " ".join(screen_text(app).lower().split())
+        assert f"enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}" in words
+        assert not app.query_one("#body").display or app.query_one("#body").region.height == 0
+        await press(pilot, "s")  # keys still work
+        assert app.shown.step == 1
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert "enlarge" not in screen_text(app).lower()
+
+
+# --------------------------------------------------------- frames, generations
+
+
+@async_test
+async def test_frames_are_coalesced_not_one_message_a_step():
+    published = []
+
+    def hook(message):
+        if isinstance(message, Published):
+            published.append(message)
+
+    app = app_for("xor")
+    async with app.run_test(size=SIZE, message_hook=hook):
+        app.runner.send("play")
+        await asyncio.sleep(1.0)
+        app.runner.send("pause")
+        frame = await app.settle()
+        steps = frame.snapshot.step
+        assert steps > 200
+        # at most ~20 frames a second while playing (plus a few for commands)
+        assert len(published) < 40
+        assert len(published) < steps / 5
+
+
+@async_test
+async def test_stale_frames_of_a_replaced_model_are_dropped():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.runner.send("play")
+        await asyncio.sleep(0.2)
+        for name in ("spiral", "circle", "xor", "moons"):
+            assert app.open_preset(name)
+            assert app.shown_generation == app.generation
+            assert app.shown.step == 0
+        await asyncio.sleep(0.2)
+        frame = await app.settle()
+        assert frame.generation == app.generation == app.shown_generation
+        assert app.title == load_preset("moons").title
+        assert app.runner.trainer.config.data.dataset == "moons"
+        await press(pilot, "space")

@@ -8,6 +8,22 @@ Every mistake raises ConfigError with one line that names the file, the key,
 the bad value and what is allowed, e.g.
 
     spiral.toml: [train] learning_rate = -1: must be > 0
+
+What an omitted key means (required: data.dataset and model.layers):
+
+    [data]   samples 200, noise 0, validation 0.2, seed 0; classes 3 (blobs only);
+             path (csv only, relative to the preset file), target: the last column
+    [model]  activation "tanh", init "xavier", seed 0; output from the loss if
+             given (bce -> sigmoid, cross_entropy -> softmax, perceptron -> step),
+             else from the optimizer (perceptron -> step), else from the data's
+             task: binary -> sigmoid, multiclass -> softmax, regression -> linear
+    [train]  optimizer "sgd", learning_rate 0.1, batch_size 16, epochs 100;
+             loss from the output (sigmoid on binary data -> bce, softmax ->
+             cross_entropy, step -> perceptron, otherwise mse); no target_loss;
+             optimizer options: the optimizer's own (torch.optim's) defaults
+
+A logic gate (and_gate, ...) is its 4 truth-table rows: samples, noise and
+validation are refused there, as path and target are for generated data.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ import json
 import math
 import os
 from dataclasses import FrozenInstanceError, replace
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

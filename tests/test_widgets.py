@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from textual.app import App
 
-from nntui.app.widgets._common import fmt
+from nntui.app.widgets._common import diverging, fmt
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector
@@ -305,6 +305,18 @@ async def test_heatmap_big_layer_is_aggregated():
         assert "784×128" in lines[0] and "max|·|" in lines[0]
         assert "…40" in "\n".join(lines)  # legend max
         assert "▀" in "\n".join(lines)
+        # The extreme weight keeps its full colour (blocks show their largest |value|).
+        full = tuple(int(c) for c in diverging(np.array([1.0]), 1.0)[0])
+        w1 = w._panels[0]
+        colours = {
+            c.triplet
+            for y in range(1, w.size.height - 2)  # the map and bias rows, not the legend
+            for seg in w.render_line(y).crop(w1.x0, w1.x0 + w1.width)
+            if seg.style is not None
+            for c in (seg.style.color, seg.style.bgcolor)
+            if c is not None and c.triplet is not None
+        }
+        assert full in {tuple(t) for t in colours}
 
 
 # ----------------------------------------------------------------- network
@@ -482,3 +494,17 @@ async def test_status_line_fits_narrow_width():
         await pilot.pause()
         text = w.line().plain
         assert len(text) <= 70 and "paused" in text and "loss" in text
+
+
+@sync
+async def test_theme_change_redraws_text_colours():
+    w = WeightHeatmaps()
+    async with One(w).run_test(size=SIZE) as pilot:
+        pilot.app.theme = "textual-dark"
+        w.show(make_snapshot((2, 3, 1), done=8))
+        await pilot.pause()
+        dark = list(w.render_line(0))[0].style.color
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+        light = list(w.render_line(0))[0].style.color
+        assert dark != light

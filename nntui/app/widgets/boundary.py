@@ -177,6 +177,11 @@ class BoundaryView(Widget):
     def on_resize(self, _event) -> None:
         self._invalidate()
 
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: rebuild the strips (the grid stays valid)."""
+        super().notify_style_update()
+        self._strips.clear()
+
     def _invalidate(self) -> None:
         self._version += 1
         self._frame_key = None

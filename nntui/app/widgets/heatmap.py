@@ -175,6 +175,12 @@ class WeightHeatmaps(Widget, can_focus=True):
     def on_resize(self, _event) -> None:
         self._invalidate()
 
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: redraw with the new text colours."""
+        super().notify_style_update()
+        self._key = None
+        self._lines.clear()
+
     def _invalidate(self) -> None:
         self._version += 1
         self._key = None
@@ -292,7 +298,11 @@ class WeightHeatmaps(Widget, can_focus=True):
         prefix = {"W": "", "dW": "d", "ΔW": "Δ"}[self.mode]
         title = f"{prefix}W{l} {p.fan_in}×{p.fan_out} · {prefix}b{l}"
         if not p.numeric and p.rows is not None and (p.rows[2] is not None or p.cols[2] is not None):
-            title += " (max|·| per block)"
+            # Aggregated: each cell shows its block's value of largest magnitude.
+            for tag in (" (max|·| per block)", " (max|·|)", " *"):
+                if len(title) + len(tag) <= p.width:
+                    title += tag
+                    break
         lines = [Strip([Segment(title[: p.width], text)])]
         hm = max(1, height - 4)
         if W is None:

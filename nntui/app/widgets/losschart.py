@@ -37,6 +37,10 @@ def downsample(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n - 1, max_points)).astype(int))
 
 
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
 def _pow10(k: int) -> str:
     return f"{10.0 ** k:g}" if -3 <= k <= 3 else f"1e{k}"
 
@@ -105,7 +109,6 @@ class LossChart(PlotextPlot):
             self._redraw()
 
     def watch_log_scale(self, _old: bool, _new: bool) -> None:
-        self.border_title = "loss (log scale)" if self.log_scale else "loss"
         if self.snapshot is not None:
             self._schedule()
 
@@ -150,11 +153,14 @@ class LossChart(PlotextPlot):
                 logged.extend(ys[ok].tolist())
             if not ok.any():
                 return
-            plt.plot(xv[ok].tolist(), ys[ok].tolist(), label=label, color=colour,
-                     marker="braille", yside=yside)
+            # No plotext legend: it hides the start of the curves. The legend
+            # is the border title, in the series' colours.
+            plt.plot(xv[ok].tolist(), ys[ok].tolist(), color=colour, marker="braille", yside=yside)
             self.plotted[label] = int(ok.sum())
+            legend.append(f"[{_hex(colour)}]━ {label}[/]")
 
         logged: list[float] = []
+        legend: list[str] = []
 
         if h.train_loss:
             series(h.train_loss, "train loss", C_TRAIN)
@@ -181,3 +187,5 @@ class LossChart(PlotextPlot):
                 ticks = ticks[:: math.ceil(len(ticks) / 8)]
             plt.yticks(ticks, [_pow10(t) for t in ticks], yside="left")
         plt.ylabel(f"{s.loss_name} loss" + (" (log)" if log else ""), yside="left")
+        name = "loss (log scale)" if log else "loss"
+        self.border_title = f"{name}  " + "  ".join(legend) if legend else name

@@ -140,6 +140,12 @@ class NetworkDiagram(Widget, can_focus=True):
     def on_resize(self, _event) -> None:
         self._invalidate()
 
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: redraw with the new text colours."""
+        super().notify_style_update()
+        self._key = None
+        self._strips.clear()
+
     def _invalidate(self) -> None:
         self._version += 1
         self._key = None

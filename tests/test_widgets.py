@@ -508,3 +508,27 @@ async def test_theme_change_redraws_text_colours():
         await pilot.pause()
         light = list(w.render_line(0))[0].style.color
         assert dark != light
+
+
+@sync
+async def test_clicks_select_a_weight_and_a_neuron():
+    snap = make_snapshot((2, 3, 1), done=2)
+    heat = WeightHeatmaps()
+    async with One(heat).run_test(size=SIZE) as pilot:
+        heat.show(snap)
+        await pilot.pause()
+        lines_of(heat)
+        p = heat._panels[0]
+        assert p.numeric
+        # +1 for the border; the title line, then W1's rows.
+        await pilot.click(WeightHeatmaps, offset=(1 + p.x0 + 2 * p.cell_w + 1, 1 + 1 + 1))
+        assert heat.selected == (1, 1, 2)
+    net = NetworkDiagram()
+    async with One(net).run_test(size=SIZE) as pilot:
+        net.show(snap)
+        await pilot.pause()
+        lines = lines_of(net)
+        y = next(i for i, line in enumerate(lines) if fmt(snap.a[2][0, 0], 3) in line)
+        x = lines[y].index(fmt(snap.a[2][0, 0], 3))
+        await pilot.click(NetworkDiagram, offset=(1 + x, 1 + y))
+        assert net.selected == (2, 0)

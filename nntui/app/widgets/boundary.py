@@ -63,7 +63,8 @@ class BoundaryView(Widget):
     Public API: ``set_data(...)`` once per experiment, ``show(snapshot)`` on
     every snapshot, ``cycle_features()``; reactives ``ascii`` (bool) and
     ``features`` ((i, j), the input features on the x and y axes). ASCII mode
-    is also used when colour is unavailable (NO_COLOR, or no colour system).
+    is also used when colour is unavailable: NO_COLOR set, ``app.ansi_color``
+    True, or a terminal with no colour system.
     """
 
     DEFAULT_CSS = """
@@ -156,7 +157,11 @@ class BoundaryView(Widget):
             app = self.app
         except Exception:
             return False
-        return bool(getattr(app, "no_color", False)) or app.console.color_system is None
+        return (
+            bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
+            or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
+            or app.console.color_system is None  # a monochrome terminal
+        )
 
     # ------------------------------------------------------------ reactivity
 

@@ -26,6 +26,7 @@ from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 from ._common import Canvas, diverging, fmt, fmt_vec, pack, style_for
 
 NODE_W = 9  # "● −0.531"
+MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are "…+N"
 
 
 def layer_name(l: int, L: int) -> str:
@@ -280,7 +281,7 @@ class NetworkDiagram(Widget, can_focus=True):
         rows_of: dict[int, dict[int, int]] = {}
         for l in range(L + 1):
             n = s.sizes[l]
-            vis = self._visible(l, n, body_h)
+            vis = self._visible(l, n, min(body_h, MAX_SHOWN))
             spacing = max(1, min(3, body_h // max(1, len(vis))))
             used = spacing * (len(vis) - 1) + 1
             y0 = body_top + max(0, (body_h - used) // 2)

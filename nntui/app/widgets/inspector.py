@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
-from ._common import fmt, fmt_mat, fmt_vec, shape_str
+from ._common import fmt, fmt_mat, fmt_vec, same_view, shape_str
 
 MAX_ITEMS = 8  # items of a vector shown before it is cut
 MAX_ROWS = 4  # rows of a matrix shown
@@ -158,7 +158,7 @@ class StepInspector(ScrollView, can_focus=True):
     def show(self, snapshot: Snapshot) -> None:
         old = self.snapshot
         self.snapshot = snapshot
-        if old is not None and (old.step, old.done, old.diverged) == (snapshot.step, snapshot.done, snapshot.diverged) and old.params is snapshot.params:
+        if old is not None and same_view(old, snapshot):
             return
         self._invalidate()
 

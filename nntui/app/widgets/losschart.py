@@ -92,9 +92,11 @@ class LossChart(PlotextPlot):
         if s is None:
             return (None,)
         h = s.history
-        batch = len(h.batch_loss) if not h.train_loss else 0
-        return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch, s.step,
-                s.task, self.log_scale, self.size.width, self.size.height)
+        # Before the first epoch ends the chart shows the batch losses, which
+        # change every step; after it, only a new epoch changes the chart.
+        batch = (len(h.batch_loss), s.step) if not h.train_loss else None
+        return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch,
+                s.task, s.loss_name, self.log_scale, self.size.width, self.size.height)
 
     def _schedule(self) -> None:
         wait = self._last_draw + 1.0 / MAX_FPS - monotonic()

@@ -23,7 +23,7 @@ from textual.widget import Widget
 
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
-from ._common import Canvas, diverging, fmt, fmt_vec, pack, style_for
+from ._common import Canvas, diverging, fmt, fmt_vec, pack, same_view, style_for
 
 NODE_W = 9  # "● −0.531"
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are "…+N"
@@ -106,7 +106,7 @@ class NetworkDiagram(Widget, can_focus=True):
     def show(self, snapshot: Snapshot) -> None:
         old = self.snapshot
         self.snapshot = snapshot
-        if old is not None and (old.step, old.done, old.sizes) == (snapshot.step, snapshot.done, snapshot.sizes) and old.params is snapshot.params:
+        if old is not None and same_view(old, snapshot):
             return
         self._clamp()
         self._invalidate()

@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 from nntui.engine import datasets as _datasets
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES, DATASETS, DataError, dataset_dims, dataset_task, load_csv
+from nntui.engine.datasets import DATASET_NAMES, DATASETS, GATES as _GATES, DataError, dataset_dims, dataset_task, load_csv
 from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS, make_optimizer
@@ -231,7 +231,6 @@ _MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
 _TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
 _OPTION_KEYS = tuple(sorted({k for opts in OPTIMIZER_DEFAULTS.values() for k in opts}))
 # A gate is its truth table: samples, noise and validation do not apply.
-_GATES = frozenset(getattr(_datasets, "GATES", None) or getattr(_datasets, "_GATES", ()))
 
 MAX_LAYER = 4096
 MAX_SAMPLES = 1_000_000

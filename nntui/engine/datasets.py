@@ -296,7 +296,7 @@ def xor_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = N
     return _gate((0, 1, 1, 0))
 
 
-_GATES = frozenset({"and_gate", "or_gate", "nand_gate", "xor_gate"})
+GATES = frozenset({"and_gate", "or_gate", "nand_gate", "xor_gate"})  # 4-point truth tables: no split, no noise
 
 DATASET_NAMES: tuple[str, ...] = (*DATASETS, "csv")
 
@@ -534,7 +534,7 @@ def make_dataset(data) -> Dataset:
         x, y = _generate(data, rng)
         task, name, features = dataset_task(data.dataset), data.dataset, ("x1", "x2")
         classes = _class_names(task, getattr(data, "classes", 3))
-    if data.dataset in _GATES:
+    if data.dataset in GATES:
         train, val = np.arange(len(x)), np.arange(0)
     else:
         train, val = split_indices(y, task, data.validation, rng)

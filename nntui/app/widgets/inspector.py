@@ -352,7 +352,7 @@ class StepInspector(ScrollView, can_focus=True):
         when = "applied" if s.update_applied else "to apply"
         out.append([(f"update: {name}, lr = {fmt(lr)}, t = {t} ({when})", "n"),
                     ("" if exact or name not in ("adam", "adamw", "rmsprop") else
-                     "  (β, α, ε shown are torch's defaults: the snapshot has no options)", "m")])
+                     "  (torch's default β, α, ε)", "m")])
         if name == "sgd" and any("momentum_buffer" in st for st in s.optimizer_state.values()):
             opts["_has_buffer"] = True
         rule = self._rule(name, opts)

@@ -228,7 +228,8 @@ class NetworkDiagram(Widget, can_focus=True):
             if phase is None:
                 what = f"step {s.step} · at a step boundary · next: {nxt.label()} (n)"
             else:
-                what = f"step {s.step + 1} · done: {phase.label()} {phase.arrow}".rstrip()
+                step_no = s.step if s.done >= len(s.phases) else s.step + 1
+                what = f"step {step_no} · done: {phase.label()} {phase.arrow}".rstrip()
                 what += f" · next: {nxt.label() if s.done < len(s.phases) else 'forward 1'}"
             if si is not None:
                 what += f" · sample {si}"

@@ -22,7 +22,9 @@ from .network import Network
 from .optimizers import make_optimizer
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
 
-REWIND_DEPTH = 1000  # steps `step_back` can undo
+REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
+MIN_REWIND_DEPTH = 100  # always at least this many, however large the net
+REWIND_BYTES = 64 * 2**20  # what the ring may hold when the net is large
 SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
@@ -88,10 +90,15 @@ class Trainer:
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
         # Each entry: (params, optimizer (t, state), step, epoch, batch, tally) at a step boundary.
-        self._ring: deque[tuple] = deque(maxlen=REWIND_DEPTH)
+        self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right).
         self._tally = (0.0, 0)
         self._shuffle(0)
+
+    def _rewind_depth(self) -> int:
+        # An entry holds one set of parameters and up to three optimizer buffers per parameter.
+        entry = 4 * sum(p.nbytes for p in self.params.values())
+        return max(MIN_REWIND_DEPTH, min(REWIND_DEPTH, REWIND_BYTES // max(entry, 1)))
 
     # ----- data order -------------------------------------------------------
 

@@ -129,6 +129,8 @@ def load_run(path):
         trainer.epoch = int(meta["epoch"])
         trainer._tally = (float(meta["tally"][0]), int(meta["tally"][1]))
         trainer._shuffle(trainer.epoch)  # the epoch's order and its pre-gathered rows
+    except RunfileError:
+        raise  # already says what is wrong (a RunfileError is a ValueError too)
     except ConfigError as e:
         raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None
     except (KeyError, ValueError, TypeError) as e:

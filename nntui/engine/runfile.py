@@ -34,6 +34,7 @@ def _meta(trainer) -> dict:
         "tally": [float(trainer._tally[0]), int(trainer._tally[1])],
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name,
+        "source": getattr(trainer.config, "source", ""),  # the preset it came from, for its name and messages
         "lr": trainer.optimizer.lr, "options": trainer.optimizer.options,
     }
 
@@ -112,7 +113,8 @@ def load_run(path):
     try:
         # check_data=False: the runfile carries its data, so a CSV preset's file
         # need not exist any more (nor be re-read).
-        config = config_from_dict(json.loads(str(a["config"])), source=str(path), check_data=False)
+        config = config_from_dict(json.loads(str(a["config"])), source=str(meta.get("source") or "preset"),
+                                  check_data=False)
         dataset = Dataset(a["x_train"], a["y_train"], a["x_val"], a["y_val"], meta["task"],
                           tuple(meta["classes"]), tuple(meta["feature_names"]), meta["dataset_name"])
         trainer = Trainer(config, dataset)

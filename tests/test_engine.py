@@ -767,3 +767,19 @@ def test_fast_play_snapshot_has_no_trace():
     assert same(s.params, tr.params)
     assert s.optimizer_step == 4 and set(s.optimizer_state) == set(tr.net.param_names)
     assert s.history.batch_loss == tuple(tr.history["batch_loss"])
+
+
+def test_run_stops_where_asked():
+    config = preset(train={"epochs": 4})
+    tr = Trainer(config)
+    seen = []
+    tr.run(callback=lambda t: seen.append((t.epoch, t.step)))
+    assert tr.epoch == 4 and tr.step == 4 * tr.batches_per_epoch
+    assert seen == [(e, e * tr.batches_per_epoch) for e in range(1, 5)]
+    tr.run(max_steps=5, until_epochs=100)
+    assert tr.step == 4 * tr.batches_per_epoch + 5
+    tr.run(until_epochs=100, target_loss=10.0)  # any loss is below 10: stops after one more epoch
+    assert tr.epoch == 6 and tr.batch == 0
+    other = Trainer(config)
+    other.run_steps(tr.step)
+    assert same(tr.params, other.params) and tr.history == other.history

@@ -214,9 +214,9 @@ class BoundaryView(Widget):
         """The model's output for a batch: one Network.forward, in float32
         (a picture needs no more, and tanh/exp run about 4× faster)."""
         s = self.snapshot
-        if self._params32 is None or self._params32[0] is not s.params:
-            self._params32 = (s.params, {k: np.asarray(v, dtype=np.float32) for k, v in s.params.items()})
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a diverging run may hold huge values
+            if self._params32 is None or self._params32[0] is not s.params:
+                self._params32 = (s.params, {k: np.asarray(v, dtype=np.float32) for k, v in s.params.items()})
             out = network_for(s).forward(self._params32[1], X.astype(np.float32))
         return np.asarray(out, dtype=np.float64).reshape(len(X), -1)
 

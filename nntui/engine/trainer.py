@@ -353,7 +353,7 @@ class Trainer:
             loss_name=self.loss.name, optimizer_name=self.optimizer.name,
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t,
+            optimizer_step=self.optimizer.t, optimizer_options=dict(self.optimizer.options),
         )
         if tr is None:
             return Snapshot(**common)

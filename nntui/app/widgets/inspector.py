@@ -55,20 +55,6 @@ def _activation_formula(name: str) -> str:
         return name
 
 
-def _optimizer_options(s: Snapshot) -> tuple[dict, bool]:
-    """(options, exact): the snapshot's own options if it carries them, else
-    torch's defaults for that optimizer (exact = False)."""
-    opts = getattr(s, "optimizer_options", None)
-    if opts:
-        return dict(opts), True
-    try:
-        from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
-
-        return dict(OPTIMIZER_DEFAULTS.get(s.optimizer_name, {})), False
-    except Exception:  # pragma: no cover
-        return {}, False
-
-
 def sample_loss(loss_name: str, z: np.ndarray, a: np.ndarray, y) -> float | None:
     """One sample's loss: the engine's own loss on a batch of that one sample."""
     entry = _loss_entry(loss_name)
@@ -348,11 +334,9 @@ class StepInspector(ScrollView, can_focus=True):
         name = s.optimizer_name
         lr = s.learning_rate
         t = s.optimizer_step
-        opts, exact = _optimizer_options(s)
+        opts = dict(s.optimizer_options)
         when = "applied" if s.update_applied else "to apply"
-        out.append([(f"update: {name}, lr = {fmt(lr)}, t = {t} ({when})", "n"),
-                    ("" if exact or name not in ("adam", "adamw", "rmsprop") else
-                     "  (torch's default β, α, ε)", "m")])
+        out.append([(f"update: {name}, lr = {fmt(lr)}, t = {t} ({when})", "n")])
         if name == "sgd" and any("momentum_buffer" in st for st in s.optimizer_state.values()):
             opts["_has_buffer"] = True
         rule = self._rule(name, opts)

@@ -28,6 +28,13 @@ REWIND_BYTES = 64 * 2**20  # what the ring may hold when the net is large
 SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
+# A diverging run overflows on its way to inf; the trainer reports that itself
+# (Diverged), so numpy's warnings would only repeat it, less clearly.
+# A fresh errstate each time: one instance is not safe to enter from two threads.
+def quiet_overflow() -> np.errstate:
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def _finite(params: dict) -> bool:
     # One sum per array: NaN or inf anywhere makes the sum NaN or inf. A finite
     # sum proves the array finite; a sum of huge finite values can overflow, so
@@ -240,16 +247,18 @@ class Trainer:
         return tr.loss
 
     def run_steps(self, n: int) -> None:
-        for _ in range(n):
-            self.train_step()
-        self._check_params()  # the last step's parameters: no next loss will show them
+        with quiet_overflow():
+            for _ in range(n):
+                self.train_step()
+            self._check_params()  # the last step's parameters: no next loss will show them
 
     def run_epoch(self) -> None:
         """Run to the end of the current epoch."""
         start = self.epoch
-        while self.epoch == start:
-            self.train_step()
-        self._check_params()
+        with quiet_overflow():
+            while self.epoch == start:
+                self.train_step()
+            self._check_params()
 
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
             target_loss: float | None = None, callback=None) -> None:
@@ -259,15 +268,16 @@ class Trainer:
         until_epochs = self.config.train.epochs if until_epochs is None else until_epochs
         target = self.config.train.target_loss if target_loss is None else target_loss
         stop_step = None if max_steps is None else self.step + max_steps
-        while self.epoch < until_epochs and (stop_step is None or self.step < stop_step):
-            epoch = self.epoch
-            self.train_step()
-            if self.epoch != epoch:
-                if callback is not None:
-                    callback(self)
-                if target is not None and self.history["train_loss"][-1] <= target:
-                    break
-        self._check_params()
+        with quiet_overflow():
+            while self.epoch < until_epochs and (stop_step is None or self.step < stop_step):
+                epoch = self.epoch
+                self.train_step()
+                if self.epoch != epoch:
+                    if callback is not None:
+                        callback(self)
+                    if target is not None and self.history["train_loss"][-1] <= target:
+                        break
+            self._check_params()
 
     # ----- rewinding --------------------------------------------------------
 

@@ -256,47 +256,29 @@ def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = 3) -> t
 _GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 
 
-def _gate(outputs: tuple[int, int, int, int]) -> tuple[Array, Array]:
-    return _GATE_INPUTS.copy(), _binary(outputs)
+# Each gate's outputs for the inputs (0,0), (0,1), (1,0), (1,1). A gate is its
+# 4 rows: samples, noise and validation do not apply. No single perceptron can
+# learn xor_gate.
+GATE_TABLES: dict[str, tuple[int, int, int, int]] = {
+    "and_gate": (0, 0, 0, 1),
+    "or_gate": (0, 1, 1, 1),
+    "nand_gate": (1, 1, 1, 0),
+    "xor_gate": (0, 1, 1, 0),
+}
+GATES = frozenset(GATE_TABLES)
 
 
-@_register("binary")
-def and_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """AND's truth table.
+def _gate(outputs: tuple[int, int, int, int]) -> DataGenerator:
+    def truth_table(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+        return _GATE_INPUTS.copy(), _binary(outputs)
 
-    A gate is its 4 rows: samples, noise and validation are ignored.
-    """
-    return _gate((0, 0, 0, 1))
+    return truth_table
 
 
-@_register("binary")
-def or_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """OR's truth table.
-
-    A gate is its 4 rows: samples, noise and validation are ignored.
-    """
-    return _gate((0, 1, 1, 1))
-
-
-@_register("binary")
-def nand_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """NAND's truth table.
-
-    A gate is its 4 rows: samples, noise and validation are ignored.
-    """
-    return _gate((1, 1, 1, 0))
-
-
-@_register("binary")
-def xor_gate(n: int = 4, noise: float = 0.0, rng: np.random.Generator | None = None) -> tuple[Array, Array]:
-    """XOR's truth table, which no single perceptron can learn.
-
-    A gate is its 4 rows: samples, noise and validation are ignored.
-    """
-    return _gate((0, 1, 1, 0))
-
-
-GATES = frozenset({"and_gate", "or_gate", "nand_gate", "xor_gate"})  # 4-point truth tables: no split, no noise
+for _name, _outputs in GATE_TABLES.items():
+    DATASETS[_name] = _gate(_outputs)
+    DATASETS[_name].__doc__ = f"{_name[:-5].upper()}'s truth table: 4 points, all for training."
+    _TASK_OF[_name] = "binary"
 
 DATASET_NAMES: tuple[str, ...] = (*DATASETS, "csv")
 

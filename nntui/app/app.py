@@ -14,6 +14,7 @@ import asyncio
 import copy
 import dataclasses
 import random
+import sys
 import tomllib
 import traceback
 from pathlib import Path
@@ -23,8 +24,10 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
@@ -73,6 +76,8 @@ from nntui.engine.trainer import Trainer
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
 MIN_WIDTH, MIN_HEIGHT = 100, 30
+# The GIL switch interval while the engine runs (Python's default is 5 ms).
+SWITCH_INTERVAL = 0.0005
 # Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -91,6 +96,31 @@ class EngineFailed(Message):
         super().__init__()
         self.title = title
         self.text = text
+
+
+class Hint(Widget):
+    """One line of what to press next. Unlike Static.update, a new text only
+    repaints this line: it never asks for a layout of the whole screen."""
+
+    DEFAULT_CSS = """
+    Hint {
+        height: 1;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.markup = ""
+        self._content = Content("")
+
+    def set_markup(self, markup: str) -> None:
+        if markup != self.markup:
+            self.markup = markup
+            self._content = Content.from_markup(markup)
+            self.refresh()
+
+    def render(self) -> Content:
+        return self._content
 
 
 def next_lr(lr: float, up: bool) -> float:
@@ -159,7 +189,7 @@ class NNTuiApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield StatusLine(id="status")
-        yield Static(id="hint", markup=True)
+        yield Hint(id="hint")
         with Horizontal(id="body"):
             yield ControlsPanel(self.config, id="controls")
             with Vertical(id="col-model"):
@@ -187,6 +217,10 @@ class NNTuiApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="engine")
     def run_engine(self) -> None:
+        # The engine thread holds the GIL while it trains; with Python's default
+        # 5 ms switch interval every wake-up of the UI thread waits up to 5 ms
+        # for it, and a key or a frame needs many. 0.5 ms keeps the UI quick.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         worker = get_current_worker()
         self.runner.run(lambda: worker.is_cancelled)
 
@@ -283,7 +317,7 @@ class NNTuiApp(App[None]):
                 f"step-by-step  [b]space[/] play · [b]n[/] next phase ([i]{nxt}[/]) · "
                 "[b]s[/] finish step · [b]e[/] epoch · [b]b[/] back · [b]?[/] help"
             )
-        self.views["hint"].update(text)
+        self.views["hint"].set_markup(text)
 
     # ----------------------------------------------------- replacing the model
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from nntui.app.screens.base import Dialog
 
-class ErrorDialog(ModalScreen[None]):
+
+class ErrorDialog(Dialog[None]):
     """Title, one-line message, and (scrollable) details such as a traceback."""
 
     BINDINGS = [
@@ -62,7 +63,7 @@ class ErrorDialog(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(None)
+        self.close(None)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)

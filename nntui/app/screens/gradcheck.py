@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from nntui.app.screens.base import Dialog
 
 # Relative errors of central differences in float64: below GOOD the gradient
 # is right; above BAD it is wrong (a non-smooth point, such as relu at 0, can
@@ -26,7 +27,7 @@ def verdict(err: float) -> tuple[str, str]:
     return "ok", "bold green"
 
 
-class GradcheckScreen(ModalScreen[None]):
+class GradcheckScreen(Dialog[None]):
     BINDINGS = [Binding("escape,enter,q,g", "close", "Close")]
 
     DEFAULT_CSS = """
@@ -79,7 +80,7 @@ class GradcheckScreen(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(None)
+        self.close(None)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)

@@ -7,8 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from nntui.app.screens.base import Dialog
 
 # (keys, what they do) in the order a new user needs them.
 KEYS: tuple[tuple[str, str], ...] = (
@@ -44,7 +45,7 @@ NOTES = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,question_mark,q,enter", "close", "Close")]
 
     DEFAULT_CSS = """
@@ -86,4 +87,4 @@ class HelpScreen(ModalScreen[None]):
             yield Label("escape or ? closes", id="close-hint")
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from nntui.app.screens.base import Dialog
 
-class PresetPicker(ModalScreen[str | None]):
+
+class PresetPicker(Dialog[str | None]):
     """Dismisses with a preset name (from the list) or a path (typed), or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -68,13 +69,13 @@ class PresetPicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        self.close(event.option.id)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         path = event.value.strip()
         if path:
-            self.dismiss(path)
+            self.close(path)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from nntui.app.screens.base import Dialog
 
-class SaveDialog(ModalScreen[str | None]):
+
+class SaveDialog(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
@@ -50,7 +51,7 @@ class SaveDialog(ModalScreen[str | None]):
         event.stop()
         path = event.value.strip()
         if path:
-            self.dismiss(path)
+            self.close(path)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)

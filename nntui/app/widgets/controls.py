@@ -88,7 +88,7 @@ class ControlsPanel(VerticalScroll):
         margin-bottom: 0;
     }
     ControlsPanel .control-label {
-        width: 12;
+        width: 13;
         color: $text-muted;
     }
     ControlsPanel Select, ControlsPanel Input {
@@ -235,8 +235,9 @@ class ControlsPanel(VerticalScroll):
         key = event.select.name
         if not key or event.value is Select.NULL or event.value != event.select.value:
             return  # blank, or stale
-        if event.value == self._values(self.config).get(key):
-            return  # what the config has already (set by `load`)
+        values = self._values(self.config)
+        if key not in values or event.value == values[key]:
+            return  # an option this optimizer lacks, or what the config has already
         self.post_message(self.Changed(key, event.value))
 
     def _input_done(self, widget: Input) -> None:

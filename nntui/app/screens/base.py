@@ -1,0 +1,26 @@
+"""The base of nntui's dialogs: a modal screen that closes exactly once."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from textual.screen import ModalScreen
+
+R = TypeVar("R")
+
+
+class Dialog(ModalScreen[R], Generic[R]):
+    """`close(result)` dismisses this dialog once, and only while it is on top.
+
+    `Screen.dismiss` pops whatever screen is on top: a second Enter or escape
+    that arrives while the dialog is closing would pop the screen below it
+    (or fail on the last one). `close` ignores those.
+    """
+
+    _dialog_closed = False
+
+    def close(self, result: R | None = None) -> None:
+        if self._dialog_closed or not self.is_current:
+            return
+        self._dialog_closed = True
+        self.dismiss(result)

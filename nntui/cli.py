@@ -174,11 +174,15 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     """
     from nntui.config import ConfigError, override
 
+    from nntui.engine.runfile import RunfileError, check_writable
+
     config = _load(preset)
     try:
         config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
                           optimizer=optimizer, batch_size=batch_size, options=_parse_options(options))
-    except ConfigError as e:
+        if save:
+            check_writable(save)  # before training, not after minutes of it
+    except (ConfigError, RunfileError) as e:
         raise UserError(str(e)) from None
     trainer = _trainer(config)
     with _quiet_numpy():  # overflow warnings on the way to a divergence, which is reported
@@ -247,8 +251,12 @@ def _train(trainer, show_progress: bool) -> tuple[float, str | None]:
 def _save(trainer, path: str) -> str:
     from nntui.engine.runfile import save_run
 
+    from nntui.engine.runfile import RunfileError
+
     try:
         written = save_run(trainer, path)
+    except RunfileError as e:
+        raise UserError(str(e)) from None
     except OSError as e:
         raise UserError(f"cannot save the run to {path}: {e.strerror or e}") from None
     click.echo(f"saved the run to {written} (open it with: nntui --load {written})", err=True)
@@ -257,7 +265,7 @@ def _save(trainer, path: str) -> str:
 
 def _result(trainer, seconds: float, diverged: str | None, saved: str | None) -> dict:
     c = trainer.config
-    metrics = trainer.evaluate()
+    metrics = _final_metrics(trainer)
     result = {
         "preset": c.name, "title": c.title,
         "epochs": trainer.epoch, "steps": trainer.step, "seconds": round(seconds, 6),
@@ -282,6 +290,17 @@ def _result(trainer, seconds: float, diverged: str | None, saved: str | None) ->
     if saved:
         result["saved"] = saved
     return result
+
+
+def _final_metrics(trainer) -> dict:
+    """The last epoch's metrics, as the app, the history and the runfile show
+    them (train: the mean over the epoch's batches); a fresh evaluation only
+    when no epoch has finished."""
+    h = trainer.history
+    if not h["train_loss"]:
+        return trainer.evaluate()
+    return {k: (h[k][-1] if h[k] else None)
+            for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}
 
 
 def _finite(x):
@@ -379,3 +398,20 @@ def gradcheck_command(preset: str, as_json: bool) -> None:
                       highlight=False)
     if not ok:
         sys.exit(EXIT_GRADCHECK)
+
+
+def run() -> None:
+    """The console script: click's usage errors as one `nntui: error:` line too."""
+    try:
+        code = main.main(standalone_mode=False)
+    except click.UsageError as e:
+        hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        click.echo(f"nntui: error: {e.format_message()}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    sys.exit(code or 0)

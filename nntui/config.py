@@ -154,9 +154,20 @@ def _preset_dir() -> Path:
 PRESET_DIR = _preset_dir()
 
 
+# The order of the story nntui tells (README): a perceptron's limit, a hidden
+# layer, backprop by hand, then harder data and how training goes wrong.
+# Presets not named here follow, by name.
+STORY_ORDER = (
+    "perceptron-and", "perceptron-xor", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
+    "spiral", "blobs", "iris", "plane", "multigauss", "optimizers", "zero-init", "lr-too-high", "overfit",
+)
+
+
 def list_presets() -> list[tuple[str, Path]]:
-    """The built-in presets as (name, path), sorted by name."""
-    return sorted((p.stem, p) for p in PRESET_DIR.glob("*.toml"))
+    """The built-in presets as (name, path), in the story's order."""
+    rank = {name: i for i, name in enumerate(STORY_ORDER)}
+    found = [(p.stem, p) for p in PRESET_DIR.glob("*.toml")]
+    return sorted(found, key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
 def load_preset(name_or_path: str | os.PathLike) -> Config:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from nntui import config as cfg
 from nntui.config import (
+    STORY_ORDER,
     DEFAULT_PRESET,
     PRESET_DIR,
     Config,
@@ -143,7 +144,10 @@ def test_to_dict_is_plain_data():
 def test_preset_dir_and_default():
     assert PRESET_DIR.is_dir()
     names = [name for name, _ in list_presets()]
-    assert DEFAULT_PRESET in names and names == sorted(names)
+    assert DEFAULT_PRESET in names
+    # The story's order first (README), so `nntui presets` and the picker read as a lesson.
+    assert names[:3] == ["perceptron-and", "perceptron-xor", "xor"]
+    assert set(STORY_ORDER) <= set(names) and names.index("lr-too-high") > names.index("spiral")
     assert all(path.suffix == ".toml" and path.is_file() for _, path in list_presets())
 
 

@@ -265,10 +265,30 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["run.npz"]
 
 
-def test_save_creates_the_folder(tmp_path):
+def test_save_makes_no_folder_silently(tmp_path):
     tr = Trainer(preset())
-    path = save_run(tr, tmp_path / "a" / "b" / "run.npz")
-    assert load_run(str(path)).step == 0
+    with pytest.raises(RunfileError, match="folder .* does not exist"):
+        save_run(tr, tmp_path / "a" / "b" / "run.npz")
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("where, message", [
+    (lambda d: d, "is a folder"),
+    (lambda d: d / "file.txt" / "run.npz", "is a file, not a folder"),
+])
+def test_save_names_a_bad_target(tmp_path, where, message):
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(RunfileError, match=message):
+        save_run(Trainer(preset()), where(tmp_path))
+
+
+@pytest.mark.parametrize("content", [b"", b"title = 'not a run'\n", b"\x80\x04K\x01."])
+def test_a_file_that_is_not_an_archive_is_refused_plainly(tmp_path, content):
+    path = tmp_path / "run.npz"
+    path.write_bytes(content)
+    with pytest.raises(RunfileError, match="not an nntui runfile") as e:
+        load_run(path)
+    assert "unsafely" not in str(e.value) and "pickle" not in str(e.value)
 
 
 def test_a_csv_run_loads_without_its_csv(tmp_path):

@@ -39,6 +39,21 @@ def _meta(trainer) -> dict:
     }
 
 
+def check_writable(path) -> None:
+    """Raise RunfileError unless `path` names a file that can be written, so a
+    caller can ask before spending minutes on training. No folder is made silently."""
+    path = Path(path)
+    parent = path.parent
+    if path.is_dir():
+        raise RunfileError(f"{path}: is a folder; give a file name such as {path / 'run.npz'}")
+    if not parent.exists():
+        raise RunfileError(f"{path}: the folder {parent} does not exist")
+    if not parent.is_dir():
+        raise RunfileError(f"{path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise RunfileError(f"{path}: the folder {parent} is not writable")
+
+
 def save_run(trainer, path) -> Path:
     """Write the run to `path` atomically; returns the path written."""
     path = Path(path)
@@ -52,7 +67,7 @@ def save_run(trainer, path) -> Path:
     arrays.update(trainer.params)
     arrays.update({f"optimizer/{k}": v for k, v in trainer.optimizer.get_state().items()})
     arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in trainer.history.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes the file private (0600); give it the mode any new file gets.
@@ -81,6 +96,13 @@ def _jsonable(value):
 def _read(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise RunfileError(f"{path}: no such runfile")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    # Anything that is not a zip would reach numpy's pickle path, whose refusal
+    # advises loading "unsafely": say plainly what the file is not instead.
+    if magic != b"PK\x03\x04":
+        raise RunfileError(f"{path}: not an nntui runfile (a runfile is an .npz archive"
+                           f"{', and this file is empty' if not magic else ''})")
     try:
         npz = np.load(path, allow_pickle=False)
     except Exception as e:  # bytes from anywhere: zipfile, numpy and pickle refusals all land here

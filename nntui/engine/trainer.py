@@ -165,7 +165,7 @@ class Trainer:
         tr.loss = self.loss.value(tr.z[L], tr.a[L], tr.y)
         if not math.isfinite(tr.loss):
             self.trace = None
-            self._check_params()
+            self.check_parameters()
             raise Diverged(self.step + 1, "the loss")
         tr.delta[L] = self.loss.delta(tr.z[L], tr.a[L], tr.y, self.net.output)
 
@@ -191,10 +191,11 @@ class Trainer:
         if self.batch == self.batches_per_epoch:
             self._end_epoch()
 
-    def _check_params(self) -> None:
-        """Fast play checks only the loss each step; a parameter that overflowed
-        shows up as a bad loss one step later (or at the end of a run), so undo
-        every step back to the last finite parameters and name the one after."""
+    def check_parameters(self) -> None:
+        """Raise Diverged if a parameter is NaN or inf, after undoing every step
+        back to the last finite parameters. `train_step` checks only the loss (a
+        parameter that overflowed shows up as a bad loss one step later), so a
+        caller that stops after a burst of train_step calls should call this."""
         if not _finite(self.params) and self._ring:
             while not _finite(self.params) and self._ring:
                 self.step_back()
@@ -250,7 +251,7 @@ class Trainer:
         with quiet_overflow():
             for _ in range(n):
                 self.train_step()
-            self._check_params()  # the last step's parameters: no next loss will show them
+            self.check_parameters()  # the last step's parameters: no next loss will show them
 
     def run_epoch(self) -> None:
         """Run to the end of the current epoch."""
@@ -258,7 +259,7 @@ class Trainer:
         with quiet_overflow():
             while self.epoch == start:
                 self.train_step()
-            self._check_params()
+            self.check_parameters()
 
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
             target_loss: float | None = None, callback=None) -> None:
@@ -277,7 +278,7 @@ class Trainer:
                         callback(self)
                     if target is not None and self.history["train_loss"][-1] <= target:
                         break
-            self._check_params()
+            self.check_parameters()
 
     # ----- rewinding --------------------------------------------------------
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import math
 import random
 import sys
+import time
 import tomllib
 import traceback
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -67,7 +69,17 @@ StepInspector = _widget("inspector", "StepInspector")
 LossChart = _widget("losschart", "LossChart")
 NetworkDiagram = _widget("network", "NetworkDiagram")
 StatusLine = _widget("status", "StatusLine")
-from nntui.app.worker import DEFAULT_SPEED, DIVERGED, ERROR, PLAYING, SPEEDS, EngineRunner, Frame, speed_label
+from nntui.app.worker import (
+    DEFAULT_SPEED,
+    DIVERGED,
+    ERROR,
+    PLAYING,
+    SPEEDS,
+    TRACE_UP_TO,
+    EngineRunner,
+    Frame,
+    speed_label,
+)
 from nntui.config import Config, ConfigError, config_from_dict, list_presets, load_preset, optimizer_options
 from nntui.engine.datasets import dataset_dims, dataset_task
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
@@ -77,7 +89,26 @@ from nntui.engine.trainer import Trainer
 # Below this the layout cannot work; it asks for a larger terminal instead.
 MIN_WIDTH, MIN_HEIGHT = 100, 30
 # The GIL switch interval while the engine runs (Python's default is 5 ms).
-SWITCH_INTERVAL = 0.0005
+SWITCH_INTERVAL = 0.002
+ALL_VIEWS = ("status", "network", "inspector", "boundary", "heatmaps", "loss")
+# In fast play, the views shown in each frame, in turn: each turn is one area
+# of the screen (the top line, the right column, the middle column). At 20
+# frames a second: the boundary 10/s, the status line, network and inspector
+# 4/s, the heatmaps and the loss chart 2/s.
+FAST_PLAY_TURNS: tuple[tuple[str, ...], ...] = (
+    ("status",),
+    ("boundary",),
+    ("network", "inspector"),
+    ("boundary", "heatmaps"),
+    ("status",),
+    ("boundary",),
+    ("loss",),
+    ("boundary",),
+    ("network", "inspector"),
+    ("boundary",),
+)
+# Fast play shows a turn at most this often (Textual draws every 1/60 s).
+MIN_TURN_GAP = 0.025
 # Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -171,6 +202,8 @@ class NNTuiApp(App[None]):
         self.shown_generation = 0
         self.status = PLAYING if play else "paused"
         self.views: dict[str, Any] = {}
+        self._turn = -1  # whose turn it is in fast play (the views take turns)
+        self._turn_at = 0.0
         self.modified = False  # the controls changed the preset
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
@@ -224,6 +257,14 @@ class NNTuiApp(App[None]):
         worker = get_current_worker()
         self.runner.run(lambda: worker.is_cancelled)
 
+    async def on_event(self, event: events.Event) -> None:
+        # A key or a click while training at full speed: hold the engine until
+        # the screen has answered it (see EngineRunner.hold).
+        if isinstance(event, (events.Key, events.MouseDown)) and self.runner.playing:
+            self.runner.hold()
+            self.call_after_refresh(self.runner.release)
+        await super().on_event(event)
+
     def on_resize(self, event) -> None:
         if self.views:  # else on_mount checks
             self._check_size(event.size.width, event.size.height)
@@ -265,18 +306,43 @@ class NNTuiApp(App[None]):
         self.push_screen(ErrorDialog(message.title, last, message.text))
 
     def _show(self, snapshot: Snapshot, generation: int) -> None:
+        """Put a snapshot on screen.
+
+        In fast play the views take turns (FAST_PLAY_TURNS), one screen area
+        a frame: Textual redraws the bounding box of everything that changed
+        in a frame, so the status line (top, full width) drawn with the
+        boundary (right) would redraw every widget in between. Taking turns,
+        a frame costs a fraction of a full redraw and the engine keeps most
+        of the CPU, while the screen still changes 20 times a second.
+        """
         self.shown = snapshot
         self.shown_generation = generation
+        fast = self.status == PLAYING and (SPEEDS[self.speed] or math.inf) > TRACE_UP_TO
+        if fast:
+            # One turn a drawn frame: two turns drawn together would redraw
+            # the box around both. Textual draws at most every 1/60 s, so
+            # turns closer than that would be; skip such a frame.
+            now = time.monotonic()
+            if now - self._turn_at < MIN_TURN_GAP:
+                return
+            self._turn_at = now
+            self._turn = (self._turn + 1) % len(FAST_PLAY_TURNS)
+            names = FAST_PLAY_TURNS[self._turn]
+        else:
+            self._turn = -1
+            names = ALL_VIEWS
         w = self.views
-        frame = self.frame
-        w["status"].show(
-            snapshot,
-            state=self.status if self.status in (PLAYING, DIVERGED) else "paused",
-            steps_per_second=frame.rate if frame is not None and self.status == PLAYING else 0.0,
-            title=self._sub_title(),
-        )
-        for name in ("network", "inspector", "boundary", "heatmaps", "loss"):
-            w[name].show(snapshot)
+        for name in names:
+            if name == "status":
+                frame = self.frame
+                w["status"].show(
+                    snapshot,
+                    state=self.status if self.status in (PLAYING, DIVERGED) else "paused",
+                    steps_per_second=frame.rate if frame is not None and self.status == PLAYING else 0.0,
+                    title=self._sub_title(),
+                )
+            else:
+                w[name].show(snapshot)
 
     def _set_data(self, dataset) -> None:
         self.views["boundary"].set_data(

@@ -37,6 +37,8 @@ SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
 DEFAULT_SPEED = len(SPEEDS) - 1
 # While playing, frames are published at most this often (20 a second).
 PUBLISH_INTERVAL = 1 / 20
+# The longest a key's hold keeps fast training waiting for the UI.
+HOLD_TIMEOUT = 0.15
 # Up to this many steps a second, steps are traced so the inspector can show them.
 TRACE_UP_TO = 20
 
@@ -99,6 +101,8 @@ class EngineRunner:
         self._next_due = 0.0
         self._step_times: deque[float] = deque(maxlen=4096)
         self.steps_run = 0  # steps trained by play since start (benchmarks read it)
+        self._held = False
+        self._released = threading.Event()
 
     # ------------------------------------------------------------------ UI side
 
@@ -121,6 +125,17 @@ class EngineRunner:
         future: Future = Future()
         self.commands.put(("sync", (future,)))
         return future
+
+    def hold(self) -> None:
+        """Pause fast training until `release` (at most HOLD_TIMEOUT): the UI
+        calls it when a key arrives, so the key's frame is drawn at once
+        rather than sharing the CPU with training."""
+        self._released.clear()
+        self._held = True
+
+    def release(self) -> None:
+        self._held = False
+        self._released.set()
 
     def latest(self) -> Frame | None:
         with self._lock:
@@ -255,6 +270,10 @@ class EngineRunner:
             clock = time.perf_counter
             n = 0
             while not is_cancelled() and commands.empty():
+                if self._held:
+                    # The UI is answering a key: let it have the CPU (the GIL).
+                    self._released.wait(HOLD_TIMEOUT)
+                    self._held = False
                 tr.train_step()
                 n += 1
                 now = clock()

@@ -240,3 +240,73 @@ class Canvas:
                 segs.append(Segment("".join(row_c[start:x]), row_s[start]))
                 start = x
         return Strip(segs, self.width)
+
+
+# ---------------------------------------------------------------- braille
+
+# Bit of each dot in a braille cell, by [dot row 0..3][dot column 0..1].
+BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
+BRAILLE_CHARS = np.array([" "] + [chr(0x2800 + b) for b in range(1, 256)])
+
+
+def raster_segments(x0, y0, x1, y1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dots of N straight segments at once: (x, y, index of the segment).
+    One dot per step along the longer axis, so a line has no gaps."""
+    x0, y0, x1, y1 = (np.asarray(v, dtype=np.float64).ravel() for v in (x0, y0, x1, y1))
+    n = (np.maximum(np.abs(x1 - x0), np.abs(y1 - y0)) + 1).astype(np.int64)
+    seg = np.repeat(np.arange(len(n)), n)
+    start = np.cumsum(n) - n
+    k = np.arange(int(n.sum())) - start[seg]
+    t = k / np.maximum(n[seg] - 1, 1)
+    x = np.rint(x0[seg] + (x1 - x0)[seg] * t).astype(np.int64)
+    y = np.rint(y0[seg] + (y1 - y0)[seg] * t).astype(np.int64)
+    return x, y, seg
+
+
+class Braille:
+    """A grid of braille cells, 2×4 dots each. A cell shows one colour: that of
+    the dot drawn into it with the highest priority (ties: the one drawn last)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = max(0, width), max(0, height)
+        self.bits = np.zeros((self.height, self.width), dtype=np.uint8)
+        self.colour = np.full((self.height, self.width), -1, dtype=np.int64)
+        self.prio = np.full((self.height, self.width), -np.inf)
+
+    def dots(self, x, y, colour, prio=0.0) -> None:
+        """Set dots (x, y in dot units: 0..2w-1, 0..4h-1; outside ones are
+        dropped); colour (packed) and prio per dot or one for all."""
+        x = np.asarray(x, dtype=np.int64).ravel()
+        y = np.asarray(y, dtype=np.int64).ravel()
+        colour = np.broadcast_to(np.asarray(colour, dtype=np.int64), x.shape)
+        prio = np.broadcast_to(np.asarray(prio, dtype=np.float64), x.shape)
+        ok = (x >= 0) & (x < 2 * self.width) & (y >= 0) & (y < 4 * self.height)
+        if not ok.all():
+            x, y, colour, prio = x[ok], y[ok], colour[ok], prio[ok]
+        if x.size == 0:
+            return
+        cell = (y >> 2) * self.width + (x >> 1)
+        np.bitwise_or.at(self.bits.reshape(-1), cell, BRAILLE_BITS[y & 3, x & 1])
+        # The winner of each cell: highest priority, then the latest dot.
+        order = np.lexsort((np.arange(cell.size), prio, cell))
+        cs = cell[order]
+        last = np.ones(cs.size, dtype=bool)
+        last[:-1] = cs[1:] != cs[:-1]
+        win = order[last]
+        cw = cell[win]
+        flat_p = self.prio.reshape(-1)
+        take = prio[win] >= flat_p[cw]
+        flat_p[cw[take]] = prio[win][take]
+        self.colour.reshape(-1)[cw[take]] = colour[win][take]
+
+    def segments(self, x0, y0, x1, y1, colour, prio=0.0) -> None:
+        """Draw N segments (dot coordinates); colour and prio per segment or one."""
+        x, y, seg = raster_segments(x0, y0, x1, y1)
+        n = np.size(np.asarray(x0))
+        colour = np.broadcast_to(np.asarray(colour, dtype=np.int64).ravel(), (n,))[seg] if n else colour
+        prio = np.broadcast_to(np.asarray(prio, dtype=np.float64).ravel(), (n,))[seg] if n else prio
+        self.dots(x, y, colour, prio)
+
+    def chars(self, row: int) -> np.ndarray:
+        """The characters of one row (' ' where no dot is set)."""
+        return BRAILLE_CHARS[self.bits[row]]

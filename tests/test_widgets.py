@@ -7,6 +7,7 @@ from __future__ import annotations
 import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy loads
 
 import asyncio
+import dataclasses
 import functools
 import time
 
@@ -18,7 +19,7 @@ from nntui.app.widgets._common import diverging, fmt
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector
-from nntui.app.widgets.losschart import LossChart
+from nntui.app.widgets.losschart import C_TRAIN, C_VAL, LossChart
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.status import StatusLine
 from nntui.engine.snapshot import History, Snapshot, step_phases
@@ -390,6 +391,171 @@ async def test_losschart_downsamples_and_throttles():
         await pilot.pause(0.3)
         assert w.log_scale and "log" in str(w.border_title)
         assert w.plotted["train loss"] <= 2 * width
+
+
+def with_history(snap, **curves):
+    """The snapshot with these per-epoch curves (train_loss=..., val_loss=...)."""
+    return dataclasses.replace(snap, history=History(**{k: tuple(float(x) for x in v) for k, v in curves.items()}))
+
+
+def chart_labels(lines) -> dict[int, str]:
+    """{row: y label} of a drawn chart: the text left of a '┤' tick."""
+    out = {}
+    for y, line in enumerate(lines):
+        i = line.find("┤")
+        if i > 0 and line[:i].strip():
+            out[y] = line[:i].strip()
+    return out
+
+
+def label_value(text: str) -> float:
+    return float(text.replace("−", "-").rstrip("%"))
+
+
+def first_dot_row(lines, rows) -> int:
+    """The top row, among `rows`, with a dot in the plot's first column."""
+    col = lines[rows[0]].find("┤") if "┤" in lines[rows[0]] else lines[rows[0]].find("│")
+    return next(y for y in rows if lines[y][col + 1] not in " ")
+
+
+XOR_LIKE = dict(  # the xor preset's curves: about 0.74 down to 0.06
+    train_loss=0.06 + 0.68 * np.exp(-np.arange(2423) / 40),
+    val_loss=0.05 + 0.66 * np.exp(-np.arange(2423) / 40),
+)
+
+
+@sync
+async def test_losschart_y_labels_are_evenly_spaced_and_match_their_rows():
+    """plotext wrote 7 ticks on 6 rows, so one label was lost (0.740 0.668
+    0.597 0.453 …). Every label is on its own row now, evenly spaced in rows
+    and in value, and a curve's first point (0.74) is on the row the labels say."""
+    for height in (8, 10, 13, 20):
+        w = LossChart()
+        async with One(w).run_test(size=(62, height + 2)) as pilot:
+            w.show(with_history(make_snapshot(task="regression"), **XOR_LIKE))
+            await pilot.pause()
+            lines = lines_of(w)
+            labels = chart_labels(lines)
+            assert len(labels) >= 2, lines
+            rows = sorted(labels)
+            values = [label_value(labels[r]) for r in rows]
+            assert len({b - a for a, b in zip(rows, rows[1:])}) == 1, labels  # evenly spaced rows
+            steps = {round(b - a, 9) for a, b in zip(values, values[1:])}
+            assert len(steps) == 1 and steps.pop() < 0, labels  # ... and values, falling downwards
+            u = (values[0] - values[-1]) / (rows[-1] - rows[0])  # value per row
+            plot_rows = [y for y, line in enumerate(lines) if "┤" in line or "│" in line]
+            y0 = first_dot_row(lines, plot_rows)
+            at_y0 = values[0] - (y0 - rows[0]) * u
+            assert abs(at_y0 - 0.74) <= u / 2 + 1e-9, (labels, y0)
+
+
+@sync
+async def test_losschart_log_scale_labels_a_loss_within_one_decade():
+    """A loss from 0.74 to 0.06 stays within about one decade; the log scale
+    labelled no row at all. Now: round 1-2-5 values, at least two, each on a
+    row of its own, falling downwards."""
+    for height in (7, 10, 16):
+        w = LossChart()
+        async with One(w).run_test(size=(62, height + 2)) as pilot:
+            w.log_scale = True
+            w.show(with_history(make_snapshot(task="regression"), **XOR_LIKE))
+            await pilot.pause()
+            labels = chart_labels(lines_of(w))
+            assert len(labels) >= 2, labels
+            values = [label_value(labels[r]) for r in sorted(labels)]
+            assert values == sorted(values, reverse=True)
+            for v in values:
+                mantissa = v / 10 ** np.floor(np.log10(v))
+                assert round(mantissa, 6) in (1, 2, 5), labels
+            assert "log" in str(w.border_title)
+
+
+DIVERGING = [0.5, 3.0, 60.0, 1.2e3, 2.4e4, 4.8e5, 9.6e6, 1e12, 1.2e28, float("inf"), float("nan")]
+
+
+@sync
+async def test_losschart_divergence_plots_finite_values_in_e_notation():
+    """lr-too-high: the chart was empty when the loss reached inf, and its
+    labels were 29-digit integers. Finite values are plotted; big labels are
+    short (1e28); a span of many decades turns the chart log by itself, and
+    the title says so; toggling gives the linear chart back."""
+    w = LossChart()
+    async with One(w).run_test(size=(62, 12)) as pilot:
+        snap = with_history(make_snapshot(task="regression"), train_loss=DIVERGING, val_loss=DIVERGING)
+        w.show(snap)
+        await pilot.pause()
+        finite = sum(np.isfinite(DIVERGING))
+        assert w.plotted == {"train loss": finite, "val loss": finite}
+        assert w.effective_log and "log" in str(w.border_title) and "decades" in str(w.border_title)
+        labels = chart_labels(lines_of(w))
+        assert len(labels) >= 2 and all(len(t) <= 5 for t in labels.values()), labels
+        w.toggle_log_scale()  # what is seen is log: back to linear
+        await pilot.pause(0.3)
+        assert not w.effective_log and "log" not in str(w.border_title)
+        lines = lines_of(w)
+        labels = chart_labels(lines)
+        assert len(labels) >= 2 and all(len(t) <= 6 for t in labels.values()), labels
+        assert any("e28" in t or "e27" in t for t in labels.values()), labels
+        assert any(ch in line for line in lines for ch in "⡀⢀⣀⠉⠒⠤"), "the curve is drawn"
+
+
+@sync
+async def test_losschart_x_labels_are_whole_epochs():
+    w = LossChart()
+    async with One(w).run_test(size=(62, 12)) as pilot:
+        w.show(with_history(make_snapshot(task="regression"), **XOR_LIKE))
+        await pilot.pause()
+        lines = lines_of(w)
+        axis = next(line for line in lines if "└" in line)
+        labels = lines[lines.index(axis) + 1].split()
+        assert labels[0] == "1" and all(t.isdigit() for t in labels), labels
+        assert len(labels) == axis.count("┬") >= 3
+        assert max(int(t) for t in labels) <= 2423
+        assert w.border_subtitle == "epoch"
+
+
+@sync
+async def test_losschart_accuracy_has_its_own_panel():
+    """overfit: the rising validation loss was hidden behind train accuracy
+    on a shared plot. Accuracy is now a panel of its own under the loss."""
+    n = 400
+    t = np.arange(n)
+    curves = dict(
+        train_loss=0.7 * np.exp(-t / 50) + 0.01,
+        val_loss=0.4 + 0.3 * np.exp(-t / 30) + 0.002 * np.maximum(0, t - 60),  # turns up
+        train_accuracy=1 - 0.5 * np.exp(-t / 40),
+        val_accuracy=np.full(n, 0.8),
+    )
+    w = LossChart()
+    async with One(w).run_test(size=(62, 14)) as pilot:
+        w.show(with_history(make_snapshot(), **curves))
+        await pilot.pause()
+        lines = lines_of(w)
+        sep = next(y for y, line in enumerate(lines) if "╌" in line)
+        labels = chart_labels(lines)
+        assert all(not t.endswith("%") for y, t in labels.items() if y < sep)
+        assert any(t.endswith("%") for y, t in labels.items() if y > sep)
+        assert set(w.plotted) == {"train loss", "val loss", "train acc", "val acc"}
+        val = pack_rgb(C_VAL)
+
+        def colours(y, x0=0):
+            return {seg.style.color.triplet and pack_rgb(seg.style.color.triplet)
+                    for seg in w.render_line(y).crop(x0) if seg.style and seg.style.color and seg.text.strip()}
+
+        # The validation loss, rising at the right, is drawn in the loss panel.
+        assert any(val in colours(y, w.size.width // 2) for y in range(sep))
+        assert "acc below" in str(w.border_title)
+    w = LossChart()
+    async with One(w).run_test(size=(62, 8)) as pilot:  # too short for two panels
+        w.show(with_history(make_snapshot(), **curves))
+        await pilot.pause()
+        assert not any("╌" in line for line in lines_of(w))
+        assert "acc 100% / 80%" in str(w.border_title)
+
+
+def pack_rgb(rgb) -> int:
+    r, g, b = rgb
+    return (int(r) << 16) | (int(g) << 8) | int(b)
 
 
 @sync

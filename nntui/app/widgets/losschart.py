@@ -1,9 +1,25 @@
-"""LossChart: train and validation loss per epoch, accuracy on the right axis.
+"""LossChart: train and validation loss per epoch, and accuracy in a panel below.
 
-A plotext redraw costs about 30 ms, so the chart redraws at most MAX_FPS times a
+Drawn here with braille dots (2×4 a cell) and the Line API, not by plotext: the
+axes are computed so that every label sits on the row that holds its value.
+
+- Linear scale: the rows are of equal height u = s/k, where s is a 1-2-5 step
+  and a label is written every k rows, so the labels are round numbers, evenly
+  spaced, each exactly the value at its row's centre.
+- Log scale: labels at decades, or 1-2-5 (or 1..9) within a decade when the loss
+  spans less, each on the row whose range holds it. Always at least two.
+- Only finite values are plotted (a diverged run ends in inf or NaN). Big and
+  small labels use compact e-notation (1.2e28). When the finite losses span
+  more than AUTO_LOG_DECADES decades, the chart switches to a log scale by
+  itself and says so in its title.
+- The x-axis is the epoch (an integer); before the first epoch ends, the step.
+- Accuracy (classification) has its own small panel under the loss, sharing the
+  x-axis, so neither curve hides the other.
+
+A redraw costs a few ms, but the chart still redraws at most MAX_FPS times a
 second (a call to show() in between only schedules one), and plots at most
-twice its width in points per series (the history is downsampled, keeping the
-first and the last epoch).
+POINTS_PER_COLUMN points per column of the plot per series (the history is
+downsampled, keeping the first and the last epoch).
 """
 
 from __future__ import annotations
@@ -12,20 +28,24 @@ import math
 from time import monotonic
 
 import numpy as np
+from rich.segment import Segment
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.timer import Timer
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
 from nntui.engine.snapshot import Snapshot
 
+from ._common import Braille, cells_to_strip, pack
+
 MAX_FPS = 5.0
 POINTS_PER_COLUMN = 2
+AUTO_LOG_DECADES = 6.0  # the linear chart turns log when the losses span more than this
 
-# Mid-luminance colours, legible on dark and light backgrounds.
+# Mid-luminance colours, legible on dark and light backgrounds. The accuracy
+# panel uses the same pair: blue is train, orange is validation, in both.
 C_TRAIN = (66, 133, 214)
 C_VAL = (230, 140, 50)
-C_TRAIN_ACC = (76, 170, 90)
-C_VAL_ACC = (190, 100, 190)
 
 
 def downsample(n: int, max_points: int) -> np.ndarray:
@@ -41,16 +61,210 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def _pow10(k: int) -> str:
-    return f"{10.0 ** k:g}" if -3 <= k <= 3 else f"1e{k}"
+# ------------------------------------------------------------------ ticks
 
 
-class LossChart(PlotextPlot):
+def _nice_steps(start: float, mantissas=(1, 2, 5)):
+    """1, 2, 5 × 10^e (or other mantissas), from the first at or above `start`, upwards."""
+    e = math.floor(math.log10(start)) if start > 0 else -300
+    while True:
+        for c in mantissas:
+            s = c * 10.0**e
+            if s >= start * (1 - 1e-12):
+                yield s
+        e += 1
+
+
+def tick_label(v: float, step: float, scale: float | None = None) -> str:
+    """A tick value, as short as its step allows: 0.25, 1200, 1.2e28, 5e-5.
+    E-notation when the axis' largest |value| (`scale`, default |v|) is at or
+    above 1e5 or below 1e-3, or when a decimal would need more than 5 places."""
+    if v == 0 or abs(v) < step * 1e-9:
+        return "0"
+    a = abs(v)
+    sign = "−" if v < 0 else ""
+    scale = a if scale is None else abs(scale)
+    if scale >= 1e5 or scale < 1e-3 or step < 1e-5:
+        exp = math.floor(math.log10(a))
+        dec = min(3, _decimals(step / 10.0**exp))
+        mant = f"{a / 10.0**exp:.{dec}f}"
+        if mant.startswith("10"):  # 9.96 rounded up
+            exp += 1
+            mant = f"{a / 10.0**exp:.{dec}f}"
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        return f"{sign}{mant}e{exp}"
+    return f"{sign}{a:.{_decimals(step)}f}"
+
+
+def _decimals(step: float) -> int:
+    """Decimal places that write a multiple of step exactly: 0.25 -> 2, 5 -> 0."""
+    dec = max(0, -math.floor(math.log10(step) + 1e-9))
+    while dec < 15 and abs(round(step, dec) - step) > step * 1e-6:
+        dec += 1
+    return dec
+
+
+def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
+    """(ymin, ymax, [(row, label)]) for `rows` rows of equal height.
+
+    Each row's centre is a multiple of u = s/k (s a 1-2-5 step); every k-th row,
+    the one whose centre is a multiple of s, is labelled with that value. Of
+    all (s, k) that fit [lo, hi] in the rows, the smallest u wins (the data
+    fills the most rows), then the most labels at least min_gap rows apart."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = 0.0, 1.0
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi - lo <= abs(hi) * 1e-12:  # one value: a small range around it
+        d = abs(hi) * 0.1 or 1.0
+        lo, hi = lo - d, hi + d
+    rows = max(1, rows)
+    gap = min(min_gap, max(1, rows - 1))
+    best = None
+    for k in range(gap, rows + 1):
+        start = (hi - lo) * k / rows
+        if not math.isfinite(start) or start <= 0:
+            break
+        for s in _nice_steps(start, (1, 2, 2.5, 5)):
+            u = s / k
+            m = math.floor(lo / u + 0.5)
+            if (m + rows - 0.5) * u < hi:
+                continue
+            labelled = [i for i in range(rows) if (m + i) % k == 0]
+            if len(labelled) < min(2, rows) and k > gap:
+                break  # a coarser label step would label one row only
+            # The finest rows win, but three labels are worth rows 1.25× as tall.
+            few = len(labelled) < min(3, (rows + 1) // 2)
+            key = (u * (1.25 if few else 1.0), -len(labelled))
+            if best is None or key < best[0]:
+                best = (key, s, k, m)
+            break
+    if best is None:
+        return lo, hi, [(0, tick_label(hi, hi - lo or 1.0)), (rows - 1, tick_label(lo, hi - lo or 1.0))]
+    _, s, k, m = best
+    u = s / k
+    ymin = (m - 0.5) * u
+    ymax = ymin + rows * u
+    scale = max(abs(ymin), abs(ymax))
+    labels = []
+    for i in range(rows):  # i = 0 is the bottom row
+        if (m + i) % k == 0:
+            labels.append((rows - 1 - i, tick_label((m + i) // k * s, s, scale)))
+    return ymin, ymax, labels
+
+
+def _log_label(c: float, e: int) -> str:
+    if -3 <= e <= 4:
+        return f"{c * 10.0**e:.{max(0, -e)}f}"
+    return f"{c:g}e{e}"
+
+
+def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
+    """(ymin, ymax, [(row, label)]) in log10 units for values lo..hi (> 0):
+    decades when they fit, else 1-2-5 or 1..9 within decades, else round values
+    of a linear step; each label on the row that holds it."""
+    llo, lhi = math.log10(lo), math.log10(hi)
+    if lhi - llo < 0.05:  # nearly constant: a small range around it
+        mid = (llo + lhi) / 2
+        llo, lhi = mid - 0.1, mid + 0.1
+    rows = max(1, rows)
+    u = (lhi - llo) / max(1, rows - 1)  # the extremes at row centres
+    ymin, ymax = llo - u / 2, lhi + u / 2
+    gap = min(min_gap, max(1, rows - 1))
+    max_labels = max(2, (rows + gap - 1) // gap)
+
+    def row_of(ly: float) -> int:
+        return min(rows - 1, max(0, math.floor((ymax - ly) / (ymax - ymin) * rows)))
+
+    def keep(ticks) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        for ly, label in ticks:
+            if not ymin <= ly <= ymax:
+                continue
+            r = row_of(ly)
+            if all(abs(r - r2) >= gap for r2, _ in out):
+                out.append((r, label))
+        return out
+
+    e_lo, e_hi = math.floor(ymin), math.ceil(ymax)
+    # Candidates, in order of preference: every n-th decade (n the 1-2-5 step
+    # that keeps them min_gap rows apart), 1-2-5 within decades, 1..9 within
+    # decades, round values of a linear step (within a fraction of a decade).
+    rows_per_decade = rows / (ymax - ymin)
+    n = int(next(_nice_steps(max(1.0, gap / rows_per_decade))))
+    decades = range(e_lo, e_hi + 1)
+    groups: list[tuple[int, list]] = [(min(3, max_labels), [[(e, _log_label(1, e)) for e in decades if e % n == 0]])]
+    if ymax - ymin < 3 * max_labels:
+        groups.append((2, [[(e, _log_label(1, e)) for e in decades],
+                           [(e + math.log10(c), _log_label(c, e)) for e in decades for c in (1, 2, 5)]]))
+        groups.append((2, [[(e + math.log10(c), _log_label(c, e)) for e in decades for c in range(1, 10)]]))
+    if ymax - ymin < 2:
+        vlo, vhi = 10**ymin, 10**ymax
+        step = next(_nice_steps((vhi - vlo) / (max_labels + 1)))
+        groups.append((2, [[(math.log10(j * step), tick_label(j * step, step))
+                            for j in range(math.ceil(vlo / step), math.floor(vhi / step) + 1) if j > 0]]))
+    # Regular decades when they label enough rows; else decades or 1-2-5,
+    # whichever labels more rows; else 1..9 within decades; else round values.
+    best: list[tuple[int, str]] = []
+    for enough, group in groups:
+        for ticks in group:
+            kept = keep(ticks)
+            if len(kept) > len(best):
+                best = kept
+        if len(best) >= enough:
+            break
+    if len(best) < 2 and rows >= 2:  # the top and bottom rows, with their own values
+        top, bottom = 10 ** (ymax - (ymax - ymin) / rows / 2), 10 ** (ymin + (ymax - ymin) / rows / 2)
+        step = (top - bottom) / 10
+        best = [(0, tick_label(top, step)), (rows - 1, tick_label(bottom, step))]
+    return ymin, ymax, best
+
+
+def x_ticks(xmin: float, xmax: float, columns: int, dots: int) -> list[tuple[int, str]]:
+    """Integer ticks (1-2-5 steps) as (column, label), labels not overlapping."""
+    if columns <= 0:
+        return []
+    width = len(str(int(xmax))) + 2
+    room = max(1, columns // width)
+    span = max(1.0, xmax - xmin)
+    out: list[tuple[int, str]] = []
+    for s in _nice_steps(max(1.0, span / room)):
+        s = max(1, int(round(s)))
+        values = list(range(int(math.ceil(xmin / s)) * s, int(xmax) + 1, s))
+        if len(values) <= room:
+            break
+    if not values or values[0] > xmin + s / 3:
+        values.insert(0, int(xmin))
+    taken_until = -1
+    for v in values:
+        col = _x_dot(v, xmin, xmax, dots) // 2
+        label = str(v)
+        left = min(max(0, col - len(label) // 2), columns - len(label))
+        if left <= taken_until + 1 and out:
+            continue
+        out.append((col, label))
+        taken_until = left + len(label)
+    return out
+
+
+def _x_dot(x, xmin: float, xmax: float, dots: int):
+    span = (xmax - xmin) or 1.0
+    return np.rint((np.asarray(x, dtype=np.float64) - xmin) / span * (dots - 1)).astype(np.int64)
+
+
+# ------------------------------------------------------------------ widget
+
+
+class LossChart(Widget):
     """Per-epoch loss (train, validation), and accuracy for classification.
 
-    Public API: ``show(snapshot)``; reactive ``log_scale`` (bool) and
-    ``toggle_log_scale()``. ``plotted`` maps each series drawn last to its
-    number of points; ``redraws`` counts the redraws.
+    Public API: ``show(snapshot)``; reactive ``log_scale`` (bool, the user's
+    choice) and ``toggle_log_scale()`` (toggles what is seen); reactive
+    ``auto_log`` (bool): while True, a linear chart whose losses span more than
+    AUTO_LOG_DECADES decades is drawn on a log scale, and says so. ``plotted``
+    maps each series drawn last to its number of points; ``redraws`` counts
+    the redraws; ``effective_log`` is the scale drawn last.
     """
 
     DEFAULT_CSS = """
@@ -59,10 +273,19 @@ class LossChart(PlotextPlot):
         height: 1fr;
         border: round $border-blurred;
         border-title-color: $text;
+        border-subtitle-color: $text-muted;
+    }
+    LossChart > .losschart--axis {
+        color: $text-muted;
+    }
+    LossChart > .losschart--label {
+        color: $text;
     }
     """
+    COMPONENT_CLASSES = {"losschart--axis", "losschart--label"}
 
     log_scale: reactive[bool] = reactive(False)
+    auto_log: reactive[bool] = reactive(True)
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -70,8 +293,10 @@ class LossChart(PlotextPlot):
         self._drawn_key: tuple | None = None
         self._last_draw = -math.inf
         self._timer: Timer | None = None
+        self._strips: list[Strip] = []
         self.plotted: dict[str, int] = {}
         self.redraws = 0
+        self.effective_log = False
         self.border_title = "loss"
 
     # ------------------------------------------------------------ contract
@@ -83,22 +308,30 @@ class LossChart(PlotextPlot):
             self._schedule()
 
     def toggle_log_scale(self) -> None:
-        self.log_scale = not self.log_scale
+        """Log if the chart shows linear now, else linear (also when log was automatic)."""
+        if self.effective_log:
+            self.auto_log = False
+            self.log_scale = False
+        else:
+            self.log_scale = True
 
     # ------------------------------------------------------------ throttle
 
     def _key(self) -> tuple:
         s = self.snapshot
         if s is None:
-            return (None,)
+            return (None, self.size.width, self.size.height)
         h = s.history
         # Before the first epoch ends the chart shows the batch losses, which
         # change every step; after it, only a new epoch changes the chart.
         batch = (len(h.batch_loss), s.step) if not h.train_loss else None
         return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch,
-                s.task, s.loss_name, self.log_scale, self.size.width, self.size.height)
+                h.train_loss[-1:], s.task, s.loss_name, self.log_scale, self.auto_log,
+                self.size.width, self.size.height)
 
     def _schedule(self) -> None:
+        if self.snapshot is None or not self.size.width or not self.size.height:
+            return  # nothing to draw yet, or not laid out: show() or on_resize comes
         wait = self._last_draw + 1.0 / MAX_FPS - monotonic()
         if wait <= 0:
             self._redraw()
@@ -110,84 +343,205 @@ class LossChart(PlotextPlot):
         if self._key() != self._drawn_key:
             self._redraw()
 
-    def watch_log_scale(self, _old: bool, _new: bool) -> None:
+    def watch_log_scale(self, old: bool, new: bool) -> None:
+        if old and not new:
+            self.auto_log = False  # the user asked for linear: no automatic log
+        if self.snapshot is not None:
+            self._schedule()
+
+    def watch_auto_log(self, _old: bool, _new: bool) -> None:
         if self.snapshot is not None:
             self._schedule()
 
     def on_resize(self, _event) -> None:
-        if self.snapshot is not None:
-            self._schedule()
+        self._schedule()
 
-    # ------------------------------------------------------------ plotting
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: rebuild with the new text colours (cheap)."""
+        super().notify_style_update()
+        if self.is_mounted and self._strips:
+            self._redraw()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y < len(self._strips):
+            strip = self._strips[y]
+            if strip.cell_length == width:
+                return strip
+            return strip.crop(0, width).extend_cell_length(width)
+        return Strip.blank(width, self.get_component_rich_style("losschart--axis"))
+
+    # ------------------------------------------------------------ drawing
 
     def _redraw(self) -> None:
         self._last_draw = monotonic()
         self._drawn_key = self._key()
         self.redraws += 1
-        self._build()
+        self._strips = self._build(self.size.width, self.size.height)
         self.refresh()
 
-    def _build(self) -> None:
-        plt = self.plt
-        plt.clear_figure()
-        self.plotted = {}
+    def _series(self):
+        """[(name, xs, ys, colour)] of the loss and of the accuracy, and the x label."""
         s = self.snapshot
-        if s is None:
-            return
         h = s.history
-        width = self.size.width or 80
-        max_points = max(2, POINTS_PER_COLUMN * width)
-        log = self.log_scale
-
-        def series(values, label, colour, yside="left", xs=None):
-            ys = np.asarray(values, dtype=np.float64)
-            if ys.size == 0:
-                return
-            x_all = np.arange(1, ys.size + 1) if xs is None else np.asarray(xs)
-            idx = downsample(ys.size, max_points)
-            ys, xv = ys[idx], x_all[idx]
-            ok = np.isfinite(ys)
-            if log and yside == "left":
-                # plotext's own log scale re-applies itself on every build, so
-                # the chart plots log10(loss) and labels the ticks as powers of 10.
-                ok &= ys > 0
-                ys = np.log10(np.where(ok, ys, 1.0))
-                logged.extend(ys[ok].tolist())
-            if not ok.any():
-                return
-            # No plotext legend: it hides the start of the curves. The legend
-            # is the border title, in the series' colours.
-            plt.plot(xv[ok].tolist(), ys[ok].tolist(), color=colour, marker="braille", yside=yside)
-            self.plotted[label] = int(ok.sum())
-            legend.append(f"[{_hex(colour)}]━ {label}[/]")
-
-        logged: list[float] = []
-        legend: list[str] = []
-
+        loss, acc = [], []
         if h.train_loss:
-            series(h.train_loss, "train loss", C_TRAIN)
-            series(h.val_loss, "val loss", C_VAL)
+            xlabel = "epoch"
+            for name, values, colour in (("train loss", h.train_loss, C_TRAIN), ("val loss", h.val_loss, C_VAL)):
+                if values:
+                    loss.append((name, np.arange(1, len(values) + 1), np.asarray(values, dtype=np.float64), colour))
             if s.task in ("binary", "multiclass"):
-                series(h.train_accuracy, "train acc", C_TRAIN_ACC, "right")
-                series(h.val_accuracy, "val acc", C_VAL_ACC, "right")
-                if h.train_accuracy or h.val_accuracy:
-                    plt.ylim(0, 1, yside="right")
-                    plt.ylabel("accuracy", yside="right")
-            plt.xlabel("epoch")
+                for name, values, colour in (("train acc", h.train_accuracy, C_TRAIN), ("val acc", h.val_accuracy, C_VAL)):
+                    if values:
+                        acc.append((name, np.arange(1, len(values) + 1), np.asarray(values, dtype=np.float64), colour))
         elif h.batch_loss:
             n = len(h.batch_loss)
-            series(h.batch_loss, "batch loss", C_TRAIN, xs=np.arange(s.step - n + 1, s.step + 1))
-            plt.xlabel("step (epoch 1 in progress)")
+            xlabel = "step (epoch 1 in progress)"
+            loss.append(("batch loss", np.arange(s.step - n + 1, s.step + 1), np.asarray(h.batch_loss, dtype=np.float64), C_TRAIN))
         else:
-            plt.title("no loss yet: step (n) or play (space)")
-        if logged:
-            lo, hi = math.floor(min(logged)), math.ceil(max(logged))
-            if hi == lo:
-                hi = lo + 1
-            ticks = list(range(lo, hi + 1))
-            if len(ticks) > 8:
-                ticks = ticks[:: math.ceil(len(ticks) / 8)]
-            plt.yticks(ticks, [_pow10(t) for t in ticks], yside="left")
-        plt.ylabel(f"{s.loss_name} loss" + (" (log)" if log else ""), yside="left")
-        name = "loss (log scale)" if log else "loss"
-        self.border_title = f"{name}  " + "  ".join(legend) if legend else name
+            xlabel = ""
+        return loss, acc, xlabel
+
+    def _build(self, width: int, height: int) -> list[Strip]:
+        axis = self.get_component_rich_style("losschart--axis")
+        label_style = self.get_component_rich_style("losschart--label")
+        self.plotted = {}
+        s = self.snapshot
+        if s is None or width <= 0 or height <= 0:
+            self.border_title = "loss"
+            self.border_subtitle = ""
+            return []
+        loss, acc, xlabel = self._series()
+        loss_name = f"{s.loss_name} loss"
+        if not loss:
+            self.border_title = loss_name
+            self.border_subtitle = ""
+            msg = "no loss yet: step (n) or play (space)"
+            return [Strip([Segment(msg[:width].ljust(width), axis)], width)] + [
+                Strip.blank(width, axis) for _ in range(height - 1)]
+
+        # Only finite values; in log scale only positive ones.
+        finite = np.concatenate([ys[np.isfinite(ys)] for _, _, ys, _ in loss])
+        positive = finite[finite > 0]
+        decades = math.log10(positive.max() / positive.min()) if positive.size >= 2 else 0.0
+        auto = not self.log_scale and self.auto_log and decades > AUTO_LOG_DECADES
+        log = (self.log_scale or auto) and positive.size > 0
+        self.effective_log = bool(log)
+
+        # Rows: loss panel, [separator, accuracy panel], x-axis, x labels.
+        axis_rows = 2 if height >= 3 else 0
+        acc_rows = 0
+        has_acc = any(np.isfinite(ys).any() for _, _, ys, _ in acc)
+        if has_acc and height - axis_rows >= 7:
+            acc_rows = max(2, round((height - axis_rows) * 0.3))
+        sep_rows = 1 if acc_rows else 0
+        loss_rows = height - axis_rows - acc_rows - sep_rows
+
+        if log:
+            lo, hi = float(positive.min()), float(positive.max())
+            ymin, ymax, ylabels = log_axis(lo, hi, loss_rows)
+        elif finite.size:
+            ymin, ymax, ylabels = linear_axis(float(finite.min()), float(finite.max()), loss_rows)
+        else:
+            ymin, ymax, ylabels = 0.0, 1.0, []
+        if acc_rows:
+            av = np.concatenate([ys[np.isfinite(ys)] for _, _, ys, _ in acc]) * 100
+            amin, amax, alabels = linear_axis(float(av.min()), float(max(av.max(), av.min() + 1)), acc_rows)
+            alabels = [(r, f"{t}%") for r, t in alabels]
+        else:
+            alabels = []
+        lw = max([len(t) for _, t in ylabels + alabels] + [1])
+        pw = max(1, width - lw - 1)  # plot columns
+        dots_x = 2 * pw
+
+        xs_all = np.concatenate([xs for _, xs, _, _ in loss + acc])
+        xmin, xmax = float(xs_all.min()), float(xs_all.max())
+        max_points = max(2, POINTS_PER_COLUMN * pw)
+
+        def panel(series, rows, lo_v, hi_v, transform):
+            canvas = Braille(pw, rows)
+            for name, xs, ys, colour in series:
+                idx = downsample(ys.size, max_points)
+                xv, yv = xs[idx], ys[idx]
+                with np.errstate(all="ignore"):
+                    yv = transform(yv)
+                ok = np.isfinite(yv)
+                if not ok.any():
+                    continue
+                xv, yv = xv[ok], yv[ok]
+                self.plotted[name] = int(ok.sum())
+                dx = _x_dot(xv, xmin, xmax, dots_x)
+                span = (hi_v - lo_v) or 1.0
+                dy = np.floor((hi_v - yv) / span * (4 * rows)).astype(np.int64)
+                dy = np.clip(dy, 0, 4 * rows - 1)
+                c = int(pack(np.array(colour, dtype=np.uint8)))
+                if len(dx) == 1:
+                    canvas.dots(dx, dy, c)
+                else:
+                    canvas.segments(dx[:-1], dy[:-1], dx[1:], dy[1:], c)
+            return canvas
+
+        def loss_transform(v):
+            if log:
+                return np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+            return v
+
+        strips: list[Strip] = []
+
+        def plot_rows(canvas: Braille, rows: int, labels):
+            at = dict(labels)
+            for r in range(rows):
+                text = at.get(r)
+                head = Segment((text or "").rjust(lw), label_style)
+                tick = Segment("┤" if text is not None else "│", axis)
+                body = cells_to_strip(canvas.chars(r).tolist(), canvas.colour[r], np.full(pw, -1), axis)
+                strips.append(Strip.join([Strip([head, tick], lw + 1), body]))
+
+        canvas = panel(loss, loss_rows, ymin, ymax, loss_transform)
+        plot_rows(canvas, loss_rows, ylabels)
+        if acc_rows:
+            strips.append(Strip([Segment(" " * lw + "├", axis), *(Segment("╌" * 10, axis) for _ in range(pw // 10)),
+                                 Segment("╌" * (pw % 10), axis)], lw + 1 + pw))
+            canvas = panel(acc, acc_rows, amin, amax, lambda v: v * 100)
+            plot_rows(canvas, acc_rows, alabels)
+        if axis_rows:
+            ticks = x_ticks(xmin, xmax, pw, dots_x)
+            labels = [" "] * pw
+            for col, text in ticks:
+                left = min(max(0, col - len(text) // 2), pw - len(text))
+                labels[left: left + len(text)] = list(text)
+            # One segment per tick: a font whose '─' is not one cell wide
+            # (an SVG screenshot's) then drifts no further than to the next tick.
+            segs = [Segment(" " * lw + "└", axis)]
+            start = 0
+            for col, _ in ticks:
+                if col > start:
+                    segs.append(Segment("─" * (col - start), axis))
+                segs.append(Segment("┬", axis))
+                start = col + 1
+            if start < pw:
+                segs.append(Segment("─" * (pw - start), axis))
+            strips.append(Strip(segs, lw + 1 + pw))
+            strips.append(Strip([Segment(" " * (lw + 1) + "".join(labels), label_style)], width))
+
+        # Title: the scale and the legend; subtitle: the x-axis.
+        if auto:
+            scale = f" (auto log: {decades:.0f} decades)"
+        elif log:
+            scale = " (log)"
+        else:
+            scale = ""
+        legend = [f"[{_hex(C_TRAIN)}]━ train[/]"] if any(n.startswith("train") for n in self.plotted) else []
+        if "batch loss" in self.plotted:
+            legend = [f"[{_hex(C_TRAIN)}]━ batch[/]"]
+        if "val loss" in self.plotted or "val acc" in self.plotted:
+            legend.append(f"[{_hex(C_VAL)}]━ val[/]")
+        title = f"{loss_name}{scale}  " + " ".join(legend)
+        if acc_rows:
+            title += "  · acc below"
+        elif has_acc:
+            h = s.history
+            title += "  · acc " + " / ".join(f"{100 * a[-1]:.0f}%" for a in (h.train_accuracy, h.val_accuracy) if a)
+        self.border_title = title
+        self.border_subtitle = xlabel
+        return strips[:height]

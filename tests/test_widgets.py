@@ -226,6 +226,35 @@ async def test_boundary_multiclass_and_regression_render():
         assert "▀" in "".join(lines_of(w))
 
 
+@sync
+async def test_boundary_regression_points_wear_their_target_colour():
+    """plane: every point was the same dark grey, so the target could not be
+    compared with the prediction around it. Each point is now its target's
+    colour in the map the background uses, on a dark square that keeps it
+    visible where the model is right; train '●', validation '◆'."""
+    x_tr, _, x_va, _ = data_2d(n=80)
+    y_tr, y_va = x_tr[:, :1] + x_tr[:, 1:], x_va[:, :1] + x_va[:, 1:]
+    w = BoundaryView()
+    async with One(w).run_test(size=(80, 30)) as pilot:
+        w.set_data(x_tr, y_tr, x_va, y_va, "regression", (), ("x1", "x2"))
+        w.show(make_snapshot((2, 1)))
+        await pilot.pause()
+        d = w.data
+
+        def target_colours(y):
+            return {tuple(int(v) for v in c) for c in diverging((y.ravel() - d["y_centre"]) / d["y_scale"], 1.0, 8)}
+
+        drawn: dict[str, set] = {"●": set(), "◆": set()}
+        for y in range(w.size.height - 1):
+            for seg in w.render_line(y):
+                if seg.text in drawn:
+                    drawn[seg.text].add(tuple(seg.style.color.triplet))
+                    assert tuple(seg.style.bgcolor.triplet) == (24, 24, 24)
+        assert len(drawn["●"]) >= 4 and drawn["●"] <= target_colours(y_tr)
+        assert drawn["◆"] and drawn["◆"] <= target_colours(y_va)
+        assert "● train ◆ val" in lines_of(w)[-1]
+
+
 def test_boundary_grid_is_fast():
     """A 200×100-pixel grid (200×50 cells) is one batched forward: a few ms
     (best of 5; the bound is loose for loaded CI machines)."""

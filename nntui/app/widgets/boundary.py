@@ -38,6 +38,9 @@ from ._common import (
 
 HALF = "▀"
 LEVELS = 8  # shades of confidence
+# A regression point is its target's colour (the map's own) on this dark
+# square: without it a well-fitted point would vanish into the same colour.
+POINT_OUTLINE = int(pack(np.array([24, 24, 24], dtype=np.uint8)))
 
 
 def _pairs(d: int) -> list[tuple[int, int]]:
@@ -276,8 +279,11 @@ class BoundaryView(Widget):
         return rgb.astype(np.uint8), chars, cls
 
     def _point_marks(self, W: int, Hp: int, ascii_mode: bool):
-        """{row: {col: (char, fg packed, pixel half 0/1)}} for the data points
-        (validation drawn after training, so it wins a shared cell)."""
+        """{row: {col: (char, fg packed, pixel half 0/1, bg packed or -1)}} for
+        the data points (validation drawn after training, so it wins a shared
+        cell). Classes: the class colour, darkened, '●' train '○' validation.
+        Regression: the target's colour in the value map, '●' train '◆'
+        validation, on a dark square (bg) that keeps it visible."""
         d = self.data
         xi, yi, xlo, xhi, ylo, yhi = self._axes()
         task = d["task"]
@@ -298,7 +304,7 @@ class BoundaryView(Widget):
             ok = (col >= 0) & (col < W) & (prow >= 0) & (prow < 2 * Hp)
             if task == "regression":
                 yv = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
-                fg = pack(darken(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS), 0.55))
+                fg = pack(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS))
                 lab = np.zeros(len(X), int)
             else:
                 lab = np.asarray(Y).reshape(len(X), -1)[:, 0].astype(int)
@@ -314,9 +320,12 @@ class BoundaryView(Widget):
                         ch = "o"
                     if which == "val":
                         ch = ch.upper() if task != "regression" else "x"
+                elif task == "regression":
+                    ch = "●" if which == "train" else "◆"
                 else:
                     ch = "●" if which == "train" else "○"
-                marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2)
+                bg = POINT_OUTLINE if task == "regression" and not ascii_mode else -1
+                marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2, bg)
         return marks
 
     def _compute_frame(self, W: int, Hp: int, ascii_mode: bool) -> dict:
@@ -392,7 +401,7 @@ class BoundaryView(Widget):
                     name = d["classes"][c] if c < len(d["classes"]) else str(c)
                     parts.append(("■", axis + style_for(int(pack(cols[c].astype(np.uint8))), -1)))
                     parts.append((name + " ", axis))
-            parts.append((" ● train ○ val", axis))
+            parts.append((" ● train ◆ val" if d["task"] == "regression" else " ● train ○ val", axis))
         segs = []
         used = 0
         for text, style in parts:
@@ -442,7 +451,7 @@ class BoundaryView(Widget):
             # the '#' fields even on a monochrome terminal.
             chars = f["chars"][y].tolist()
             row_marks = marks.get(y, {})
-            for c, (ch, _fg, _h) in row_marks.items():
+            for c, (ch, _fg, _h, _bg) in row_marks.items():
                 chars[c] = ch
             plain = self.get_component_rich_style("boundaryview--plain")
             point = plain + Style(reverse=True, bold=True)
@@ -458,9 +467,11 @@ class BoundaryView(Widget):
         chars = [HALF] * width
         fg = f["top"][y].copy()
         bg = f["bot"][y].copy()
-        for c, (ch, pfg, half) in marks.get(y, {}).items():
+        for c, (ch, pfg, half, pbg) in marks.get(y, {}).items():
             chars[c] = ch
-            if half == 0:
+            if pbg >= 0:
+                bg[c] = pbg
+            elif half == 0:
                 bg[c] = fg[c]
             fg[c] = pfg
         return cells_to_strip(chars, fg, bg)

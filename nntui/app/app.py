@@ -276,7 +276,7 @@ class NNTuiApp(App[None]):
             self.views["too-small"].update(
                 f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}\n"
                 f"(it is {width}×{height}; 160×48 is best).\n"
-                "Training goes on. q quits."
+                "Keys still work; q quits."
             )
 
     # --------------------------------------------------------------- frames

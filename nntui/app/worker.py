@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nntui.engine.snapshot import Snapshot
-from nntui.engine.trainer import Diverged, Trainer
+from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
 
 # Speed levels, in training steps per second; None is "as fast as it goes".
 # The slowest level plays phase by phase, so the diagram and the inspector can
@@ -99,7 +99,7 @@ class EngineRunner:
         self._dirty = True
         self._last_publish = 0.0
         self._next_due = 0.0
-        self._step_times: deque[float] = deque(maxlen=4096)
+        self._rate_samples: deque[tuple[float, int]] = deque()
         self.steps_run = 0  # steps trained by play since start (benchmarks read it)
         self._held = False
         self._released = threading.Event()
@@ -202,6 +202,7 @@ class EngineRunner:
             self._message = None
         self.playing = playing
         self._status = PLAYING if playing else PAUSED
+        self._rate_samples.clear()
         self._next_due = time.perf_counter()
         self._dirty = True
 
@@ -242,7 +243,7 @@ class EngineRunner:
             self.generation = generation
             self._message = None
             self._status = PLAYING if self.playing else PAUSED
-            self._step_times.clear()
+            self._rate_samples.clear()
             self._next_due = time.perf_counter()
         elif command == "lr":
             tr.set_learning_rate(args[0])
@@ -266,22 +267,25 @@ class EngineRunner:
             self._finish_partial_step()
             deadline = self._last_publish + PUBLISH_INTERVAL
             commands = self.commands
-            times = self._step_times
             clock = time.perf_counter
             n = 0
-            while not is_cancelled() and commands.empty():
-                if self._held:
-                    # The UI is answering a key: let it have the CPU (the GIL).
-                    self._released.wait(HOLD_TIMEOUT)
-                    self._held = False
-                tr.train_step()
-                n += 1
-                now = clock()
-                times.append(now)
-                if now >= deadline:
-                    break
-            self.steps_run += n
-            self._dirty = True
+            try:
+                with quiet_overflow():
+                    while not is_cancelled() and commands.empty():
+                        if self._held:
+                            # The UI is answering a key: let it have the CPU (the GIL).
+                            self._released.wait(HOLD_TIMEOUT)
+                            self._held = False
+                        tr.train_step()
+                        n += 1
+                        if clock() >= deadline:
+                            break
+                    # train_step checks the loss; the last step's parameters
+                    # are checked here, as no next loss will show them.
+                    tr.check_parameters()
+            finally:
+                self._count_steps(n)
+                self._dirty = True
             return
         now = time.perf_counter()
         if now < self._next_due:
@@ -297,14 +301,18 @@ class EngineRunner:
                 tr.finish_step()  # keeps the trace for the inspector
             else:
                 self._finish_partial_step()
-                tr.train_step()
+                with quiet_overflow():
+                    tr.train_step()
+                    tr.check_parameters()
             self._count_step(now)
             self._next_due = max(self._next_due + 1.0 / speed, now - 1.0)
         self._dirty = True
 
     def _count_step(self, now: float) -> None:
-        self._step_times.append(now)
-        self.steps_run += 1
+        self._count_steps(1)
+
+    def _count_steps(self, n: int) -> None:
+        self.steps_run += n
 
     @staticmethod
     def _done(tr: Trainer) -> int:
@@ -320,21 +328,16 @@ class EngineRunner:
             tr.finish_step()
 
     def _rate(self) -> float:
-        times = self._step_times
-        if not self.playing or len(times) < 2:
-            return 0.0
+        """Steps a second of play, over about the last second."""
         now = time.perf_counter()
-        horizon = now - 1.0
-        # Count the steps of the last second (times are increasing).
-        n = 0
-        for t in reversed(times):
-            if t < horizon:
-                break
-            n += 1
-        if n == len(times):  # fewer than a second of history
-            span = now - times[0]
-            return n / span if span > 0 else 0.0
-        return float(n)
+        samples = self._rate_samples
+        samples.append((now, self.steps_run))
+        while len(samples) > 2 and now - samples[1][0] >= 1.0:
+            samples.popleft()
+        if not self.playing or len(samples) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = samples[0], samples[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
     def _publish(self) -> None:
         snapshot = self.trainer.snapshot()

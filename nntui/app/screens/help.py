@@ -67,6 +67,10 @@ class HelpScreen(Dialog[None]):
         content-align: center middle;
         margin-bottom: 1;
     }
+    HelpScreen VerticalScroll {
+        height: auto;
+        max-height: 40;
+    }
     HelpScreen #notes {
         margin-top: 1;
         color: $text-muted;

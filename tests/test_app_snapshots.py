@@ -1,0 +1,105 @@
+"""Snapshot tests of the app's screens (pytest-textual-snapshot).
+
+Deterministic: built-in presets (fixed seeds), a fixed number of phases or
+steps sent to the paused worker, and `app.settle()` before the screenshot so
+the frame on screen is the one those commands produced. No Input has focus
+(no cursor to blink). Regenerate with `pytest --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nntui.app.app import make_app
+from nntui.config import load_preset
+
+
+# The loss chart redraws at most 5 times a second; a redraw asked for sooner
+# waits on a timer. Wait that long before the screenshot.
+LOSS_CHART_THROTTLE = 0.3
+
+
+def app_for(preset: str = "xor"):
+    return make_app(load_preset(preset))
+
+
+def commands(*sent: str, theme: str | None = None):
+    """A run_before that sends engine commands and waits until they are shown."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        if theme:
+            app.theme = theme
+        for command in sent:
+            app.runner.send(command)
+        await app.settle()
+        await pilot.pause(LOSS_CHART_THROTTLE)
+
+    return run_before
+
+
+def test_main_screen(snap_compare):
+    """The spiral preset after two epochs, paused, at 160x48."""
+    assert snap_compare(app_for("spiral"), run_before=commands("epoch", "epoch"), terminal_size=(160, 48))
+
+
+def test_main_screen_light_theme(snap_compare):
+    """The same in Textual's light theme: every colour still legible."""
+    assert snap_compare(
+        app_for("spiral"), run_before=commands("epoch", "epoch", theme="textual-light"), terminal_size=(160, 48)
+    )
+
+
+def test_main_screen_at_100x30(snap_compare):
+    assert snap_compare(app_for("xor"), run_before=commands("epoch", "phase"), terminal_size=(100, 30))
+
+
+def test_opening_screen(snap_compare):
+    """What a new user sees first: step 0, paused, the hint."""
+    assert snap_compare(app_for("xor"), terminal_size=(160, 48))
+
+
+@pytest.mark.parametrize(
+    "phases, kind",
+    [(1, "forward"), (3, "loss"), (4, "backward"), (6, "update")],
+    ids=["forward", "loss", "backward", "update"],
+)
+def test_step_inspector_in_each_phase(snap_compare, phases, kind):
+    """xor (2-4-1): forward 1, forward 2, loss, backward 2, backward 1, update."""
+    assert snap_compare(app_for("xor"), run_before=commands("step", *["phase"] * phases), terminal_size=(160, 48))
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(app_for("xor"), press=["question_mark"], terminal_size=(160, 48))
+
+
+def test_preset_picker(snap_compare):
+    assert snap_compare(app_for("xor"), press=["o"], terminal_size=(160, 48))
+
+
+def test_error_dialog(snap_compare):
+    async def run_before(pilot) -> None:
+        pilot.app.open_preset("/no/such/folder/my-preset.toml")
+        await pilot.pause()
+
+    assert snap_compare(app_for("xor"), run_before=run_before, terminal_size=(160, 48))
+
+
+def test_diverged(snap_compare):
+    """lr-too-high after it diverged: paused, with the message and what to do."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        for _ in range(100):
+            app.runner.send("step")
+            frame = await app.settle()
+            if frame.status == "diverged":
+                break
+        await pilot.pause(LOSS_CHART_THROTTLE)
+
+    assert snap_compare(app_for("lr-too-high"), run_before=run_before, terminal_size=(160, 48))
+
+
+def test_small_terminal(snap_compare):
+    """Below the minimum size: a clear message, no crash."""
+    assert snap_compare(app_for("xor"), terminal_size=(80, 24))

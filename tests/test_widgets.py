@@ -383,6 +383,87 @@ async def test_network_phase_markers_and_selection():
         assert fmt(snap.params["b1"][2]) in caption
 
 
+BRAILLE = {chr(c) for c in range(0x2801, 0x2900)}
+
+
+def cell_colour(widget, x: int, y: int):
+    """(char, fg rgb) of one cell of a widget's line y."""
+    pos = 0
+    for seg in widget.render_line(y):
+        if pos <= x < pos + len(seg.text):
+            color = seg.style.color if seg.style else None
+            return seg.text[x - pos], (tuple(color.triplet) if color is not None and color.triplet else None)
+        pos += len(seg.text)
+    return None, None
+
+
+@sync
+async def test_network_draws_every_connection_coloured_by_its_weight():
+    """Each neuron got one arrow from empty space. Now every source neuron is
+    joined to every target neuron by braille dots; a cell takes the colour of
+    the strongest |weight| through it, in the heatmaps' diverging map."""
+    params = {"W1": np.array([[0.1], [-2.0], [0.5]]), "b1": np.array([0.0])}
+    w = NetworkDiagram()
+    async with One(w).run_test(size=(60, 16)) as pilot:
+        w.show(make_snapshot((3, 1), params=params))  # at a step boundary: no phase lit
+        await pilot.pause()
+        lines = lines_of(w)
+        target = next(y for y, line in enumerate(lines) if "○" in line[30:])
+        x_glyph = lines[target].index("○", 30)
+        # All three lines end in the cell before the output neuron: the strongest
+        # weight (−2.0, full blue) colours it.
+        ch, colour = cell_colour(w, x_glyph - 1, target)
+        assert ch in BRAILLE and colour == tuple(int(c) for c in diverging(np.array([-2.0]), 2.0)[0])
+        # Each input neuron has a line leaving it.
+        sources = [y for y, line in enumerate(lines) if line.startswith("○")]
+        assert len(sources) == 3
+        for y in sources:
+            assert any(c in BRAILLE for c in lines[y][2:5]), lines[y]
+
+    params = make_params((1, 3, 1))  # one source: the cell before target j carries W1[0, j] alone
+    w = NetworkDiagram()
+    async with One(w).run_test(size=(60, 16)) as pilot:
+        w.show(make_snapshot((1, 3, 1), params=params))
+        await pilot.pause()
+        lines = lines_of(w)
+        W1, b1 = params["W1"], params["b1"]
+        scale = max(np.abs(W1).max(), np.abs(b1).max())
+        hidden = [y for y, line in enumerate(lines) if "○" in line[15:40]]
+        assert len(hidden) == 3
+        for j, y in enumerate(hidden):
+            x = lines[y].index("○", 15)
+            ch, colour = cell_colour(w, x - 1, y)
+            assert ch in BRAILLE and colour == tuple(int(c) for c in diverging(W1[0, j:j + 1], scale)[0])
+
+
+@sync
+async def test_network_lights_the_phase_and_caches_the_lines():
+    sizes = (2, 16, 16, 1)
+    params = make_params(sizes)
+    w = NetworkDiagram()
+    async with One(w).run_test(size=(162, 50)) as pilot:  # 160×48 inside the border
+        w.show(make_snapshot(sizes, params=params, done=2))  # forward 1, forward 2 done
+        await pilot.pause()
+        lines = lines_of(w)
+        assert sum(line.count("▶") for line in lines) == 16  # a head into each neuron of layer 2
+        assert "→h2 16 tanh" in lines[1] and "W2→" in lines[1]
+        start = time.perf_counter()
+        w.show(make_snapshot(sizes, params=params, done=6))  # ... loss, backward 3, backward 2
+        lines = lines_of(w)
+        took = time.perf_counter() - start
+        assert sum(line.count("◀") for line in lines) == 16  # out of each neuron of layer 1
+        assert "←h2 16 tanh" in lines[1] and "←dW2" in lines[1]
+        assert took < 0.05, f"a 160×48 diagram took {took * 1e3:.1f} ms"
+        # The lines are computed once per parameter arrays and layout.
+        kept = w._lines
+        w.sample = 3
+        lines_of(w)
+        assert w._lines is kept
+        w.show(make_snapshot(sizes, params=make_params(sizes, seed=1), done=6))
+        lines_of(w)
+        assert w._lines is not kept
+
+
 @sync
 async def test_network_activation_values_and_big_layers():
     snap = make_snapshot((2, 40, 1), done=2, n=4)

@@ -209,36 +209,50 @@ def join_strips(parts: list[Strip]) -> Strip:
 
 
 class Canvas:
-    """A small grid of (char, Style) cells, turned into strips by merging runs."""
+    """A grid of (char, Style) cells, turned into strips by merging runs of one
+    style. Held in numpy arrays (chars, style ids), so whole layers can be laid
+    down at once (`layer`) and a line is split into runs without a loop per cell."""
 
     def __init__(self, width: int, height: int, style: Style) -> None:
         self.width = width
         self.height = height
         self.base = style
-        self.chars = [[" "] * width for _ in range(height)]
-        self.styles = [[style] * width for _ in range(height)]
+        self.chars = np.full((height, width), " ", dtype="<U1")
+        self.ids = np.zeros((height, width), dtype=np.int32)
+        self.styles: list[Style] = [style]
+        self._index: dict[Style, int] = {style: 0}
+
+    def style_id(self, style: Style | None) -> int:
+        if style is None:
+            return 0
+        i = self._index.get(style)
+        if i is None:
+            i = self._index[style] = len(self.styles)
+            self.styles.append(style)
+        return i
 
     def put(self, x: int, y: int, text: str, style: Style | None = None) -> int:
         """Write text at (x, y), clipped; returns the x after it."""
-        if not 0 <= y < self.height:
-            return x + len(text)
-        row_c, row_s = self.chars[y], self.styles[y]
-        st = self.base if style is None else style
-        for i, ch in enumerate(text):
-            xi = x + i
-            if 0 <= xi < self.width:
-                row_c[xi] = ch
-                row_s[xi] = st
-        return x + len(text)
+        end = x + len(text)
+        if not 0 <= y < self.height or end <= 0 or x >= self.width:
+            return end
+        lo, hi = max(0, x), min(self.width, end)
+        self.chars[y, lo:hi] = list(text[lo - x: hi - x])
+        self.ids[y, lo:hi] = self.style_id(style)
+        return end
+
+    def layer(self, chars: np.ndarray, ids: np.ndarray, mask: np.ndarray) -> None:
+        """Lay down cells where mask is True: chars and style ids (of style_id) arrays."""
+        self.chars[mask] = chars[mask]
+        self.ids[mask] = ids[mask]
 
     def strip(self, y: int) -> Strip:
-        row_c, row_s = self.chars[y], self.styles[y]
-        segs = []
-        start = 0
-        for x in range(1, self.width + 1):
-            if x == self.width or row_s[x] is not row_s[start]:
-                segs.append(Segment("".join(row_c[start:x]), row_s[start]))
-                start = x
+        ids = self.ids[y]
+        text = self.chars[y].tobytes().decode("utf-32-le")
+        starts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), self.width]
+        styles = self.styles
+        id_list = ids.tolist()
+        segs = [Segment(text[s:e], styles[id_list[s]]) for s, e in zip(starts[:-1], starts[1:])]
         return Strip(segs, self.width)
 
 
@@ -287,17 +301,16 @@ class Braille:
             return
         cell = (y >> 2) * self.width + (x >> 1)
         np.bitwise_or.at(self.bits.reshape(-1), cell, BRAILLE_BITS[y & 3, x & 1])
-        # The winner of each cell: highest priority, then the latest dot.
-        order = np.lexsort((np.arange(cell.size), prio, cell))
-        cs = cell[order]
-        last = np.ones(cs.size, dtype=bool)
-        last[:-1] = cs[1:] != cs[:-1]
-        win = order[last]
-        cw = cell[win]
+        # The winner of each cell: the highest priority; on a tie, a later call
+        # wins over an earlier one (within one call, any of the tied dots).
         flat_p = self.prio.reshape(-1)
-        take = prio[win] >= flat_p[cw]
-        flat_p[cw[take]] = prio[win][take]
-        self.colour.reshape(-1)[cw[take]] = colour[win][take]
+        best = np.full(flat_p.shape, -np.inf)
+        np.maximum.at(best, cell, prio)
+        win = prio >= best[cell]
+        win &= best[cell] >= flat_p[cell]
+        cw = cell[win]
+        flat_p[cw] = prio[win]
+        self.colour.reshape(-1)[cw] = colour[win]
 
     def segments(self, x0, y0, x1, y1, colour, prio=0.0) -> None:
         """Draw N segments (dot coordinates); colour and prio per segment or one."""

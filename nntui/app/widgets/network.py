@@ -1,12 +1,17 @@
-"""NetworkDiagram: the layers as columns of neurons, the phase highlighted.
+"""NetworkDiagram: the layers as columns of neurons, every connection drawn.
 
 Each neuron is a '●' coloured by its activation a_l for the selected sample of
-the batch, with the value beside it. A terminal cannot draw fan_in × fan_out
-edges legibly, so each neuron's incoming weights are summarised as one line
-into it: its colour is the sign and size of their mean, '━' (heavy) when their
-norm is above the layer's median, '─' otherwise. The phase just done is marked:
-forward l '→' on layer l and its incoming lines, backward l '←', loss on the
-output, update on every weight line.
+the batch, with the value beside it. Between consecutive layers every visible
+source neuron is joined to every visible target neuron by a line of braille
+dots (2×4 a cell), coloured by the sign and size of its weight in the diverging
+map of the heatmaps. A cell shows one colour: that of the strongest |weight|
+crossing it. The lines are computed once per set of parameters and layout (the
+snapshot's arrays are shared until they change) and drawn with the Line API, in
+runs of equal style.
+
+The phase just done is marked: forward l '→' on layer l, '▶' heads on its
+incoming lines and the other layers' lines dimmed; backward l '←' and '◀'
+heads; loss on the output; update lights every weight layer.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from textual.widget import Widget
 
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
-from ._common import Canvas, diverging, fmt, fmt_vec, pack, same_view, style_for
+from ._common import BRAILLE_CHARS, NEUTRAL, Braille, Canvas, diverging, fmt, fmt_vec, pack, same_view, style_for
 
 NODE_W = 9  # "● −0.531"
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are "…+N"
+DIM = 0.45  # while one layer is lit, the others' lines keep this much of their colour
 
 
 def layer_name(l: int, L: int) -> str:
@@ -99,6 +105,9 @@ class NetworkDiagram(Widget, can_focus=True):
         self._canvas: Canvas | None = None
         self._hits: dict[tuple[int, int], tuple[int, int]] = {}
         self._strips: LRUCache[int, Strip] = LRUCache(128)
+        self._lines_key: tuple | None = None
+        self._lines: tuple = ()  # (chars, packed colours, mask) of the connections
+        self._line_styles: dict[int, Style] = {}
         self.border_title = "network"
 
     # ------------------------------------------------------------ contract
@@ -145,6 +154,7 @@ class NetworkDiagram(Widget, can_focus=True):
         """Theme or CSS changed: redraw with the new text colours."""
         super().notify_style_update()
         self._key = None
+        self._line_styles.clear()
         self._strips.clear()
 
     def _invalidate(self) -> None:
@@ -278,27 +288,56 @@ class NetworkDiagram(Widget, can_focus=True):
                 cv.put(x, label_y, lab, active if l == hl_layer else text)
                 taken.append((x, x + len(lab)))
 
-        # Neurons.
+        # Where each visible neuron sits.
         rows_of: dict[int, dict[int, int]] = {}
+        more: dict[int, tuple[int, int]] = {}  # layer -> (row, hidden count) of its "…+N"
         for l in range(L + 1):
             n = s.sizes[l]
             vis = self._visible(l, n, min(body_h, MAX_SHOWN))
             spacing = max(1, min(3, body_h // max(1, len(vis))))
             used = spacing * (len(vis) - 1) + 1
             y0 = body_top + max(0, (body_h - used) // 2)
+            rows_of[l] = {}
+            for r, j in enumerate(vis):
+                if j is None:
+                    more[l] = (y0 + r * spacing, n - (len(vis) - 1))
+                else:
+                    rows_of[l][j] = y0 + r * spacing
+
+        # The connections, under everything else.
+        spans = {l: (xs[l - 1] + (NODE_W if l - 1 in s.a and si is not None else 2), xs[l] - 1)
+                 for l in range(1, L + 1)}
+        dim = bool(hl_lines) and len(hl_lines) < L
+        chars, colour, mask = self._connections(width, height, rows_of, spans, hl_lines if dim else set())
+        if mask.any():
+            uniq, inverse = np.unique(colour[mask], return_inverse=True)
+            ids = np.zeros(colour.shape, dtype=np.int32)
+            ids[mask] = np.array([cv.style_id(self._line_style(int(c))) for c in uniq], dtype=np.int32)[inverse]
+            cv.layer(chars, ids, mask)
+        heads = active
+        for l in sorted(hl_lines):
+            x_from, x_to = spans[l]
+            if x_to - x_from < 2 or phase is None:
+                continue
+            if phase.kind == BACKWARD:
+                for y in rows_of[l - 1].values():
+                    cv.put(x_from, y, "◀", heads)
+            elif phase.kind == FORWARD:
+                for y in rows_of[l].values():
+                    cv.put(x_to, y, "▶", heads)
+
+        # Neurons.
+        for l in range(L + 1):
             a = None
             if si is not None and l in s.a:
                 a = np.asarray(s.a[l])
                 scale = float(np.max(np.abs(a))) if a.size else 1.0
                 colours = pack(diverging(a[si], scale))
-            rows_of[l] = {}
-            for r, j in enumerate(vis):
-                y = y0 + r * spacing
+            if l in more:
+                y, hidden = more[l]
+                cv.put(xs[l], y, f"…+{hidden}", muted)
+            for j, y in rows_of[l].items():
                 x = xs[l]
-                if j is None:
-                    cv.put(x, y, f"…+{n - (len(vis) - 1)}", muted)
-                    continue
-                rows_of[l][j] = y
                 if a is not None:
                     glyph_style = text + style_for(int(colours[j]), -1)
                     glyph, val = "●", fmt(a[si, j], 3)
@@ -308,38 +347,16 @@ class NetworkDiagram(Widget, can_focus=True):
                 if sel:
                     glyph_style = glyph_style + cursor
                 cv.put(x, y, glyph, glyph_style)
-                cv.put(x + 1, y, (" " + val)[: NODE_W - 1], cursor if sel else text)
+                if val:
+                    cv.put(x + 1, y, (" " + val)[: NODE_W - 1], cursor if sel else text)
                 for dx in range(NODE_W):
                     self._hits[(x + dx, y)] = (l, j)
 
-        # Weight lines into each visible neuron of layer l.
+        # Weight tags beside the layer labels.
         for l in range(1, L + 1):
-            W = s.params.get(f"W{l}")
-            if W is None:
-                continue
-            x_from = xs[l - 1] + NODE_W
-            x_to = xs[l] - 1
-            if x_to - x_from < 2:
-                continue
-            mean_in = W.mean(axis=0)
-            norm_in = np.sqrt((W * W).sum(axis=0))
-            heavy = norm_in > np.median(norm_in)
-            colours = pack(diverging(mean_in, float(np.max(np.abs(mean_in))) or 1.0))
+            x_from, x_to = spans[l]
             lit = l in hl_lines
-            for j, y in rows_of[l].items():
-                line_ch = "━" if heavy[j] else "─"
-                style = text + style_for(int(colours[j]), -1)
-                if lit:
-                    style = style + Style(bold=True)
-                span = x_to - x_from
-                head_style = active if lit else style
-                if lit and phase is not None and phase.kind == BACKWARD:
-                    cv.put(x_from, y, "◀", head_style)
-                    cv.put(x_from + 1, y, line_ch * (span - 1), style)
-                else:
-                    cv.put(x_from, y, line_ch * (span - 1), style)
-                    cv.put(x_to - 1, y, "▶", head_style)
-            if top == 2:
+            if top == 2 and x_to - x_from >= 2:
                 tag = f"W{l}"
                 if lit:
                     tag = {FORWARD: f"W{l}→", BACKWARD: f"←dW{l}", UPDATE: f"W{l}+=ΔW{l}"}.get(phase.kind, tag)
@@ -353,6 +370,46 @@ class NetworkDiagram(Widget, can_focus=True):
             for i, line in enumerate(self._caption(si)[:caption_rows]):
                 cv.put(0, height - caption_rows + i, line[:width], text if i == 0 else muted)
         return cv
+
+    def _line_style(self, colour: int) -> Style:
+        style = self._line_styles.get(colour)
+        if style is None:
+            style = self._line_styles[colour] = self._styles()[0] + style_for(colour, -1)
+        return style
+
+    def _connections(self, width, height, rows_of, spans, lit: set[int]):
+        """(chars, packed colours, mask) of the braille cells that draw every
+        connection between visible neurons; cached until the parameters (their
+        arrays), the layout or the lit layer change."""
+        s = self.snapshot
+        key = (width, height, tuple(id(s.params.get(f"W{l}")) for l in range(1, s.L + 1)),
+               tuple((l, tuple(r.items())) for l, r in rows_of.items()), tuple(spans.items()), tuple(sorted(lit)))
+        if key == self._lines_key:
+            return self._lines
+        canvas = Braille(width, height)
+        for l in range(1, s.L + 1):
+            W = s.params.get(f"W{l}")
+            x_from, x_to = spans[l]
+            src, dst = rows_of[l - 1], rows_of[l]
+            if W is None or x_to - x_from < 2 or not src or not dst:
+                continue
+            b = s.params.get(f"b{l}")
+            scale = float(max(np.max(np.abs(W)) if W.size else 0.0, np.max(np.abs(b)) if b is not None and b.size else 0.0))
+            i = np.array(list(src))[:, None].repeat(len(dst), 1).ravel()
+            j = np.array(list(dst))[None, :].repeat(len(src), 0).ravel()
+            y0 = np.array([src[k] for k in i]) * 4 + 1
+            y1 = np.array([dst[k] for k in j]) * 4 + 1
+            w = np.asarray(W, dtype=np.float64)[i, j]
+            rgb = diverging(w, scale)
+            if lit and l not in lit:
+                rgb = np.rint(rgb * DIM + NEUTRAL * (1 - DIM)).astype(np.uint8)
+            with np.errstate(invalid="ignore"):
+                strength = np.nan_to_num(np.abs(w), nan=0.0, posinf=1e308)
+            canvas.segments(np.full(w.shape, 2 * x_from), y0, np.full(w.shape, 2 * x_to + 1), y1,
+                            pack(rgb), strength)
+        layer = (BRAILLE_CHARS[canvas.bits], canvas.colour, canvas.bits > 0)
+        self._lines_key, self._lines = key, layer
+        return layer
 
     def _caption(self, si: int | None) -> list[str]:
         s = self.snapshot

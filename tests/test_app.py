@@ -680,3 +680,48 @@ async def test_stale_frames_of_a_replaced_model_are_dropped():
         assert app.title == load_preset("moons").title
         assert app.runner.trainer.config.data.dataset == "moons"
         await press(pilot, "space")
+
+
+# ------------------------------------------------------------ mouse, dialogs
+
+
+@async_test
+async def test_clicking_a_footer_key_runs_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        from textual.widgets._footer import FooterKey
+
+        await pilot.pause()
+        key = next(k for k in app.screen.query(FooterKey) if k.action == "next_phase")
+        await pilot.click(key)
+        await app.settle()
+        await pilot.pause()
+        assert app.shown.done == 1
+
+
+@async_test
+async def test_clicking_a_preset_in_the_picker_opens_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        option_list = app.screen.query_one(OptionList)
+        names = [option_list.get_option_at_index(i).id for i in range(option_list.option_count)]
+        option_list.highlighted = names.index("moons")
+        await pilot.press("enter", "enter", "enter")  # extra Enters must not pop the main screen
+        await app.settle()
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert app.config.name == "moons"
+
+
+@async_test
+async def test_escape_twice_in_a_dialog_closes_only_it():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        for opener in ("question_mark", "o", "ctrl+s"):
+            await pilot.press(opener)
+            assert len(app.screen_stack) == 2
+            await pilot.press("escape", "escape", "escape")
+            assert len(app.screen_stack) == 1 and app.is_running
+        await press(pilot, "s")
+        assert app.shown.step == 1

@@ -40,35 +40,11 @@ from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
-
-# TEMPORARY until the display widgets land: placeholders with their interface.
-def _widget(module: str, name: str):
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(f"nntui.app.widgets.{module}"), name)
-    except (ImportError, AttributeError):
-        from textual.reactive import reactive
-        from textual.widgets import Placeholder
-
-        class _Stub(Placeholder):
-            log_scale = reactive(False)
-
-            def show(self, snapshot) -> None:
-                pass
-
-            def cycle_mode(self) -> None:
-                pass
-
-        _Stub.__name__ = name
-        return _Stub
-
-
-WeightHeatmaps = _widget("heatmap", "WeightHeatmaps")
-StepInspector = _widget("inspector", "StepInspector")
-LossChart = _widget("losschart", "LossChart")
-NetworkDiagram = _widget("network", "NetworkDiagram")
-StatusLine = _widget("status", "StatusLine")
+from nntui.app.widgets.heatmap import WeightHeatmaps
+from nntui.app.widgets.inspector import StepInspector
+from nntui.app.widgets.losschart import LossChart
+from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.status import StatusLine
 from nntui.app.worker import (
     DEFAULT_SPEED,
     DIVERGED,
@@ -472,6 +448,13 @@ class NNTuiApp(App[None]):
         if self.dataset.n_inputs <= 2:
             self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
         boundary.cycle_features()
+
+    async def action_quit(self) -> None:
+        # Stop the engine first, and wake it if it waits for a command, so
+        # quitting never waits for its queue's timeout.
+        self.workers.cancel_group(self, "engine")
+        self.runner.send("publish")
+        self.exit()
 
     def action_unfocus(self) -> None:
         self.set_focus(None)

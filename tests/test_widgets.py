@@ -725,6 +725,51 @@ async def test_inspector_loss_backward_update_and_boundary():
 
 
 @sync
+async def test_digits_toggle_shows_ten_significant_digits():
+    """The mazur preset asks to compare the loss with Matt Mazur's 0.298371109;
+    4 digits showed 0.2984. toggle_digits() gives 10 significant digits in the
+    inspector; the heatmap's and the diagram's captions follow `digits`."""
+    from nntui.config import load_preset
+    from nntui.engine.trainer import Trainer
+
+    trainer = Trainer(load_preset("mazur"))
+    for _ in range(3):  # forward 1, forward 2, loss
+        trainer.next_phase()
+    snap = trainer.snapshot()
+    w = StepInspector()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.show(snap)
+        await pilot.pause()
+        text = "\n".join(w.lines_text())
+        assert "= 0.2984" in text and "0.29837" not in text
+        assert w.toggle_digits() == 10 and w.digits == 10
+        await pilot.pause()
+        text = "\n".join(w.lines_text())
+        assert "= 0.2983711088" in text  # Mazur's 0.298371109, to its last digit
+        assert "10 significant digits" in str(w.border_title)
+        a2 = fmt(snap.a[2][0, 0], 10)
+        assert len(a2.strip("0.−")) >= 9 and f"[{a2}, " in text  # vectors too
+        assert w.toggle_digits() == 4
+        assert "= 0.2984" in "\n".join(w.lines_text())
+    trainer.finish_step()  # Mazur's w1+ = 0.149780716
+    after = trainer.snapshot()
+    heat = WeightHeatmaps()
+    async with One(heat).run_test(size=SIZE) as pilot:
+        heat.show(after)
+        await pilot.pause()
+        assert "W 0.1498 " in lines_of(heat)[-1]
+        heat.digits = 10
+        await pilot.pause()
+        assert "W 0.1497807161 " in lines_of(heat)[-1]
+    net = NetworkDiagram()
+    async with One(net).run_test(size=SIZE) as pilot:
+        net.show(snap)
+        net.digits = 10
+        await pilot.pause()
+        assert f"a1={fmt(snap.a[1][0, 0], 10)}" in "\n".join(lines_of(net)[-2:])
+
+
+@sync
 async def test_inspector_adam_bias_corrected_moments():
     sizes = (2, 1)
     t = 3

@@ -92,8 +92,9 @@ class WeightHeatmaps(Widget, can_focus=True):
 
     Public API: ``show(snapshot)``; ``cycle_mode()`` (W → dW → ΔW); reactives
     ``mode`` ("W" | "dW" | "ΔW") and ``selected`` ((layer, row, col); row ==
-    fan_in is the bias row). Arrow keys move the selection when focused (left
-    and right cross into the neighbouring layers); a click selects a cell.
+    fan_in is the bias row), ``digits`` (significant digits of the selected
+    cell's caption, 4 by default). Arrow keys move the selection when focused
+    (left and right cross into the neighbouring layers); a click selects a cell.
     """
 
     DEFAULT_CSS = """
@@ -127,6 +128,7 @@ class WeightHeatmaps(Widget, can_focus=True):
 
     mode: reactive[str] = reactive("W")
     selected: reactive[tuple[int, int, int]] = reactive((1, 0, 0))
+    digits: reactive[int] = reactive(4)  # significant digits of the selected cell's caption
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -170,6 +172,9 @@ class WeightHeatmaps(Widget, can_focus=True):
         self._invalidate()
 
     def watch_selected(self, _old, _new) -> None:
+        self._invalidate()
+
+    def watch_digits(self, _old, _new) -> None:
         self._invalidate()
 
     def on_resize(self, _event) -> None:
@@ -399,7 +404,7 @@ class WeightHeatmaps(Widget, can_focus=True):
                 continue
             v = arr[c] if arr.ndim == 1 else arr[r, c]
             mark = "▶" if label == self.mode else ""
-            parts.append(f"{mark}{label} {fmt(v)}")
+            parts.append(f"{mark}{label} {fmt(v, self.digits)}")
         line = f"{name}: " + "  ".join(parts) if parts else name
         return Strip([Segment(line[:width].ljust(width), text)], width)
 

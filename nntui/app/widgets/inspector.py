@@ -31,11 +31,6 @@ MAX_ROWS = 4  # rows of a matrix shown
 # Pieces of a line: (text, style name) with names h (heading), t (text), m (muted), n (note)
 Line = list[tuple[str, str]]
 
-def _paren(x: float) -> str:
-    """A factor in a written-out product: negatives in parentheses."""
-    return f"({fmt(x)})" if x < 0 else fmt(x)
-
-
 def _loss_entry(name: str):
     try:
         from nntui.engine.losses import LOSSES
@@ -105,9 +100,11 @@ def wrap_line(line: Line, width: int) -> list[Line]:
 class StepInspector(ScrollView, can_focus=True):
     """The numbers of the current phase for one sample.
 
-    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch)
-    and ``neuron`` (the unit whose sum is written out in full in forward
-    phases); ``lines_text()`` returns the shown text as plain strings.
+    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch),
+    ``neuron`` (the unit whose sum is written out in full in forward phases)
+    and ``digits`` (significant digits of every number, 4 by default);
+    ``toggle_digits()`` switches 4 ↔ 10; ``lines_text()`` returns the shown
+    text as plain strings.
     """
 
     DEFAULT_CSS = """
@@ -130,6 +127,7 @@ class StepInspector(ScrollView, can_focus=True):
 
     sample: reactive[int] = reactive(0)
     neuron: reactive[int] = reactive(0)
+    digits: reactive[int] = reactive(4)
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -153,6 +151,28 @@ class StepInspector(ScrollView, can_focus=True):
 
     def watch_neuron(self, _old, _new) -> None:
         self._invalidate()
+
+    def validate_digits(self, digits: int) -> int:
+        return max(1, min(17, int(digits)))
+
+    def watch_digits(self, _old, new: int) -> None:
+        self.border_title = "step inspector" if new == 4 else f"step inspector · {new} significant digits"
+        self._invalidate()
+
+    def toggle_digits(self) -> int:
+        """4 ↔ 10 significant digits (10: enough to check a worked example,
+        such as Matt Mazur's, to its last printed digit). Returns the new value."""
+        self.digits = 10 if self.digits < 10 else 4
+        return self.digits
+
+    # ------------------------------------------------------------ numbers
+
+    def _f(self, x) -> str:
+        return fmt(x, self.digits)
+
+    def _paren(self, x: float) -> str:
+        """A factor in a written-out product: negatives in parentheses."""
+        return f"({self._f(x)})" if x < 0 else self._f(x)
 
     def _invalidate(self) -> None:
         self._lines = None
@@ -209,7 +229,7 @@ class StepInspector(ScrollView, can_focus=True):
                          f" of epoch {s.epoch + 1}.", "t")])
             out.append([("Press n to run one phase and see its numbers here.", "n")])
             if s.loss is not None:
-                out.append([(f"Last batch loss: {fmt(s.loss)}", "m")])
+                out.append([(f"Last batch loss: {self._f(s.loss)}", "m")])
             return out
         n = len(s.a[0])
         out.append([
@@ -229,18 +249,16 @@ class StepInspector(ScrollView, can_focus=True):
 
     # --- helpers
 
-    @staticmethod
-    def _vec(out: list[Line], label: str, v, note: str = "") -> None:
+    def _vec(self, out: list[Line], label: str, v, note: str = "") -> None:
         v = np.asarray(v)
-        line: Line = [(f"  {label} = ", "m"), (fmt_vec(v, MAX_ITEMS), "t")]
+        line: Line = [(f"  {label} = ", "m"), (fmt_vec(v, MAX_ITEMS, self.digits), "t")]
         if note:
             line.append((f"  {note}", "m"))
         out.append(line)
 
-    @staticmethod
-    def _mat(out: list[Line], label: str, m, note: str = "") -> None:
+    def _mat(self, out: list[Line], label: str, m, note: str = "") -> None:
         m = np.atleast_2d(np.asarray(m))
-        rows = fmt_mat(m, MAX_ROWS, MAX_ITEMS)
+        rows = fmt_mat(m, MAX_ROWS, MAX_ITEMS, self.digits)
         head = f"  {label} ({shape_str(m)}) = "
         out.append([(head, "m"), (rows[0], "t"), (f"  {note}" if note else "", "m")])
         pad = " " * len(head)
@@ -266,13 +284,13 @@ class StepInspector(ScrollView, can_focus=True):
         # One neuron's sum written out.
         j = max(0, min(W.shape[1] - 1, self.neuron))
         if a_prev is not None and W.shape[0] <= 6:
-            terms = " + ".join(f"{_paren(a_prev[si, i])}×{_paren(W[i, j])}" for i in range(W.shape[0]))
+            terms = " + ".join(f"{self._paren(a_prev[si, i])}×{self._paren(W[i, j])}" for i in range(W.shape[0]))
             zj = float(a_prev[si] @ W[:, j] + b[j])
-            bias = f"− {fmt(-b[j])}" if b[j] < 0 else f"+ {fmt(b[j])}"
+            bias = f"− {self._f(-b[j])}" if b[j] < 0 else f"+ {self._f(b[j])}"
             out.append([(f"  z{l}[{j}] = Σᵢ a{l-1}[i]·W{l}[i,{j}] + b{l}[{j}] = ", "m"),
-                        (f"{terms} {bias} = {fmt(zj)}", "t")])
+                        (f"{terms} {bias} = {self._f(zj)}", "t")])
             if l in s.a:
-                out.append([(f"  a{l}[{j}] = {act}({fmt(zj)}) = ", "m"), (fmt(s.a[l][si, j]), "t")])
+                out.append([(f"  a{l}[{j}] = {act}({self._f(zj)}) = ", "m"), (self._f(s.a[l][si, j]), "t")])
 
     def _loss(self, out, s: Snapshot, si: int) -> None:
         L = s.L
@@ -292,9 +310,9 @@ class StepInspector(ScrollView, can_focus=True):
         if y is not None and yhat is not None and L in s.z:
             ls = sample_loss(s.loss_name, s.z[L][si], yhat[si], y)
             if ls is not None:
-                out.append([("  this sample's loss = ", "m"), (fmt(ls), "t")])
+                out.append([("  this sample's loss = ", "m"), (self._f(ls), "t")])
         if s.loss is not None:
-            out.append([(f"  L (mean over the batch of {len(s.a[0])}) = ", "m"), (fmt(s.loss), "h")])
+            out.append([(f"  L (mean over the batch of {len(s.a[0])}) = ", "m"), (self._f(s.loss), "h")])
         if L in s.deltas:
             self._vec(out, f"δ{L} = ∂L/∂z{L}", s.deltas[L][si], "(this sample's row)")
 
@@ -336,7 +354,7 @@ class StepInspector(ScrollView, can_focus=True):
         t = s.optimizer_step
         opts = dict(s.optimizer_options)
         when = "applied" if s.update_applied else "to apply"
-        out.append([(f"update: {name}, lr = {fmt(lr)}, t = {t} ({when})", "n")])
+        out.append([(f"update: {name}, lr = {self._f(lr)}, t = {t} ({when})", "n")])
         if name == "sgd" and any("momentum_buffer" in st for st in s.optimizer_state.values()):
             opts["_has_buffer"] = True
         rule = self._rule(name, opts)
@@ -350,25 +368,24 @@ class StepInspector(ScrollView, can_focus=True):
                 out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
                 self._param_rows(out, name, p, lr, g, d, st, opts, t)
 
-    @staticmethod
-    def _rule(name: str, o: dict) -> list[str]:
+    def _rule(self, name: str, o: dict) -> list[str]:
         if name == "sgd":
             mu = o.get("momentum", 0.0)
             if mu or o.get("_has_buffer"):
                 nest = " (Nesterov: ΔW = −lr·(g + μ·buf))" if o.get("nesterov") else ""
-                mu_s = f" μ = {fmt(mu)}" if mu else ""
+                mu_s = f" μ = {self._f(mu)}" if mu else ""
                 return [f"SGD with momentum{mu_s}: buf = μ·buf + (1−dampening)·g;  ΔW = −lr·buf{nest}"]
             return ["SGD: ΔW = −lr·g"]
         if name in ("adam", "adamw"):
             b1, b2 = o.get("betas", (0.9, 0.999))
             eps = o.get("eps", 1e-8)
-            rows = [f"m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g²   (β₁ = {fmt(b1)}, β₂ = {fmt(b2)})",
-                    f"m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  ΔW = −lr·m̂/(√v̂ + ε)   (ε = {fmt(eps)})"]
+            rows = [f"m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g²   (β₁ = {self._f(b1)}, β₂ = {self._f(b2)})",
+                    f"m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  ΔW = −lr·m̂/(√v̂ + ε)   (ε = {self._f(eps)})"]
             if name == "adamw":
-                rows.append(f"AdamW first shrinks W: W ← W·(1 − lr·λ), λ = {fmt(o.get('weight_decay', 0.01))}")
+                rows.append(f"AdamW first shrinks W: W ← W·(1 − lr·λ), λ = {self._f(o.get('weight_decay', 0.01))}")
             return rows
         if name == "rmsprop":
-            return [f"v = α·v + (1−α)·g²  (α = {fmt(o.get('alpha', 0.99))}),  ΔW = −lr·g/(√v + ε)"]
+            return [f"v = α·v + (1−α)·g²  (α = {self._f(o.get('alpha', 0.99))}),  ΔW = −lr·g/(√v + ε)"]
         if name == "adagrad":
             return ["sum = sum + g²,  clr = lr/(1 + (t−1)·lr_decay),  ΔW = −clr·g/(√sum + ε)"]
         if name == "perceptron":
@@ -384,18 +401,18 @@ class StepInspector(ScrollView, can_focus=True):
             buf = st.get("momentum_buffer")
             if buf is not None:
                 self._vec(out, "  buf", flat(buf))
-                out.append([(f"    Δ{p} = −lr·buf = ", "m"), (f"−{fmt(lr)} × {fmt_vec(flat(buf), 4)}", "t")])
+                out.append([(f"    Δ{p} = −lr·buf = ", "m"), (f"−{self._f(lr)} × {fmt_vec(flat(buf), 4, self.digits)}", "t")])
             elif g is not None:
-                out.append([(f"    Δ{p} = −lr·g = ", "m"), (f"−{fmt(lr)} × {fmt_vec(flat(g), 4)}", "t")])
+                out.append([(f"    Δ{p} = −lr·g = ", "m"), (f"−{self._f(lr)} × {fmt_vec(flat(g), 4, self.digits)}", "t")])
         elif name in ("adam", "adamw") and "exp_avg" in st and t > 0:
             b1, b2 = o.get("betas", (0.9, 0.999))
             m, v = st["exp_avg"], st.get("max_exp_avg_sq", st["exp_avg_sq"])
             mh = flat(m) / (1 - b1 ** t)
             vh = flat(v) / (1 - b2 ** t)
-            self._vec(out, "  m̂", mh, f"= m/(1−{fmt(b1)}^{t})")
-            self._vec(out, "  v̂", vh, f"= v/(1−{fmt(b2)}^{t})")
+            self._vec(out, "  m̂", mh, f"= m/(1−{self._f(b1)}^{t})")
+            self._vec(out, "  v̂", vh, f"= v/(1−{self._f(b2)}^{t})")
             out.append([("    −lr·m̂/(√v̂+ε) = ", "m"),
-                        (fmt_vec(-lr * mh / (np.sqrt(vh) + o.get("eps", 1e-8)), MAX_ITEMS), "t")])
+                        (fmt_vec(-lr * mh / (np.sqrt(vh) + o.get("eps", 1e-8)), MAX_ITEMS, self.digits), "t")])
         elif name == "rmsprop" and "square_avg" in st:
             self._vec(out, "  v", flat(st["square_avg"]))
         elif name == "adagrad" and "sum" in st:

@@ -42,8 +42,9 @@ def layer_name(l: int, L: int) -> str:
 class NetworkDiagram(Widget, can_focus=True):
     """The network, one column per layer.
 
-    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch)
-    and ``selected`` ((layer, index), layer 0 = inputs); message
+    Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch),
+    ``selected`` ((layer, index), layer 0 = inputs) and ``digits``
+    (significant digits of the caption, 4 by default); message
     ``NetworkDiagram.NeuronSelected(layer, index)`` posted when the selection
     changes (arrow keys when focused, or a click on a neuron).
     """
@@ -96,6 +97,7 @@ class NetworkDiagram(Widget, can_focus=True):
 
     sample: reactive[int] = reactive(0)
     selected: reactive[tuple[int, int]] = reactive((1, 0))
+    digits: reactive[int] = reactive(4)  # significant digits of the caption
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -140,6 +142,9 @@ class NetworkDiagram(Widget, can_focus=True):
         return max(0, min(n - 1, self.sample)) if n else None
 
     def watch_sample(self, _old, _new) -> None:
+        self._invalidate()
+
+    def watch_digits(self, _old, _new) -> None:
         self._invalidate()
 
     def watch_selected(self, old, new) -> None:
@@ -418,21 +423,21 @@ class NetworkDiagram(Widget, can_focus=True):
         if l == 0:
             head = f"x[{j}]"
             if si is not None and 0 in s.a:
-                head += f" = {fmt(s.a[0][si, j])}"
+                head += f" = {fmt(s.a[0][si, j], self.digits)}"
             head += " (input)"
             W = s.params.get("W1")
-            out = f"out W1[{j},:] = {fmt_vec(W[j], 8)}" if W is not None else ""
+            out = f"out W1[{j},:] = {fmt_vec(W[j], 8, self.digits)}" if W is not None else ""
             return [head, out]
         parts = [f"{layer_name(l, L)}[{j}]"]
         if si is not None and l in s.a:
-            parts.append(f"a{l}={fmt(s.a[l][si, j])}")
+            parts.append(f"a{l}={fmt(s.a[l][si, j], self.digits)}")
             if l in s.z:
-                parts.append(f"z{l}={fmt(s.z[l][si, j])}")
+                parts.append(f"z{l}={fmt(s.z[l][si, j], self.digits)}")
         b = s.params.get(f"b{l}")
         if b is not None:
-            parts.append(f"b{l}={fmt(b[j])}")
+            parts.append(f"b{l}={fmt(b[j], self.digits)}")
         act = s.output if l == L else s.activation
         head = " ".join(parts) + f" ({act})"
         W = s.params.get(f"W{l}")
-        win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8)}" if W is not None else ""
+        win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8, self.digits)}" if W is not None else ""
         return [head, win]

@@ -800,11 +800,26 @@ async def test_status_line_single_line_with_everything():
         await pilot.pause()
         assert w.size.height == 1
         line = w.render_line(0).text
-        for part in ("playing", "XOR", "epoch 31", "step 6", "loss →", "loss 0.0233",
+        for part in ("playing", "XOR", "epoch 31", "step 6", "loss · next backward 2", "loss 0.0233",
                      "val 0.025", "acc 98.3%", "1,234 steps/s"):
             assert part in line, part
         w.show(make_snapshot(), state="diverged", title="XOR")
         assert "diverged" in w.render_line(0).text
+
+
+@sync
+async def test_status_line_one_arrow_a_phase():
+    """'forward 1 → → forward 2' and 'backward 2 ← → backward 1' read as
+    doubled arrows: the phase keeps its own arrow, what is next is a word."""
+    w = StatusLine()
+    async with One(w).run_test(size=(160, 5)) as pilot:
+        for done, phase, arrow, nxt in ((1, "forward 1", "→", "forward 2"), (6, "backward 2", "←", "backward 1"),
+                                        (5, "backward 3", "←", "backward 2")):
+            w.show(make_snapshot((2, 3, 3, 1), done=done), title="XOR")
+            await pilot.pause()
+            line = w.render_line(0).text
+            assert f"{phase} {arrow} · next {nxt}" in line, line
+            assert line.count("→") + line.count("←") == 1, line
 
 
 @sync

@@ -96,8 +96,10 @@ class StatusLine(Widget):
             if s.diverged:
                 groups.append([(s.diverged, g("statusline--diverged"))])
             elif s.last_phase is not None and in_step:
+                # The phase's own arrow (→ forward, ← backward) is its direction;
+                # what comes next is a separate, muted part (not another arrow).
                 groups.append([(f"{s.last_phase.label()} {s.last_phase.arrow}".rstrip(), None),
-                               (f" → {s.next_phase.label()}", muted)])
+                               (f" · next {s.next_phase.label()}", muted)])
             else:
                 groups.append([(f"next {s.next_phase.label()}", muted)])
             h = s.history

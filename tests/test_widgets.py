@@ -18,7 +18,7 @@ from textual.app import App
 from nntui.app.widgets._common import diverging, fmt
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.heatmap import WeightHeatmaps
-from nntui.app.widgets.inspector import StepInspector
+from nntui.app.widgets.inspector import StepInspector, wrap_line
 from nntui.app.widgets.losschart import C_TRAIN, C_VAL, LossChart
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.status import StatusLine
@@ -767,6 +767,32 @@ async def test_digits_toggle_shows_ten_significant_digits():
         net.digits = 10
         await pilot.pause()
         assert f"a1={fmt(snap.a[1][0, 0], 10)}" in "\n".join(lines_of(net)[-2:])
+
+
+def test_wrap_line_keeps_parentheses_whole():
+    """'Δb1 = [...]  (the' / 'update)' wrapped mid-note: a break never falls
+    inside parentheses now; a heading breaks at a clause ('· next: …')."""
+    line = [("    Δb1 = ", "m"), ("[−0.0002689, 0.007458, 0.005829, −0.008638]", "t"), ("  (the update)", "m")]
+    for width in range(30, 62):
+        texts = ["".join(t for t, _ in piece) for piece in wrap_line(line, width)]
+        assert all(len(t) <= width for t in texts)
+        assert any(t.strip() == "(the update)" or t.endswith("(the update)") for t in texts), texts
+    head = [("step 4 · forward 1 → · sample 0 of a batch of 16 · next: forward 2", "h")]
+    texts = ["".join(t for t, _ in piece) for piece in wrap_line(head, 60)]
+    assert texts[1].strip() == "next: forward 2", texts
+
+
+@sync
+async def test_inspector_lines_never_split_parentheses():
+    w = StepInspector()
+    async with One(w).run_test(size=SIZE) as pilot:
+        for done in range(1, 7):  # forward 1, forward 2, loss, backward 2, backward 1, update
+            w.show(make_snapshot((2, 4, 1), done=done, n=16))
+            for width in (42, 63, 80):
+                await pilot.resize_terminal(width, 40)
+                await pilot.pause()
+                for line in lines_of(w):
+                    assert line.count("(") == line.count(")"), (done, width, line)
 
 
 @sync

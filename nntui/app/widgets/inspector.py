@@ -67,19 +67,30 @@ def sample_loss(loss_name: str, z: np.ndarray, a: np.ndarray, y) -> float | None
 
 def wrap_line(line: Line, width: int) -> list[Line]:
     """Split a line of (text, kind) pieces into lines of at most `width` cells,
-    breaking after ', ' or ' ' where it can; continuations are indented."""
+    breaking after ', ' or ' ' where it can, never inside parentheses (a note
+    such as '(the update)' or a factor '(−0.5)' moves down whole);
+    continuations are indented."""
     text = "".join(t for t, _ in line)
     if len(text) <= width:
         return [line]
     kinds = [k for t, k in line for _ in t]
     indent = min(len(text) - len(text.lstrip(" ")) + 4, width // 3)
+    depth = np.cumsum([(c == "(") - (c == ")") for c in text])
+    # A break may come after position i-1 (the line then starts at i).
+    breakable = [False] * (len(text) + 1)
+    for i in range(1, len(text)):
+        if text[i - 1] == " " and text[i] != " " and depth[i - 1] <= 0:
+            breakable[i] = True
     out: list[Line] = []
     start, first = 0, True
     while start < len(text):
         room = width if first else width - indent
         end = min(len(text), start + room)
         if end < len(text):
-            cut = max(text.rfind(", ", start, end - 1) + 2, text.rfind(" ", start, end) + 1)
+            # Best at the start of a clause (after '· '), else at any space.
+            clause = next((i for i in range(end, start, -1) if breakable[i] and text[i - 2: i] == "· "), start)
+            cut = clause if clause > start + room // 2 else next(
+                (i for i in range(end, start, -1) if breakable[i]), start)
             if cut > start + room // 3:
                 end = cut
         pieces: Line = [] if first else [(" " * indent, "m")]

@@ -9,6 +9,7 @@ import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy 
 import asyncio
 import dataclasses
 import functools
+import gc
 import time
 
 import numpy as np
@@ -255,6 +256,58 @@ async def test_boundary_regression_points_wear_their_target_colour():
         assert "● train ◆ val" in lines_of(w)[-1]
 
 
+@sync
+async def test_boundary_title_and_legend_fit_their_width():
+    """iris: '(others at mean…' and '■setosa ■ver' were cut. The title and the
+    legend now take the longest version that fits: the class names whole
+    while they can be, shortened (and still told apart) when they cannot."""
+    x_tr, _, x_va, _ = data_2d(d=4)
+    names = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+    classes = ("setosa", "versicolor", "virginica")
+    for outer, whole in ((64, True), (36, True), (26, False)):
+        w = BoundaryView()
+        async with One(w).run_test(size=(outer, 20)) as pilot:
+            w.set_data(x_tr, np.arange(len(x_tr)) % 3, x_va, np.arange(len(x_va)) % 3, "multiclass", classes, names)
+            w.show(make_snapshot((4, 3)))
+            await pilot.pause()
+            width = w.size.width
+            title = str(w.border_title)
+            assert len(title) <= width - 2, title
+            assert "sepal" in title and "→" in title and "↑" in title
+            legend = lines_of(w)[-1]
+            assert legend.count("■") == 3, legend  # every class keeps its swatch
+            if whole:
+                assert all(c in legend for c in classes), legend
+            else:
+                shown = [part.split()[0] for part in legend.split("■")[1:]]
+                assert len(set(shown)) == 3 and all(c.startswith(p.rstrip("…")) for c, p in zip(classes, shown)), shown
+    w = BoundaryView()
+    async with One(w).run_test(size=(64, 20)) as pilot:
+        w.set_data(x_tr, np.arange(len(x_tr)) % 3, x_va, np.arange(len(x_va)) % 3, "multiclass", classes, names)
+        w.show(make_snapshot((4, 3)))
+        await pilot.pause()
+        assert "(others at mean" in str(w.border_title)  # the 2 features not drawn
+
+
+@sync
+async def test_boundary_ascii_legend_is_spelled_out():
+    """'#+ 1 .␣ 0' was cryptic: the characters now say what they mean."""
+    w = BoundaryView()
+    async with One(w).run_test(size=(64, 20)) as pilot:
+        w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+        w.show(make_snapshot((2, 1), params=linear_params()))
+        w.ascii = True
+        await pilot.pause()
+        assert "# sure 1  + 1  . 0  ␣ sure 0   o/x train  O/X val" in lines_of(w)[-1]
+    w = BoundaryView()
+    async with One(w).run_test(size=(36, 20)) as pilot:
+        w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+        w.show(make_snapshot((2, 1), params=linear_params()))
+        w.ascii = True
+        await pilot.pause()
+        assert "sure 1" in lines_of(w)[-1] and "sure 0" in lines_of(w)[-1]
+
+
 def test_boundary_grid_is_fast():
     """A 200×100-pixel grid (200×50 cells) is one batched forward: a few ms
     (best of 5; the bound is loose for loaded CI machines)."""
@@ -447,13 +500,19 @@ async def test_network_lights_the_phase_and_caches_the_lines():
         lines = lines_of(w)
         assert sum(line.count("▶") for line in lines) == 16  # a head into each neuron of layer 2
         assert "→h2 16 tanh" in lines[1] and "W2→" in lines[1]
-        start = time.perf_counter()
         w.show(make_snapshot(sizes, params=params, done=6))  # ... loss, backward 3, backward 2
         lines = lines_of(w)
-        took = time.perf_counter() - start
         assert sum(line.count("◀") for line in lines) == 16  # out of each neuron of layer 1
         assert "←h2 16 tanh" in lines[1] and "←dW2" in lines[1]
-        assert took < 0.05, f"a 160×48 diagram took {took * 1e3:.1f} ms"
+        gc.collect()
+        took = []
+        for _ in range(3):  # the whole diagram, lines included (best of 3: CI machines are noisy)
+            w._lines_key = None
+            w._invalidate()
+            start = time.perf_counter()
+            lines_of(w)
+            took.append(time.perf_counter() - start)
+        assert min(took) < 0.03, f"a 160×48 diagram took {min(took) * 1e3:.1f} ms"
         # The lines are computed once per parameter arrays and layout.
         kept = w._lines
         w.sample = 3

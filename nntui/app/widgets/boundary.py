@@ -43,6 +43,11 @@ LEVELS = 8  # shades of confidence
 POINT_OUTLINE = int(pack(np.array([24, 24, 24], dtype=np.uint8)))
 
 
+def _cut(name: str, n: int) -> str:
+    """A name in at most n characters: 'sepal_length' -> 'sepal…'."""
+    return name if len(name) <= n else name[: max(1, n - 1)] + "…"
+
+
 def _pairs(d: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(d) for j in range(i + 1, d)]
 
@@ -199,17 +204,31 @@ class BoundaryView(Widget):
         self.refresh()
 
     def _update_title(self) -> None:
+        """The axes' features, shortened until the title fits the border."""
         d = self.data
         if d is None:
             self.border_title = "boundary"
             return
         kind = "output" if d["task"] == "regression" else "boundary"
+        room = max(8, self.size.width - 2) if self.size.width else 10**6
         if d["d"] == 1:
-            self.border_title = f"{kind}: {d['names'][0]} →"
+            candidates = [f"{kind}: {d['names'][0]} →", f"{d['names'][0]} →"]
         else:
             i, j = self.features
-            rest = " (others at mean, f: next pair)" if d["d"] > 2 else ""
-            self.border_title = f"{kind}: {d['names'][i]} → × {d['names'][j]} ↑{rest}"
+            x, y = d["names"][i], d["names"][j]
+            if d["d"] > 2:
+                candidates = [
+                    f"{kind}: {x} → × {y} ↑ (others at mean, f: next pair)",
+                    f"{kind}: {x} → × {y} ↑ (others at mean)",
+                    f"{x} → × {y} ↑ (others at mean)",
+                    f"{x} → × {y} ↑ (f: next)",
+                ]
+            else:
+                candidates = [f"{kind}: {x} → × {y} ↑"]
+            candidates.append(f"{x}→ × {y}↑")
+            for n in range(max(len(x), len(y)) - 1, 2, -1):
+                candidates.append(f"{_cut(x, n)}→ × {_cut(y, n)}↑")
+        self.border_title = next((c for c in candidates if len(c) <= room), candidates[-1])
 
     # ------------------------------------------------------------ the grid
 
@@ -369,47 +388,71 @@ class BoundaryView(Widget):
     # ------------------------------------------------------------ drawing
 
     def _axis_line(self, width: int) -> Strip:
+        """The legend under the map: the axes' ranges, the colours (or, in
+        ASCII, the characters) and the points' marks, the longest version
+        that fits; class names are shortened last."""
         d = self.data
         axis = self.get_component_rich_style("boundaryview--axis")
         xi, yi, xlo, xhi, ylo, yhi = self._axes()
         names = d["names"]
-        parts: list[tuple[str, Style]] = [
-            (f"{names[xi]} {fmt(xlo, 3)}…{fmt(xhi, 3)}→", axis),
-        ]
         yname = names[yi] if yi is not None else "output"
-        parts.append((f"  {yname} {fmt(ylo, 3)}…{fmt(yhi, 3)}↑", axis))
+        ranges = f"{fmt(xlo, 3)}…{fmt(xhi, 3)}→  {fmt(ylo, 3)}…{fmt(yhi, 3)}↑"
+        named = f"{names[xi]} {fmt(xlo, 3)}…{fmt(xhi, 3)}→  {yname} {fmt(ylo, 3)}…{fmt(yhi, 3)}↑"
+        Part = list[tuple[str, Style]]
+
+        def text(t: str) -> Part:
+            return [(t, axis)]
+
+        keys: list[Part] = []  # the colour or character legends, longest first
         if self.ascii_effective:
             if d["task"] == "binary":
-                parts.append(("  #+ 1 .␣ 0 · o/x train O/X val", axis))
+                zero, one = d["classes"][:2] if len(d["classes"]) >= 2 else ("0", "1")
+                keys = [text(f"# sure {one}  + {one}  . {zero}  ␣ sure {zero}   o/x train  O/X val"),
+                        text(f"# sure {one}  + {one}  . {zero}  ␣ sure {zero}   o/x points"),
+                        text(f"#sure {one} +{one} .{zero} ␣sure {zero} o/x points"),
+                        text(f"#sure {one} +{one} .{zero} ␣sure {zero}")]
             elif d["task"] == "multiclass":
-                parts.append(("  digit=class · a,b.. train A,B.. val", axis))
+                k = max(len(d["classes"]), 2)
+                labels = "  ".join(f"{'0123456789abcdefghijklmnopqrstuvwxyz'[c % 36]} {d['classes'][c] if c < len(d['classes']) else c}"
+                                   for c in range(k))
+                keys = [text(f"{labels}  . unsure   a,b… train  A,B… val"),
+                        text("0,1,… the class  . unsure   a,b… train  A,B… val"),
+                        text("0,1,… class  a,b… points")]
             else:
-                parts.append(("  ' .:-=+*#%@' low→high · o train x val", axis))
+                keys = [text("low ' .:-=+*#%@' high   o train  x val"), text("' .:-=+*#%@' o/x")]
         else:
-            parts.append(("  ", axis))
             if d["task"] == "regression":
-                c = d["y_centre"]
-                s = d["y_scale"]
-                for label, val in ((fmt(c - s, 3), -1.0), (fmt(c, 3), 0.0), (fmt(c + s, 3), 1.0)):
+                c, sc = d["y_centre"], d["y_scale"]
+                swatches: Part = []
+                for label, val in ((fmt(c - sc, 3), -1.0), (fmt(c, 3), 0.0), (fmt(c + sc, 3), 1.0)):
                     rgb = diverging(np.array([val]), 1.0, LEVELS)[0]
-                    parts.append(("■", axis + style_for(int(pack(rgb)), -1)))
-                    parts.append((label + " ", axis))
+                    swatches += [("■", axis + style_for(int(pack(rgb)), -1)), (label + " ", axis)]
+                keys = [swatches + text(" ● train ◆ val"), swatches]
             else:
                 k = max(len(d["classes"]), 2)
                 cols = class_colors(k)
-                for c in range(k):
-                    name = d["classes"][c] if c < len(d["classes"]) else str(c)
-                    parts.append(("■", axis + style_for(int(pack(cols[c].astype(np.uint8))), -1)))
-                    parts.append((name + " ", axis))
-            parts.append((" ● train ◆ val" if d["task"] == "regression" else " ● train ○ val", axis))
+                full = [d["classes"][c] if c < len(d["classes"]) else str(c) for c in range(k)]
+                longest = max(len(n) for n in full)
+                for n in [longest, *range(min(longest - 1, 5), 0, -1)]:
+                    swatches = []
+                    for c in range(k):
+                        swatches += [("■", axis + style_for(int(pack(cols[c].astype(np.uint8))), -1)),
+                                     (_cut(full[c], n) + " ", axis)]
+                    keys.append(swatches + text(" ● train ○ val"))
+                    keys.append(swatches)
+        candidates: list[Part] = [text(named + "  ") + key for key in keys[:1]]
+        candidates += [text(ranges + "  ") + key for key in keys[:1]]
+        candidates += keys
+        candidates.append(text(ranges))
+        parts = next((c for c in candidates if sum(len(t) for t, _ in c) <= width), candidates[-1])
         segs = []
         used = 0
-        for text, style in parts:
+        for t, style in parts:
             if used >= width:
                 break
-            text = text[: width - used]
-            segs.append(Segment(text, style))
-            used += len(text)
+            t = t[: width - used]
+            segs.append(Segment(t, style))
+            used += len(t)
         if used < width:
             segs.append(Segment(" " * (width - used), axis))
         return Strip(segs, width)

@@ -722,6 +722,25 @@ async def test_losschart_accuracy_has_its_own_panel():
         assert "acc 100% / 80%" in str(w.border_title)
 
 
+@sync
+async def test_losschart_title_fits_and_log_labels_always_exist():
+    """At 100×30 the chart is about 34×5: its title kept '· ac…'; and a
+    3-row log chart of a diverged run labelled its rows '1.305e302' and '0'."""
+    from rich.text import Text
+
+    w = LossChart()
+    async with One(w).run_test(size=(36, 7)) as pilot:
+        w.show(with_history(make_snapshot(), **XOR_LIKE, train_accuracy=[0.5, 0.9], val_accuracy=[0.5, 1.0]))
+        await pilot.pause()
+        title = Text.from_markup(str(w.border_title)).plain
+        assert len(title) <= w.size.width - 2 and "━ val" in title, title
+        w.show(with_history(make_snapshot(task="regression"), train_loss=DIVERGING, val_loss=DIVERGING))
+        await pilot.pause(0.3)
+        labels = chart_labels(lines_of(w))
+        assert sorted(labels.values()) == ["0.1", "1e28"] or len(labels) >= 2, labels
+        assert all(len(t) <= 5 for t in labels.values()) and "0" not in labels.values(), labels
+
+
 def pack_rgb(rgb) -> int:
     r, g, b = rgb
     return (int(r) << 16) | (int(g) << 8) | int(b)

@@ -214,11 +214,24 @@ def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
                 best = kept
         if len(best) >= enough:
             break
-    if len(best) < 2 and rows >= 2:  # the top and bottom rows, with their own values
-        top, bottom = 10 ** (ymax - (ymax - ymin) / rows / 2), 10 ** (ymin + (ymax - ymin) / rows / 2)
-        step = (top - bottom) / 10
-        best = [(0, tick_label(top, step)), (rows - 1, tick_label(bottom, step))]
+    if len(best) < 2 and rows >= 2:  # the top and bottom rows, each with a value it holds
+        h = (ymax - ymin) / rows
+        best = [(r, _log_row_label(ymax - (r + 1) * h, ymax - r * h)) for r in (0, rows - 1)]
     return ymin, ymax, best
+
+
+def _log_row_label(lo: float, hi: float) -> str:
+    """The shortest label of a value whose log10 is in [lo, hi] (a row's span)."""
+    mid = (lo + hi) / 2
+    e = math.floor(mid)
+    for digits in range(0, 6):
+        c = round(10 ** (mid - e), digits)
+        ce, cc = (e + 1, c / 10) if c >= 10 else (e, c)
+        if lo <= ce + math.log10(cc) <= hi:
+            break
+    if -3 <= ce <= 4:
+        return tick_label(cc * 10.0**ce, 10.0 ** (ce - digits))
+    return f"{cc:g}e{ce}"
 
 
 def x_ticks(xmin: float, xmax: float, columns: int, dots: int) -> list[tuple[int, str]]:
@@ -536,12 +549,23 @@ class LossChart(Widget):
             legend = [f"[{_hex(C_TRAIN)}]━ batch[/]"]
         if "val loss" in self.plotted or "val acc" in self.plotted:
             legend.append(f"[{_hex(C_VAL)}]━ val[/]")
-        title = f"{loss_name}{scale}  " + " ".join(legend)
         if acc_rows:
-            title += "  · acc below"
+            extra = "  · acc below"
         elif has_acc:
             h = s.history
-            title += "  · acc " + " / ".join(f"{100 * a[-1]:.0f}%" for a in (h.train_accuracy, h.val_accuracy) if a)
-        self.border_title = title
+            extra = "  · acc " + " / ".join(f"{100 * a[-1]:.0f}%" for a in (h.train_accuracy, h.val_accuracy) if a)
+        else:
+            extra = ""
+        # The longest title that fits the border: the note on accuracy goes
+        # first, then the word 'loss', then the legend.
+        legend_text = "  " + " ".join(legend)
+        legend_len = 2 + sum(len(n) - len(f"[{_hex(C_TRAIN)}]") - len("[/]") for n in legend) + max(0, len(legend) - 1)
+        options = [(f"{loss_name}{scale}", legend_text, legend_len, extra),
+                   (f"{loss_name}{scale}", legend_text, legend_len, ""),
+                   (f"{s.loss_name}{scale}", legend_text, legend_len, ""),
+                   (f"{s.loss_name}{scale}", "", 0, "")]
+        room = width - 2
+        head, leg, _, note = next((o for o in options if len(o[0]) + o[2] + len(o[3]) <= room), options[-1])
+        self.border_title = head + leg + note
         self.border_subtitle = xlabel
         return strips[:height]

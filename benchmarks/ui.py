@@ -110,6 +110,7 @@ async def with_ui(preset: str, seconds: float, rounds: int) -> dict:
     bare = Trainer(load_preset(preset))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        app.tune_gc()  # as the app does in a terminal (not when headless)
         probe = Probe(app)
         await app.settle()
         # warm up both: caches, first epochs

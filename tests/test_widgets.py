@@ -308,6 +308,21 @@ async def test_boundary_ascii_legend_is_spelled_out():
         assert "sure 1" in lines_of(w)[-1] and "sure 0" in lines_of(w)[-1]
 
 
+def test_boundary_one_output_for_classes_warns_nothing():
+    """Mid-swap (the fuzz test switches presets while playing), class data can
+    meet a model with one output: the shading divided by zero."""
+    import warnings
+
+    w = BoundaryView()
+    x_tr, _, x_va, _ = data_2d()
+    w.set_data(x_tr, np.arange(len(x_tr)) % 3, x_va, np.arange(len(x_va)) % 3, "multiclass", ("a", "b", "c"), ("x1", "x2"))
+    w.snapshot = make_snapshot((2, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = w._compute_frame(40, 10, False)
+    assert frame["top"].shape == (10, 40)
+
+
 def test_boundary_grid_is_fast():
     """A 200×100-pixel grid (200×50 cells) is one batched forward: a few ms
     (best of 5; the bound is loose for loaded CI machines)."""

@@ -291,7 +291,9 @@ class BoundaryView(Widget):
         k = out.shape[1]
         cls = out.argmax(axis=1)
         pmax = out.max(axis=1)
-        conf = quantize(np.clip((pmax - 1.0 / k) / (1.0 - 1.0 / k), 0, 1), LEVELS)
+        # (One output column here means a model still being swapped for the
+        # data's: no division by zero for it.)
+        conf = quantize(np.clip((pmax - 1.0 / k) / ((1.0 - 1.0 / k) if k > 1 else 1.0), 0, 1), LEVELS)
         rgb = mix(NEUTRAL, class_colors(k)[cls], 0.15 + 0.85 * conf)
         digits = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
         chars = np.where(conf >= 0.4, digits[cls % len(digits)], ".")

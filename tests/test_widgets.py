@@ -762,6 +762,20 @@ def pack_rgb(rgb) -> int:
 
 
 @sync
+async def test_losschart_says_how_to_get_a_first_loss():
+    """After n, n (forward 1, loss) the chart still said 'step (n)': the loss
+    joins the curve when the step ends, so it says s finishes the step."""
+    w = LossChart()
+    async with One(w).run_test(size=(62, 12)) as pilot:
+        w.show(with_history(make_snapshot(done=3)))  # mid-step, no history yet
+        await pilot.pause()
+        assert "s finishes the step" in lines_of(w)[0]
+        w.show(with_history(make_snapshot(done=0)))
+        await pilot.pause(0.3)
+        assert "no loss yet: step (n, s) or play (space)" in lines_of(w)[0]
+
+
+@sync
 async def test_losschart_regression_has_no_accuracy():
     w = LossChart()
     async with One(w).run_test(size=(60, 20)) as pilot:

@@ -338,6 +338,8 @@ class LossChart(Widget):
         # Before the first epoch ends the chart shows the batch losses, which
         # change every step; after it, only a new epoch changes the chart.
         batch = (len(h.batch_loss), s.step) if not h.train_loss else None
+        if not h.train_loss and not h.batch_loss:
+            batch = (0, s.step, 0 < s.done < len(s.phases))  # which hint to show
         return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch,
                 h.train_loss[-1:], s.task, s.loss_name, self.log_scale, self.auto_log,
                 self.size.width, self.size.height)
@@ -429,7 +431,9 @@ class LossChart(Widget):
         if not loss:
             self.border_title = loss_name
             self.border_subtitle = ""
-            msg = "no loss yet: step (n) or play (space)"
+            # Phase by phase, the first step's loss joins the curve when the step ends.
+            msg = ("no loss yet: s finishes the step, space plays" if 0 < s.done < len(s.phases)
+                   else "no loss yet: step (n, s) or play (space)")
             return [Strip([Segment(msg[:width].ljust(width), axis)], width)] + [
                 Strip.blank(width, axis) for _ in range(height - 1)]
 

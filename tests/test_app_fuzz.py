@@ -26,6 +26,7 @@ KEYS = (
 # Keys that move the focus into the controls (and type there): rarer, as a
 # focus change recomposes the footer, which costs ~50 ms each time.
 FOCUS_KEYS = "tab up down left right enter 1 x".split()
+VIEWS = ("status", "network", "inspector", "boundary", "heatmaps", "loss")
 DIALOG_KEYS = ("o", "ctrl+s", "g", "question_mark")
 CHARS = {"space": " ", "plus": "+", "minus": "-", "left_square_bracket": "[",
          "right_square_bracket": "]", "question_mark": "?", "escape": "\x1b",
@@ -118,6 +119,9 @@ async def test_switching_presets_100_times_while_playing_stays_consistent():
             assert app.open_preset(last), last
             # the screen shows the new model at once, never a frame of an old one
             assert app.shown_generation == app.generation
+            sizes = load_preset(last).model.layers
+            for view in VIEWS:
+                assert app.views[view].snapshot.sizes == sizes, view
             await asyncio.sleep(rng.choice((0, 0.001, 0.01, 0.03)))
             assert app.shown_generation == app.generation
         await asyncio.sleep(0.2)
@@ -128,5 +132,7 @@ async def test_switching_presets_100_times_while_playing_stays_consistent():
         assert app.title == expected.title
         assert app.runner.trainer.config == expected
         assert app.shown.sizes == expected.model.layers
+        for view in VIEWS:
+            assert app.views[view].snapshot.sizes == expected.model.layers, view
         app.runner.send("pause")
         await app.settle()

@@ -226,7 +226,7 @@ class NNTuiApp(App[None]):
         self.controls = self.query_one(ControlsPanel)
         self._check_size(self.size.width, self.size.height)
         self._set_data(self.dataset)
-        self._show(self._initial, 0)
+        self._show(self._initial, 0, every_view=True)
         self._update_hint()
         if not self.is_headless:  # tests run many apps in one process: leave them be
             self.call_after_refresh(self.tune_gc)
@@ -306,14 +306,17 @@ class NNTuiApp(App[None]):
         self.status = frame.status
         if frame.status == DIVERGED and (previous is None or previous.status != DIVERGED):
             self.notify(frame.message or "training diverged", title="Diverged", severity="error", timeout=8)
-        self._show(frame.snapshot, frame.generation)
+        # A new model's first frame, or a change of state (play, pause,
+        # diverged): every view; in fast play otherwise, the views take turns.
+        first = previous is None or previous.generation != frame.generation or previous.status != frame.status
+        self._show(frame.snapshot, frame.generation, every_view=first)
         self._update_hint()
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         last = message.text.strip().splitlines()[-1] if message.text.strip() else message.title
         self.push_screen(ErrorDialog(message.title, last, message.text))
 
-    def _show(self, snapshot: Snapshot, generation: int) -> None:
+    def _show(self, snapshot: Snapshot, generation: int, *, every_view: bool = False) -> None:
         """Put a snapshot on screen.
 
         In fast play the views take turns (FAST_PLAY_TURNS), one screen area
@@ -326,7 +329,7 @@ class NNTuiApp(App[None]):
         self.shown = snapshot
         self.shown_generation = generation
         fast = self.status == PLAYING and (SPEEDS[self.speed] or math.inf) > TRACE_UP_TO
-        if fast:
+        if fast and not every_view:
             # One turn a drawn frame: two turns drawn together would redraw
             # the box around both. Textual draws at most every 1/60 s, so
             # turns closer than that would be; skip such a frame.
@@ -407,7 +410,7 @@ class NNTuiApp(App[None]):
         if self.status in (DIVERGED, ERROR):
             self.status = "paused"
         self._set_data(trainer.dataset)
-        self._show(snapshot, self.generation)
+        self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send("replace", trainer, self.generation)
         self.controls.load(config)
         self._update_hint()

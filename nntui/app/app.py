@@ -268,10 +268,17 @@ class NNTuiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # A key or a click while training at full speed: hold the engine until
         # the screen has answered it (see EngineRunner.hold).
-        if isinstance(event, (events.Key, events.MouseDown)) and self.runner.playing:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.hold_engine()
+        await super().on_event(event)
+
+    def hold_engine(self) -> None:
+        """While training at full speed, pause it until the screen has been
+        redrawn: the UI has work to do (a key, a new model) and shares the
+        CPU (the GIL) with the engine."""
+        if self.runner.playing:
             self.runner.hold()
             self.call_after_refresh(self.runner.release)
-        await super().on_event(event)
 
     def on_resize(self, event) -> None:
         if self.views:  # else on_mount checks
@@ -417,6 +424,7 @@ class NNTuiApp(App[None]):
 
     def _build(self, config: Config, *, same_data: bool) -> Trainer | None:
         """A Trainer for config, or None after showing why it cannot be built."""
+        self.hold_engine()  # the old model need not train while the new one is built
         try:
             return Trainer(config, dataset=self.dataset if same_data else None)
         except Exception as exc:  # noqa: BLE001 - shown, and the experiment goes on

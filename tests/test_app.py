@@ -725,3 +725,25 @@ async def test_escape_twice_in_a_dialog_closes_only_it():
             assert len(app.screen_stack) == 1 and app.is_running
         await press(pilot, "s")
         assert app.shown.step == 1
+
+
+@async_test
+async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#ctl-model-activation")
+        await pilot.pause()
+        assert app.screen.query_one("#ctl-model-activation").expanded
+        # pick "relu" from the open menu with the keyboard, as a user might
+        select = app.screen.query_one("#ctl-model-activation")
+        overlay = select.query_one("SelectOverlay")
+        values = [v for _, v in select._options]
+        overlay.highlighted = values.index("relu")
+        await pilot.press("enter")
+        await app.settle()
+        await pilot.pause()
+        assert app.runner.trainer.net.activation_name == "relu"
+        assert app.focused is None
+        await press(pilot, "space")  # plays, rather than reopening the menu
+        assert app.status == PLAYING
+        await press(pilot, "space")

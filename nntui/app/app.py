@@ -31,7 +31,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Select, Static
 from textual.worker import get_current_worker
 
 from nntui.app.screens.error import ErrorDialog
@@ -585,6 +585,8 @@ class NNTuiApp(App[None]):
     @on(ControlsPanel.Changed)
     def control_changed(self, event: ControlsPanel.Changed) -> None:
         self.apply_control(event.key, event.value)
+        if isinstance(self.focused, Select):
+            self.set_focus(None)  # space plays again, rather than reopen the menu
 
     def apply_control(self, key: str, value: Any) -> bool:
         """Apply one edit of the controls panel. Live keys (the learning rate,

@@ -144,8 +144,10 @@ class ControlsPanel(VerticalScroll):
         yield Label("Network", classes="section")
         yield Row("hidden", self._input("model.hidden"))
         with Horizontal(id="layer-buttons"):
-            yield Button("+ layer", id="add-layer", compact=True)
-            yield Button("− layer", id="remove-layer", compact=True)
+            for label, button_id in (("+ layer", "add-layer"), ("− layer", "remove-layer")):
+                button = Button(label, id=button_id, compact=True)
+                button.can_focus = False  # a click leaves the keys to the app
+                yield button
         yield Row("activation", self._select("model.activation", _names(ACTIVATIONS)))
         yield Row("output", self._select("model.output", _names(OUTPUTS)))
         yield Label("Training", classes="section")

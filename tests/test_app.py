@@ -747,3 +747,19 @@ async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys
         await press(pilot, "space")  # plays, rather than reopening the menu
         assert app.status == PLAYING
         await press(pilot, "space")
+
+
+@async_test
+async def test_the_command_palette_offers_themes_and_nntui_commands():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Theme" in titles and "Next phase" in titles and "Open a preset" in titles
+        next_phase = next(c for c in app.get_system_commands(app.screen) if c.title == "Next phase")
+        next_phase.callback()
+        await app.settle()
+        assert app.runner.trainer.done == 1
+        for theme in ("textual-light", "nord", "textual-dark"):
+            app.theme = theme
+            await pilot.pause()
+            assert "step-by-step" in screen_text(app)

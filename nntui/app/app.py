@@ -20,16 +20,18 @@ import sys
 import time
 import tomllib
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Select, Static
 from textual.worker import get_current_worker
@@ -491,6 +493,31 @@ class NNTuiApp(App[None]):
         if self.dataset.n_inputs <= 2:
             self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
         boundary.cycle_features()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p): Textual's commands (themes, keys,
+        quit...) and nntui's own, for those who would rather search than
+        remember a key."""
+        yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            return  # nntui's commands act on the main screen
+        commands = (
+            ("Play / pause", "space: train, or stop training", self.action_toggle_play),
+            ("Next phase", "n: run one phase of the step", self.action_next_phase),
+            ("Finish the step", "s: run the rest of the step", self.action_finish_step),
+            ("Train one epoch", "e: run to the end of the epoch", self.action_epoch),
+            ("Step back", "b: undo the step in progress, or the last step", self.action_step_back),
+            ("Reset", "r: back to step 0, same seed", self.action_reset),
+            ("Reset with a new seed", "R: back to step 0 from another start", self.action_reset_new_seed),
+            ("Open a preset", "o: a built-in, or your own file", self.action_open_preset),
+            ("Save the run", "ctrl+s: a runfile that nntui --load opens", self.action_save),
+            ("Gradient check", "g: backprop against finite differences", self.action_gradcheck),
+            ("ASCII boundary", "a: the decision boundary in plain characters", self.action_ascii),
+            ("Log-scale loss", "l: the loss chart on a log scale", self.action_log_scale),
+            ("nntui help", "?: every key", self.action_help),
+        )
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
 
     async def action_quit(self) -> None:
         # Stop the engine first, and wake it if it waits for a command, so

@@ -21,7 +21,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("r", "reset: same seed, back to step 0 with the same start"),
     ("R", "reset with a new random seed (another start)"),
     ("+  -", "raise / lower the learning rate (applies live)"),
-    ("[  ]", "slower / faster play (1, 5, 20, 100 steps/s, max)"),
+    ("[  ]", "slower / faster play: 1 step/s (phase by phase), 5, 20, 100, max"),
     ("t", "cycle the weight heatmap mode"),
     ("a", "ASCII decision boundary (no colours needed)"),
     ("l", "log scale on the loss chart"),

@@ -763,3 +763,22 @@ async def test_the_command_palette_offers_themes_and_nntui_commands():
             app.theme = theme
             await pilot.pause()
             assert "step-by-step" in screen_text(app)
+
+
+@async_test
+async def test_sample_digits_and_neuron_selection():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "full_stop")  # no batch yet: a notice, nothing breaks
+        await press(pilot, "n", "full_stop", "full_stop")
+        assert app.views["inspector"].sample == 2 == app.views["network"].sample
+        await press(pilot, "comma", "comma", "comma")
+        assert app.views["inspector"].sample == len(app.shown.batch_x) - 1
+        await press(pilot, "d")
+        assert app.views["inspector"].digits == 10 == app.views["heatmaps"].digits
+        await press(pilot, "d")
+        assert app.views["network"].digits == 4
+        app.views["network"].selected = (1, 2)
+        await pilot.pause()
+        assert app.views["heatmaps"].selected == (1, 0, 2)
+        assert app.views["inspector"].neuron == 2

@@ -21,7 +21,7 @@ from nntui.config import list_presets, load_preset
 
 KEYS = (
     "space n s e b r R plus minus left_square_bracket right_square_bracket "
-    "t a l f escape"
+    "t a l f d full_stop comma escape"
 ).split()
 # Keys that move the focus into the controls (and type there): rarer, as a
 # focus change recomposes the footer, which costs ~50 ms each time.
@@ -30,7 +30,7 @@ VIEWS = ("status", "network", "inspector", "boundary", "heatmaps", "loss")
 DIALOG_KEYS = ("o", "ctrl+s", "g", "question_mark")
 CHARS = {"space": " ", "plus": "+", "minus": "-", "left_square_bracket": "[",
          "right_square_bracket": "]", "question_mark": "?", "escape": "\x1b",
-         "enter": "\r", "tab": "\t"}
+         "enter": "\r", "tab": "\t", "full_stop": ".", "comma": ","}
 
 
 def async_test(fn):

@@ -170,6 +170,9 @@ class NNTuiApp(App[None]):
         Binding("ctrl+s", "save", "save", key_display="^s"),
         Binding("g", "gradcheck", "grad"),
         Binding("question_mark", "help", "help", key_display="?"),
+        Binding("full_stop", "sample(1)", "next sample", show=False, key_display="."),
+        Binding("comma", "sample(-1)", "previous sample", show=False, key_display=","),
+        Binding("d", "digits", "digits", show=False),
         Binding("q", "quit", "quit"),
         Binding("escape", "unfocus", "unfocus", show=False),
     ]
@@ -525,6 +528,33 @@ class NNTuiApp(App[None]):
         self.workers.cancel_group(self, "engine")
         self.runner.send("publish")
         self.exit()
+
+    def action_sample(self, delta: int) -> None:
+        """Show the numbers of another sample of the batch (network, inspector)."""
+        snap = self.shown
+        n = len(snap.batch_x) if snap is not None and snap.batch_x is not None else 0
+        if not n:
+            self.notify("No batch yet: press n to start a step.", timeout=2)
+            return
+        sample = (self.views["inspector"].sample + delta) % n
+        self.views["inspector"].sample = sample
+        self.views["network"].sample = sample
+
+    def action_digits(self) -> None:
+        """4 or 10 significant digits, in the inspector, network and heatmaps."""
+        digits = self.views["inspector"].toggle_digits()
+        self.views["network"].digits = digits
+        self.views["heatmaps"].digits = digits
+
+    @on(NetworkDiagram.NeuronSelected)
+    def neuron_selected(self, event: NetworkDiagram.NeuronSelected) -> None:
+        """A neuron picked on the diagram: its weights in the heatmaps, its sum
+        in the inspector."""
+        if event.layer >= 1:
+            self.views["inspector"].neuron = event.index
+            self.views["heatmaps"].selected = (event.layer, 0, event.index)
+        else:  # an input: its row of W1
+            self.views["heatmaps"].selected = (1, event.index, 0)
 
     def action_unfocus(self) -> None:
         self.set_focus(None)

@@ -29,6 +29,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
     ("g", "gradient check: finite differences against backprop"),
+    (",  .", "previous / next sample of the batch (network, inspector)"),
+    ("d", "4 or 10 significant digits"),
     ("ctrl+p", "command palette (themes, keys, quit)"),
     ("escape", "leave a field or close a dialog"),
     ("?", "this help"),
@@ -41,7 +43,7 @@ NOTES = (
     "Type a value and press Enter; an invalid combination is refused with a "
     "message and the current experiment goes on.\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "
-    "footer's keys."
+    "footer's keys; click a neuron on the diagram to see its weights and its sum."
 )
 
 

@@ -37,20 +37,39 @@ def _bce_delta(z, a, y, out: Activation):
     return (a - y) * (1.0 / a.size)
 
 
-def _onehot(y, k):
-    eye = np.zeros((y.shape[0], k))
-    eye[np.arange(y.shape[0]), y] = 1.0
-    return eye
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n: int) -> np.ndarray:
+    """0..n-1, kept: every batch of a run has the same size but the last."""
+    r = _ROWS.get(n)
+    if r is None:
+        r = _ROWS[n] = np.arange(n)
+    return r
+
+
+# Below this probability -log(softmax) loses digits (and log(0) is inf), so the
+# loss falls back to logsumexp(z) - z_y, the form that never does.
+_TINY = 1e-200
 
 
 def _ce_value(z, a, y):
+    # The softmax output a is already there; -log a_y equals logsumexp(z) - z_y
+    # to rounding, and costs a third of recomputing it.
+    p = a[_rows(len(y)), y]
+    if p.min() > _TINY:
+        return float(-np.log(p).sum()) / len(y)
     m = z.max(axis=1, keepdims=True)
     logsumexp = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
-    return float((logsumexp - z[np.arange(z.shape[0]), y]).sum()) / z.shape[0]
+    return float((logsumexp - z[_rows(len(y)), y]).sum()) / len(y)
 
 
 def _ce_delta(z, a, y, out: Activation):
-    return (a - _onehot(y, a.shape[1])) * (1.0 / a.shape[0])
+    # softmax - onehot, without building the onehot matrix.
+    delta = a.copy()
+    delta[_rows(len(y)), y] -= 1.0
+    delta *= 1.0 / len(y)
+    return delta
 
 
 def _perceptron_value(z, a, y):

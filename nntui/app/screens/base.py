@@ -17,6 +17,25 @@ class Dialog(ModalScreen[R], Generic[R]):
     (or fail on the last one). `close` ignores those.
     """
 
+    # What every dialog shares; each subclass sets its own width and extras.
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+    Dialog > #dialog {
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    Dialog #title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    """
+
     _dialog_closed = False
 
     def close(self, result: R | None = None) -> None:

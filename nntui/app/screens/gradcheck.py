@@ -31,21 +31,8 @@ class GradcheckScreen(Dialog[None]):
     BINDINGS = [Binding("escape,enter,q,g", "close", "Close")]
 
     DEFAULT_CSS = """
-    GradcheckScreen {
-        align: center middle;
-    }
     GradcheckScreen > #dialog {
         width: 60;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    GradcheckScreen #title {
-        text-style: bold;
-        margin-bottom: 1;
     }
     GradcheckScreen #explain {
         color: $text-muted;

@@ -51,17 +51,9 @@ class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,question_mark,q,enter", "close", "Close")]
 
     DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
     HelpScreen > #dialog {
         width: 84;
-        max-width: 95%;
-        height: auto;
         max-height: 95%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
     }
     HelpScreen #title {
         text-style: bold;

@@ -17,21 +17,8 @@ class PresetPicker(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    PresetPicker {
-        align: center middle;
-    }
     PresetPicker > #dialog {
         width: 90;
-        max-width: 95%;
-        height: auto;
-        max-height: 90%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    PresetPicker #title {
-        text-style: bold;
-        margin-bottom: 1;
     }
     PresetPicker OptionList {
         height: auto;

@@ -14,20 +14,8 @@ class SaveDialog(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    SaveDialog {
-        align: center middle;
-    }
     SaveDialog > #dialog {
         width: 72;
-        max-width: 95%;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    SaveDialog #title {
-        text-style: bold;
-        margin-bottom: 1;
     }
     SaveDialog #hint {
         color: $text-muted;

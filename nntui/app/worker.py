@@ -36,7 +36,7 @@ from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
 SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
 DEFAULT_SPEED = len(SPEEDS) - 1
 # While playing, frames are published at most this often (20 a second).
-PUBLISH_INTERVAL = 1 / 25
+PUBLISH_INTERVAL = 1 / 20
 # The longest a key's hold keeps fast training waiting for the UI.
 HOLD_TIMEOUT = 0.15
 # Up to this many steps a second, steps are traced so the inspector can show them.

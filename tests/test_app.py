@@ -782,3 +782,23 @@ async def test_sample_digits_and_neuron_selection():
         await pilot.pause()
         assert app.views["heatmaps"].selected == (1, 0, 2)
         assert app.views["inspector"].neuron == 2
+
+
+@async_test
+async def test_every_dataset_in_the_menu_can_be_chosen():
+    from nntui.engine.datasets import DATASET_NAMES
+
+    app = app_for("perceptron-and")
+    async with app.run_test(size=SIZE):
+        for name in [n for n in DATASET_NAMES if n != "csv"] + ["and_gate"]:
+            assert app.apply_control("data.dataset", name), name
+            await app.settle()
+            assert app.runner.trainer.config.data.dataset == name
+            assert app.shown.sizes[0] == app.dataset.n_inputs
+            assert app.shown.sizes[-1] == app.dataset.n_outputs
+        # back on a gate, the perceptron rule is gone (blobs needed softmax) but all works
+        await app.settle()
+        app.runner.send("epoch")
+        frame = await app.settle()
+        assert frame.snapshot.epoch == 1
+        assert not app.apply_control("data.dataset", "csv")

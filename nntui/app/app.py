@@ -60,7 +60,7 @@ from nntui.app.worker import (
     speed_label,
 )
 from nntui.config import Config, ConfigError, config_from_dict, list_presets, load_preset, optimizer_options
-from nntui.engine.datasets import dataset_dims, dataset_task
+from nntui.engine.datasets import GATES, dataset_dims, dataset_task
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
@@ -282,7 +282,7 @@ class NNTuiApp(App[None]):
     def run_engine(self) -> None:
         # The engine thread holds the GIL while it trains; with Python's default
         # 5 ms switch interval every wake-up of the UI thread waits up to 5 ms
-        # for it, and a key or a frame needs many. 0.5 ms keeps the UI quick.
+        # for it, and a key or a frame needs many (see SWITCH_INTERVAL).
         previous = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         worker = get_current_worker()
@@ -772,18 +772,23 @@ class NNTuiApp(App[None]):
         if task != "multiclass":
             data.pop("classes", None)
         data["dataset"] = name
-        data.setdefault("samples", self.config.data.samples)
-        data.setdefault("noise", self.config.data.noise)
-        data.setdefault("validation", self.config.data.validation)
+        if name in GATES:  # a gate is its 4 truth-table rows: nothing to draw or split
+            for k in ("samples", "noise", "validation"):
+                data.pop(k, None)
+        else:
+            data.setdefault("samples", self.config.data.samples)
+            data.setdefault("noise", self.config.data.noise)
+            data.setdefault("validation", self.config.data.validation)
         model["layers"] = [n_in, *model["layers"][1:-1], n_out]
-        if task != old_task or model["output"] == "step":
-            defaults = {
+        if task != old_task and not (task == "binary" and model["output"] == "step"):
+            # the usual output and loss for the new task
+            model["output"], train["loss"] = {
                 "binary": ("sigmoid", "bce"),
                 "multiclass": ("softmax", "cross_entropy"),
                 "regression": ("linear", "mse"),
-            }
-            if not (task == "binary" and model["output"] == "step"):
-                model["output"], train["loss"] = defaults[task]
+            }[task]
+            if train["optimizer"] == "perceptron":  # the rule is for binary step units only
+                train["optimizer"] = "sgd"
 
     # ------------------------------------------------------------------ tests
 

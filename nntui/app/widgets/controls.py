@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES
+from nntui.engine.datasets import DATASET_NAMES, GATES
 from nntui.engine.losses import LOSSES
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS
 
@@ -221,6 +221,14 @@ class ControlsPanel(VerticalScroll):
                         widget.cursor_position = 0
 
     def _show_rows(self, config) -> None:
+        # A gate is its 4 rows (no samples, noise or split); a CSV has its own rows.
+        dataset = config.data.dataset
+        for key, applies in (
+            ("data.samples", dataset not in GATES and dataset != "csv"),
+            ("data.noise", dataset not in GATES and dataset != "csv"),
+            ("data.validation", dataset not in GATES),
+        ):
+            self.query_one(f"#{self._cid(key)}").disabled = not applies
         options = OPTIMIZER_DEFAULTS.get(config.train.optimizer, {})
         for name in (*ALL_OPTIONS, *REGULARIZATION):
             self.query_one(f"#row-{name}").display = name in options

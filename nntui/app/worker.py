@@ -184,7 +184,8 @@ class EngineRunner:
         """Run one unit of work; a divergence or any exception pauses play and
         is reported, never raised: the worker survives everything."""
         try:
-            fn(*args)
+            with quiet_overflow():  # a divergence is reported as such, not as warnings
+                fn(*args)
         except Diverged as exc:
             self.playing = False
             self._status = DIVERGED
@@ -270,19 +271,18 @@ class EngineRunner:
             clock = time.perf_counter
             n = 0
             try:
-                with quiet_overflow():
-                    while not is_cancelled() and commands.empty():
-                        if self._held:
-                            # The UI is answering a key: let it have the CPU (the GIL).
-                            self._released.wait(HOLD_TIMEOUT)
-                            self._held = False
-                        tr.train_step()
-                        n += 1
-                        if clock() >= deadline:
-                            break
-                    # train_step checks the loss; the last step's parameters
-                    # are checked here, as no next loss will show them.
-                    tr.check_parameters()
+                while not is_cancelled() and commands.empty():
+                    if self._held:
+                        # The UI is answering a key or drawing: let it have the CPU (the GIL).
+                        if not self._released.wait(HOLD_TIMEOUT):
+                            self._held = False  # never released: go on regardless
+                    tr.train_step()
+                    n += 1
+                    if clock() >= deadline:
+                        break
+                # train_step checks the loss; the last step's parameters
+                # are checked here, as no next loss will show them.
+                tr.check_parameters()
             finally:
                 self._count_steps(n)
                 self._dirty = True
@@ -293,39 +293,27 @@ class EngineRunner:
         if self.speed == 0:
             # Phase by phase, a whole step a second.
             tr.next_phase()
-            if self._done(tr) == 0:
-                self._count_step(now)
+            if tr.done == 0:
+                self._count_steps(1)
             self._next_due = max(self._next_due + 1.0 / (speed * len(tr.phases)), now - 1.0)
         else:
             if speed <= TRACE_UP_TO:
                 tr.finish_step()  # keeps the trace for the inspector
             else:
                 self._finish_partial_step()
-                with quiet_overflow():
-                    tr.train_step()
-                    tr.check_parameters()
-            self._count_step(now)
+                tr.train_step()
+                tr.check_parameters()
+            self._count_steps(1)
             self._next_due = max(self._next_due + 1.0 / speed, now - 1.0)
         self._dirty = True
-
-    def _count_step(self, now: float) -> None:
-        self._count_steps(1)
 
     def _count_steps(self, n: int) -> None:
         self.steps_run += n
 
-    @staticmethod
-    def _done(tr: Trainer) -> int:
-        done = getattr(tr, "done", None)
-        if done is None:
-            done = tr.snapshot().done
-        return done
-
     def _finish_partial_step(self) -> None:
         """Before fast steps, complete a step left half done by `n`."""
-        tr = self.trainer
-        if self._done(tr):
-            tr.finish_step()
+        if self.trainer.done:
+            self.trainer.finish_step()
 
     def _rate(self) -> float:
         """Steps a second of play, over about the last second."""

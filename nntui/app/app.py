@@ -488,7 +488,14 @@ class NNTuiApp(App[None]):
         trainer = self._build(config, same_data=True)
         if trainer is not None:
             self.replace_model(trainer, config)
-            self.notify(f"New model seed {seed}", timeout=2)
+            if config.model.init == "explicit":
+                self.notify(
+                    f"Model seed {seed}: the weights are given by the preset, so only the "
+                    "order of the batches changes.",
+                    timeout=4,
+                )
+            else:
+                self.notify(f"New model seed {seed}", timeout=2)
 
     def action_lr(self, up: bool) -> None:
         lr = next_lr(self.config.train.learning_rate, up)

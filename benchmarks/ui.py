@@ -34,6 +34,7 @@ from textual._compositor import CompositorUpdate
 from textual.app import App
 
 from nntui.app.app import make_app
+from nntui.app.worker import SPEEDS
 from nntui.config import load_preset
 from nntui.engine.trainer import Trainer
 
@@ -111,12 +112,18 @@ async def with_ui(preset: str, seconds: float, rounds: int) -> dict:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.tune_gc()  # as the app does in a terminal (not when headless)
+        app.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
         probe = Probe(app)
         await app.settle()
         # warm up both: caches, first epochs
         await alone_in_thread(bare, 0.5)
         app.runner.send("play")
         await asyncio.sleep(1.0)
+        app.runner.send("pause")
+        await app.settle()
+        # Play stops once at the preset's epochs; from here on it trains on.
+        app.runner.send("play")
+        await asyncio.sleep(0.5)
         app.runner.send("pause")
         await app.settle()
         alone_steps = alone_time = ui_steps = ui_time = 0.0

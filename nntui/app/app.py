@@ -421,6 +421,8 @@ class NNTuiApp(App[None]):
                 f"speed {speed_label(self.speed)}  [b]\\[ ][/] slower/faster · [b]space[/] pause · "
                 "[b]+ -[/] learning rate · [b]r[/] reset · [b]?[/] help"
             )
+        elif frame is not None and frame.message:  # paused by the engine, e.g. at the preset's epochs
+            text = f"[b]{escape(frame.message)}[/]  [b]space[/] trains on · [b]r[/] reset · [b]?[/] help"
         else:
             nxt = snap.next_phase.label() if snap is not None else "forward 1"
             text = (

@@ -33,8 +33,11 @@ from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
 # Speed levels, in training steps per second; None is "as fast as it goes".
 # The slowest level plays phase by phase, so the diagram and the inspector can
 # be followed as they change.
-SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, None)
-DEFAULT_SPEED = len(SPEEDS) - 1
+SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, 500, None)
+# 100 steps a second: fast enough that xor is solved in seconds, slow enough to
+# watch the boundary form (at full speed it is solved before the eye sees it).
+DEFAULT_SPEED = SPEEDS.index(100)
+MAX_SPEED = len(SPEEDS) - 1
 # While playing, frames are published at most this often (20 a second).
 PUBLISH_INTERVAL = 1 / 20
 # The longest a key's hold keeps fast training waiting for the UI.
@@ -103,6 +106,9 @@ class EngineRunner:
         self.steps_run = 0  # steps trained by play since start (benchmarks read it)
         self._held = False
         self._released = threading.Event()
+        # Play pauses once this many epochs are done: the preset's own count, the
+        # first time it is reached; playing on from there goes on without a stop.
+        self._stop_at: int | None = self._stop_epoch() if playing else None
 
     # ------------------------------------------------------------------ UI side
 
@@ -198,9 +204,25 @@ class EngineRunner:
             self._dirty = True
             self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
 
+    def _stop_epoch(self) -> int | None:
+        epochs = self.trainer.config.train.epochs
+        return epochs if self.trainer.epoch < epochs else None
+
+    def _reached_stop(self) -> bool:
+        """Pause with a message when play reaches the preset's epochs."""
+        if self._stop_at is None or self.trainer.epoch < self._stop_at:
+            return False
+        self._set_playing(False)
+        self._message = f"reached the preset's {self._stop_at} epochs"
+        self._stop_at = None
+        return True
+
     def _set_playing(self, playing: bool) -> None:
         if playing and self._status in (DIVERGED, ERROR):
             self._message = None
+        if playing and not self.playing:
+            self._message = None
+            self._stop_at = self._stop_epoch()
         self.playing = playing
         self._status = PLAYING if playing else PAUSED
         self._rate_samples.clear()
@@ -230,6 +252,7 @@ class EngineRunner:
             self._set_playing(not self.playing)
         elif command in ("phase", "step", "epoch", "back"):
             self._set_playing(False)
+            self._message = None
             if command == "phase":
                 tr.next_phase()
             elif command == "step":
@@ -244,6 +267,7 @@ class EngineRunner:
             self.generation = generation
             self._message = None
             self._status = PLAYING if self.playing else PAUSED
+            self._stop_at = self._stop_epoch() if self.playing else None
             self._rate_samples.clear()
             self._next_due = time.perf_counter()
         elif command == "lr":
@@ -271,7 +295,10 @@ class EngineRunner:
             clock = time.perf_counter
             n = 0
             try:
+                stop_at = self._stop_at
                 while not is_cancelled() and commands.empty():
+                    if stop_at is not None and tr.epoch >= stop_at:
+                        break
                     if self._held:
                         # The UI is answering a key or drawing: let it have the CPU (the GIL).
                         if not self._released.wait(HOLD_TIMEOUT):
@@ -286,6 +313,7 @@ class EngineRunner:
             finally:
                 self._count_steps(n)
                 self._dirty = True
+            self._reached_stop()
             return
         now = time.perf_counter()
         if now < self._next_due:
@@ -306,6 +334,7 @@ class EngineRunner:
             self._count_steps(1)
             self._next_due = max(self._next_due + 1.0 / speed, now - 1.0)
         self._dirty = True
+        self._reached_stop()
 
     def _count_steps(self, n: int) -> None:
         self.steps_run += n

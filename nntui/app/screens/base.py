@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from textual.binding import Binding
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
 R = TypeVar("R")
 
@@ -43,3 +45,19 @@ class Dialog(ModalScreen[R], Generic[R]):
             return
         self._dialog_closed = True
         self.dismiss(result)
+
+
+class PathDialog(Dialog[str | None]):
+    """A dialog that asks for a file path: Enter in its input closes it with the
+    path typed (nothing when empty), escape with None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = event.value.strip()
+        if path:
+            self.close(path)
+
+    def action_cancel(self) -> None:
+        self.close(None)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from nntui.app.screens.base import Dialog
+from nntui.app.screens.base import PathDialog
 
 
-class PresetPicker(Dialog[str | None]):
+class PresetPicker(PathDialog):
     """Dismisses with a preset name (from the list) or a path (typed), or None."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
     PresetPicker > #dialog {
@@ -58,11 +55,3 @@ class PresetPicker(Dialog[str | None]):
         event.stop()
         self.close(event.option.id)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        path = event.value.strip()
-        if path:
-            self.close(path)
-
-    def action_cancel(self) -> None:
-        self.close(None)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from nntui.app.screens.base import Dialog
+from nntui.app.screens.base import PathDialog
 
 
-class SaveDialog(Dialog[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
+class SaveDialog(PathDialog):
     DEFAULT_CSS = """
     SaveDialog > #dialog {
         width: 72;
@@ -35,11 +32,3 @@ class SaveDialog(Dialog[str | None]):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        path = event.value.strip()
-        if path:
-            self.close(path)
-
-    def action_cancel(self) -> None:
-        self.close(None)

@@ -174,6 +174,9 @@ class NNTuiApp(App[None]):
         Binding("s", "finish_step", "step"),
         Binding("e", "epoch", "epoch"),
         Binding("b", "step_back", "back"),
+        # Help and quit early: the footer is cut at the right on a 100-column terminal.
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
         Binding("r", "reset", "reset"),
         Binding("R", "reset_new_seed", "seed", key_display="R"),
         Binding("plus,equals_sign", "lr(True)", "lr", key_display="+"),
@@ -187,11 +190,9 @@ class NNTuiApp(App[None]):
         Binding("o", "open_preset", "open"),
         Binding("ctrl+s", "save", "save", key_display="^s"),
         Binding("g", "gradcheck", "grad"),
-        Binding("question_mark", "help", "help", key_display="?"),
         Binding("full_stop", "sample(1)", "next sample", show=False, key_display="."),
         Binding("comma", "sample(-1)", "previous sample", show=False, key_display=","),
         Binding("d", "digits", "digits", show=False),
-        Binding("q", "quit", "quit"),
         Binding("escape", "unfocus", "unfocus", show=False),
     ]
 

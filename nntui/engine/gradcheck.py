@@ -11,23 +11,8 @@ SCALE_FLOOR = 1e-3
 
 
 def _batch_loss(trainer, params, X, y) -> float:
-    net = trainer.net
-    a, z = X, None
-    for l in range(1, net.L + 1):
-        z, a = net.forward_layer(params, l, a)
+    z, a = trainer.net.forward_output(params, X)
     return trainer.loss.value(z, a, y)
-
-
-def analytic_grads(trainer, X, y) -> dict[str, np.ndarray]:
-    net, params = trainer.net, trainer.params
-    z, a = {}, {0: X}
-    for l in range(1, net.L + 1):
-        z[l], a[l] = net.forward_layer(params, l, a[l - 1])
-    delta = trainer.loss.delta(z[net.L], a[net.L], y, net.output)
-    grads = {}
-    for l in range(net.L, 0, -1):
-        grads[f"W{l}"], grads[f"b{l}"], delta = net.backward_layer(params, l, delta, a[l - 1], z.get(l - 1))
-    return grads
 
 
 def gradcheck(trainer, X=None, y=None, eps: float = EPS) -> dict[str, float]:
@@ -44,7 +29,7 @@ def gradcheck(trainer, X=None, y=None, eps: float = EPS) -> dict[str, float]:
     if X is None:
         idx = np.arange(min(trainer.batch_size, len(trainer.dataset.x_train)))
         X, y = trainer.dataset.x_train[idx], trainer.dataset.y_train[idx]
-    grads = analytic_grads(trainer, X, y)
+    grads = trainer.gradients(X, y)
     errors = {}
     for name, p in trainer.params.items():
         numeric = np.empty_like(p)

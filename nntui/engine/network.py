@@ -37,12 +37,16 @@ class Network:
         z = a_prev @ params[self.W[l]] + params[self.b[l]]
         return z, self.act(l).f(z)
 
-    def forward(self, params, X):
-        """The output a_L for a batch X, keeping no trace."""
-        a = X
+    def forward_output(self, params, X):
+        """(z_L, a_L) for a batch X, keeping no trace: what a loss needs."""
+        z, a = None, X
         for l in range(1, self.L + 1):
-            _, a = self.forward_layer(params, l, a)
-        return a
+            z, a = self.forward_layer(params, l, a)
+        return z, a
+
+    def forward(self, params, X):
+        """The output a_L for a batch X (the decision-boundary grid, predictions)."""
+        return self.forward_output(params, X)[1]
 
     def backward_layer(self, params, l: int, delta, a_prev, z_prev=None):
         """dW_l = a_{l-1}^T delta_l, db_l = sum of delta_l over the batch, and

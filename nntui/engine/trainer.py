@@ -170,10 +170,29 @@ class Trainer:
         tr.delta[L] = self.loss.delta(tr.z[L], tr.a[L], tr.y, self.net.output)
 
     def _backward(self, tr: Trace, l: int) -> None:
-        dW, db, delta_prev = self.net.backward_layer(self.params, l, tr.delta[l], tr.a[l - 1], tr.z.get(l - 1))
-        tr.grads[f"W{l}"], tr.grads[f"b{l}"] = dW, db
+        net = self.net
+        dW, db, delta_prev = net.backward_layer(self.params, l, tr.delta[l], tr.a[l - 1], tr.z.get(l - 1))
+        tr.grads[net.W[l]], tr.grads[net.b[l]] = dW, db
         if delta_prev is not None:
             tr.delta[l - 1] = delta_prev
+
+    def _forward(self, tr: Trace) -> None:
+        for l in range(1, self.net.L + 1):
+            tr.z[l], tr.a[l] = self.net.forward_layer(self.params, l, tr.a[l - 1])
+
+    def _backward_all(self, tr: Trace) -> None:
+        for l in range(self.net.L, 0, -1):
+            self._backward(tr, l)
+
+    def gradients(self, X, y) -> dict[str, np.ndarray]:
+        """dL/dW_l and dL/db_l of the current parameters on the batch X, y,
+        by the same forward and backward passes a step runs; nothing changes."""
+        tr = Trace(X, y)
+        self._forward(tr)
+        L = self.net.L
+        tr.delta[L] = self.loss.delta(tr.z[L], tr.a[L], y, self.net.output)
+        self._backward_all(tr)
+        return tr.grads
 
     def _commit(self, new_params: dict, pending) -> None:
         opt = self.optimizer
@@ -196,10 +215,11 @@ class Trainer:
         back to the last finite parameters. `train_step` checks only the loss (a
         parameter that overflowed shows up as a bad loss one step later), so a
         caller that stops after a burst of train_step calls should call this."""
-        if not _finite(self.params) and self._ring:
-            while not _finite(self.params) and self._ring:
-                self.step_back()
-            raise Diverged(self.step + 1, "a parameter")
+        if _finite(self.params):
+            return
+        while not _finite(self.params) and self._ring:
+            self.step_back()
+        raise Diverged(self.step + 1, "a parameter")
 
     def _end_epoch(self) -> None:
         """Record the epoch: train loss and accuracy are the means over its batches,
@@ -234,13 +254,10 @@ class Trainer:
         if self.done:
             self.finish_step()
             return self.trace.loss
-        tr = self._batch()
-        for l in range(1, self.net.L + 1):
-            tr.z[l], tr.a[l] = self.net.forward_layer(self.params, l, tr.a[l - 1])
-        self.trace = tr
+        tr = self.trace = self._batch()
+        self._forward(tr)
         self._loss(tr)
-        for l in range(self.net.L, 0, -1):
-            self._backward(tr, l)
+        self._backward_all(tr)
         tr.new_params, tr.pending = self.optimizer.compute(self.params, tr.grads)
         self._commit(tr.new_params, tr.pending)
         tr.done = len(self.phases)
@@ -331,9 +348,7 @@ class Trainer:
         """Loss and accuracy (None for regression) of the current parameters on X, y."""
         if len(X) == 0:
             return None, None
-        a, z = X, None
-        for l in range(1, self.net.L + 1):
-            z, a = self.net.forward_layer(self.params, l, a)
+        z, a = self.net.forward_output(self.params, X)
         acc = None if self.dataset.task == "regression" else self._correct(a, y) / len(y)
         return self.loss.value(z, a, y), acc
 

@@ -273,6 +273,31 @@ async def test_view_keys_t_a_l_f():
         assert boundary.features != features
 
 
+@async_test
+async def test_l_after_the_automatic_log_scale_shows_the_linear_chart():
+    """lr-too-high diverges: its losses span many decades, so the chart turned
+    log by itself. The first l only changed the title ('(auto log …)' to
+    '(log)'): the scale stayed log. Each l now shows the other scale."""
+    app = app_for("lr-too-high")
+    async with app.run_test(size=SIZE) as pilot:
+        chart = app.query_one("#loss")
+        await press(pilot, "space")
+        for _ in range(300):
+            frame = await app.settle()
+            if frame.status == DIVERGED:
+                break
+            await asyncio.sleep(0.01)
+        assert app.status == DIVERGED
+        await pilot.pause(0.3)  # past the chart's redraw throttle
+        assert chart.effective_log and "auto log" in str(chart.border_title)
+        await press(pilot, "l")
+        await pilot.pause(0.3)
+        assert not chart.effective_log and "log" not in str(chart.border_title)
+        await press(pilot, "l")
+        await pilot.pause(0.3)
+        assert chart.effective_log and "(log)" in str(chart.border_title)
+
+
 # ------------------------------------------------------------------ presets
 
 

@@ -683,6 +683,43 @@ async def test_losschart_divergence_plots_finite_values_in_e_notation():
         assert any(ch in line for line in lines for ch in "⡀⢀⣀⠉⠒⠤"), "the curve is drawn"
 
 
+def test_losschart_toggle_shows_the_other_scale_even_before_a_redraw(monkeypatch):
+    """toggle_log_scale() went by the scale drawn last: two toggles within the
+    redraw throttle (l, l) both asked for linear, after an automatic log. Each
+    toggle now gives the other scale than the one the chart is about to draw."""
+    import nntui.app.widgets.losschart as losschart
+
+    monkeypatch.setattr(losschart, "MAX_FPS", 1.0)  # redraws at least 1 s apart
+    asyncio.run(toggle_log_scale_twice_then_once())
+
+
+async def toggle_log_scale_twice_then_once():
+    w = LossChart()
+    async with One(w).run_test(size=(62, 12)) as pilot:
+        w.show(with_history(make_snapshot(task="regression"), train_loss=DIVERGING, val_loss=DIVERGING))
+        await pilot.pause()
+        assert w.effective_log and "auto log" in str(w.border_title)
+        w.toggle_log_scale()
+        w.toggle_log_scale()  # before the chart has redrawn
+        await pilot.pause(1.2)
+        assert w.effective_log and "(log)" in str(w.border_title)
+        assert w.shows_log() and w.log_scale
+        w.toggle_log_scale()
+        await pilot.pause(1.2)
+        assert not w.effective_log and "log" not in str(w.border_title)
+        w.toggle_log_scale()
+        await pilot.pause(1.2)
+        assert w.effective_log and "(log)" in str(w.border_title)
+    w = LossChart()  # nothing to plot on a log scale: the toggle flips the choice
+    async with One(w).run_test(size=(62, 12)) as pilot:
+        w.show(with_history(make_snapshot(task="regression"), train_loss=[0.0, 0.0]))
+        await pilot.pause()
+        w.toggle_log_scale()
+        assert w.log_scale and not w.shows_log()
+        w.toggle_log_scale()
+        assert not w.log_scale
+
+
 @sync
 async def test_losschart_x_labels_are_whole_epochs():
     w = LossChart()

@@ -519,8 +519,7 @@ class NNTuiApp(App[None]):
         boundary.ascii = not boundary.ascii
 
     def action_log_scale(self) -> None:
-        chart = self.views["loss"]
-        chart.log_scale = not chart.log_scale
+        self.views["loss"].toggle_log_scale()  # the other scale than the one seen, auto log included
 
     def action_features(self) -> None:
         boundary = self.views["boundary"]

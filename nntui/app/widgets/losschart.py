@@ -61,6 +61,23 @@ def _hex(rgb: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+# ------------------------------------------------------------------ scale
+
+
+def choose_scale(values, log_scale: bool, auto_log: bool) -> tuple[bool, bool, float]:
+    """(log, auto, decades) of a loss chart over these values: log when the
+    user asked for it (log_scale) or, with auto_log, when the positive finite
+    values span more than AUTO_LOG_DECADES decades (auto); never without a
+    positive finite value to plot. decades: log10(max / min) of those values."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    positive = v[np.isfinite(v) & (v > 0)]
+    # log10 of each, not of the ratio, which overflows (1e300 / 1e-10).
+    decades = float(math.log10(positive.max()) - math.log10(positive.min())) if positive.size >= 2 else 0.0
+    auto = not log_scale and auto_log and decades > AUTO_LOG_DECADES
+    log = (log_scale or auto) and positive.size > 0
+    return bool(log), bool(auto and log), decades
+
+
 # ------------------------------------------------------------------ ticks
 
 
@@ -320,13 +337,26 @@ class LossChart(Widget):
         if self._key() != self._drawn_key:
             self._schedule()
 
+    def shows_log(self) -> bool:
+        """Whether the chart draws its loss on a log scale: on screen now, or at
+        the redraw already scheduled (the throttle may hold it a moment)."""
+        if self.snapshot is None:
+            return False
+        loss, _acc, _xlabel = self._series()
+        if not loss:
+            return False
+        return choose_scale(np.concatenate([ys for _, _, ys, _ in loss]), self.log_scale, self.auto_log)[0]
+
     def toggle_log_scale(self) -> None:
-        """Log if the chart shows linear now, else linear (also when log was automatic)."""
-        if self.effective_log:
-            self.auto_log = False
+        """The other scale than the one shown: linear if the loss is on a log
+        scale (the user's or the automatic one), else log. Two toggles before a
+        redraw come back to where they started. With nothing plotted on a log
+        scale, it flips the user's choice (log_scale)."""
+        if self.shows_log():
+            self.auto_log = False  # the user asked for linear: no automatic log
             self.log_scale = False
         else:
-            self.log_scale = True
+            self.log_scale = not self.log_scale
 
     # ------------------------------------------------------------ throttle
 
@@ -440,10 +470,8 @@ class LossChart(Widget):
         # Only finite values; in log scale only positive ones.
         finite = np.concatenate([ys[np.isfinite(ys)] for _, _, ys, _ in loss])
         positive = finite[finite > 0]
-        decades = math.log10(positive.max() / positive.min()) if positive.size >= 2 else 0.0
-        auto = not self.log_scale and self.auto_log and decades > AUTO_LOG_DECADES
-        log = (self.log_scale or auto) and positive.size > 0
-        self.effective_log = bool(log)
+        log, auto, decades = choose_scale(finite, self.log_scale, self.auto_log)
+        self.effective_log = log
 
         # Rows: loss panel, [separator, accuracy panel], x-axis, x labels.
         axis_rows = 2 if height >= 3 else 0

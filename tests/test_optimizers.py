@@ -310,53 +310,6 @@ def test_copy_and_restore_state_rewinds(name, lr, options):
             np.testing.assert_array_equal(params[k], expected[k])
 
 
-@pytest.mark.parametrize(("name", "lr", "options"), GRID + L1_GRID + [("perceptron", 0.5, {})])
-def test_explain_ends_with_the_delta(name, lr, options):
-    opt = make_optimizer(name, lr, options)
-    params = random_params()
-    for grads in random_grads(3):
-        new, pending = opt.compute(params, grads)
-        for k in params:
-            rows = opt.explain(k, params, grads, pending)
-            assert rows[0][0] == "g"
-            np.testing.assert_array_equal(rows[0][1], grads[k])
-            for label, value in rows:
-                assert isinstance(label, str) and label
-                assert np.all(np.isfinite(value)), (label, value)
-                if isinstance(value, np.ndarray):
-                    assert value.shape == params[k].shape, label
-                else:
-                    assert isinstance(value, float), label
-            assert rows[-1][0] == f"Δ{k}"
-            np.testing.assert_array_equal(rows[-1][1], new[k] - params[k])
-        # explain after commit gives the same rows
-        before = opt.explain("W1", params, grads, pending)
-        opt.commit(pending)
-        after = opt.explain("W1", params, grads, pending)
-        assert [r[0] for r in before] == [r[0] for r in after]
-        params = new
-
-
-def test_explain_names_the_rule():
-    params, grads = random_params(), random_grads(1)[0]
-
-    def labels(name, options, pname="W1"):
-        opt = make_optimizer(name, 0.1, options)
-        _, pending = opt.compute(params, grads)
-        return [label for label, _ in opt.explain(pname, params, grads, pending)]
-
-    assert labels("sgd", {}) == ["g", "lr·g", "ΔW1"]
-    assert labels("sgd", {"momentum": 0.9}) == ["g", "buf", "lr·buf", "ΔW1"]
-    assert labels("sgd", {"weight_decay": 0.1, "l1": 0.1}) == ["g", "g+l1·sign(W)+λW", "lr·g", "ΔW1"]
-    assert labels("sgd", {"weight_decay": 0.1}, "b1") == ["g", "lr·g", "Δb1"]
-    assert labels("adam", {}) == ["g", "m", "v", "m̂", "v̂", "ΔW1"]
-    assert labels("adamw", {})[1] == "(1-lr·λ)·W"
-    assert "v_max" in labels("adam", {"amsgrad": True})
-    assert labels("rmsprop", {"centered": True})[2] == "ḡ"
-    assert "clr" in labels("adagrad", {})
-    assert labels("perceptron", {}) == ["g", "lr·g", "ΔW1"]
-
-
 def test_sgd_first_momentum_buffer_is_the_gradient():
     opt = make_optimizer("sgd", 0.1, {"momentum": 0.9, "dampening": 0.5, "weight_decay": 0.1})
     params, grads = random_params(), random_grads(1)[0]

@@ -36,105 +36,76 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nntui.util import allowed, did_you_mean
 
-# torch.optim's own defaults for each option, plus weight_decay and l1.
-OPTIMIZER_DEFAULTS: dict[str, dict[str, object]] = {
-    "sgd": {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0, "l1": 0.0},
-    "adam": {"betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, "weight_decay": 0.0, "l1": 0.0},
-    "adamw": {"betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False, "weight_decay": 0.01, "l1": 0.0},
-    "rmsprop": {
-        "alpha": 0.99,
-        "eps": 1e-8,
-        "momentum": 0.0,
-        "centered": False,
-        "weight_decay": 0.0,
-        "l1": 0.0,
-    },
-    "adagrad": {
-        "lr_decay": 0.0,
-        "initial_accumulator_value": 0.0,
-        "eps": 1e-10,
-        "weight_decay": 0.0,
-        "l1": 0.0,
-    },
-    "perceptron": {},
-}
+from .rules import Rule, evaluate
 
-# torch's default learning rate per optimizer (SGD has none in old torch; 1e-3 now).
-DEFAULT_LR: dict[str, float] = {
-    "sgd": 1e-3,
-    "adam": 1e-3,
-    "adamw": 1e-3,
-    "rmsprop": 1e-2,
-    "adagrad": 1e-2,
-    "perceptron": 1.0,
-}
+# ----------------------------------------------------------------- options
+
+# Kinds of option: what a value must be, as said to the user.
+NONNEG = "a number >= 0"
+REAL = "a number"
+BOOL = "true or false"
+BETAS = "two numbers in [0, 1), e.g. [0.9, 0.999]"
 
 
-# ----------------------------------------------------------------- validation
+class OptionError(ValueError):
+    """An option (or the learning rate, key "learning_rate") that an optimizer
+    refuses. ``key`` names it and ``problem`` says what is allowed, so a caller
+    can blame its own source (a preset key, a flag) without parsing the text."""
 
-# Kinds of option: how a value is checked and normalised.
-_NONNEG = "a number >= 0"
-_REAL = "a number"
-_BOOL = "true or false"
-_BETAS = "two numbers in [0, 1), e.g. [0.9, 0.999]"
-
-_KINDS: dict[str, str] = {
-    "momentum": _NONNEG,
-    "dampening": _REAL,
-    "nesterov": _BOOL,
-    "weight_decay": _NONNEG,
-    "l1": _NONNEG,
-    "betas": _BETAS,
-    "eps": _NONNEG,
-    "amsgrad": _BOOL,
-    "alpha": _NONNEG,
-    "centered": _BOOL,
-    "lr_decay": _NONNEG,
-    "initial_accumulator_value": _NONNEG,
-}
+    def __init__(self, optimizer: str, key: str, problem: str, value: Any = None, shown: bool = True,
+                 text: str | None = None):
+        self.optimizer, self.key, self.problem = optimizer, key, problem
+        got = f", got {value!r}" if shown else ""
+        what = "learning rate" if key == "learning_rate" else f"option '{key}'"
+        super().__init__(f"{optimizer}: {text or f'{what} {problem}{got}'}")
 
 
-def _number(opt: str, key: str, value: Any, kind: str) -> float:
+@dataclass(frozen=True)
+class Option:
+    """One option an optimizer takes: torch's default, its kind, and the
+    symbol its rule writes it with (``momentum`` is ``mu``, shown as μ)."""
+
+    default: object
+    kind: str
+    symbol: str = ""
+
+
+# Taken by every gradient optimizer; they touch the weights, not the biases.
+DECAY = {"weight_decay": Option(0.0, NONNEG, "lam"), "l1": Option(0.0, NONNEG, "l1")}
+
+
+def _check_value(opt: str, key: str, kind: str, value: Any) -> object:
+    """The value normalised (float, bool, tuple), or OptionError."""
+    if kind == BOOL:
+        if not isinstance(value, (bool, np.bool_)):
+            raise OptionError(opt, key, f"must be {kind}", value)
+        return bool(value)
+    if kind == BETAS:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+            raise OptionError(opt, key, f"must be {kind}", value)
+        for i, b in enumerate(value):
+            if isinstance(b, bool) or not isinstance(b, Real) or not 0.0 <= float(b) < 1.0:
+                raise OptionError(opt, key, f"must be {kind}; beta at index {i} is {b!r}", shown=False)
+        return tuple(float(b) for b in value)
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{opt}: option '{key}' must be {kind}, got {value!r}")
+        raise OptionError(opt, key, f"must be {kind}", value)
     x = float(value)
-    if not math.isfinite(x) or (kind == _NONNEG and not 0.0 <= x):
-        raise ValueError(f"{opt}: option '{key}' must be {kind}, got {value!r}")
+    if not math.isfinite(x) or (kind == NONNEG and not 0.0 <= x):
+        raise OptionError(opt, key, f"must be {kind}", value)
     return x
 
 
-def _check_option(opt: str, key: str, value: Any) -> object:
-    kind = _KINDS[key]
-    if kind == _BOOL:
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{opt}: option '{key}' must be {kind}, got {value!r}")
-        return bool(value)
-    if kind == _BETAS:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-            raise ValueError(f"{opt}: option 'betas' must be {kind}, got {value!r}")
-        betas = []
-        for i, b in enumerate(value):
-            if isinstance(b, bool) or not isinstance(b, Real) or not 0.0 <= float(b) < 1.0:
-                raise ValueError(
-                    f"{opt}: option 'betas' must be {kind}; beta at index {i} is {b!r}"
-                )
-            betas.append(float(b))
-        return tuple(betas)
-    return _number(opt, key, value, kind)
-
-
 def _check_lr(opt: str, lr: Any) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)):
-        raise ValueError(f"{opt}: learning rate must be a number >= 0, got {lr!r}")
-    if not 0.0 <= float(lr):
-        raise ValueError(f"{opt}: learning rate must be a number >= 0, got {lr!r}")
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)) or float(lr) < 0:
+        raise OptionError(opt, "learning_rate", "must be a number >= 0", lr)
     return float(lr)
 
 
@@ -262,16 +233,18 @@ def _flat_state(state, layout: _Layout, name: str) -> dict[str, np.ndarray]:
 
 
 class _Pending:
-    """What compute() produced: the step's new parameters and new state."""
+    """What compute() produced: the step's new parameters and new state, and
+    what it started from (the rule's explanation needs both)."""
 
-    __slots__ = ("t", "state", "params", "lr", "options")
+    __slots__ = ("t", "state", "params", "lr", "options", "old_state")
 
-    def __init__(self, t, state, params, lr, options):
+    def __init__(self, t, state, params, lr, options, old_state):
         self.t = t
         self.state = state
         self.params = params
         self.lr = lr
         self.options = options
+        self.old_state = old_state
 
 
 # ----------------------------------------------------------------- the base
@@ -289,11 +262,27 @@ class Optimizer:
     so holding ``(opt.t, opt.state)`` and assigning them back rewinds.
     """
 
-    name: str = ""
-    state_keys: tuple[str, ...] = ()
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""  # as a menu shows it
+    # The options it takes, with torch's defaults: the one place they are written.
+    options_taken: ClassVar[dict[str, Option]] = {}
+    state_keys: ClassVar[tuple[str, ...]] = ()
+    # What it can train (checked by the config, named in its messages): a rule
+    # that needs no gradient (the perceptron's) trains one step layer alone.
+    needs_gradient: ClassVar[bool] = True
+
+    @classmethod
+    def defaults(cls) -> dict[str, object]:
+        return {key: o.default for key, o in cls.options_taken.items()}
+
+    @classmethod
+    def check_option(cls, key: str, value: object) -> object:
+        """One option's value, normalised; OptionError if the kind refuses it."""
+        cls._check_known(key)
+        return _check_value(cls.name, key, cls.options_taken[key].kind, value)
 
     def __init__(self, lr: float, **options: object) -> None:
-        defaults = OPTIMIZER_DEFAULTS[self.name]
+        defaults = self.defaults()
         for key in options:
             self._check_known(key)
         merged = dict(defaults)
@@ -306,20 +295,22 @@ class Optimizer:
 
     # --- options
 
-    def _check_known(self, key: str) -> None:
-        defaults = OPTIMIZER_DEFAULTS[self.name]
-        if key not in defaults:
-            hint = did_you_mean(key, defaults)
-            allow = allowed(defaults) if defaults else "none"
-            raise ValueError(f"{self.name}: unknown option '{key}'{hint}; allowed: {allow}")
+    @classmethod
+    def _check_known(cls, key: str) -> None:
+        taken = cls.options_taken
+        if key not in taken:
+            hint = did_you_mean(key, taken)
+            allow = allowed(taken) if taken else "none"
+            raise OptionError(cls.name, key, f"is not an option of {cls.name}{hint}; allowed: {allow}",
+                              text=f"unknown option '{key}'{hint}; allowed: {allow}")
 
     def _validate(self, options: dict[str, object]) -> dict[str, object]:
-        out = {key: _check_option(self.name, key, value) for key, value in options.items()}
+        out = {key: self.check_option(key, value) for key, value in options.items()}
         self._check_combination(out)
         return out
 
     def _check_combination(self, options: dict[str, object]) -> None:
-        pass
+        """Raise OptionError for options that are fine alone but not together."""
 
     @property
     def lr(self) -> float:
@@ -377,7 +368,7 @@ class Optimizer:
         views = layout.views(new_P)
         new_params = _Params(views)
         new_params.flat, new_params.layout, new_params.views = new_P, layout, views
-        return new_params, _Pending(t, _State(new_S, layout), new_params, lr, options)
+        return new_params, _Pending(t, _State(new_S, layout), new_params, lr, options, self.state)
 
     def commit(self, pending: _Pending) -> None:
         """Adopt the state computed by compute() (and count the step)."""
@@ -408,49 +399,50 @@ class Optimizer:
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         raise NotImplementedError
 
-    # --- the inspector
+    # --- the explanation
 
-    def explain(
-        self,
-        name: str,
-        params: dict[str, np.ndarray],
-        grads: dict[str, np.ndarray],
-        pending: _Pending,
-    ) -> list[tuple[str, np.ndarray | float]]:
-        """The rule's named intermediate values for one parameter.
+    # The rule's names for the state it keeps (torch's names -> the formula's).
+    state_symbols: ClassVar[dict[str, str]] = {}
 
-        ``params`` and ``grads`` are those given to the compute() that made
-        ``pending`` (the parameters *before* the update). The first entry is
-        ``("g", gradient)``, the last always ``("Δ<name>", new - old)``,
-        bit-identical to the trainer's ΔW; scalars come as floats.
-        """
+    def explain(self, name: str, params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                pending: _Pending) -> Rule:
+        """How the update of parameter ``name`` is computed: the rule's
+        formulas, each with its number, ending with ``dW``, the update that
+        ``pending`` applies (to rounding). ``params`` and ``grads`` are those
+        given to the compute() that made ``pending``."""
+        o = pending.options
         p = params[name]
-        g = grads[name]
-        rows: list[tuple[str, np.ndarray | float]] = [("g", g)]
-        rows += self._explain(name, p, g, pending.state.get(name, {}), pending)
-        rows.append((f"Δ{name}", pending.params[name] - p))
+        inputs = {"g": grads[name], "W": p}
+        old = pending.old_state.get(name, {}) if pending.old_state else {}
+        inputs.update({self.state_symbols[k]: v for k, v in old.items() if k in self.state_symbols})
+        scalars: dict[str, float] = {"lr": pending.lr, "t": float(pending.t)}
+        for key, opt in self.options_taken.items():
+            if opt.kind == BETAS:
+                scalars["beta1"], scalars["beta2"] = o[key]
+            elif opt.kind != BOOL:
+                scalars[opt.symbol or key] = o[key]
+        weight = _is_weight(name)
+        formulas = self._decay_rows(o) if weight else []
+        formulas += self._rule(o, inputs, weight)
+        return evaluate(name, inputs, scalars, formulas)
+
+    def _decay_rows(self, o: dict) -> list[tuple]:
+        """L1, then L2, added to a weight's gradient before anything else."""
+        rows = []
+        if o.get("l1"):
+            rows.append(("g", "g + l1*sign(W)", "L1: pulls each weight toward 0 by a constant"))
+        if o.get("weight_decay") and self.decay_in_gradient:
+            rows.append(("g", "g + lam*W", "weight decay (L2) joins the gradient"))
         return rows
 
-    def _explain(self, name, p, g, st, pending) -> list[tuple[str, np.ndarray | float]]:
-        return []
+    decay_in_gradient: ClassVar[bool] = True  # AdamW: False, it shrinks W itself
 
-    def _explain_decay(self, name, p, g, options, coupled_wd=True):
-        """The effective gradient row, if decay applies; returns (rows, g_eff)."""
-        if not _is_weight(name):
-            return [], g
-        l1 = options.get("l1", 0.0)
-        wd = options.get("weight_decay", 0.0) if coupled_wd else 0.0
-        if not l1 and not wd:
-            return [], g
-        label = ["g"]
-        g_eff = g
-        if l1:
-            g_eff = g_eff + l1 * np.sign(p)
-            label.append("l1·sign(W)")
-        if wd:
-            g_eff = g_eff + wd * p
-            label.append("λW")
-        return [("+".join(label), g_eff)], g_eff
+    def _rule(self, o: dict, inputs: dict, weight: bool) -> list[tuple]:
+        """``(target, formula[, note])`` rows over ``inputs`` (g, W and the
+        state before the step, by ``state_symbols``), ending with ``dW``.
+        A state the optimizer has not made yet is to be set here as torch
+        would start it (zeros, or g itself)."""
+        raise NotImplementedError
 
     # --- saving, restoring
 
@@ -516,11 +508,20 @@ class SGD(Optimizer):
     """torch.optim.SGD: momentum, dampening, nesterov, weight_decay (+ l1)."""
 
     name = "sgd"
+    title = "SGD"
+    options_taken = {
+        "momentum": Option(0.0, NONNEG, "mu"),
+        "dampening": Option(0.0, REAL, "damp"),
+        "nesterov": Option(False, BOOL),
+        **DECAY,
+    }
     state_keys = ("momentum_buffer",)
+    state_symbols = {"momentum_buffer": "buf"}
 
     def _check_combination(self, o):
         if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
-            raise ValueError("sgd: nesterov momentum requires momentum > 0 and dampening = 0")
+            raise OptionError(self.name, "nesterov", "nesterov momentum requires momentum > 0 and dampening = 0",
+                              text="nesterov momentum requires momentum > 0 and dampening = 0")
 
     def _constants(self, lr, o, t):
         return (-lr, o["momentum"], 1.0 - o["dampening"], o["nesterov"], o["weight_decay"], o["l1"])
@@ -547,28 +548,33 @@ class SGD(Optimizer):
         new_P += P
         return new_P, new_S
 
-    def _explain(self, name, p, g, st, pending):
-        o = pending.options
-        rows, g_eff = self._explain_decay(name, p, g, o)
-        lr, momentum = pending.lr, o["momentum"]
-        if momentum != 0 and "momentum_buffer" in st:
-            buf = st["momentum_buffer"]
-            rows.append(("buf", buf))
-            if o["nesterov"]:
-                d = g_eff + buf * momentum
-                rows += [("g+μ·buf", d), ("lr·(g+μ·buf)", d * lr)]
-            else:
-                rows.append(("lr·buf", buf * lr))
+    def _rule(self, o, inputs, weight):
+        if o["momentum"] == 0:
+            return [("dW", "-lr*g")]
+        if "buf" not in inputs:
+            rows = [("buf", "g", "the first step: the buffer starts as g")]
+        elif o["dampening"]:
+            rows = [("buf", "mu*buf + (1 - damp)*g", "momentum: a running sum of gradients")]
         else:
-            rows.append(("lr·g", g_eff * lr))
-        return rows
+            rows = [("buf", "mu*buf + g", "momentum: a running sum of gradients")]
+        if o["nesterov"]:
+            return rows + [("g", "g + mu*buf", "Nesterov: look ahead along the buffer"), ("dW", "-lr*g")]
+        return rows + [("dW", "-lr*buf")]
 
 
 class Adam(Optimizer):
     """torch.optim.Adam: betas, eps, amsgrad, weight_decay as L2 (+ l1)."""
 
     name = "adam"
+    title = "Adam"
+    options_taken = {
+        "betas": Option((0.9, 0.999), BETAS),
+        "eps": Option(1e-8, NONNEG, "eps"),
+        "amsgrad": Option(False, BOOL),
+        **DECAY,
+    }
     state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    state_symbols = {"exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v_max"}
     decoupled = False
 
     def _constants(self, lr, o, t):
@@ -623,36 +629,48 @@ class Adam(Optimizer):
         new_P += base
         return new_P, new_S
 
-    def _explain(self, name, p, g, st, pending):
-        o = pending.options
-        rows, _ = self._explain_decay(name, p, g, o, coupled_wd=not self.decoupled)
-        wd = o["weight_decay"]
-        if self.decoupled and wd != 0 and _is_weight(name):
-            rows.append(("(1-lr·λ)·W", p * (1 - pending.lr * wd)))
-        beta1, beta2 = o["betas"]
-        bc1 = 1 - beta1 ** float(pending.t)
-        bc2 = 1 - beta2 ** float(pending.t)
-        m, v = st["exp_avg"], st["exp_avg_sq"]
-        rows += [("m", m), ("v", v)]
+    def _rule(self, o, inputs, weight):
+        zeros = np.zeros_like(inputs["W"])
+        for key in ("m", "v", "v_max"):
+            inputs.setdefault(key, zeros)  # torch starts each moment at 0
+        rows = [("m", "beta1*m + (1 - beta1)*g", "the mean of the gradients, running"),
+                ("v", "beta2*v + (1 - beta2)*g**2", "the mean of their squares, running")]
         if o["amsgrad"]:
-            v = st["max_exp_avg_sq"]
-            rows.append(("v_max", v))
-        rows += [("m̂", m / bc1), ("v̂", v / bc2)]
-        return rows
+            rows += [("v_max", "maximum(v_max, v)", "AMSGrad: the largest v so far"),
+                     ("v_hat", "v_max/(1 - beta2**t)")]
+        else:
+            rows.append(("v_hat", "v/(1 - beta2**t)", "bias correction: early means are too small"))
+        rows.append(("m_hat", "m/(1 - beta1**t)"))
+        if self.decoupled and weight and o["weight_decay"]:
+            return rows + [("dW", "-lr*lam*W - lr*m_hat/(sqrt(v_hat) + eps)",
+                            "AdamW: the decay shrinks W directly, not through g")]
+        return rows + [("dW", "-lr*m_hat/(sqrt(v_hat) + eps)")]
 
 
 class AdamW(Adam):
     """torch.optim.AdamW: Adam with decoupled weight decay (default 0.01)."""
 
     name = "adamw"
+    title = "AdamW"
+    options_taken = {**Adam.options_taken, "weight_decay": Option(0.01, NONNEG, "lam")}
     decoupled = True
+    decay_in_gradient = False
 
 
 class RMSprop(Optimizer):
     """torch.optim.RMSprop: alpha, eps, momentum, centered, weight_decay (+ l1)."""
 
     name = "rmsprop"
+    title = "RMSprop"
+    options_taken = {
+        "alpha": Option(0.99, NONNEG, "alpha"),
+        "eps": Option(1e-8, NONNEG, "eps"),
+        "momentum": Option(0.0, NONNEG, "mu"),
+        "centered": Option(False, BOOL),
+        **DECAY,
+    }
     state_keys = ("square_avg", "momentum_buffer", "grad_avg")
+    state_symbols = {"square_avg": "v", "momentum_buffer": "buf", "grad_avg": "gbar"}
 
     def _constants(self, lr, o, t):
         alpha = o["alpha"]
@@ -693,31 +711,38 @@ class RMSprop(Optimizer):
         new_P += P
         return new_P, new_S
 
-    def _explain(self, name, p, g, st, pending):
-        o = pending.options
-        rows, g_eff = self._explain_decay(name, p, g, o)
-        sq = st["square_avg"]
-        rows.append(("v", sq))
+    def _rule(self, o, inputs, weight):
+        zeros = np.zeros_like(inputs["W"])
+        inputs.setdefault("v", zeros)
+        rows = [("v", "alpha*v + (1 - alpha)*g**2", "the mean of the squared gradients, running")]
         if o["centered"]:
-            ga = st["grad_avg"]
-            rows.append(("ḡ", ga))
-            avg = np.sqrt(sq - ga * ga) + o["eps"]
-            rows.append(("√(v−ḡ²)+ε", avg))
+            inputs.setdefault("gbar", zeros)
+            rows += [("gbar", "alpha*gbar + (1 - alpha)*g", "centered: the mean gradient too"),
+                     ("avg", "sqrt(v - gbar**2) + eps")]
         else:
-            avg = np.sqrt(sq) + o["eps"]
-            rows.append(("√v+ε", avg))
+            rows.append(("avg", "sqrt(v) + eps"))
         if o["momentum"] > 0:
-            rows.append(("buf", st["momentum_buffer"]))
-        else:
-            rows.append(("g/(√…+ε)", g_eff / avg))
-        return rows
+            if "buf" in inputs:
+                rows.append(("buf", "mu*buf + g/avg"))
+            else:
+                rows.append(("buf", "g/avg", "the first step: the buffer starts as g/avg"))
+            return rows + [("dW", "-lr*buf")]
+        return rows + [("dW", "-lr*g/avg", "each weight's step is scaled by its own gradients' size")]
 
 
 class Adagrad(Optimizer):
     """torch.optim.Adagrad: lr_decay, initial_accumulator_value, eps, weight_decay (+ l1)."""
 
     name = "adagrad"
+    title = "Adagrad"
+    options_taken = {
+        "lr_decay": Option(0.0, NONNEG, "lr_decay"),
+        "initial_accumulator_value": Option(0.0, NONNEG, "acc0"),
+        "eps": Option(1e-10, NONNEG, "eps"),
+        **DECAY,
+    }
     state_keys = ("sum",)
+    state_symbols = {"sum": "acc"}
 
     def _constants(self, lr, o, t):
         clr = lr / (1 + (float(t) - 1) * o["lr_decay"])
@@ -735,13 +760,13 @@ class Adagrad(Optimizer):
         new_P += P
         return new_P, {"sum": total}
 
-    def _explain(self, name, p, g, st, pending):
-        o = pending.options
-        rows, _ = self._explain_decay(name, p, g, o)
-        clr = pending.lr / (1 + (float(pending.t) - 1) * o["lr_decay"])
-        total = st["sum"]
-        rows += [("sum", total), ("clr", clr), ("√sum+ε", np.sqrt(total) + o["eps"])]
-        return rows
+    def _rule(self, o, inputs, weight):
+        inputs.setdefault("acc", np.full_like(inputs["W"], o["initial_accumulator_value"]))
+        rows = [("acc", "acc + g**2", "every squared gradient so far, summed")]
+        if o["lr_decay"]:
+            rows.append(("clr", "lr/(1 + (t - 1)*lr_decay)"))
+            return rows + [("dW", "-clr*g/(sqrt(acc) + eps)")]
+        return rows + [("dW", "-lr*g/(sqrt(acc) + eps)")]
 
 
 class Perceptron(Optimizer):
@@ -750,6 +775,8 @@ class Perceptron(Optimizer):
     p ← p - lr·g, i.e. W += lr·x^T (y - ŷ)."""
 
     name = "perceptron"
+    title = "perceptron rule"
+    needs_gradient = False
 
     def _constants(self, lr, o, t):
         return (-lr,)
@@ -759,13 +786,37 @@ class Perceptron(Optimizer):
         G += P
         return G, S
 
-    def _explain(self, name, p, g, st, pending):
-        return [("lr·g", g * pending.lr)]
+    def _rule(self, o, inputs, weight):
+        return [("dW", "-lr*g", "g = −xᵀ(y − ŷ): a wrong answer moves W toward x (or away)")]
 
 
+# The registry: a new optimizer is one class and one entry here. Menus,
+# validation, the inspector's rule and the runfile all read it.
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Perceptron)
 }
+
+
+class _Defaults(Mapping):
+    """{optimizer: {option: torch's default}}, read from the classes each time,
+    so an optimizer registered later is in it too."""
+
+    def __getitem__(self, name: str) -> dict[str, object]:
+        return OPTIMIZERS[name].defaults()
+
+    def __iter__(self):
+        return iter(OPTIMIZERS)
+
+    def __len__(self) -> int:
+        return len(OPTIMIZERS)
+
+
+OPTIMIZER_DEFAULTS: Mapping[str, dict[str, object]] = _Defaults()
+
+
+def option_names() -> tuple[str, ...]:
+    """Every option any registered optimizer takes, sorted."""
+    return tuple(sorted({k for cls in OPTIMIZERS.values() for k in cls.options_taken}))
 
 
 def make_optimizer(name: str, lr: float, options: dict | None = None) -> Optimizer:

@@ -61,7 +61,7 @@ class Trace:
     """Everything one step has computed so far, named as in the math."""
 
     __slots__ = ("X", "y", "z", "a", "loss", "delta", "grads", "new_params", "pending",
-                 "updates", "applied", "done")
+                 "updates", "rules", "applied", "done")
 
     def __init__(self, X: np.ndarray, y: np.ndarray):
         self.X, self.y = X, y
@@ -73,6 +73,7 @@ class Trace:
         self.new_params: dict | None = None
         self.pending = None
         self.updates: dict[str, np.ndarray] = {}
+        self.rules: dict = {}  # parameter -> the optimizer's Rule, in phase mode
         self.applied = False
         self.done = 0
 
@@ -151,6 +152,7 @@ class Trainer:
             if phase.layer == 1:  # the update about to be applied, computed without applying it
                 tr.new_params, tr.pending = self.optimizer.compute(self.params, tr.grads)
                 tr.updates = {k: tr.new_params[k] - self.params[k] for k in self.params}
+                tr.rules = {k: self.optimizer.explain(k, self.params, tr.grads, tr.pending) for k in self.params}
         elif phase.kind == UPDATE:
             if not _finite(tr.new_params):
                 self.trace = None
@@ -319,10 +321,6 @@ class Trainer:
         self.trace = None
         return True
 
-    @property
-    def can_step_back(self) -> int:
-        return len(self._ring) + (1 if self.done else 0)
-
     # ----- live changes -----------------------------------------------------
 
     def set_learning_rate(self, lr: float) -> None:
@@ -385,7 +383,7 @@ class Trainer:
             return Snapshot(**common)
         return Snapshot(
             **common, batch_x=tr.X, batch_y=tr.y, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
-            deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates),
+            deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
             update_applied=tr.applied,
             last_phase_label=self.phases[tr.done - 1].label() if tr.done else "",
         )

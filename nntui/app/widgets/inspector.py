@@ -21,10 +21,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from nntui.engine.rules import show
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 from ._common import fmt, fmt_mat, fmt_vec, same_view, shape_str
 
+# What the rule's starting arrays are, for a learner reading the rows.
+_INPUT_NOTES = {"g": "the batch gradient, from the backward pass", "W": "the parameter now"}
 MAX_ITEMS = 8  # items of a vector shown before it is cut
 MAX_ROWS = 4  # rows of a matrix shown
 
@@ -227,12 +230,8 @@ class StepInspector(ScrollView, can_focus=True):
         if s is None:
             return [[("waiting for a snapshot…", "m")]]
         out: list[Line] = []
-        n_phases = len(s.phases)
         phase = s.last_phase
         si = self._sample_index()
-        step_no = s.step if s.done >= n_phases else s.step + 1
-        if s.diverged:
-            out.append([(f"✖ {s.diverged}", "h")])
         if phase is None or si is None:
             nxt = s.next_phase
             out.append([(f"At a step boundary: {s.step} steps done.", "h")])
@@ -244,7 +243,7 @@ class StepInspector(ScrollView, can_focus=True):
             return out
         n = len(s.a[0])
         out.append([
-            (f"step {step_no} · {phase.label()} {phase.arrow}".rstrip(), "h"),
+            (f"step {s.shown_step} · {phase.label()} {phase.arrow}".rstrip(), "h"),
             (f" · sample {si} of a batch of {n} · next: {s.next_phase.label()}", "m"),
         ])
         kind = phase.kind
@@ -360,76 +359,34 @@ class StepInspector(ScrollView, can_focus=True):
             out.append([("  the optimizer's update is now computed (not applied): t shows ΔW", "m")])
 
     def _update(self, out, s: Snapshot) -> None:
-        name = s.optimizer_name
-        lr = s.learning_rate
-        t = s.optimizer_step
-        opts = dict(s.optimizer_options)
+        """The optimizer's rule as the engine wrote it, row by row, with the
+        numbers it computed: this view only lays the rows out."""
         when = "applied" if s.update_applied else "to apply"
-        out.append([(f"update: {name}, lr = {self._f(lr)}, t = {t} ({when})", "n")])
-        if name == "sgd" and any("momentum_buffer" in st for st in s.optimizer_state.values()):
-            opts["_has_buffer"] = True
-        rule = self._rule(name, opts)
-        for r in rule:
-            out.append([(f"  {r}", "t")])
-        for l in range(1, s.L + 1):
-            for p in (f"W{l}", f"b{l}"):
-                g = s.grads.get(p)
-                d = s.updates.get(p)
-                st = s.optimizer_state.get(p, {})
-                out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
-                self._param_rows(out, name, p, lr, g, d, st, opts, t)
+        out.append([(f"update: {s.optimizer_name}, step t = {s.optimizer_step} ({when})", "n")])
+        if not s.rules:
+            out.append([("  the rule's numbers appear once a step has reached its backward pass", "m")])
+            return
+        scalars: dict[str, float] = {}
+        for rule in s.rules.values():
+            scalars.update(rule.scalars)
+        if scalars:
+            out.append([("  " + ",  ".join(f"{show(k)} = {self._f(v)}" for k, v in scalars.items()), "m")])
+        for p, rule in s.rules.items():
+            out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
+            for name, value in rule.inputs.items():
+                if name == "W" and not any("W" in r.formula for r in rule.rows):
+                    continue  # W is on screen elsewhere; shown here when the rule uses it
+                self._value(out, show(name, p), value, _INPUT_NOTES.get(name, "before this step"))
+            for row in rule.rows:
+                self._value(out, row.text(p), row.value, row.note)
 
-    def _rule(self, name: str, o: dict) -> list[str]:
-        if name == "sgd":
-            mu = o.get("momentum", 0.0)
-            if mu or o.get("_has_buffer"):
-                nest = " (Nesterov: ΔW = −lr·(g + μ·buf))" if o.get("nesterov") else ""
-                mu_s = f" μ = {self._f(mu)}" if mu else ""
-                return [f"SGD with momentum{mu_s}: buf = μ·buf + (1−dampening)·g;  ΔW = −lr·buf{nest}"]
-            return ["SGD: ΔW = −lr·g"]
-        if name in ("adam", "adamw"):
-            b1, b2 = o.get("betas", (0.9, 0.999))
-            eps = o.get("eps", 1e-8)
-            rows = [f"m = β₁·m + (1−β₁)·g,  v = β₂·v + (1−β₂)·g²   (β₁ = {self._f(b1)}, β₂ = {self._f(b2)})",
-                    f"m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  ΔW = −lr·m̂/(√v̂ + ε)   (ε = {self._f(eps)})"]
-            if name == "adamw":
-                rows.append(f"AdamW first shrinks W: W ← W·(1 − lr·λ), λ = {self._f(o.get('weight_decay', 0.01))}")
-            return rows
-        if name == "rmsprop":
-            return [f"v = α·v + (1−α)·g²  (α = {self._f(o.get('alpha', 0.99))}),  ΔW = −lr·g/(√v + ε)"]
-        if name == "adagrad":
-            return ["sum = sum + g²,  clr = lr/(1 + (t−1)·lr_decay),  ΔW = −clr·g/(√sum + ε)"]
-        if name == "perceptron":
-            return ["Rosenblatt: W += lr · xᵀ(y − ŷ),  b += lr · Σ(y − ŷ)"]
-        return [f"{name}: ΔW as computed by the optimizer"]
-
-    def _param_rows(self, out, name, p, lr, g, d, st, o, t) -> None:
-        flat = lambda a: np.asarray(a).ravel()  # noqa: E731
-        note = "" if np.ndim(g) <= 1 else "(flattened)"
-        if g is not None:
-            self._vec(out, "  g", flat(g), note)
-        if name == "sgd":
-            buf = st.get("momentum_buffer")
-            if buf is not None:
-                self._vec(out, "  buf", flat(buf))
-                out.append([(f"    Δ{p} = −lr·buf = ", "m"), (f"−{self._f(lr)} × {fmt_vec(flat(buf), 4, self.digits)}", "t")])
-            elif g is not None:
-                out.append([(f"    Δ{p} = −lr·g = ", "m"), (f"−{self._f(lr)} × {fmt_vec(flat(g), 4, self.digits)}", "t")])
-        elif name in ("adam", "adamw") and "exp_avg" in st and t > 0:
-            b1, b2 = o.get("betas", (0.9, 0.999))
-            m, v = st["exp_avg"], st.get("max_exp_avg_sq", st["exp_avg_sq"])
-            mh = flat(m) / (1 - b1 ** t)
-            vh = flat(v) / (1 - b2 ** t)
-            self._vec(out, "  m̂", mh, f"= m/(1−{self._f(b1)}^{t})")
-            self._vec(out, "  v̂", vh, f"= v/(1−{self._f(b2)}^{t})")
-            out.append([("    −lr·m̂/(√v̂+ε) = ", "m"),
-                        (fmt_vec(-lr * mh / (np.sqrt(vh) + o.get("eps", 1e-8)), MAX_ITEMS, self.digits), "t")])
-        elif name == "rmsprop" and "square_avg" in st:
-            self._vec(out, "  v", flat(st["square_avg"]))
-        elif name == "adagrad" and "sum" in st:
-            self._vec(out, "  sum", flat(st["sum"]))
-        if d is not None:
-            self._vec(out, f"  Δ{p}", flat(d), "(the update)")
+    def _value(self, out: list[Line], label: str, value, note: str = "") -> None:
+        if np.ndim(value) == 2:
+            self._mat(out, label, value, note)
+        elif np.ndim(value) == 1:
+            self._vec(out, label, value, note)
+        else:
+            out.append([(f"  {label} = ", "m"), (self._f(value), "t"), (f"  {note}" if note else "", "m")])
 
     # ------------------------------------------------------------ drawing
 

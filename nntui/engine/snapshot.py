@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .rules import Rule
+
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
 
 
@@ -74,12 +76,14 @@ class Snapshot:
     deltas: dict[int, np.ndarray] = field(default_factory=dict)  # delta[l]
     grads: dict[str, np.ndarray] = field(default_factory=dict)  # dW1, db1, ... keyed "W1", "b1"
     updates: dict[str, np.ndarray] = field(default_factory=dict)  # ΔW keyed "W1", "b1"
+    # How the optimizer computes each update, formulas with their numbers (rules.Rule),
+    # from the last backward phase on; empty in fast play.
+    rules: dict[str, Rule] = field(default_factory=dict)
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
     optimizer_options: dict[str, object] = field(default_factory=dict)  # the options in force now
     last_phase_label: str = ""
-    diverged: str | None = None
 
     @property
     def next_phase(self) -> Phase:
@@ -88,6 +92,13 @@ class Snapshot:
     @property
     def last_phase(self) -> Phase | None:
         return self.phases[self.done - 1] if self.done else None
+
+    @property
+    def shown_step(self) -> int:
+        """The step the UI names: the one in progress (step + 1) while some of
+        its phases are done, else the last one completed. One definition, so
+        the status line, the diagram and the inspector never disagree."""
+        return self.step + 1 if 0 < self.done < len(self.phases) else self.step
 
     @property
     def L(self) -> int:

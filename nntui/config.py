@@ -29,22 +29,26 @@ validation are refused there, as path and target are for generated data.
 from __future__ import annotations
 
 import importlib.resources
-import inspect
 import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any, NoReturn
 
 from nntui.engine import datasets as _datasets
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES, DATASETS, GATES as _GATES, DataError, dataset_dims, dataset_task, load_csv
+from nntui.engine.datasets import (DATASET_NAMES, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
+                                   dataset_task, load_csv)
 from nntui.engine.initializers import INITIALIZERS
-from nntui.engine.losses import LOSSES
-from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS, make_optimizer
+from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
+from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
+from nntui.engine.spec import Config, DataConfig, ModelConfig, TrainConfig
 from nntui.util import allowed, did_you_mean
+
+__all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict",
+           "load_preset", "override"]
 
 DEFAULT_PRESET = "xor"
 
@@ -54,86 +58,6 @@ class ConfigError(ValueError):
 
 
 # --- the Config -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    dataset: str
-    samples: int = 200
-    noise: float = 0.0
-    validation: float = 0.2
-    seed: int = 0
-    classes: int | None = None  # blobs only (default 3 there)
-    path: str | None = None  # csv only: absolute
-    target: str | tuple[str, ...] | None = None  # csv only: a column, or several (regression)
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    layers: tuple[int, ...]
-    activation: str = "tanh"
-    output: str = "sigmoid"
-    init: str = "xavier"
-    seed: int = 0
-    weights: dict[str, list] | None = None  # init = "explicit" only: W1, b1, ... as nested lists
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    loss: str = "bce"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.1
-    batch_size: int = 16
-    epochs: int = 100
-    options: dict[str, Any] = field(default_factory=dict)  # only the optimizer options given
-    target_loss: float | None = None  # stop once an epoch's train loss is at or below it
-
-
-@dataclass(frozen=True)
-class Config:
-    title: str
-    description: str
-    source: str  # where it came from, as named in messages ("xor.toml", "my/preset.toml")
-    data: DataConfig
-    model: ModelConfig
-    train: TrainConfig
-
-    def to_dict(self) -> dict[str, Any]:
-        """The resolved preset as plain JSON-able data (no None values, lists not
-        tuples); `config_from_dict(c.to_dict(), c.source)` gives back `c`."""
-        d, m, t = self.data, self.model, self.train
-        data = {"dataset": d.dataset}
-        if d.dataset == "csv":
-            data["path"] = d.path
-            if d.target is not None:
-                data["target"] = d.target if isinstance(d.target, str) else list(d.target)
-        elif d.dataset not in _GATES:
-            data["samples"], data["noise"] = d.samples, d.noise
-        if d.dataset not in _GATES:
-            data["validation"] = d.validation
-        data["seed"] = d.seed
-        if d.classes is not None:
-            data["classes"] = d.classes
-        model = {"layers": list(m.layers), "activation": m.activation, "output": m.output,
-                 "init": m.init, "seed": m.seed}
-        if m.weights is not None:
-            model["weights"] = {k: _plain(v) for k, v in m.weights.items()}
-        train = {"loss": t.loss, "optimizer": t.optimizer, "learning_rate": t.learning_rate,
-                 "batch_size": t.batch_size, "epochs": t.epochs}
-        if t.target_loss is not None:
-            train["target_loss"] = t.target_loss
-        train.update({k: _plain(v) for k, v in t.options.items()})
-        return {"title": self.title, "description": self.description,
-                "data": data, "model": model, "train": train}
-
-    @property
-    def name(self) -> str:
-        """A short name: the preset's file name without .toml."""
-        return Path(self.source).stem
-
-
-def _plain(v: Any) -> Any:
-    return [_plain(x) for x in v] if isinstance(v, (list, tuple)) else v
 
 
 # --- where presets live -------------------------------------------------------------
@@ -240,31 +164,29 @@ _SECTIONS = ("data", "model", "train")
 _DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target")
 _MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
 _TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
-_OPTION_KEYS = tuple(sorted({k for opts in OPTIMIZER_DEFAULTS.values() for k in opts}))
 # A gate is its truth table: samples, noise and validation do not apply.
 
 MAX_LAYER = 4096
 MAX_SAMPLES = 1_000_000
 MAX_EPOCHS = 10_000_000
 
-# The engine's own defaults the config falls back on when a key is omitted.
+# What an omitted key means: the fields' own defaults in engine/spec.py, but
+# for the output and the loss, which a preset derives from each other and the data.
 DEFAULTS = {
-    ("data", "samples"): 200, ("data", "noise"): 0.0, ("data", "validation"): 0.2,
-    ("data", "seed"): 0, ("model", "activation"): "tanh", ("model", "init"): "xavier",
-    ("model", "seed"): 0, ("train", "optimizer"): "sgd", ("train", "learning_rate"): 0.1,
-    ("train", "batch_size"): 16, ("train", "epochs"): 100,
+    (section, f.name): f.default
+    for section, cls in (("data", DataConfig), ("model", ModelConfig), ("train", TrainConfig))
+    for f in fields(cls)
+    if f.default is not MISSING and f.default is not None and f.name not in ("output", "loss")
 }
-BLOBS_CLASSES = 3
-
-# Output and loss when omitted: from the data's task, or from each other.
-_TASK_OUTPUT = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
-_LOSS_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax", "perceptron": "step"}
-_OUTPUT_LOSS = {"softmax": "cross_entropy", "step": "perceptron"}
+# Output and loss when omitted: from each other (the loss registry's pairs), else from the task.
+_LOSS_OUTPUT = {name: loss.output for name, loss in LOSSES.items() if loss.output}
+_OUTPUT_LOSS = {out: name for name, out in _LOSS_OUTPUT.items() if out != "sigmoid"}
 
 
 def optimizer_options(name: str) -> tuple[str, ...]:
     """The option names the optimizer `name` takes (its torch defaults' keys)."""
-    return tuple(OPTIMIZER_DEFAULTS.get(name, {}))
+    cls = OPTIMIZERS.get(name)
+    return tuple(cls.options_taken) if cls is not None else ()
 
 
 def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike | None = None,
@@ -298,15 +220,16 @@ def override(config: Config, *, epochs: int | None = None, seed: int | None = No
             d[section][key] = value
             flags[(section, key)] = flag
     new = d["train"]["optimizer"]
-    if optimizer is not None and new in OPTIMIZER_DEFAULTS:
+    all_options = option_names()
+    if optimizer is not None and new in OPTIMIZERS:
         for key in list(d["train"]):
-            if key in _OPTION_KEYS and key not in OPTIMIZER_DEFAULTS[new]:
+            if key in all_options and key not in optimizer_options(new):
                 del d["train"][key]
     for key, value in (options or {}).items():
-        if key not in _OPTION_KEYS:
+        if key not in all_options:
             takes = ", ".join(optimizer_options(new)) or "no options"
             raise ConfigError(f"{config.source}: --option {key}: unknown optimizer option"
-                              f"{did_you_mean(key, _OPTION_KEYS)}; optimizer \"{new}\" takes: {takes}")
+                              f"{did_you_mean(key, all_options)}; optimizer \"{new}\" takes: {takes}")
         d["train"][key] = value
         flags[("train", key)] = f"--option {key}={{}}"
     return _Checker(config.source, None, True, flags).build(d)
@@ -442,19 +365,19 @@ class _Checker:
             self.fail("data", None, _MISSING,
                       f"missing key 'dataset'; allowed: {allowed(DATASET_NAMES)}")
         dataset = self.name("data", "dataset", self.get(t, "data", "dataset"), DATASET_NAMES, "dataset")
-        is_csv, is_gate = dataset == "csv", dataset in _GATES
-        takes_classes = not is_csv and "classes" in inspect.signature(DATASETS[dataset]).parameters
-        for key, applies, why in (
-            ("samples", not is_csv and not is_gate, "the file's rows are the samples" if is_csv
-             else f"{dataset} is its 4 truth-table rows"),
-            ("noise", not is_csv and not is_gate, "noise is for generated data" if is_csv
-             else f"{dataset} is its 4 truth-table rows"),
-            ("validation", not is_gate, f"{dataset} is its 4 truth-table rows, all used for training"),
-            ("classes", takes_classes, f"only a generator with a class count (blobs) takes it"),
-            ("path", is_csv, 'only dataset = "csv" reads a file'),
-            ("target", is_csv, 'only dataset = "csv" has target columns'),
+        is_csv = dataset == "csv"
+        takes = dataset_takes(dataset)
+        is_gate = not takes  # a truth table: nothing to draw, split or count
+        takes_classes = "classes" in takes
+        for key, why in (
+            ("samples", "the file's rows are the samples" if is_csv else f"{dataset} is its 4 truth-table rows"),
+            ("noise", "noise is for generated data" if is_csv else f"{dataset} is its 4 truth-table rows"),
+            ("validation", f"{dataset} is its 4 truth-table rows, all used for training"),
+            ("classes", "only a generator with a class count (blobs) takes it"),
+            ("path", 'only dataset = "csv" reads a file'),
+            ("target", 'only dataset = "csv" has target columns'),
         ):
-            if key in t and not applies:
+            if key in t and key not in takes:
                 self.fail("data", key, t[key], f"does not apply to dataset = \"{dataset}\": {why}")
         samples = self.integer("data", "samples", self.get(t, "data", "samples"), 1, MAX_SAMPLES)
         noise = self.number("data", "noise", self.get(t, "data", "noise"), lo=0.0)
@@ -463,7 +386,7 @@ class _Checker:
         seed = self.integer("data", "seed", self.get(t, "data", "seed"), 0)
         classes = None
         if takes_classes:
-            classes = self.integer("data", "classes", self.get(t, "data", "classes", BLOBS_CLASSES), 2, 100)
+            classes = self.integer("data", "classes", self.get(t, "data", "classes", DEFAULT_CLASSES), 2, 100)
         path = target = None
         n_in = n_out = n_rows = task = None
         if is_csv:
@@ -552,11 +475,11 @@ class _Checker:
         if train.loss:
             if train.loss in _LOSS_OUTPUT:
                 return _LOSS_OUTPUT[train.loss]
-        if train.optimizer == "perceptron":
+        if not OPTIMIZERS[train.optimizer].needs_gradient:
             return "step"
         if task is None:
             self.fail("model", None, _MISSING, "missing key 'output' (needed when the data is not read)")
-        return _TASK_OUTPUT[task]
+        return TASK_OUTPUT_LOSS[task][0]
 
     def weights(self, t: dict, model: ModelConfig) -> ModelConfig:
         names = [f"{p}{l}" for l in range(1, len(model.layers)) for p in "Wb"]
@@ -605,16 +528,17 @@ class _Checker:
 
     def train(self, t: dict) -> TrainConfig:
         optimizer = self.name("train", "optimizer", self.get(t, "train", "optimizer"), OPTIMIZERS, "optimizer")
-        takes = OPTIMIZER_DEFAULTS[optimizer]
+        takes = OPTIMIZERS[optimizer].defaults()
         takes_text = ", ".join(takes) if takes else "no options"
+        all_options = option_names()
         for key in t:
             if key in _TRAIN_KEYS or key in takes:
                 continue
-            if key in _OPTION_KEYS:
+            if key in all_options:
                 self.fail("train", key, t[key], f"optimizer \"{optimizer}\" does not take this option; "
                           f"it takes: {takes_text}")
             self.fail(None, None, _MISSING,
-                      f"[train] unknown key '{key}'{did_you_mean(key, _TRAIN_KEYS + _OPTION_KEYS)}; allowed: "
+                      f"[train] unknown key '{key}'{did_you_mean(key, _TRAIN_KEYS + all_options)}; allowed: "
                       f"{', '.join(_TRAIN_KEYS)} and the options of optimizer \"{optimizer}\": {takes_text}")
         loss = self.get(t, "train", "loss", None)
         if loss is not None:
@@ -628,12 +552,10 @@ class _Checker:
         options = {key: self.option(optimizer, key, t[key], takes[key]) for key in t if key in takes}
         try:
             make_optimizer(optimizer, lr, options)
-        except ValueError as e:  # a combination, e.g. nesterov without momentum
-            problem = _engine_problem(str(e), optimizer)
-            culprit = next((key for key in options if key in problem), None)
-            if culprit is None:
-                self.fail("train", "optimizer", optimizer, problem)
-            self.fail("train", culprit, t[culprit], problem)
+        except OptionError as e:  # a combination, e.g. nesterov without momentum
+            if e.key in t:
+                self.fail("train", e.key, t[e.key], e.problem)
+            self.fail("train", "optimizer", optimizer, e.problem)
         return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss)
 
     def option(self, optimizer: str, key: str, v: Any, default: Any) -> Any:
@@ -652,10 +574,9 @@ class _Checker:
         else:
             value = self.number("train", key, v)
         try:
-            make_optimizer(optimizer, 1.0, {key: value})
-        except ValueError as e:
-            self.fail("train", key, v, _engine_problem(str(e), optimizer, key))
-        return value
+            return OPTIMIZERS[optimizer].check_option(key, value)
+        except OptionError as e:
+            self.fail("train", key, v, e.problem)
 
     def loss(self, train: TrainConfig, model: ModelConfig, task: str | None) -> TrainConfig:
         """Fill in the loss from the output (and the task) if it was omitted."""
@@ -673,53 +594,56 @@ class _Checker:
     # ----- how the parts fit together
 
     def combination(self, data: DataConfig, model: ModelConfig, train: TrainConfig, task: str | None) -> None:
+        """The pieces must fit: the rules are the registries' (an optimizer's
+        needs_gradient, a loss's output and tasks, an activation's gradient)."""
         opt, loss, out, hidden = train.optimizer, train.loss, model.output, len(model.layers) > 2
-        if opt == "perceptron":
-            if out != "step":
-                self.fail("model", "output", out, 'the perceptron rule needs output = "step" '
-                          '(with loss = "perceptron" and no hidden layers)')
-            if loss != "perceptron":
-                self.fail("train", "loss", loss, 'optimizer = "perceptron" needs loss = "perceptron"')
+        entry = LOSSES[loss]
+        if not OPTIMIZERS[opt].needs_gradient:  # a rule such as Rosenblatt's: one step layer, binary labels
+            if OUTPUTS[out].has_gradient:
+                self.fail("model", "output", out, f'the {opt} rule needs output = "step" '
+                          f'(with loss = "{opt}" and no hidden layers)')
+            if not entry.for_rule:
+                self.fail("train", "loss", loss, f'optimizer = "{opt}" needs loss = "{opt}"')
             if hidden:
                 self.fail("model", "layers", list(model.layers),
-                          f"the perceptron rule trains one layer: no hidden layers, e.g. "
+                          f"the {opt} rule trains one layer: no hidden layers, e.g. "
                           f"layers = [{model.layers[0]}, {model.layers[-1]}]; use a gradient optimizer "
                           "(sgd, adam, ...) for a multilayer net")
-            if task is not None and task != "binary":
+            if task is not None and task not in entry.tasks:
                 self.fail("data", "dataset", data.dataset,
-                          f"the perceptron rule needs binary data (two classes); this data is {task}")
+                          f"the {opt} rule needs binary data (two classes); this data is {task}")
             return
         no_gradient = (f'step has no useful gradient, so optimizer = "{opt}" cannot train it; '
                        'use optimizer = "perceptron" (one layer, step output) or another activation')
-        if out == "step" and ("model", "output") in self.given:
+        output_given = ("model", "output") in self.given
+        if not OUTPUTS[out].has_gradient and output_given:
             self.fail("model", "output", out, no_gradient)
-        if loss == "perceptron":
-            self.fail("train", "loss", loss, 'the perceptron loss goes with optimizer = "perceptron" '
+        if entry.for_rule:
+            self.fail("train", "loss", loss, f'the {loss} loss goes with optimizer = "{loss}" '
                       'and output = "step"; with a gradient optimizer use mse, bce or cross_entropy')
-        if out == "step":
+        if not OUTPUTS[out].has_gradient:
             self.fail("model", "output", out, no_gradient)
-        if hidden and model.activation == "step":
+        if hidden and not ACTIVATIONS[model.activation].has_gradient:
             self.fail("model", "activation", model.activation, no_gradient)
         # Blame the key the user wrote: an omitted output was derived from the loss.
-        output_given = ("model", "output") in self.given
-        if task == "multiclass" and out != "softmax":
+        softmax, ce = TASK_OUTPUT_LOSS["multiclass"]
+        if task == "multiclass" and out != softmax:
             if output_given:
-                self.fail("model", "output", out, 'multiclass data needs output = "softmax" with loss = "cross_entropy"')
-            self.fail("train", "loss", loss, 'multiclass data needs loss = "cross_entropy" with output = "softmax"')
-        if task in ("binary", "regression") and out == "softmax":
+                self.fail("model", "output", out, f'multiclass data needs output = "{softmax}" with loss = "{ce}"')
+            self.fail("train", "loss", loss, f'multiclass data needs loss = "{ce}" with output = "{softmax}"')
+        if task in ("binary", "regression") and out == softmax:
             fix = ('one output: use output = "sigmoid" with loss = "bce"' if task == "binary"
                    else 'output = "linear" (or tanh, sigmoid) with loss = "mse"')
             if output_given:
                 self.fail("model", "output", out, f"{task} data needs {fix}; softmax is for three or more classes")
-            self.fail("train", "loss", loss, f"{task} data needs {fix}; cross_entropy is for three or more classes")
-        if loss == "cross_entropy" and out != "softmax":
-            self.fail("model", "output", out, 'loss = "cross_entropy" needs output = "softmax"')
-        if out == "softmax" and loss != "cross_entropy":
-            self.fail("train", "loss", loss, 'output = "softmax" needs loss = "cross_entropy"')
-        if loss == "bce" and out != "sigmoid":
-            self.fail("model", "output", out, 'loss = "bce" needs output = "sigmoid"')
-        if task == "regression" and loss != "mse":
-            self.fail("train", "loss", loss, 'regression data needs loss = "mse" '
+            self.fail("train", "loss", loss, f"{task} data needs {fix}; {loss} is for three or more classes")
+        if entry.output is not None and out != entry.output:
+            self.fail("model", "output", out, f'loss = "{loss}" needs output = "{entry.output}"')
+        if out in _OUTPUT_LOSS and loss != _OUTPUT_LOSS[out]:
+            self.fail("train", "loss", loss, f'output = "{out}" needs loss = "{_OUTPUT_LOSS[out]}"')
+        if task is not None and task not in entry.tasks:
+            kinds = " and ".join(n for n, l in LOSSES.items() if task in l.tasks and not l.for_rule)
+            self.fail("train", "loss", loss, f'{task} data needs loss = "{kinds}" '
                       '(bce and cross_entropy are for classes)')
 
     def sizes(self, data: DataConfig, model: ModelConfig, train: TrainConfig, task: str | None,
@@ -793,12 +717,3 @@ def _num(x: float) -> str:
 def _dym_section(key: str) -> str:
     close = did_you_mean(key, _SECTIONS)
     return close.replace("'", "[", 1).replace("'", "]", 1) if close else ""
-
-
-def _engine_problem(message: str, optimizer: str, key: str | None = None) -> str:
-    """The optimizer's own check, without the parts the message already says."""
-    text = message.removeprefix(f"{optimizer}: ")
-    if key is not None:
-        text = re.sub(rf"^option '{re.escape(key)}' ", "", text)
-        text = re.sub(r", got .*$", "", text)
-    return text

@@ -28,7 +28,7 @@ from nntui.config import (
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import DATASETS
 from nntui.engine.initializers import INITIALIZERS
-from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS
+from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS, option_names
 
 XOR = {"data": {"dataset": "xor"}, "model": {"layers": [2, 4, 1]}}
 
@@ -446,7 +446,7 @@ _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5000), st.floats(
                      st.sampled_from(["xor", "blobs", "tanh", "relu", "softmax", "step", "sgd", "adam",
                                       "perceptron", "bce", "mse", "cross_entropy", "explicit", "csv", ""]))
 _values = st.one_of(_scalars, st.lists(st.one_of(st.integers(0, 5), st.floats(0, 1)), max_size=4))
-_KEYS = {"data": cfg._DATA_KEYS, "model": cfg._MODEL_KEYS, "train": cfg._TRAIN_KEYS + cfg._OPTION_KEYS}
+_KEYS = {"data": cfg._DATA_KEYS, "model": cfg._MODEL_KEYS, "train": cfg._TRAIN_KEYS + option_names()}
 
 
 @st.composite

@@ -56,6 +56,7 @@ class Activation:
     df: Callable[[np.ndarray, np.ndarray], np.ndarray]
     gain: float  # torch.nn.init.calculate_gain, for xavier initialisation
     formula: str  # shown by the app's step inspector
+    has_gradient: bool = True  # False for step: only the perceptron rule trains it
 
 
 def _identity_df(z, a):
@@ -65,7 +66,7 @@ def _identity_df(z, a):
 IDENTITY = Activation("identity", lambda z: z, _identity_df, 1.0, "a = z")
 STEP = Activation(
     "step", lambda z: (z >= 0).astype(np.float64), lambda z, a: np.zeros_like(z), 1.0,
-    "a = 1 if z ≥ 0 else 0",
+    "a = 1 if z ≥ 0 else 0", has_gradient=False,
 )
 SIGMOID = Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), 1.0, "a = 1/(1+e^-z)")
 TANH = Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a, 5.0 / 3.0, "a = tanh z")

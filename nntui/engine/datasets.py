@@ -21,6 +21,7 @@ first the generator, then the train/validation split, so one seed fixes both.
 from __future__ import annotations
 
 import csv
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -298,6 +299,25 @@ def dataset_dims(name: str, classes: int = 2) -> tuple[int, int]:
     return 2, 1
 
 
+def dataset_takes(name: str) -> frozenset[str]:
+    """The [data] keys a data set takes besides dataset and seed: a generator
+    its samples, noise and validation (and classes, if it has a class count);
+    a gate none, being its 4 truth-table rows; a CSV its path, target and
+    validation."""
+    if name == "csv":
+        return frozenset(("path", "target", "validation"))
+    if name in GATES:
+        return frozenset()
+    keys = {"samples", "noise", "validation"}
+    if "classes" in inspect.signature(DATASETS[_generator_name(name)]).parameters:
+        keys.add("classes")
+    return frozenset(keys)
+
+
+# The class count of a generator that takes one (blobs), when none is given.
+DEFAULT_CLASSES = 3
+
+
 def dataset_summary(name: str) -> str:
     """One line saying what a data set looks like, for menus and `nntui presets`."""
     if name == "csv":
@@ -515,7 +535,7 @@ def make_dataset(data) -> Dataset:
     else:
         x, y = _generate(data, rng)
         task, name, features = dataset_task(data.dataset), data.dataset, ("x1", "x2")
-        classes = _class_names(task, getattr(data, "classes", 3))
+        classes = _class_names(task, getattr(data, "classes", None) or DEFAULT_CLASSES)
     if data.dataset in GATES:
         train, val = np.arange(len(x)), np.arange(0)
     else:
@@ -529,8 +549,8 @@ def _generate(data, rng: np.random.Generator) -> tuple[Array, Array]:
         raise ValueError(f"samples must be at least 1, not {data.samples}")
     if data.noise < 0:
         raise ValueError(f"noise must be 0 or more, not {data.noise}")
-    if data.dataset == "blobs":
-        return generator(data.samples, data.noise, rng, classes=getattr(data, "classes", 3))
+    if "classes" in dataset_takes(data.dataset):
+        return generator(data.samples, data.noise, rng, classes=getattr(data, "classes", None) or DEFAULT_CLASSES)
     return generator(data.samples, data.noise, rng)
 
 

@@ -87,11 +87,27 @@ class Loss:
     value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
     delta: Callable[[np.ndarray, np.ndarray, np.ndarray, Activation], np.ndarray]
     formula: str
+    # What it fits with (the config checks these): the output it needs (None:
+    # any that is not tied to another loss), the tasks whose labels it reads,
+    # and whether only a gradient-free rule (the perceptron's) can use it.
+    output: str | None = None
+    tasks: tuple[str, ...] = ("binary", "regression")
+    for_rule: bool = False
 
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_value, _mse_delta, "L = mean((ŷ − y)²)"),
-    "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))"),
-    "cross_entropy": Loss("cross_entropy", _ce_value, _ce_delta, "L = −mean(log softmax(z)[y])"),
-    "perceptron": Loss("perceptron", _perceptron_value, _perceptron_delta, "L = mean(|y − ŷ|)"),
+    "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))", "sigmoid", ("binary",)),
+    "cross_entropy": Loss("cross_entropy", _ce_value, _ce_delta, "L = −mean(log softmax(z)[y])", "softmax",
+                          ("multiclass",)),
+    "perceptron": Loss("perceptron", _perceptron_value, _perceptron_delta, "L = mean(|y − ŷ|)", "step",
+                       ("binary",), for_rule=True),
+}
+
+# The usual output and loss for each task: what a preset gets when it names
+# neither, and what the app switches to when the data's task changes.
+TASK_OUTPUT_LOSS: dict[str, tuple[str, str]] = {
+    "binary": ("sigmoid", "bce"),
+    "multiclass": ("softmax", "cross_entropy"),
+    "regression": ("linear", "mse"),
 }

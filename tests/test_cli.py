@@ -324,7 +324,7 @@ def test_progress_bar_on_a_terminal(monkeypatch):
 
 
 def test_save_writes_a_runfile(tmp_path):
-    from nntui.engine.runfile import load_run
+    from nntui.runs import load_run
 
     path = tmp_path / "run.npz"
     r = run_json("xor", "--epochs", "4", "--save", str(path))

@@ -209,7 +209,8 @@ def test_a_new_optimizer_trains_and_the_inspector_shows_its_rule(sign_sgd):
 
 
 def test_a_new_optimizer_goes_through_a_runfile(sign_sgd, tmp_path):
-    from nntui.engine.runfile import load_run, save_run
+    from nntui.engine.runfile import save_run
+    from nntui.runs import load_run
 
     a = Trainer(_sign_config(weight_decay=0.1))
     a.run_steps(7)

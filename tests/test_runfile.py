@@ -12,7 +12,8 @@ import pytest
 
 from nntui.config import config_from_dict
 from nntui.engine import runfile
-from nntui.engine.runfile import RunfileError, load_run, save_run
+from nntui.engine.runfile import RunfileError, save_run
+from nntui.runs import load_run
 from nntui.engine.trainer import Trainer
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +25,28 @@ class RunfileError(ValueError):
     """A runfile that cannot be used; the message names the file and the reason."""
 
 
-def _meta(trainer) -> dict:
+# Scalars of Trainer.state_dict() kept in the metadata; its arrays are members.
+_META_STATE = ("step", "epoch", "batch", "tally", "lr", "options")
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A runfile, read and checked as a file: the preset it holds (a dict,
+    for the config to check), its data, and the trainer's state_dict()."""
+
+    config: dict
+    source: str  # the preset it came from, for its name and messages
+    dataset: Dataset
+    state: dict
+
+
+def _meta(trainer, state: dict) -> dict:
     d = trainer.dataset
     return {
         "format": FORMAT, "version": VERSION,
-        "step": trainer.step, "epoch": trainer.epoch, "batch": trainer.batch,
-        # The epoch so far (sum of batch loss x size, samples right): its train
-        # loss and accuracy are means over all its batches, before and after a save.
-        "tally": [float(trainer._tally[0]), int(trainer._tally[1])],
+        **{k: state[k] for k in _META_STATE},
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
-        "dataset_name": d.name,
-        "source": getattr(trainer.config, "source", ""),  # the preset it came from, for its name and messages
-        "lr": trainer.optimizer.lr, "options": trainer.optimizer.options,
+        "dataset_name": d.name, "source": getattr(trainer.config, "source", ""),
     }
 
 
@@ -58,15 +69,16 @@ def save_run(trainer, path) -> Path:
     """Write the run to `path` atomically; returns the path written."""
     path = Path(path)
     d = trainer.dataset
+    state = trainer.state_dict()
     arrays = {
-        "meta": np.array(json.dumps(_meta(trainer), default=_jsonable)),
+        "meta": np.array(json.dumps(_meta(trainer, state), default=_jsonable)),
         "config": np.array(json.dumps(trainer.config.to_dict())),
         "x_train": d.x_train, "y_train": d.y_train, "x_val": d.x_val, "y_val": d.y_val,
     }
-    arrays.update({f"init_{k}": v for k, v in trainer.initial_params.items()})
-    arrays.update(trainer.params)
-    arrays.update({f"optimizer/{k}": v for k, v in trainer.optimizer.get_state().items()})
-    arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in trainer.history.items()})
+    arrays.update({f"init_{k}": v for k, v in state["initial_params"].items()})
+    arrays.update(state["params"])
+    arrays.update({f"optimizer/{k}": v for k, v in state["optimizer"].items()})
+    arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in state["history"].items()})
     check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -116,11 +128,10 @@ def _read(path: Path) -> dict[str, np.ndarray]:
         raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
 
 
-def load_run(path):
-    """Rebuild the trainer a runfile holds, ready to continue where it stopped."""
-    from nntui.config import ConfigError, config_from_dict  # config validates the stored preset
-    from .trainer import Trainer
-
+def read_run(path) -> SavedRun:
+    """Read a runfile: RunfileError if it is not one, or is damaged or
+    incomplete. The preset inside is returned as a dict: checking it is the
+    config's job (see nntui.runs.load_run)."""
     path = Path(path)
     a = _read(path)
     try:
@@ -133,39 +144,34 @@ def load_run(path):
         raise RunfileError(f"{path}: runfile version {meta.get('version')} is not supported "
                            f"(this nntui reads version {VERSION})")
     try:
-        # check_data=False: the runfile carries its data, so a CSV preset's file
-        # need not exist any more (nor be re-read).
-        config = config_from_dict(json.loads(str(a["config"])), source=str(meta.get("source") or "preset"),
-                                  check_data=False)
+        config = json.loads(str(a["config"]))
         dataset = Dataset(a["x_train"], a["y_train"], a["x_val"], a["y_val"], meta["task"],
                           tuple(meta["classes"]), tuple(meta["feature_names"]), meta["dataset_name"])
-        trainer = Trainer(config, dataset)
-        names = trainer.net.param_names
-        trainer.initial_params = {k: _param(a, f"init_{k}", trainer.initial_params[k], path) for k in names}
-        trainer.params = {k: _param(a, k, trainer.params[k], path) for k in names}
-        trainer.optimizer.lr = meta["lr"]
-        # All at once: pairs such as momentum and nesterov are only valid together.
-        trainer.optimizer.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in meta["options"].items()})
-        trainer.optimizer.set_state({k[len("optimizer/"):]: v for k, v in a.items() if k.startswith("optimizer/")})
-        for k in _HISTORY:
-            trainer.history[k] = [float(v) for v in a[f"history_{k}"]]
-        trainer.step, trainer.batch = int(meta["step"]), int(meta["batch"])
-        trainer.epoch = int(meta["epoch"])
-        trainer._tally = (float(meta["tally"][0]), int(meta["tally"][1]))
-        trainer._shuffle(trainer.epoch)  # the epoch's order and its pre-gathered rows
+        state = {k: meta[k] for k in _META_STATE}
+        params = {k: v for k, v in a.items() if k[:1] in "Wb" and k[1:].isdigit()}
+        state["params"] = params
+        state["initial_params"] = {k[len("init_"):]: v for k, v in a.items() if k.startswith("init_")}
+        state["optimizer"] = {k[len("optimizer/"):]: v for k, v in a.items() if k.startswith("optimizer/")}
+        state["history"] = {k[len("history_"):]: v for k, v in a.items() if k.startswith("history_")}
+        missing = [f"history_{k}" for k in _HISTORY if k not in state["history"]]
+        if missing:
+            raise RunfileError(f"{path}: missing array '{missing[0]}'")
     except RunfileError:
-        raise  # already says what is wrong (a RunfileError is a ValueError too)
-    except ConfigError as e:
-        raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None
+        raise
+    except (KeyError, ValueError, TypeError) as e:
+        raise RunfileError(f"{path}: incomplete or inconsistent runfile ({e})") from None
+    if not isinstance(config, dict):
+        raise RunfileError(f"{path}: incomplete or inconsistent runfile (its preset is not a table)")
+    return SavedRun(config, str(meta.get("source") or "preset"), dataset, state)
+
+
+def restore(saved: SavedRun, config, path) -> "Trainer":
+    """The trainer a read runfile holds, for its checked config, ready to go on."""
+    from .trainer import Trainer
+
+    try:
+        trainer = Trainer(config, saved.dataset)
+        trainer.load_state_dict(saved.state)
     except (KeyError, ValueError, TypeError) as e:
         raise RunfileError(f"{path}: incomplete or inconsistent runfile ({e})") from None
     return trainer
-
-
-def _param(a, key, like, path) -> np.ndarray:
-    if key not in a:
-        raise RunfileError(f"{path}: missing array '{key}'")
-    v = a[key]
-    if v.shape != like.shape:
-        raise RunfileError(f"{path}: array '{key}' has shape {v.shape}, the model needs {like.shape}")
-    return v.astype(np.float64)

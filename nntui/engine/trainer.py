@@ -20,6 +20,7 @@ from .initializers import init_params
 from .losses import LOSSES
 from .network import Network
 from .optimizers import make_optimizer
+from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
@@ -79,7 +80,7 @@ class Trace:
 
 
 class Trainer:
-    def __init__(self, config, dataset: Dataset | None = None):
+    def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
         self.dataset = dataset if dataset is not None else make_dataset(config.data)
         m, t = config.model, config.train
@@ -320,6 +321,49 @@ class Trainer:
             del h[k][epoch:]
         self.trace = None
         return True
+
+    # ----- saving and resuming ---------------------------------------------
+
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs to go on bit-identically, beside its
+        config and data: the counters, the parameters (initial and now), the
+        optimizer (lr, options, state), the history, and the epoch's tally
+        (sum of batch loss × size, samples right), since an epoch's train loss
+        and accuracy are means over all its batches, before and after a save."""
+        opt = self.optimizer
+        return {
+            "step": self.step, "epoch": self.epoch, "batch": self.batch,
+            "tally": (float(self._tally[0]), int(self._tally[1])),
+            "initial_params": dict(self.initial_params), "params": dict(self.params),
+            "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
+            "history": {k: list(v) for k, v in self.history.items()},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Adopt what state_dict() gave (from this run or a runfile). Raises
+        ValueError, naming the entry, for a missing one or a shape that does
+        not fit this network."""
+        for which in ("initial_params", "params"):
+            given = state[which]
+            for k in self.net.param_names:
+                if k not in given:
+                    raise ValueError(f"missing {'init_' if which == 'initial_params' else ''}{k}")
+                if np.shape(given[k]) != self.params[k].shape:
+                    raise ValueError(f"'{k}' has shape {np.shape(given[k])}, the model needs {self.params[k].shape}")
+        self.initial_params = {k: np.asarray(state["initial_params"][k], dtype=np.float64) for k in self.net.param_names}
+        self.params = {k: np.asarray(state["params"][k], dtype=np.float64) for k in self.net.param_names}
+        opt = self.optimizer
+        opt.lr = state["lr"]
+        # All at once: pairs such as momentum and nesterov are only valid together.
+        opt.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()})
+        opt.set_state(state["optimizer"])
+        for k in self.history:
+            self.history[k] = [float(v) for v in state["history"][k]]
+        self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
+        self._tally = (float(state["tally"][0]), int(state["tally"][1]))
+        self._ring.clear()  # nothing before the saved step can be rewound
+        self.trace = None
+        self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
 
     # ----- live changes -----------------------------------------------------
 

@@ -34,8 +34,8 @@ from textual._compositor import CompositorUpdate
 from textual.app import App
 
 from nntui.app.app import make_app
-from nntui.app.worker import SPEEDS
-from nntui.config import load_preset
+from nntui.app.worker import SPEEDS, Pause, Play
+from nntui.presets import load_preset
 from nntui.engine.trainer import Trainer
 
 SIZE = (160, 48)
@@ -111,20 +111,20 @@ async def with_ui(preset: str, seconds: float, rounds: int) -> dict:
     bare = Trainer(load_preset(preset))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.tune_gc()  # as the app does in a terminal (not when headless)
+        app.pacer.tune_gc()  # as the app does in a terminal (not when headless)
         app.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
         probe = Probe(app)
         await app.settle()
         # warm up both: caches, first epochs
         await alone_in_thread(bare, 0.5)
-        app.runner.send("play")
+        app.runner.send(Play())
         await asyncio.sleep(1.0)
-        app.runner.send("pause")
+        app.runner.send(Pause())
         await app.settle()
         # Play stops once at the preset's epochs; from here on it trains on.
-        app.runner.send("play")
+        app.runner.send(Play())
         await asyncio.sleep(0.5)
-        app.runner.send("pause")
+        app.runner.send(Pause())
         await app.settle()
         alone_steps = alone_time = ui_steps = ui_time = 0.0
         frames = 0
@@ -133,21 +133,21 @@ async def with_ui(preset: str, seconds: float, rounds: int) -> dict:
             alone_steps, alone_time = alone_steps + n, alone_time + t
             frame = await app.settle()
             step0, frames0, t0 = frame.snapshot.step, len(probe.frames), time.perf_counter()
-            app.runner.send("play")
+            app.runner.send(Play())
             await asyncio.sleep(seconds / rounds)
-            app.runner.send("pause")
+            app.runner.send(Pause())
             frame = await app.settle()
             ui_time += time.perf_counter() - t0
             ui_steps += frame.snapshot.step - step0
             frames += len(probe.frames) - frames0
         # key latency while playing
-        app.runner.send("play")
+        app.runner.send(Play())
         await asyncio.sleep(0.5)
         probe.latencies.clear()
         for i in range(45):
             probe.press(KEYS[i % len(KEYS)])
             await asyncio.sleep(0.25)
-        app.runner.send("pause")
+        app.runner.send(Pause())
         frame = await app.settle()
         lat = sorted(probe.latencies)
         return {

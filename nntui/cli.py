@@ -44,7 +44,8 @@ class DivergedError(UserError):
 
 def _load(preset: str):
     """The checked Config for a built-in name or a file, or a UserError."""
-    from nntui.config import ConfigError, load_preset
+    from nntui.config import ConfigError
+    from nntui.presets import load_preset
 
     try:
         return load_preset(preset)
@@ -112,7 +113,7 @@ def describe(config) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="One JSON list instead of a table.")
 def presets_command(as_json: bool) -> None:
     """List the built-in presets: name, title, dataset and architecture."""
-    from nntui.config import list_presets
+    from nntui.presets import list_presets
 
     rows = [{"name": name, **describe(_load(name)), "path": str(path)} for name, path in list_presets()]
     if as_json:

@@ -17,7 +17,8 @@ from textual.geometry import Size
 
 from nntui.app.app import EngineFailed, make_app
 from nntui.app.screens.error import ErrorDialog
-from nntui.config import list_presets, load_preset
+from nntui.app.worker import Pause
+from nntui.presets import list_presets, load_preset
 
 KEYS = (
     "space n s e b r R plus minus left_square_bracket right_square_bracket "
@@ -93,7 +94,7 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
         await asyncio.sleep(0.3)
         await close_dialogs(app)
         resize(app, 160, 48)
-        app.runner.send("pause")
+        app.runner.send(Pause())
         frame = await app.settle()
         assert frame.generation == app.generation == app.shown_generation
         assert app._exception is None
@@ -134,5 +135,5 @@ async def test_switching_presets_100_times_while_playing_stays_consistent():
         assert app.shown.sizes == expected.model.layers
         for view in VIEWS:
             assert app.views[view].snapshot.sizes == expected.model.layers, view
-        app.runner.send("pause")
+        app.runner.send(Pause())
         await app.settle()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from nntui.app.app import make_app
-from nntui.config import load_preset
+from nntui.app.worker import Command, FinishStep, NextPhase, RunEpoch
+from nntui.presets import load_preset
 
 
 # The loss chart redraws at most 5 times a second; a redraw asked for sooner
@@ -23,7 +24,7 @@ def app_for(preset: str = "xor"):
     return make_app(load_preset(preset))
 
 
-def commands(*sent: str, theme: str | None = None):
+def commands(*sent: Command, theme: str | None = None):
     """A run_before that sends engine commands and waits until they are shown."""
 
     async def run_before(pilot) -> None:
@@ -40,18 +41,18 @@ def commands(*sent: str, theme: str | None = None):
 
 def test_main_screen(snap_compare):
     """The spiral preset after two epochs, paused, at 160x48."""
-    assert snap_compare(app_for("spiral"), run_before=commands("epoch", "epoch"), terminal_size=(160, 48))
+    assert snap_compare(app_for("spiral"), run_before=commands(RunEpoch(), RunEpoch()), terminal_size=(160, 48))
 
 
 def test_main_screen_light_theme(snap_compare):
     """The same in Textual's light theme: every colour still legible."""
     assert snap_compare(
-        app_for("spiral"), run_before=commands("epoch", "epoch", theme="textual-light"), terminal_size=(160, 48)
+        app_for("spiral"), run_before=commands(RunEpoch(), RunEpoch(), theme="textual-light"), terminal_size=(160, 48)
     )
 
 
 def test_main_screen_at_100x30(snap_compare):
-    assert snap_compare(app_for("xor"), run_before=commands("epoch", "phase"), terminal_size=(100, 30))
+    assert snap_compare(app_for("xor"), run_before=commands(RunEpoch(), NextPhase()), terminal_size=(100, 30))
 
 
 def test_opening_screen(snap_compare):
@@ -66,7 +67,7 @@ def test_opening_screen(snap_compare):
 )
 def test_step_inspector_in_each_phase(snap_compare, phases, kind):
     """xor (2-4-1): forward 1, forward 2, loss, backward 2, backward 1, update."""
-    assert snap_compare(app_for("xor"), run_before=commands("step", *["phase"] * phases), terminal_size=(160, 48))
+    assert snap_compare(app_for("xor"), run_before=commands(FinishStep(), *[NextPhase()] * phases), terminal_size=(160, 48))
 
 
 def test_help_screen(snap_compare):
@@ -91,7 +92,7 @@ def test_diverged(snap_compare):
     async def run_before(pilot) -> None:
         app = pilot.app
         for _ in range(100):
-            app.runner.send("step")
+            app.runner.send(FinishStep())
             frame = await app.settle()
             if frame.status == "diverged":
                 break

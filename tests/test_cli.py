@@ -18,7 +18,7 @@ from rich.console import Console
 
 from nntui import cli
 from nntui.cli import main
-from nntui.config import list_presets
+from nntui.presets import list_presets
 
 BAD = Path(__file__).parent / "bad_presets"
 

@@ -14,17 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nntui import config as cfg
-from nntui.config import (
-    STORY_ORDER,
-    DEFAULT_PRESET,
-    PRESET_DIR,
-    Config,
-    ConfigError,
-    config_from_dict,
-    list_presets,
-    load_preset,
-    override,
-)
+from nntui.config import Config, ConfigError, config_from_dict, override
+from nntui.presets import STORY_ORDER, DEFAULT_PRESET, PRESET_DIR, list_presets, load_preset
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import DATASETS
 from nntui.engine.initializers import INITIALIZERS

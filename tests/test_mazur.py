@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nntui.config import load_preset
+from nntui.presets import load_preset
 from nntui.engine.trainer import Trainer
 
 torch = pytest.importorskip("torch")

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from nntui.cli import main
-from nntui.config import DEFAULT_PRESET, list_presets, load_preset, override
+from nntui.config import override
+from nntui.presets import DEFAULT_PRESET, list_presets, load_preset
 from nntui.engine.gradcheck import gradcheck
 from nntui.engine.trainer import Diverged, Trainer
 

@@ -231,7 +231,7 @@ async def _menu_and_inspector():
     from textual.widgets import Select
 
     from nntui.app.app import make_app
-    from nntui.config import load_preset
+    from nntui.presets import load_preset
 
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:

@@ -23,6 +23,8 @@ from nntui.app.widgets.inspector import StepInspector, wrap_line
 from nntui.app.widgets.losschart import C_TRAIN, C_VAL, LossChart
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.status import StatusLine
+from nntui.app.widgets.view import Context
+from nntui.app.worker import Status
 from nntui.engine.snapshot import History, Snapshot, step_phases
 
 SIZE = (100, 30)
@@ -184,7 +186,7 @@ async def test_boundary_no_color_switches_to_ascii():
         w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
         w.show(make_snapshot((2, 1), params=linear_params()))
         pilot.app.no_color = True
-        w._invalidate()
+        w.invalidate()
         await pilot.pause()
         assert w.ascii_effective and "▀" not in "".join(lines_of(w))
 
@@ -523,7 +525,7 @@ async def test_network_lights_the_phase_and_caches_the_lines():
         took = []
         for _ in range(3):  # the whole diagram, lines included (best of 3: CI machines are noisy)
             w._lines_key = None
-            w._invalidate()
+            w.invalidate()
             start = time.perf_counter()
             lines_of(w)
             took.append(time.perf_counter() - start)
@@ -873,7 +875,7 @@ async def test_digits_toggle_shows_ten_significant_digits():
     """The mazur preset asks to compare the loss with Matt Mazur's 0.298371109;
     4 digits showed 0.2984. toggle_digits() gives 10 significant digits in the
     inspector; the heatmap's and the diagram's captions follow `digits`."""
-    from nntui.config import load_preset
+    from nntui.presets import load_preset
     from nntui.engine.trainer import Trainer
 
     trainer = Trainer(load_preset("mazur"))
@@ -966,14 +968,14 @@ async def test_inspector_adam_bias_corrected_moments():
 async def test_status_line_single_line_with_everything():
     w = StatusLine()
     async with One(w).run_test(size=(160, 5)) as pilot:
-        w.show(make_snapshot(done=3), state="playing", steps_per_second=1234.0, title="XOR")
+        w.show(make_snapshot(done=3), Context(Status.PLAYING, 1234.0, "XOR"))
         await pilot.pause()
         assert w.size.height == 1
         line = w.render_line(0).text
         for part in ("playing", "XOR", "epoch 31", "step 6", "loss · next backward 2", "loss 0.0233",
                      "val 0.025", "acc 98.3%", "1,234 steps/s"):
             assert part in line, part
-        w.show(make_snapshot(), state="diverged", title="XOR")
+        w.show(make_snapshot(), Context(Status.DIVERGED, title="XOR"))
         assert "diverged" in w.render_line(0).text
 
 
@@ -985,7 +987,7 @@ async def test_status_line_one_arrow_a_phase():
     async with One(w).run_test(size=(160, 5)) as pilot:
         for done, phase, arrow, nxt in ((1, "forward 1", "→", "forward 2"), (6, "backward 2", "←", "backward 1"),
                                         (5, "backward 3", "←", "backward 2")):
-            w.show(make_snapshot((2, 3, 3, 1), done=done), title="XOR")
+            w.show(make_snapshot((2, 3, 3, 1), done=done), Context(title="XOR"))
             await pilot.pause()
             line = w.render_line(0).text
             assert f"{phase} {arrow} · next {nxt}" in line, line
@@ -996,7 +998,7 @@ async def test_status_line_one_arrow_a_phase():
 async def test_status_line_fits_narrow_width():
     w = StatusLine()
     async with One(w).run_test(size=(70, 5)) as pilot:
-        w.show(make_snapshot(done=3), state="paused", title="A rather long preset title here")
+        w.show(make_snapshot(done=3), Context(Status.PAUSED, title="A rather long preset title here"))
         await pilot.pause()
         text = w.line().plain
         assert len(text) <= 70 and "paused" in text and "loss" in text

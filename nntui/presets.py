@@ -1,0 +1,125 @@
+"""Presets on disk: where the built-in ones live, listing them in the story's
+order, and reading a preset (a built-in name or a TOML file) into a checked
+Config. The CLI, the app's picker and the tests all come here; nothing else
+opens a preset file.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from nntui.config import Config, ConfigError, config_from_dict
+from nntui.util import did_you_mean
+
+DEFAULT_PRESET = "xor"
+
+
+def _preset_dir() -> Path:
+    """The wheel ships presets/ as nntui/presets; an editable install has them
+    at the top of the repo, next to the package."""
+    try:
+        shipped = importlib.resources.files("nntui") / "presets"
+        if shipped.is_dir():
+            return Path(str(shipped))
+    except (ModuleNotFoundError, TypeError, OSError):  # pragma: no cover
+        pass
+    return Path(__file__).resolve().parent.parent / "presets"
+
+
+PRESET_DIR = _preset_dir()
+
+
+# The order of the story nntui tells (README): a perceptron's limit, a hidden
+# layer, backprop by hand, then harder data and how training goes wrong.
+# Presets not named here follow, by name.
+STORY_ORDER = (
+    "perceptron-and", "perceptron-xor", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
+    "spiral", "blobs", "iris", "plane", "multigauss", "optimizers", "zero-init", "lr-too-high", "overfit",
+)
+
+
+def list_presets() -> list[tuple[str, Path]]:
+    """The built-in presets as (name, path), in the story's order."""
+    rank = {name: i for i, name in enumerate(STORY_ORDER)}
+    found = [(p.stem, p) for p in PRESET_DIR.glob("*.toml")]
+    return sorted(found, key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def load_preset(name_or_path: str | os.PathLike) -> Config:
+    """A built-in preset by name ("xor") or a TOML file by path, checked."""
+    path, label = _resolve(name_or_path)
+    return config_from_dict(read_toml(path, label), label, path.parent)
+
+
+def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
+    text = os.fspath(name_or_path)
+    looks_like_path = (not isinstance(name_or_path, str) or text.endswith(".toml")
+                       or "/" in text or os.sep in text)
+    if not looks_like_path:
+        builtin = PRESET_DIR / f"{text}.toml"
+        if builtin.is_file():
+            return builtin, builtin.name
+        if not Path(text).is_file():
+            names = [name for name, _ in list_presets()]
+            raise ConfigError(
+                f"unknown preset '{text}'{did_you_mean(text, names)}; "
+                f"built-in presets: {', '.join(names)} (or give the path of a .toml file)"
+            )
+    path = Path(text)
+    if not path.exists():
+        raise ConfigError(f"{text}: no such preset file")
+    if path.is_dir():
+        raise ConfigError(f"{text}: is a folder, not a preset file")
+    return path, text
+
+
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """Parse a preset file; syntax errors, duplicate keys and non-UTF-8 bytes
+    become one-line ConfigErrors with the line (and column)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{label}: cannot be read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{label}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
+            "a preset must be a TOML file saved as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{label}: {_toml_problem(str(e))}") from None
+
+
+def _toml_problem(message: str) -> str:
+    """'Cannot overwrite a value (at line 2, column 4)' -> 'line 2, column 4: ...'."""
+    m = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, flags=re.S)
+    if m:
+        what, where = m.group(1), f"line {m.group(2)}, column {m.group(3)}"
+    else:
+        m = re.fullmatch(r"(.*) \(at end of document\)", message, flags=re.S)
+        what, where = (m.group(1), "at the end of the file") if m else (message, "")
+    if what.startswith("Cannot overwrite a value") or re.match(r"Cannot declare .* twice", what):
+        what += " (a key or table is given twice)"
+    return f"{where}: invalid TOML: {what}" if where else f"invalid TOML: {what}"
+
+
+def preset_titles() -> list[tuple[str, str]]:
+    """(name, title) of each built-in preset, for a picker; a file that cannot
+    be read is listed with a note instead of a title, never skipped."""
+    out = []
+    for name, path in list_presets():
+        try:
+            title = str(read_toml(path, path.name).get("title", ""))
+        except ConfigError:
+            title = "(cannot be read)"
+        out.append((name, title))
+    return out

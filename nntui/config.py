@@ -37,7 +37,7 @@ from typing import Any, NoReturn
 
 from nntui.engine import datasets as _datasets
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import (DATASET_NAMES, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
+from nntui.engine.datasets import (DATASET_NAMES, Dataset, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
                                    dataset_task, load_csv)
 from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
@@ -89,13 +89,17 @@ def optimizer_options(name: str) -> tuple[str, ...]:
 
 
 def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike | None = None,
-                     *, check_data: bool = True) -> Config:
+                     *, check_data: bool = True, dataset: Dataset | None = None) -> Config:
     """Check a preset given as a dict (parsed TOML, or `Config.to_dict()` from a
     runfile) and build the Config. `source` names it in messages; a CSV path is
     relative to `base_dir` (default: the current folder). With
     `check_data=False` the CSV is not read (a runfile carries its data), so
-    layer sizes are not checked against it."""
-    return _Checker(source, base_dir, check_data).build(d)
+    layer sizes are not checked against it. `dataset`, the data this very
+    [data] section already gave, is checked against instead of reading the
+    CSV again (an edit of the model or training keys)."""
+    checker = _Checker(source, base_dir, check_data)
+    checker.dataset = dataset
+    return checker.build(d)
 
 
 def override(config: Config, *, epochs: int | None = None, seed: int | None = None,
@@ -143,6 +147,7 @@ class _Checker:
         self.check_data = check_data
         self.flags: dict[tuple[str, str], str] = flags or {}
         self.given: dict[tuple[str, str], Any] = {}
+        self.dataset: Dataset | None = None  # the data already read, if the caller has it
 
     # ----- messages
 
@@ -291,6 +296,10 @@ class _Checker:
         if is_csv:
             path, target = self.csv_keys(t)
             config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target)
+            if self.dataset is not None:
+                known = self.dataset
+                n_in, n_out, task = known.n_inputs, known.n_outputs, known.task
+                return config, task, n_in, n_out, len(known.x_train) + len(known.x_val)
             if self.check_data:
                 try:
                     x, y, task, names, _ = load_csv(path, target)

@@ -1,0 +1,123 @@
+"""Changing one setting of an experiment: `edit(config, key, value) -> Config`.
+
+The app's controls (and anything else that changes a loaded preset) call this
+one function. It writes the value into the preset's dict, makes the changes
+that must go with it so the switch just works (another data set fits the
+input and output layers and, for a new task, the usual output and loss;
+another optimizer drops the options it does not take), and checks the result
+as a preset file is checked. A bad value raises ConfigError, naming the key.
+
+Keys are dotted paths of the config: ``data.dataset``, ``data.noise``,
+``model.hidden`` (the hidden sizes, "8, 8" or "none"), ``model.activation``,
+``train.learning_rate``, ``train.optimizer``, ``train.options.momentum``...
+A value may be typed text ("0.3", "on", "0.9, 0.99"): it is read here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from nntui.config import DEFAULTS, Config, ConfigError, config_from_dict, optimizer_options
+from nntui.engine.datasets import Dataset, dataset_dims, dataset_takes, dataset_task
+from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
+from nntui.engine.optimizers import OPTIMIZERS, option_names
+
+# Keys whose value is a name from a registry, never text to parse.
+CHOICE_KEYS = frozenset(("data.dataset", "model.activation", "model.output", "train.loss", "train.optimizer"))
+# Keys that change the data, so the data must be made (or read) again.
+_INT_KEYS = ("samples", "batch_size", "epochs", "classes", "seed")
+
+
+def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -> Config:
+    """The config with ``key`` set to ``value``, checked. ``dataset``, the data
+    the config already made, spares reading a CSV again when the edit leaves
+    the [data] section alone (a learning rate, a layer size...)."""
+    d = copy.deepcopy(config.to_dict())
+    section, _, name = key.partition(".")
+    if section not in ("data", "model", "train") or not name:
+        raise ConfigError(f"{config.source}: cannot edit '{key}'; keys are data.*, model.* and train.*")
+    if key == "model.hidden":
+        d["model"]["layers"] = [d["model"]["layers"][0], *_sizes(value), d["model"]["layers"][-1]]
+    elif key == "data.dataset":
+        _switch_dataset(d, config, str(value))
+    elif key == "train.optimizer":
+        keep = set(optimizer_options(str(value)))
+        for opt in option_names():
+            if opt not in keep:
+                d["train"].pop(opt, None)
+        d["train"]["optimizer"] = value
+    else:
+        parsed = value if key in CHOICE_KEYS else _parse(name.rsplit(".", 1)[-1], value)
+        if name.startswith("options."):
+            d["train"][name.split(".", 1)[1]] = parsed
+        else:
+            d[section][name] = parsed
+    same_data = d["data"] == config.to_dict()["data"]
+    return config_from_dict(d, config.source, dataset=dataset if same_data else None)
+
+
+def _parse(name: str, value: Any) -> Any:
+    """Typed text as the value it stands for; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if name in _INT_KEYS:
+            return int(text)
+        if name == "betas":
+            return [float(p) for p in text.strip("()[] ").split(",") if p.strip()]
+        if text.lower() in ("true", "on", "yes"):
+            return True
+        if text.lower() in ("false", "off", "no"):
+            return False
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not a number") from None
+
+
+def _sizes(value: Any) -> list[int]:
+    text = str(value).strip().lower()
+    parts = [] if text in ("", "none", "-") else [p for p in text.replace(" ", ",").split(",") if p]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise ConfigError(f"hidden layers: {value!r} is not a list of sizes such as '8, 8' (or 'none')") from None
+
+
+def _task(config: Config) -> str:
+    """The task of the config's data, without reading it: a generator's own,
+    else what the loss and output were chosen for."""
+    if config.data.dataset != "csv":
+        return dataset_task(config.data.dataset, config.data.classes or 2)
+    for task, (output, loss) in TASK_OUTPUT_LOSS.items():
+        if config.model.output == output and config.train.loss == loss:
+            return task
+    return LOSSES[config.train.loss].tasks[0]
+
+
+def _switch_dataset(d: dict, config: Config, name: str) -> None:
+    """Another generator: the input and output layers fit it, the keys it
+    does not take go, and for a new task come the task's usual output and
+    loss (and a gradient optimizer, if the rule in use cannot learn it)."""
+    data, model, train = d["data"], d["model"], d["train"]
+    if name == "csv":
+        raise ConfigError("a CSV data set needs a preset file: open one with o")
+    takes = dataset_takes(name)
+    classes = data.get("classes") or config.data.classes or 3
+    task = dataset_task(name, classes)
+    n_in, n_out = dataset_dims(name, classes)
+    for key in ("samples", "noise", "validation", "classes", "path", "target"):
+        if key not in takes:
+            data.pop(key, None)
+        elif key in ("samples", "noise", "validation"):
+            data.setdefault(key, getattr(config.data, key))
+    data["dataset"] = name
+    model["layers"] = [n_in, *model["layers"][1:-1], n_out]
+    rule = OPTIMIZERS[train["optimizer"]]
+    if task != _task(config) and (rule.needs_gradient or task not in LOSSES[train["loss"]].tasks):
+        model["output"], train["loss"] = TASK_OUTPUT_LOSS[task]
+        if not rule.needs_gradient:  # such a rule learns one step layer on binary labels only
+            train["optimizer"] = DEFAULTS[("train", "optimizer")]
+            for opt in option_names():
+                train.pop(opt, None)

@@ -35,7 +35,6 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nntui.engine import datasets as _datasets
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import (DATASET_NAMES, Dataset, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
                                    dataset_task, load_csv)

@@ -16,7 +16,6 @@ from nntui.engine.datasets import (
     DataError,
     Dataset,
     dataset_dims,
-    dataset_summary,
     dataset_task,
     load_csv,
     make_dataset,
@@ -75,12 +74,6 @@ def test_task_and_dims_per_name(name, task, dims):
 def test_task_of_unknown_name_or_csv_is_a_clear_error(name):
     with pytest.raises(ValueError, match="circle" if name == "circel" else "load_csv"):
         dataset_task(name)
-
-
-def test_every_name_has_a_one_line_summary():
-    for name in DATASET_NAMES:
-        summary = dataset_summary(name)
-        assert summary and "\n" not in summary, name
 
 
 # --- shapes, dtypes, labels -----------------------------------------------------------

@@ -667,7 +667,7 @@ def test_snapshot_after_every_phase(name):
     for i, phase in enumerate(tr.phases):
         assert tr.next_phase() == phase
         s = tr.snapshot()
-        assert s.last_phase_label == phase.label() and s.done == i + 1
+        assert s.last_phase.label() == phase.label() and s.done == i + 1
         assert np.array_equal(s.a[0], s.batch_x)
         assert np.array_equal(s.batch_x, X) and np.array_equal(s.batch_y, y)
         if phase.kind == FORWARD:

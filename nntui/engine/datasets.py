@@ -318,14 +318,6 @@ def dataset_takes(name: str) -> frozenset[str]:
 DEFAULT_CLASSES = 3
 
 
-def dataset_summary(name: str) -> str:
-    """One line saying what a data set looks like, for menus and `nntui presets`."""
-    if name == "csv":
-        return "Your own data: a CSV file with a header row."
-    doc = DATASETS[_generator_name(name)].__doc__ or ""
-    return " ".join(doc.strip().split("\n\n")[0].split())
-
-
 def _generator_name(name: str) -> str:
     if name in DATASETS:
         return name

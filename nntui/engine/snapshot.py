@@ -82,8 +82,6 @@ class Snapshot:
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
-    optimizer_options: dict[str, object] = field(default_factory=dict)  # the options in force now
-    last_phase_label: str = ""
 
     @property
     def next_phase(self) -> Phase:

@@ -200,7 +200,7 @@ class Trainer:
     def _commit(self, new_params: dict, pending) -> None:
         opt = self.optimizer
         # References, not copies: parameters and optimizer state are replaced each step, never mutated.
-        self._ring.append((self.params, (opt.t, opt.state), self.step, self.epoch, self.batch, self._tally))
+        self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally))
         self.params = new_params
         opt.commit(pending)
         tr = self.trace
@@ -311,7 +311,7 @@ class Trainer:
             return False
         params, opt_state, step, epoch, batch, self._tally = self._ring.pop()
         self.params = params
-        self.optimizer.t, self.optimizer.state = opt_state
+        self.optimizer.restore_state(opt_state)
         if epoch != self.epoch:
             self._shuffle(epoch)
         self.step, self.epoch, self.batch = step, epoch, batch
@@ -421,7 +421,7 @@ class Trainer:
             loss_name=self.loss.name, optimizer_name=self.optimizer.name,
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t, optimizer_options=dict(self.optimizer.options),
+            optimizer_step=self.optimizer.t,
         )
         if tr is None:
             return Snapshot(**common)
@@ -429,5 +429,4 @@ class Trainer:
             **common, batch_x=tr.X, batch_y=tr.y, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
             deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
             update_applied=tr.applied,
-            last_phase_label=self.phases[tr.done - 1].label() if tr.done else "",
         )

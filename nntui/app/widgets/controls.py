@@ -21,16 +21,26 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES, GATES
+from nntui.engine.datasets import DATASET_NAMES, dataset_takes
 from nntui.engine.losses import LOSSES
-from nntui.engine.optimizers import OPTIMIZER_DEFAULTS, OPTIMIZERS
+from nntui.engine.optimizers import BOOL, DECAY, OPTIMIZER_DEFAULTS, OPTIMIZERS
 
 # Options shown under "Regularization" rather than with the optimizer.
-REGULARIZATION = ("weight_decay", "l1")
-# Every optimizer option, in a stable order (a field each; shown when it applies).
-ALL_OPTIONS: tuple[str, ...] = tuple(
-    dict.fromkeys(k for opts in OPTIMIZER_DEFAULTS.values() for k in opts if k not in REGULARIZATION)
-)
+REGULARIZATION = tuple(DECAY)
+
+
+def all_options() -> dict[str, object]:
+    """Every registered optimizer's options but the regularization, in a
+    stable order, each with its kind (a field each; shown when it applies).
+    Read when the panel is built, so an optimizer registered later has its fields."""
+    out: dict[str, object] = {}
+    for cls in OPTIMIZERS.values():
+        for name, option in cls.options_taken.items():
+            if name not in REGULARIZATION:
+                out.setdefault(name, option.kind)
+    return out
+
+
 BOOL_CHOICES = [("off", False), ("on", True)]
 
 
@@ -155,9 +165,9 @@ class ControlsPanel(VerticalScroll):
         yield Row("optimizer", self._select("train.optimizer", _names(OPTIMIZERS)))
         yield Row("learn. rate", self._input("train.learning_rate", "number"))
         yield Row("batch size", self._input("train.batch_size", "integer"))
-        for name in ALL_OPTIONS:
+        for name, kind in all_options().items():
             key = f"train.options.{name}"
-            if isinstance(self._default(name), bool):
+            if kind == BOOL:
                 control = self._select(key, BOOL_CHOICES)
             else:
                 control = self._input(key)
@@ -165,13 +175,6 @@ class ControlsPanel(VerticalScroll):
         yield Label("Regularization", classes="section", id="reg-section")
         for name in REGULARIZATION:
             yield Row(name, self._input(f"train.options.{name}", "number"), id=f"row-{name}", classes="option")
-
-    @staticmethod
-    def _default(name: str) -> Any:
-        for opts in OPTIMIZER_DEFAULTS.values():
-            if name in opts:
-                return opts[name]
-        return None
 
     def on_mount(self) -> None:
         self._show_rows(self.config)
@@ -222,15 +225,11 @@ class ControlsPanel(VerticalScroll):
 
     def _show_rows(self, config) -> None:
         # A gate is its 4 rows (no samples, noise or split); a CSV has its own rows.
-        dataset = config.data.dataset
-        for key, applies in (
-            ("data.samples", dataset not in GATES and dataset != "csv"),
-            ("data.noise", dataset not in GATES and dataset != "csv"),
-            ("data.validation", dataset not in GATES),
-        ):
-            self.query_one(f"#{self._cid(key)}").disabled = not applies
+        takes = dataset_takes(config.data.dataset)
+        for key in ("samples", "noise", "validation"):
+            self.query_one(f"#{self._cid('data.' + key)}").disabled = key not in takes
         options = OPTIMIZER_DEFAULTS.get(config.train.optimizer, {})
-        for name in (*ALL_OPTIONS, *REGULARIZATION):
+        for name in (*all_options(), *REGULARIZATION):
             self.query_one(f"#row-{name}").display = name in options
         self.query_one("#reg-section").display = any(n in options for n in REGULARIZATION)
 

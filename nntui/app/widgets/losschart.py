@@ -25,6 +25,8 @@ downsampled, keeping the first and the last epoch).
 from __future__ import annotations
 
 import math
+import sys
+from decimal import Decimal, localcontext
 from time import monotonic
 
 import numpy as np
@@ -103,15 +105,24 @@ def tick_label(v: float, step: float, scale: float | None = None) -> str:
     scale = a if scale is None else abs(scale)
     if scale >= 1e5 or scale < 1e-3 or step < 1e-5:
         exp = math.floor(math.log10(a))
-        dec = min(3, _decimals(step / 10.0**exp))
-        mant = f"{a / 10.0**exp:.{dec}f}"
+        # As many decimals as the step needs: capped at 3, 100002 and 100004
+        # (step 2) were both written 1e5.
+        dec = _decimals(_unscaled(step, exp))
+        mant = f"{_unscaled(a, exp):.{dec}f}"
         if mant.startswith("10"):  # 9.96 rounded up
             exp += 1
-            mant = f"{a / 10.0**exp:.{dec}f}"
+            mant = f"{_unscaled(a, exp):.{dec}f}"
         if "." in mant:
             mant = mant.rstrip("0").rstrip(".")
         return f"{sign}{mant}e{exp}"
     return f"{sign}{a:.{_decimals(step)}f}"
+
+
+def _unscaled(a: float, exp: int) -> float:
+    """a / 10^exp, also below 1e-307, where 10^exp is 0 as a float."""
+    if exp < -300:
+        return a * 1e300 / 10.0 ** (exp + 300)
+    return a / 10.0**exp
 
 
 def _decimals(step: float) -> int:
@@ -133,9 +144,11 @@ def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
         lo, hi = 0.0, 1.0
     if hi < lo:
         lo, hi = hi, lo
-    if hi - lo <= abs(hi) * 1e-12:  # one value: a small range around it
-        d = abs(hi) * 0.1 or 1.0
-        lo, hi = lo - d, hi + d
+    if hi - lo <= max(abs(hi) * 1e-12, 1e-290):  # one value: a small range around it
+        # (Values within 1e-290 of each other count as one: finer steps would
+        # be subnormal floats, too coarse to hold a label on its row.)
+        d = abs(hi) * 0.1 if abs(hi) > 1e-280 else 1.0
+        lo, hi = max(lo - d, -sys.float_info.max), min(hi + d, sys.float_info.max)
     rows = max(1, rows)
     gap = min(min_gap, max(1, rows - 1))
     best = None
@@ -145,9 +158,13 @@ def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
             break
         for s in _nice_steps(start, (1, 2, 2.5, 5)):
             u = s / k
+            if not math.isfinite(s):
+                break  # beyond the largest float: no coarser step either
             m = math.floor(lo / u + 0.5)
             if (m + rows - 0.5) * u < hi:
                 continue
+            if not math.isfinite((m - 0.5) * u + rows * u):
+                break  # ymax would overflow
             labelled = [i for i in range(rows) if (m + i) % k == 0]
             if len(labelled) < min(2, rows) and k > gap:
                 break  # a coarser label step would label one row only
@@ -157,10 +174,18 @@ def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
             if best is None or key < best[0]:
                 best = (key, s, k, m)
             break
-    if best is None:
-        return lo, hi, [(0, tick_label(hi, hi - lo or 1.0)), (rows - 1, tick_label(lo, hi - lo or 1.0))]
+    if best is None:  # no step fits in floats (a range near ±1e308): a label in each end row
+        h = hi / rows - lo / rows  # (hi - lo overflows)
+        if rows == 1:
+            return lo, hi, [(0, _short_label(lo, hi))]
+        # In the outer half of each end row, so that two rows never share a label.
+        return lo, hi, [(0, _short_label(hi - h / 2, hi)), (rows - 1, _short_label(lo, lo + h / 2))]
     _, s, k, m = best
     u = s / k
+    if len([i for i in range(rows) if (m + i) % k == 0]) < 2 <= rows and gap > 1:
+        # One label gives no scale (3 rows, 0.3..0.69: '0.5' alone): labels on
+        # neighbouring rows then (0.8, 0.6, 0.4).
+        return linear_axis(lo, hi, rows, min_gap=1)
     ymin = (m - 0.5) * u
     ymax = ymin + rows * u
     scale = max(abs(ymin), abs(ymax))
@@ -169,6 +194,29 @@ def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
         if (m + i) % k == 0:
             labels.append((rows - 1 - i, tick_label((m + i) // k * s, s, scale)))
     return ymin, ymax, labels
+
+
+def _short_label(a: float, b: float) -> str:
+    """The number with the fewest significant digits in [a, b], written as
+    tick_label writes it (0.25, 1200, 1.2e28, −3e307)."""
+    if a <= 0 <= b:
+        return "0"
+    da, db = Decimal(a), Decimal(b)
+    mid = (da + db) / 2
+    for digits in range(1, 18):
+        with localcontext() as ctx:
+            ctx.prec = digits
+            c = +mid  # mid to `digits` significant digits
+        if da <= c <= db:
+            break
+    c = c.normalize()
+    sign = "−" if c < 0 else ""
+    c = abs(c)
+    if Decimal("1e-3") <= c < Decimal("1e5"):
+        return sign + format(c, "f")
+    digits = "".join(map(str, c.as_tuple().digits))
+    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mant}e{c.adjusted()}"
 
 
 def _log_label(c: float, e: int) -> str:
@@ -216,7 +264,7 @@ def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
         groups.append((2, [[(e, _log_label(1, e)) for e in decades],
                            [(e + math.log10(c), _log_label(c, e)) for e in decades for c in (1, 2, 5)]]))
         groups.append((2, [[(e + math.log10(c), _log_label(c, e)) for e in decades for c in range(1, 10)]]))
-    if ymax - ymin < 2:
+    if ymax - ymin < 2 and -300 < ymin and ymax < 300:  # (10**ymax overflowed near 1e308)
         vlo, vhi = 10**ymin, 10**ymax
         step = next(_nice_steps((vhi - vlo) / (max_labels + 1)))
         groups.append((2, [[(math.log10(j * step), tick_label(j * step, step))
@@ -231,15 +279,18 @@ def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
                 best = kept
         if len(best) >= enough:
             break
-    if len(best) < 2 and rows >= 2:  # the top and bottom rows, each with a value it holds
+    if len(best) < min(2, rows):  # the top and bottom rows, each with a value it holds
         h = (ymax - ymin) / rows
-        best = [(r, _log_row_label(ymax - (r + 1) * h, ymax - r * h)) for r in (0, rows - 1)]
+        best = [(r, _log_row_label(ymax - (r + 1) * h, ymax - r * h)) for r in sorted({0, rows - 1})]
     return ymin, ymax, best
 
 
 def _log_row_label(lo: float, hi: float) -> str:
     """The shortest label of a value whose log10 is in [lo, hi] (a row's span)."""
     mid = (lo + hi) / 2
+    e = round(mid)
+    if lo <= e <= hi:  # a row over a decade or more holds a power of ten
+        return _log_label(1, e)
     e = math.floor(mid)
     for digits in range(0, 6):
         c = round(10 ** (mid - e), digits)
@@ -252,30 +303,49 @@ def _log_row_label(lo: float, hi: float) -> str:
 
 
 def x_ticks(xmin: float, xmax: float, columns: int, dots: int) -> list[tuple[int, str]]:
-    """Integer ticks (1-2-5 steps) as (column, label), labels not overlapping."""
+    """Integer ticks as (column, label): the first epoch, then the multiples of
+    the finest 1-2-5 step whose labels all fit, two blanks apart. (Labels that
+    overlapped used to be dropped one by one, which left the rest uneven:
+    90 95 100 110 115, or 152 170 190.)"""
     if columns <= 0:
         return []
     width = len(str(int(xmax))) + 2
     room = max(1, columns // width)
     span = max(1.0, xmax - xmin)
-    out: list[tuple[int, str]] = []
+
+    def place(values: list[int]) -> list[tuple[int, int, str]] | None:
+        """(left, col, label) of each value; None if two labels come too close."""
+        out: list[tuple[int, int, str]] = []
+        for v in values:
+            col = int(_x_dot(v, xmin, xmax, dots)) // 2
+            label = str(v)
+            if len(label) > columns:
+                continue  # wider than the axis
+            left = label_left(col, label, columns)
+            if out and left <= out[-1][0] + len(out[-1][2]) + 1:
+                return None
+            out.append((left, col, label))
+        return out
+
     for s in _nice_steps(max(1.0, span / room)):
         s = max(1, int(round(s)))
         values = list(range(int(math.ceil(xmin / s)) * s, int(xmax) + 1, s))
-        if len(values) <= room:
+        if len(values) > room:
+            continue
+        ticks = place(values)
+        if ticks is not None:
             break
     if not values or values[0] > xmin + s / 3:
-        values.insert(0, int(xmin))
-    taken_until = -1
-    for v in values:
-        col = _x_dot(v, xmin, xmax, dots) // 2
-        label = str(v)
-        left = min(max(0, col - len(label) // 2), columns - len(label))
-        if left <= taken_until + 1 and out:
-            continue
-        out.append((col, label))
-        taken_until = left + len(label)
-    return out
+        first = place([int(xmin)])
+        if first:  # the first epoch, and the multiples clear of its label
+            end = first[0][0] + len(first[0][2])
+            ticks = first + [t for t in ticks if t[0] > end + 1]
+    return [(col, label) for _, col, label in ticks]
+
+
+def label_left(col: int, label: str, columns: int) -> int:
+    """The first column of an x label: centred under its tick, kept inside the axis."""
+    return min(max(0, col - len(label) // 2), columns - len(label))
 
 
 def _x_dot(x, xmin: float, xmax: float, dots: int):
@@ -553,7 +623,7 @@ class LossChart(Widget):
             ticks = x_ticks(xmin, xmax, pw, dots_x)
             labels = [" "] * pw
             for col, text in ticks:
-                left = min(max(0, col - len(text) // 2), pw - len(text))
+                left = label_left(col, text, pw)
                 labels[left: left + len(text)] = list(text)
             # One segment per tick: a font whose '─' is not one cell wide
             # (an SVG screenshot's) then drifts no further than to the next tick.

@@ -21,9 +21,9 @@ from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.widgets.controls import ControlsPanel
-from nntui.app.worker import DIVERGED, PLAYING, SPEEDS
-from nntui.config import load_preset
-from nntui.engine.runfile import load_run
+from nntui.app.worker import SPEEDS, Pause, Play, RunEpoch, SetSpeed, Status
+from nntui.presets import load_preset
+from nntui.runs import load_run
 
 SIZE = (160, 48)
 
@@ -80,9 +80,9 @@ async def test_play_flag_starts_training():
     async with app.run_test(size=SIZE):
         await asyncio.sleep(0.3)
         frame = await app.settle()
-        assert frame.status == PLAYING
+        assert frame.status == Status.PLAYING
         assert frame.snapshot.step > 0
-        app.runner.send("pause")
+        app.runner.send(Pause())
         await app.settle()
 
 
@@ -95,13 +95,13 @@ async def test_n_runs_one_phase_and_the_inspector_shows_it():
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "n")
         assert app.shown.done == 1
-        assert app.shown.last_phase_label == "forward 1"
+        assert app.shown.last_phase.label() == "forward 1"
         assert app.shown.step == 0
         assert "forward 1" in screen_text(app)
         await press(pilot, "n")
-        assert app.shown.last_phase_label == "forward 2"
+        assert app.shown.last_phase.label() == "forward 2"
         await press(pilot, "n")
-        assert app.shown.last_phase_label == "loss"
+        assert app.shown.last_phase.label() == "loss"
         assert app.shown.loss is not None
 
 
@@ -141,9 +141,9 @@ async def test_e_runs_an_epoch():
 async def test_space_plays_and_pauses():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        app.runner.send("speed", 3)  # 100 steps/s: the CPU stays mostly idle
+        app.runner.send(SetSpeed(3))  # 100 steps/s: the CPU stays mostly idle
         await press(pilot, "space")
-        assert app.status == PLAYING
+        assert app.status == Status.PLAYING
         await asyncio.sleep(0.3)
         await press(pilot, "space")
         assert app.status == "paused"
@@ -158,7 +158,7 @@ async def test_space_plays_and_pauses():
 async def test_n_while_playing_pauses_into_step_mode():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        app.runner.send("speed", 3)
+        app.runner.send(SetSpeed(3))
         await press(pilot, "space")
         await asyncio.sleep(0.1)
         await press(pilot, "n")
@@ -209,12 +209,12 @@ async def test_slowest_speed_plays_phase_by_phase():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, *["left_square_bracket"] * 5)
-        app.runner.send("play")
+        app.runner.send(Play())
         seen = set()
         for _ in range(60):
             await asyncio.sleep(0.01)
             seen.add((app.shown.step, app.shown.done))
-        app.runner.send("pause")
+        app.runner.send(Pause())
         await app.settle()
         # a whole step a second, one phase at a time (6 phases for 2 layers):
         # frames in the middle of a step are shown, and few steps go by
@@ -284,10 +284,10 @@ async def test_l_after_the_automatic_log_scale_shows_the_linear_chart():
         await press(pilot, "space")
         for _ in range(300):
             frame = await app.settle()
-            if frame.status == DIVERGED:
+            if frame.status == Status.DIVERGED:
                 break
             await asyncio.sleep(0.01)
-        assert app.status == DIVERGED
+        assert app.status == Status.DIVERGED
         await pilot.pause(0.3)  # past the chart's redraw throttle
         assert chart.effective_log and "auto log" in str(chart.border_title)
         await press(pilot, "l")
@@ -485,10 +485,10 @@ async def test_divergence_pauses_with_a_message_and_reset_recovers():
         await press(pilot, "space")
         for _ in range(300):
             frame = await app.settle()
-            if frame.status == DIVERGED:
+            if frame.status == Status.DIVERGED:
                 break
             await asyncio.sleep(0.01)
-        assert app.status == DIVERGED
+        assert app.status == Status.DIVERGED
         assert "diverged" in (app.frame.message or "")
         assert "diverged" in screen_text(app)
         assert app.runner.playing is False
@@ -680,9 +680,9 @@ async def test_frames_are_coalesced_not_one_message_a_step():
     app = app_for("xor")
     async with app.run_test(size=SIZE, message_hook=hook):
         app.action_speed(len(SPEEDS))  # full speed: many steps between frames
-        app.runner.send("play")
+        app.runner.send(Play())
         await asyncio.sleep(1.0)
-        app.runner.send("pause")
+        app.runner.send(Pause())
         frame = await app.settle()
         steps = frame.snapshot.step
         assert steps > 200
@@ -695,7 +695,7 @@ async def test_frames_are_coalesced_not_one_message_a_step():
 async def test_stale_frames_of_a_replaced_model_are_dropped():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        app.runner.send("play")
+        app.runner.send(Play())
         await asyncio.sleep(0.2)
         for name in ("spiral", "circle", "xor", "moons"):
             assert app.open_preset(name)
@@ -772,7 +772,7 @@ async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys
         assert app.runner.trainer.net.activation_name == "relu"
         assert app.focused is None
         await press(pilot, "space")  # plays, rather than reopening the menu
-        assert app.status == PLAYING
+        assert app.status == Status.PLAYING
         await press(pilot, "space")
 
 
@@ -825,7 +825,7 @@ async def test_every_dataset_in_the_menu_can_be_chosen():
             assert app.shown.sizes[-1] == app.dataset.n_outputs
         # back on a gate, the perceptron rule is gone (blobs needed softmax) but all works
         await app.settle()
-        app.runner.send("epoch")
+        app.runner.send(RunEpoch())
         frame = await app.settle()
         assert frame.snapshot.epoch == 1
         assert not app.apply_control("data.dataset", "csv")

@@ -11,14 +11,8 @@ snapshot at once and hands it to the worker.
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
-import gc
-import math
 import random
-import sys
-import time
-import tomllib
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,56 +35,35 @@ from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
-from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
+from nntui.app.views import COLUMNS, TOP, VIEWS, views_in
 from nntui.app.widgets.controls import ControlsPanel
-from nntui.app.widgets.heatmap import WeightHeatmaps
-from nntui.app.widgets.inspector import StepInspector
-from nntui.app.widgets.losschart import LossChart
 from nntui.app.widgets.network import NetworkDiagram
-from nntui.app.widgets.status import StatusLine
+from nntui.app.widgets.view import Context, View
 from nntui.app.worker import (
     DEFAULT_SPEED,
-    DIVERGED,
-    ERROR,
-    PLAYING,
     SPEEDS,
-    TRACE_UP_TO,
     EngineRunner,
+    FinishStep,
     Frame,
+    NextPhase,
+    Replace,
+    RunEpoch,
+    SetSpeed,
+    Status,
+    StepBack,
+    TogglePlay,
+    Wake,
     speed_label,
 )
-from nntui.config import Config, ConfigError, config_from_dict, list_presets, load_preset, optimizer_options
-from nntui.engine.datasets import GATES, dataset_dims, dataset_task
-from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
+from nntui.config import Config, ConfigError
+from nntui.edits import edit
+from nntui.presets import load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
 MIN_WIDTH, MIN_HEIGHT = 100, 30
-# The GIL switch interval while the engine runs (Python's default is 5 ms).
-SWITCH_INTERVAL = 0.002
-ALL_VIEWS = ("status", "network", "inspector", "boundary", "heatmaps", "loss")
-# In fast play, the views shown in each frame, in turn: each turn is one area
-# of the screen (the top line, the right column, the middle column). At 20
-# frames a second: the boundary 8/s, the status line and the network 4/s, the
-# inspector (which shows only where training is, without a trace), the
-# heatmaps and the loss chart 2/s.
-FAST_PLAY_TURNS: tuple[tuple[str, ...], ...] = (
-    ("status",),
-    ("boundary",),
-    ("network", "inspector"),
-    ("boundary",),
-    ("heatmaps",),
-    ("status",),
-    ("boundary",),
-    ("network",),
-    ("boundary",),
-    ("loss",),
-)
-# Fast play shows a turn at most this often (Textual draws every 1/60 s).
-MIN_TURN_GAP = 0.025
-# Garbage collector thresholds while the app runs (Python's default: 700, 10, 10).
-GC_THRESHOLDS = (20_000, 20, 20)
 # Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -134,25 +107,6 @@ class Hint(Widget):
 
     def render(self) -> Content:
         return self._content
-
-
-class MainScreen(Screen):
-    """The app's main screen. While it draws a frame, fast training waits:
-    the engine thread and the UI share the GIL, and a frame that needs 10 ms
-    of CPU took 60-90 ms when they took turns every switch interval (the
-    frames then fell behind and were dropped). The engine loses the same CPU
-    either way; this way the frame is on screen sooner."""
-
-    def _on_timer_update(self) -> None:  # Textual's "draw the pending changes"
-        runner = getattr(self.app, "runner", None)
-        held = runner is not None and runner.playing
-        if held:
-            runner.hold()
-        try:
-            super()._on_timer_update()
-        finally:
-            if held:
-                runner.release()
 
 
 def next_lr(lr: float, up: bool) -> float:
@@ -205,11 +159,9 @@ class NNTuiApp(App[None]):
         self.frame: Frame | None = None  # the last frame shown
         self.shown: Snapshot | None = None  # the snapshot on screen
         self.shown_generation = 0
-        self.status = PLAYING if play else "paused"
-        self.views: dict[str, Any] = {}
-        self._gc_thresholds: tuple[int, ...] | None = None  # saved by tune_gc
-        self._turn = -1  # whose turn it is in fast play (the views take turns)
-        self._turn_at = 0.0
+        self.status = Status.PLAYING if play else Status.PAUSED
+        self.views: dict[str, View] = {}  # by name (views.VIEWS), found once mounted
+        self.turns = Turns(VIEWS)
         self.modified = False  # the controls changed the preset
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
@@ -220,92 +172,58 @@ class NNTuiApp(App[None]):
             on_publish=self._published_from_thread,
             on_error=self._failed_from_thread,
         )
+        self.pacer = Pacer(self.runner, self.call_after_refresh)
         self.title = config.title
         self.sub_title = self._sub_title()
 
     # ------------------------------------------------------------------ layout
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(id="_default")
+        return PacedScreen(self.pacer, id="_default")
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        yield StatusLine(id="status")
+        for view in views_in(TOP):
+            yield view.cls(id=view.name)
         yield Hint(id="hint")
         with Horizontal(id="body"):
             yield ControlsPanel(self.config, id="controls")
-            with Vertical(id="col-model"):
-                yield NetworkDiagram(id="network")
-                yield StepInspector(id="inspector")
-            with Vertical(id="col-data"):
-                yield BoundaryView(id="boundary")
-                yield LossChart(id="loss")
-                yield WeightHeatmaps(id="heatmaps")
+            for column in COLUMNS:
+                with Vertical(id=f"col-{column}"):
+                    for view in views_in(column):
+                        yield view.cls(id=view.name)
         yield Static(id="too-small")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        # The views, found once: queries would search whatever screen is on top.
-        self.views = {
-            name: self.query_one(f"#{name}")
-            for name in ("status", "network", "inspector", "boundary", "loss", "heatmaps", "hint", "too-small")
-        }
+        # Found once: queries would search whatever screen is on top.
+        self.views = {view.name: self.query_one(f"#{view.name}", view.cls) for view in VIEWS}
+        self.hint = self.query_one("#hint", Hint)
+        self.too_small = self.query_one("#too-small", Static)
         self.controls = self.query_one(ControlsPanel)
         self._check_size(self.size.width, self.size.height)
         self._set_data(self.dataset)
         self._show(self._initial, 0, every_view=True)
         self._update_hint()
         if not self.is_headless:  # tests run many apps in one process: leave them be
-            self.call_after_refresh(self.tune_gc)
+            self.call_after_refresh(self.pacer.tune_gc)
         self.run_engine()
 
     def on_unmount(self) -> None:
-        if self._gc_thresholds is not None:
-            gc.unfreeze()
-            gc.set_threshold(*self._gc_thresholds)
-            self._gc_thresholds = None
-
-    def tune_gc(self) -> None:
-        """Fewer, cheaper garbage collections. Training and drawing allocate
-        many short-lived objects; at Python's default threshold (700) the
-        collector ran ~45 times a second here, 1.4 ms each, and a full
-        collection of the app's long-lived widgets paused up to 150 ms (a
-        key's answer waited for it). Freeze what exists once the screen is up
-        (full collections skip it) and collect the young generation less
-        often."""
-        if self._gc_thresholds is None:
-            self._gc_thresholds = gc.get_threshold()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        self.pacer.restore_gc()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine", name="engine")
     def run_engine(self) -> None:
-        # The engine thread holds the GIL while it trains; with Python's default
-        # 5 ms switch interval every wake-up of the UI thread waits up to 5 ms
-        # for it, and a key or a frame needs many (see SWITCH_INTERVAL).
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         worker = get_current_worker()
-        try:
+        with self.pacer.switch_interval():
             self.runner.run(lambda: worker.is_cancelled)
-        finally:
-            sys.setswitchinterval(previous)
 
     async def on_event(self, event: events.Event) -> None:
         # A key or a click while training at full speed: hold the engine until
         # the screen has answered it (see EngineRunner.hold).
         if isinstance(event, (events.Key, events.MouseDown)):
-            self.hold_engine()
+            self.pacer.hold_engine()
         await super().on_event(event)
-
-    def hold_engine(self) -> None:
-        """While training at full speed, pause it until the screen has been
-        redrawn: the UI has work to do (a key, a new model) and shares the
-        CPU (the GIL) with the engine."""
-        if self.runner.playing:
-            self.runner.hold()
-            self.call_after_refresh(self.runner.release)
 
     def on_resize(self, event) -> None:
         if self.views:  # else on_mount checks
@@ -315,7 +233,7 @@ class NNTuiApp(App[None]):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(small, "-too-small")
         if small:
-            self.views["too-small"].update(
+            self.too_small.update(
                 f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}\n"
                 f"(it is {width}×{height}; 160×48 is best).\n"
                 "Keys still work; q quits."
@@ -338,7 +256,7 @@ class NNTuiApp(App[None]):
         previous = self.frame
         self.frame = frame
         self.status = frame.status
-        if frame.status == DIVERGED and (previous is None or previous.status != DIVERGED):
+        if frame.status == Status.DIVERGED and (previous is None or previous.status != Status.DIVERGED):
             self.notify(frame.message or "training diverged", title="Diverged", severity="error", timeout=8)
         # A new model's first frame, or a change of state (play, pause,
         # diverged): every view; in fast play otherwise, the views take turns.
@@ -351,43 +269,21 @@ class NNTuiApp(App[None]):
         self.push_screen(ErrorDialog(message.title, last, message.text))
 
     def _show(self, snapshot: Snapshot, generation: int, *, every_view: bool = False) -> None:
-        """Put a snapshot on screen.
-
-        In fast play the views take turns (FAST_PLAY_TURNS), one screen area
-        a frame: Textual redraws the bounding box of everything that changed
-        in a frame, so the status line (top, full width) drawn with the
-        boundary (right) would redraw every widget in between. Taking turns,
-        a frame costs a fraction of a full redraw and the engine keeps most
-        of the CPU, while the screen still changes 20 times a second.
-        """
+        """Put a snapshot on screen: in every view, or in fast play the views
+        whose turn it is (see pacing.Turns)."""
         self.shown = snapshot
         self.shown_generation = generation
-        fast = self.status == PLAYING and (SPEEDS[self.speed] or math.inf) > TRACE_UP_TO
-        if fast and not every_view:
-            # One turn a drawn frame: two turns drawn together would redraw
-            # the box around both. Textual draws at most every 1/60 s, so
-            # turns closer than that would be; skip such a frame.
-            now = time.monotonic()
-            if now - self._turn_at < MIN_TURN_GAP:
-                return
-            self._turn_at = now
-            self._turn = (self._turn + 1) % len(FAST_PLAY_TURNS)
-            names = FAST_PLAY_TURNS[self._turn]
-        else:
-            self._turn = -1
-            names = ALL_VIEWS
-        w = self.views
+        names = self.turns.next(fast=not every_view and fast_play(self.status, self.speed))
+        if names is None:
+            return
+        frame = self.frame
+        context = Context(
+            self.status,
+            frame.rate if frame is not None and self.status == Status.PLAYING else 0.0,
+            self._sub_title(),
+        )
         for name in names:
-            if name == "status":
-                frame = self.frame
-                w["status"].show(
-                    snapshot,
-                    state=self.status if self.status in (PLAYING, DIVERGED) else "paused",
-                    steps_per_second=frame.rate if frame is not None and self.status == PLAYING else 0.0,
-                    title=self._sub_title(),
-                )
-            else:
-                w[name].show(snapshot)
+            self.views[name].show(snapshot, context)
 
     def _set_data(self, dataset) -> None:
         self.views["boundary"].set_data(
@@ -408,16 +304,16 @@ class NNTuiApp(App[None]):
         snap = self.shown
         frame = self.frame
         status = self.status
-        if status == DIVERGED:
+        if status == Status.DIVERGED:
             why = escape((frame.message if frame else None) or "the loss became NaN or inf")
             text = (
                 f"[b $text-error]⚠ {why}[/]  [b]-[/] lower the learning rate · "
                 "[b]r[/] reset · [b]b[/] step back"
             )
-        elif status == ERROR:
+        elif status == Status.ERROR:
             why = escape((frame.message if frame else None) or "the engine failed")
             text = f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"
-        elif status == PLAYING:
+        elif status == Status.PLAYING:
             text = (
                 f"speed {speed_label(self.speed)}  [b]\\[ ][/] slower/faster · [b]space[/] pause · "
                 "[b]+ -[/] learning rate · [b]r[/] reset · [b]?[/] help"
@@ -430,7 +326,7 @@ class NNTuiApp(App[None]):
                 f"step-by-step  [b]space[/] play · [b]n[/] next phase ([i]{nxt}[/]) · "
                 "[b]s[/] finish step · [b]e[/] epoch · [b]b[/] back · [b]?[/] help"
             )
-        self.views["hint"].set_markup(text)
+        self.hint.set_markup(text)
 
     # ----------------------------------------------------- replacing the model
 
@@ -443,17 +339,17 @@ class NNTuiApp(App[None]):
         self.sub_title = self._sub_title()
         snapshot = trainer.snapshot()
         self.frame = None
-        if self.status in (DIVERGED, ERROR):
-            self.status = "paused"
+        if self.status in (Status.DIVERGED, Status.ERROR):
+            self.status = Status.PAUSED
         self._set_data(trainer.dataset)
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
-        self.runner.send("replace", trainer, self.generation)
+        self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
         self._update_hint()
 
     def _build(self, config: Config, *, same_data: bool) -> Trainer | None:
         """A Trainer for config, or None after showing why it cannot be built."""
-        self.hold_engine()  # the old model need not train while the new one is built
+        self.pacer.hold_engine()  # the old model need not train while the new one is built
         try:
             return Trainer(config, dataset=self.dataset if same_data else None)
         except Exception as exc:  # noqa: BLE001 - shown, and the experiment goes on
@@ -466,19 +362,19 @@ class NNTuiApp(App[None]):
     # ----------------------------------------------------------------- actions
 
     def action_toggle_play(self) -> None:
-        self.runner.send("toggle")
+        self.runner.send(TogglePlay())
 
     def action_next_phase(self) -> None:
-        self.runner.send("phase")
+        self.runner.send(NextPhase())
 
     def action_finish_step(self) -> None:
-        self.runner.send("step")
+        self.runner.send(FinishStep())
 
     def action_epoch(self) -> None:
-        self.runner.send("epoch")
+        self.runner.send(RunEpoch())
 
     def action_step_back(self) -> None:
-        self.runner.send("back")
+        self.runner.send(StepBack())
 
     def action_reset(self) -> None:
         trainer = self._build(self.config, same_data=True)
@@ -508,7 +404,7 @@ class NNTuiApp(App[None]):
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
-        self.runner.send("speed", self.speed)
+        self.runner.send(SetSpeed(self.speed))
         self._update_hint()
 
     def action_heatmap_mode(self) -> None:
@@ -556,7 +452,7 @@ class NNTuiApp(App[None]):
         # Stop the engine first, and wake it if it waits for a command, so
         # quitting never waits for its queue's timeout.
         self.workers.cancel_group(self, "engine")
-        self.runner.send("publish")
+        self.runner.send(Wake())
         self.exit()
 
     def action_sample(self, delta: int) -> None:
@@ -593,15 +489,7 @@ class NNTuiApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_open_preset(self) -> None:
-        presets = []
-        for name, path in list_presets():
-            try:
-                with open(path, "rb") as fh:
-                    title = str(tomllib.load(fh).get("title", ""))
-            except (OSError, tomllib.TOMLDecodeError):
-                title = "(cannot be read)"
-            presets.append((name, title))
-        self.push_screen(PresetPicker(presets, current=self.config.name), self.open_preset)
+        self.push_screen(PresetPicker(preset_titles(), current=self.config.name), self.open_preset)
 
     def open_preset(self, name_or_path: str | None) -> bool:
         """Load a preset (a built-in name or a path) in place of the current one.
@@ -682,9 +570,7 @@ class NNTuiApp(App[None]):
         panel = self.controls
         old = self.config
         try:
-            d = copy.deepcopy(old.to_dict())
-            self._patch(d, key, value)
-            config = config_from_dict(d, old.source)
+            config = edit(old, key, value, dataset=self.dataset)
         except (ConfigError, ValueError) as exc:
             self.notify(str(exc), title="Not applied", severity="error", timeout=8)
             panel.load(old)
@@ -715,90 +601,6 @@ class NNTuiApp(App[None]):
         self.replace_model(trainer, config)
         return True
 
-    @staticmethod
-    def _parse(key: str, value: Any) -> Any:
-        if not isinstance(value, str) or key in _CHOICE_KEYS:
-            return value
-        text = value.strip()
-        name = key.rsplit(".", 1)[1]
-        if name in ("samples", "batch_size"):
-            return int(text)
-        if name == "betas":
-            parts = [p for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
-            return [float(p) for p in parts]
-        if text.lower() in ("true", "on", "yes"):
-            return True
-        if text.lower() in ("false", "off", "no"):
-            return False
-        return float(text)
-
-    def _patch(self, d: dict, key: str, value: Any) -> None:
-        """Write one control's value into a config dict (to_dict's shape)."""
-        data, model, train = d["data"], d["model"], d["train"]
-        if key == "model.hidden":
-            text = str(value).strip().lower()
-            parts = [] if text in ("", "none", "-") else [p for p in text.replace(" ", ",").split(",") if p]
-            try:
-                hidden = [int(p) for p in parts]
-            except ValueError:
-                raise ValueError(
-                    f"hidden layers: {value!r} is not a list of sizes such as '8, 8' (or 'none')"
-                ) from None
-            model["layers"] = [model["layers"][0], *hidden, model["layers"][-1]]
-            return
-        if key == "data.dataset":
-            self._patch_dataset(d, str(value))
-            return
-        if key == "train.optimizer":
-            keep = set(optimizer_options(str(value)))
-            for opt in list(train):
-                if opt in _OPTION_NAMES and opt not in keep:
-                    del train[opt]
-            train["optimizer"] = value
-            return
-        section, _, name = key.partition(".")
-        try:
-            parsed = self._parse(key, value)
-        except ValueError:
-            raise ValueError(f"{name.rsplit('.', 1)[-1]}: {value!r} is not a number") from None
-        if name.startswith("options."):
-            train[name.split(".", 1)[1]] = parsed
-        else:
-            d[section][name] = parsed
-
-    def _patch_dataset(self, d: dict, name: str) -> None:
-        """Another generator: fit the input and output layers to it, and the
-        output and loss to its task, so the switch just works."""
-        data, model, train = d["data"], d["model"], d["train"]
-        if name == "csv":
-            raise ValueError("a CSV data set needs a preset file: open one with o")
-        old_task = self.dataset.task
-        classes = data.get("classes") or 3
-        task = dataset_task(name, classes)
-        n_in, n_out = dataset_dims(name, classes)
-        for k in ("path", "target"):
-            data.pop(k, None)
-        if task != "multiclass":
-            data.pop("classes", None)
-        data["dataset"] = name
-        if name in GATES:  # a gate is its 4 truth-table rows: nothing to draw or split
-            for k in ("samples", "noise", "validation"):
-                data.pop(k, None)
-        else:
-            data.setdefault("samples", self.config.data.samples)
-            data.setdefault("noise", self.config.data.noise)
-            data.setdefault("validation", self.config.data.validation)
-        model["layers"] = [n_in, *model["layers"][1:-1], n_out]
-        if task != old_task and not (task == "binary" and model["output"] == "step"):
-            # the usual output and loss for the new task
-            model["output"], train["loss"] = {
-                "binary": ("sigmoid", "bce"),
-                "multiclass": ("softmax", "cross_entropy"),
-                "regression": ("linear", "mse"),
-            }[task]
-            if train["optimizer"] == "perceptron":  # the rule is for binary step units only
-                train["optimizer"] = "sgd"
-
     # ------------------------------------------------------------------ tests
 
     async def settle(self, timeout: float = 10.0) -> Frame | None:
@@ -816,22 +618,16 @@ class NNTuiApp(App[None]):
         return self.frame
 
 
-_CHOICE_KEYS = frozenset(
-    ("data.dataset", "model.activation", "model.output", "train.loss", "train.optimizer")
-)
-_OPTION_NAMES = frozenset(k for opts in OPTIMIZER_DEFAULTS.values() for k in opts)
-
-
 def make_app(config: Config | None, runfile: str | Path | None = None, play: bool = False) -> NNTuiApp:
     """The app for a config (or for a saved run, whose config it carries)."""
     if runfile is not None:
-        from nntui.engine.runfile import load_run
+        from nntui.runs import load_run
 
         trainer = load_run(runfile)
         config = trainer.config
     else:
         if config is None:
-            from nntui.config import DEFAULT_PRESET
+            from nntui.presets import DEFAULT_PRESET
 
             config = load_preset(DEFAULT_PRESET)
         trainer = Trainer(config)

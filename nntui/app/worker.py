@@ -1,7 +1,9 @@
 """The engine's driver: runs a Trainer in a worker thread, away from the UI.
 
 The UI never touches the trainer. It sends commands through a queue
-(`EngineRunner.send`, `EngineRunner.submit`) and reads what the worker
+(`EngineRunner.send(Play())`, `EngineRunner.submit`): each command is a small
+frozen dataclass whose `apply` runs on the worker thread, so adding one is
+one class, with no dispatch to edit. The UI reads what the worker
 publishes from one latest-frame slot (`EngineRunner.latest`). After each
 publication the worker calls `on_publish`, which the app turns into a message
 with `can_replace`, so however fast training runs the UI receives at most one
@@ -25,7 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
@@ -51,8 +54,14 @@ def speed_label(level: int) -> str:
     return "max" if s is None else f"{s}/s"
 
 
-# Statuses a frame may carry.
-PAUSED, PLAYING, DIVERGED, ERROR = "paused", "playing", "diverged", "error"
+class Status(StrEnum):
+    """The state of play a frame carries. A StrEnum, so a widget that is
+    handed one can also be handed its plain name (as in its tests)."""
+
+    PAUSED = "paused"
+    PLAYING = "playing"
+    DIVERGED = "diverged"  # paused by a loss or parameter that became NaN or inf
+    ERROR = "error"  # paused by an exception the worker caught
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,152 @@ class Frame:
     seq: int  # increases with every publication
     generation: int  # of the model the snapshot came from
     snapshot: Snapshot
-    status: str  # paused | playing | diverged | error
+    status: Status
     speed: int  # index into SPEEDS
     rate: float  # steps per second measured over the last second of play
     message: str | None = None  # why it diverged, or what failed
+
+
+class Command:
+    """Something the UI asks of the worker. `apply` runs on the worker
+    thread, between two steps; afterwards the worker publishes a frame."""
+
+    redraws: ClassVar[bool] = True  # whether the frame after it may differ
+
+    def apply(self, runner: EngineRunner) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Play(Command):
+    def apply(self, runner: EngineRunner) -> None:
+        runner._set_playing(True)
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    def apply(self, runner: EngineRunner) -> None:
+        runner._set_playing(False)
+
+
+@dataclass(frozen=True)
+class TogglePlay(Command):
+    def apply(self, runner: EngineRunner) -> None:
+        runner._set_playing(not runner.playing)
+
+
+class Move(Command):
+    """A move by hand, which pauses play first."""
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner._set_playing(False)
+        runner._message = None
+        self.move(runner.trainer)
+
+    def move(self, trainer: Trainer) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class NextPhase(Move):
+    def move(self, trainer: Trainer) -> None:
+        trainer.next_phase()
+
+
+@dataclass(frozen=True)
+class FinishStep(Move):
+    def move(self, trainer: Trainer) -> None:
+        trainer.finish_step()
+
+
+@dataclass(frozen=True)
+class RunEpoch(Move):
+    def move(self, trainer: Trainer) -> None:
+        trainer.run_epoch()
+
+
+@dataclass(frozen=True)
+class StepBack(Move):
+    def move(self, trainer: Trainer) -> None:
+        trainer.step_back()
+
+
+@dataclass(frozen=True)
+class Replace(Command):
+    """Train another model from now on; its frames carry `generation`."""
+
+    trainer: Trainer
+    generation: int
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner._replace(self.trainer, self.generation)
+
+
+@dataclass(frozen=True)
+class SetLearningRate(Command):
+    lr: float
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.trainer.set_learning_rate(self.lr)
+
+
+@dataclass(frozen=True)
+class SetOption(Command):
+    """A live change of an optimizer option (momentum, betas, ...)."""
+
+    name: str
+    value: Any
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.trainer.set_option(self.name, self.value)
+
+
+@dataclass(frozen=True)
+class SetSpeed(Command):
+    level: int  # index into SPEEDS
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.speed = max(0, min(len(SPEEDS) - 1, int(self.level)))
+        runner._next_due = time.perf_counter()
+
+
+@dataclass(frozen=True)
+class Wake(Command):
+    """Nothing to do but wake the worker, e.g. so that it sees it is cancelled."""
+
+    def apply(self, runner: EngineRunner) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Call(Command):
+    """Run `fn(trainer)`; the future gets its result or its exception."""
+
+    fn: Callable[[Trainer], Any]
+    future: Future
+
+    def apply(self, runner: EngineRunner) -> None:
+        if self.future.set_running_or_notify_cancel():
+            try:
+                self.future.set_result(self.fn(runner.trainer))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                self.future.set_exception(exc)
+
+
+@dataclass(frozen=True)
+class Sync(Command):
+    """Publish now; the future gets that frame's seq."""
+
+    future: Future
+    redraws: ClassVar[bool] = False  # the frame it publishes is already the latest
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner._publish()
+        self.future.set_result(runner._seq)
+
+
+# The commands the controls still send by name (see EngineRunner.send).
+_BY_NAME: dict[str, type[Command]] = {"lr": SetLearningRate, "option": SetOption}
 
 
 class EngineRunner:
@@ -93,11 +244,11 @@ class EngineRunner:
         self.on_publish = on_publish or (lambda: None)
         # on_error(title, text): an exception the worker caught and survived.
         self.on_error = on_error or (lambda title, text: None)
-        self.commands: queue.Queue[tuple[str, tuple[Any, ...]]] = queue.Queue()
+        self.commands: queue.Queue[Command] = queue.Queue()
         self._lock = threading.Lock()
         self._latest: Frame | None = None
         self._seq = 0
-        self._status = PLAYING if playing else PAUSED
+        self._status = Status.PLAYING if playing else Status.PAUSED
         self._message: str | None = None
         self._dirty = True
         self._last_publish = 0.0
@@ -112,24 +263,28 @@ class EngineRunner:
 
     # ------------------------------------------------------------------ UI side
 
-    def send(self, command: str, *args: Any) -> None:
-        """Queue a command: play, pause, toggle, phase, step, epoch, back,
-        replace(trainer, generation), lr(value), option(name, value),
-        speed(level), publish."""
-        self.commands.put((command, args))
+    def send(self, command: Command | str, *args: Any) -> None:
+        """Queue a command: Play(), NextPhase(), SetSpeed(3), ...
+
+        By name, only "lr" and "option" (with their arguments): the app's
+        controls send those while another change rewrites them; then this
+        goes."""
+        if isinstance(command, str):
+            command = _BY_NAME[command](*args)
+        self.commands.put(command)
 
     def submit(self, fn: Callable[[Trainer], Any]) -> Future:
         """Run `fn(trainer)` on the worker between two steps; the Future gets
         its result or its exception."""
         future: Future = Future()
-        self.commands.put(("call", (fn, future)))
+        self.commands.put(Call(fn, future))
         return future
 
     def sync(self) -> Future:
         """A Future for the seq of the frame the worker publishes once it has
         handled every command sent before this one."""
         future: Future = Future()
-        self.commands.put(("sync", (future,)))
+        self.commands.put(Sync(future))
         return future
 
     def hold(self) -> None:
@@ -154,13 +309,11 @@ class EngineRunner:
         while not is_cancelled():
             timeout = self._wait_time()
             try:
-                command, args = (
-                    self.commands.get_nowait() if timeout <= 0 else self.commands.get(timeout=timeout)
-                )
+                command = self.commands.get_nowait() if timeout <= 0 else self.commands.get(timeout=timeout)
             except queue.Empty:
                 pass
             else:
-                self._guard(self._handle, command, args)
+                self._guard(self._handle, command)
                 # Answer keys at once: publish as soon as the queue is empty.
                 if self.commands.empty():
                     self._publish()
@@ -194,12 +347,12 @@ class EngineRunner:
                 fn(*args)
         except Diverged as exc:
             self.playing = False
-            self._status = DIVERGED
+            self._status = Status.DIVERGED
             self._message = str(exc) or f"diverged at step {getattr(exc, 'step', '?')}"
             self._dirty = True
         except Exception as exc:  # noqa: BLE001 - the worker must not die
             self.playing = False
-            self._status = ERROR
+            self._status = Status.ERROR
             self._message = f"{type(exc).__name__}: {exc}"
             self._dirty = True
             self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
@@ -218,70 +371,30 @@ class EngineRunner:
         return True
 
     def _set_playing(self, playing: bool) -> None:
-        if playing and self._status in (DIVERGED, ERROR):
+        if playing and self._status in (Status.DIVERGED, Status.ERROR):
             self._message = None
         if playing and not self.playing:
             self._message = None
             self._stop_at = self._stop_epoch()
         self.playing = playing
-        self._status = PLAYING if playing else PAUSED
+        self._status = Status.PLAYING if playing else Status.PAUSED
         self._rate_samples.clear()
         self._next_due = time.perf_counter()
         self._dirty = True
 
-    def _handle(self, command: str, args: tuple[Any, ...]) -> None:
-        tr = self.trainer
-        if command == "call":
-            fn, future = args
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(tr))
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    future.set_exception(exc)
+    def _handle(self, command: Command) -> None:
+        command.apply(self)
+        if command.redraws:
             self._dirty = True
-            return
-        if command == "sync":
-            self._publish()
-            args[0].set_result(self._seq)
-            return
-        if command == "play":
-            self._set_playing(True)
-        elif command == "pause":
-            self._set_playing(False)
-        elif command == "toggle":
-            self._set_playing(not self.playing)
-        elif command in ("phase", "step", "epoch", "back"):
-            self._set_playing(False)
-            self._message = None
-            if command == "phase":
-                tr.next_phase()
-            elif command == "step":
-                tr.finish_step()
-            elif command == "epoch":
-                tr.run_epoch()
-            else:
-                tr.step_back()
-        elif command == "replace":
-            trainer, generation = args
-            self.trainer = trainer
-            self.generation = generation
-            self._message = None
-            self._status = PLAYING if self.playing else PAUSED
-            self._stop_at = self._stop_epoch() if self.playing else None
-            self._rate_samples.clear()
-            self._next_due = time.perf_counter()
-        elif command == "lr":
-            tr.set_learning_rate(args[0])
-        elif command == "option":
-            tr.set_option(*args)
-        elif command == "speed":
-            self.speed = max(0, min(len(SPEEDS) - 1, int(args[0])))
-            self._next_due = time.perf_counter()
-        elif command == "publish":
-            pass
-        else:
-            raise ValueError(f"unknown engine command {command!r}")
-        self._dirty = True
+
+    def _replace(self, trainer: Trainer, generation: int) -> None:
+        self.trainer = trainer
+        self.generation = generation
+        self._message = None
+        self._status = Status.PLAYING if self.playing else Status.PAUSED
+        self._stop_at = self._stop_epoch() if self.playing else None
+        self._rate_samples.clear()
+        self._next_due = time.perf_counter()
 
     def _play(self, is_cancelled: Callable[[], bool]) -> None:
         """Train until the next frame is due (or a command is waiting)."""
@@ -358,8 +471,6 @@ class EngineRunner:
 
     def _publish(self) -> None:
         snapshot = self.trainer.snapshot()
-        if snapshot.diverged and self._status != DIVERGED and not self.playing:
-            self._status, self._message = DIVERGED, snapshot.diverged
         self._seq += 1
         frame = Frame(
             seq=self._seq,

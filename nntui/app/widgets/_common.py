@@ -79,8 +79,8 @@ def params_equal(a: dict | None, b: dict | None) -> bool:
 def same_view(a, b) -> bool:
     """Two snapshots that every widget would draw alike (cheap: shared arrays)."""
     return (
-        (a.step, a.done, a.sizes, a.diverged, a.update_applied, a.optimizer_name, a.learning_rate)
-        == (b.step, b.done, b.sizes, b.diverged, b.update_applied, b.optimizer_name, b.learning_rate)
+        (a.step, a.done, a.sizes, a.update_applied, a.optimizer_name, a.learning_rate)
+        == (b.step, b.done, b.sizes, b.update_applied, b.optimizer_name, b.learning_rate)
         and a.batch_x is b.batch_x
         and params_equal(a.params, b.params)
     )

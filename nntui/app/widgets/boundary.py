@@ -15,7 +15,6 @@ from rich.style import Style
 from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from nntui.engine.network import Network
 from nntui.engine.snapshot import Snapshot
@@ -35,6 +34,7 @@ from ._common import (
     quantize,
     style_for,
 )
+from .view import View
 
 HALF = "▀"
 LEVELS = 8  # shades of confidence
@@ -65,7 +65,7 @@ def network_for(snapshot: Snapshot) -> Network:
     return net
 
 
-class BoundaryView(Widget):
+class BoundaryView(View):
     """The decision boundary (classification) or value map (regression).
 
     Public API: ``set_data(...)`` once per experiment, ``show(snapshot)`` on
@@ -76,12 +76,6 @@ class BoundaryView(Widget):
     """
 
     DEFAULT_CSS = """
-    BoundaryView {
-        width: 1fr;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text;
-    }
     BoundaryView > .boundaryview--axis {
         color: $text-muted;
     }
@@ -96,8 +90,6 @@ class BoundaryView(Widget):
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
-        self._params: dict | None = None
         self._version = 0
         self._frame_key: tuple | None = None
         self._frame: dict | None = None
@@ -139,14 +131,11 @@ class BoundaryView(Widget):
             self.data.update(y_centre=centre, y_scale=scale or 1.0, y_lo=ymin, y_hi=ymax)
         if d >= 2 and (max(self.features) >= d):
             self.features = (0, 1)
-        self._invalidate()
+        self.invalidate()
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Store the snapshot; recompute lazily only if the parameters changed."""
-        self.snapshot = snapshot
-        if not params_equal(self._params, snapshot.params):
-            self._params = snapshot.params
-            self._invalidate()
+    def changed(self, old: Snapshot, new: Snapshot) -> bool:
+        """Only the parameters change the picture (it is recomputed lazily)."""
+        return not params_equal(old.params, new.params)
 
     def cycle_features(self) -> None:
         """Next pair of input features on the axes (data with > 2 inputs)."""
@@ -182,20 +171,20 @@ class BoundaryView(Widget):
         return (i, j)
 
     def watch_ascii(self, _old: bool, _new: bool) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_features(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def on_resize(self, _event) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: rebuild the strips (the grid stays valid)."""
         super().notify_style_update()
         self._strips.clear()
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
         self._version += 1
         self._frame_key = None
         self._frame = None

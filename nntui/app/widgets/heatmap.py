@@ -19,11 +19,11 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from nntui.engine.snapshot import Snapshot
 
 from ._common import cells_to_strip, diverging, fmt, pack, params_equal, style_for, text_on
+from .view import View
 
 MODES = ("W", "dW", "ΔW")
 NUMERIC_MAX = 64  # fan_in * fan_out at or below which cells may show numbers
@@ -87,7 +87,7 @@ class Panel:
     rows: tuple | None = None
 
 
-class WeightHeatmaps(Widget, can_focus=True):
+class WeightHeatmaps(View, can_focus=True):
     """Heatmaps of each layer's W and b, or their gradients, or their updates.
 
     Public API: ``show(snapshot)``; ``cycle_mode()`` (W → dW → ΔW); reactives
@@ -98,15 +98,6 @@ class WeightHeatmaps(Widget, can_focus=True):
     """
 
     DEFAULT_CSS = """
-    WeightHeatmaps {
-        width: 1fr;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text;
-    }
-    WeightHeatmaps:focus {
-        border: round $border;
-    }
     WeightHeatmaps > .weightheatmaps--text {
         color: $text;
     }
@@ -132,30 +123,24 @@ class WeightHeatmaps(Widget, can_focus=True):
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
         self._version = 0
         self._key: tuple | None = None
         self._panels: list[Panel] = []
         self._lines: LRUCache[int, Strip] = LRUCache(256)
         self._pieces: list[list[Strip]] = []
-        self._seen: tuple = (None, None, None)
         self.border_title = "weights W"
 
     # ------------------------------------------------------------ contract
 
-    def show(self, snapshot: Snapshot) -> None:
-        old = self.snapshot
-        self.snapshot = snapshot
-        seen = (snapshot.params, snapshot.grads, snapshot.updates)
-        if (
-            old is None
-            or old.sizes != snapshot.sizes
-            or old.update_applied != snapshot.update_applied
-            or not all(params_equal(a, b) for a, b in zip(self._seen, seen))
-        ):
-            self._seen = seen
-            self._clamp_selection()
-            self._invalidate()
+    def changed(self, old: Snapshot, new: Snapshot) -> bool:
+        return (
+            old.sizes != new.sizes
+            or old.update_applied != new.update_applied
+            or not all(
+                params_equal(a, b)
+                for a, b in ((old.params, new.params), (old.grads, new.grads), (old.updates, new.updates))
+            )
+        )
 
     def cycle_mode(self) -> None:
         """W → dW → ΔW → W."""
@@ -169,16 +154,16 @@ class WeightHeatmaps(Widget, can_focus=True):
         return mode if mode in MODES else "W"
 
     def watch_mode(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_selected(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_digits(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def on_resize(self, _event) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: redraw with the new text colours."""
@@ -186,7 +171,8 @@ class WeightHeatmaps(Widget, can_focus=True):
         self._key = None
         self._lines.clear()
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
+        self._clamp_selection()  # a new snapshot may have other layer sizes
         self._version += 1
         self._key = None
         self._lines.clear()

@@ -24,7 +24,8 @@ from textual.strip import Strip
 from nntui.engine.rules import show
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
-from ._common import fmt, fmt_mat, fmt_vec, same_view, shape_str
+from ._common import fmt, fmt_mat, fmt_vec, shape_str
+from .view import View
 
 # What the rule's starting arrays are, for a learner reading the rows.
 _INPUT_NOTES = {"g": "the batch gradient, from the backward pass", "W": "the parameter now"}
@@ -111,7 +112,7 @@ def wrap_line(line: Line, width: int) -> list[Line]:
     return out
 
 
-class StepInspector(ScrollView, can_focus=True):
+class StepInspector(View, ScrollView, can_focus=True):
     """The numbers of the current phase for one sample.
 
     Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch),
@@ -123,14 +124,8 @@ class StepInspector(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     StepInspector {
-        width: 1fr;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text;
+        overflow: auto auto;  /* ScrollView's, which View comes before */
         scrollbar-size-vertical: 1;
-    }
-    StepInspector:focus {
-        border: round $border;
     }
     StepInspector > .stepinspector--h { color: $text-accent; text-style: bold; }
     StepInspector > .stepinspector--t { color: $text; }
@@ -145,7 +140,6 @@ class StepInspector(ScrollView, can_focus=True):
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
         self._lines: list[Line] | None = None
         self._wrapped: tuple[int, list[Line]] | None = None
         self._strips: LRUCache[int, Strip] = LRUCache(256)
@@ -153,25 +147,18 @@ class StepInspector(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ contract
 
-    def show(self, snapshot: Snapshot) -> None:
-        old = self.snapshot
-        self.snapshot = snapshot
-        if old is not None and same_view(old, snapshot):
-            return
-        self._invalidate()
-
     def watch_sample(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_neuron(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def validate_digits(self, digits: int) -> int:
         return max(1, min(17, int(digits)))
 
     def watch_digits(self, _old, new: int) -> None:
         self.border_title = "step inspector" if new == 4 else f"step inspector · {new} significant digits"
-        self._invalidate()
+        self.invalidate()
 
     def toggle_digits(self) -> int:
         """4 ↔ 10 significant digits (10: enough to check a worked example,
@@ -188,7 +175,7 @@ class StepInspector(ScrollView, can_focus=True):
         """A factor in a written-out product: negatives in parentheses."""
         return f"({self._f(x)})" if x < 0 else self._f(x)
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
         self._lines = None
         self._wrapped = None
         self._strips.clear()

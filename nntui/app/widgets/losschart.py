@@ -34,11 +34,11 @@ from rich.segment import Segment
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widget import Widget
 
 from nntui.engine.snapshot import Snapshot
 
 from ._common import Braille, cells_to_strip, pack
+from .view import View
 
 MAX_FPS = 5.0
 POINTS_PER_COLUMN = 2
@@ -356,7 +356,7 @@ def _x_dot(x, xmin: float, xmax: float, dots: int):
 # ------------------------------------------------------------------ widget
 
 
-class LossChart(Widget):
+class LossChart(View):
     """Per-epoch loss (train, validation), and accuracy for classification.
 
     Public API: ``show(snapshot)``; reactive ``log_scale`` (bool, the user's
@@ -369,10 +369,6 @@ class LossChart(Widget):
 
     DEFAULT_CSS = """
     LossChart {
-        width: 1fr;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text;
         border-subtitle-color: $text-muted;
     }
     LossChart > .losschart--axis {
@@ -389,7 +385,6 @@ class LossChart(Widget):
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
         self._drawn_key: tuple | None = None
         self._last_draw = -math.inf
         self._timer: Timer | None = None
@@ -401,11 +396,13 @@ class LossChart(Widget):
 
     # ------------------------------------------------------------ contract
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Store the snapshot; redraw now, or once later if one was just drawn."""
-        self.snapshot = snapshot
-        if self._key() != self._drawn_key:
-            self._schedule()
+    def changed(self, old: Snapshot, new: Snapshot) -> bool:
+        """Against what was drawn last, not the last snapshot: the throttle
+        may have let snapshots by undrawn."""
+        return self._key() != self._drawn_key
+
+    def invalidate(self) -> None:
+        self._schedule()  # now, or later if the last redraw was just drawn
 
     def shows_log(self) -> bool:
         """Whether the chart draws its loss on a log scale: on screen now, or at

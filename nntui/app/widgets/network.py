@@ -24,11 +24,11 @@ from textual.cache import LRUCache
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
-from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
+from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE
 
-from ._common import BRAILLE_CHARS, NEUTRAL, Braille, Canvas, diverging, fmt, fmt_vec, pack, same_view, style_for
+from ._common import BRAILLE_CHARS, NEUTRAL, Braille, Canvas, diverging, fmt, fmt_vec, pack, style_for
+from .view import View
 
 NODE_W = 9  # "● −0.531"
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are "…+N"
@@ -39,7 +39,7 @@ def layer_name(l: int, L: int) -> str:
     return "x" if l == 0 else ("ŷ" if l == L else f"h{l}")
 
 
-class NetworkDiagram(Widget, can_focus=True):
+class NetworkDiagram(View, can_focus=True):
     """The network, one column per layer.
 
     Public API: ``show(snapshot)``; reactives ``sample`` (index in the batch),
@@ -58,15 +58,6 @@ class NetworkDiagram(Widget, can_focus=True):
             super().__init__()
 
     DEFAULT_CSS = """
-    NetworkDiagram {
-        width: 1fr;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text;
-    }
-    NetworkDiagram:focus {
-        border: round $border;
-    }
     NetworkDiagram > .networkdiagram--text {
         color: $text;
     }
@@ -101,7 +92,6 @@ class NetworkDiagram(Widget, can_focus=True):
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
         self._version = 0
         self._key: tuple | None = None
         self._canvas: Canvas | None = None
@@ -111,16 +101,6 @@ class NetworkDiagram(Widget, can_focus=True):
         self._lines: tuple = ()  # (chars, packed colours, mask) of the connections
         self._line_styles: dict[int, Style] = {}
         self.border_title = "network"
-
-    # ------------------------------------------------------------ contract
-
-    def show(self, snapshot: Snapshot) -> None:
-        old = self.snapshot
-        self.snapshot = snapshot
-        if old is not None and same_view(old, snapshot):
-            return
-        self._clamp()
-        self._invalidate()
 
     # ------------------------------------------------------------ state
 
@@ -142,18 +122,18 @@ class NetworkDiagram(Widget, can_focus=True):
         return max(0, min(n - 1, self.sample)) if n else None
 
     def watch_sample(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_digits(self, _old, _new) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def watch_selected(self, old, new) -> None:
-        self._invalidate()
+        self.invalidate()
         if tuple(old) != tuple(new):
             self.post_message(self.NeuronSelected(int(new[0]), int(new[1])))
 
     def on_resize(self, _event) -> None:
-        self._invalidate()
+        self.invalidate()
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: redraw with the new text colours."""
@@ -162,7 +142,8 @@ class NetworkDiagram(Widget, can_focus=True):
         self._line_styles.clear()
         self._strips.clear()
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
+        self._clamp()  # a new snapshot may have fewer layers or neurons
         self._version += 1
         self._key = None
         self._strips.clear()
@@ -241,10 +222,9 @@ class NetworkDiagram(Widget, can_focus=True):
 
         if top == 2:
             if phase is None:
-                what = f"step {s.step} · at a step boundary · next: {nxt.label()} (n)"
+                what = f"step {s.shown_step} · at a step boundary · next: {nxt.label()} (n)"
             else:
-                step_no = s.step if s.done >= len(s.phases) else s.step + 1
-                what = f"step {step_no} · done: {phase.label()} {phase.arrow}".rstrip()
+                what = f"step {s.shown_step} · done: {phase.label()} {phase.arrow}".rstrip()
                 what += f" · next: {nxt.label() if s.done < len(s.phases) else 'forward 1'}"
             if si is not None:
                 what += f" · sample {si}"

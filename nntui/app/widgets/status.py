@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
+from nntui.app.worker import Status
 from nntui.engine.snapshot import Snapshot
 
 from ._common import fmt
+from .view import View
 
-STATE_MARK = {"playing": "▶ playing", "paused": "‖ paused", "diverged": "✖ diverged"}
+# An error pauses play; the hint line says what failed.
+STATE_MARK = {Status.PLAYING: "▶ playing", Status.PAUSED: "‖ paused", Status.DIVERGED: "✖ diverged"}
 
 
 def _ellipsize(text: str, room: int) -> str:
@@ -20,17 +22,17 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}".removesuffix(".0") + "%"
 
 
-class StatusLine(Widget):
+class StatusLine(View):
     """A single line: state, title, epoch/step/phase, losses, accuracy, speed.
 
-    Public API: ``show(snapshot, state="paused", steps_per_second=0.0, title="")``
-    with state one of "paused", "playing", "diverged".
+    Public API: ``show(snapshot, Context(status, steps_per_second, title))``.
     """
 
     DEFAULT_CSS = """
     StatusLine {
         height: 1;
         width: 1fr;
+        border: none;
         background: $panel;
         color: $text;
     }
@@ -48,27 +50,13 @@ class StatusLine(Widget):
         "statusline--title",
     }
 
-    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.snapshot: Snapshot | None = None
-        self.state = "paused"
-        self.steps_per_second = 0.0
-        self.title = ""
+    def changed(self, old: Snapshot, new: Snapshot) -> bool:
+        return True  # the context (state, speed, title) changes with any snapshot
 
-    def show(
-        self,
-        snapshot: Snapshot,
-        state: str = "paused",
-        steps_per_second: float = 0.0,
-        title: str = "",
-    ) -> None:
-        self.snapshot = snapshot
-        self.state = state if state in STATE_MARK else "paused"
-        if snapshot.diverged:
-            self.state = "diverged"
-        self.steps_per_second = float(steps_per_second or 0.0)
-        self.title = title
-        self.refresh()
+    @property
+    def state(self) -> Status:
+        status = Status(self.context.status)
+        return status if status in STATE_MARK else Status.PAUSED
 
     def line(self, width: int | None = None) -> Text:
         """The status as rich Text (also what is drawn). The title gives way
@@ -77,25 +65,23 @@ class StatusLine(Widget):
         muted = g("statusline--muted")
         width = self.size.width if width is None else width
         groups: list[list[tuple[str, object]]] = []  # each group: pieces
-        groups.append([(STATE_MARK[self.state], g(f"statusline--{self.state}"))])
+        state = self.state
+        title = self.context.title
+        groups.append([(STATE_MARK[state], g(f"statusline--{state}"))])
         title_index = None
-        if self.title:
+        if title:
             title_index = len(groups)
-            groups.append([(self.title, g("statusline--title"))])
+            groups.append([(title, g("statusline--title"))])
         s = self.snapshot
         batch_index = speed_index = acc_index = phase_index = None
         if s is not None:
-            n_phases = len(s.phases)
-            in_step = 0 < s.done < n_phases
-            step_no = s.step + 1 if in_step else s.step
+            in_step = 0 < s.done < len(s.phases)
             # The epoch in progress, 1-based.
-            groups.append([(f"epoch {s.epoch + 1} · step {step_no}", None)])
+            groups.append([(f"epoch {s.epoch + 1} · step {s.shown_step}", None)])
             batch_index = len(groups)
             groups.append([(f"batch {min(s.batch_in_epoch + 1, s.batches_per_epoch)}/{s.batches_per_epoch}", muted)])
             phase_index = len(groups)
-            if s.diverged:
-                groups.append([(s.diverged, g("statusline--diverged"))])
-            elif s.last_phase is not None and in_step:
+            if s.last_phase is not None and in_step:
                 # The phase's own arrow (→ forward, ← backward) is its direction;
                 # what comes next is a separate, muted part (not another arrow).
                 groups.append([(f"{s.last_phase.label()} {s.last_phase.arrow}".rstrip(), None),
@@ -120,8 +106,8 @@ class StatusLine(Widget):
                     acc += f" val {_pct(h.val_accuracy[-1])}"
                 acc_index = len(groups)
                 groups.append([(acc, None)])
-            sps = self.steps_per_second
-            if self.state == "playing" or sps > 0:
+            sps = self.context.steps_per_second
+            if state == Status.PLAYING or sps > 0:
                 speed_index = len(groups)
                 groups.append([(f"{sps:,.0f} steps/s" if sps >= 10 else f"{sps:.1f} steps/s", muted)])
 
@@ -134,8 +120,8 @@ class StatusLine(Widget):
         if width and batch_index is not None and length(groups) > width:
             groups[batch_index] = []
         if width and length(groups) > width and title_index is not None:
-            room = width - (length(groups) - len(self.title))
-            groups[title_index] = [(_ellipsize(self.title, room), g("statusline--title"))] if room >= 8 else []
+            room = width - (length(groups) - len(title))
+            groups[title_index] = [(_ellipsize(title, room), g("statusline--title"))] if room >= 8 else []
         for drop in (speed_index, acc_index):
             if width and drop is not None and length(groups) > width:
                 groups[drop] = []

@@ -1,0 +1,51 @@
+"""The registry of views: every widget that draws the snapshot, in one table.
+
+The app composes the views from it (each in its place, in this order), finds
+them by name, shows every snapshot to each, and derives the fast-play turns
+from it (pacing.py). Adding a view is its widget file (a subclass of View)
+and one line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.widgets.heatmap import WeightHeatmaps
+from nntui.app.widgets.inspector import StepInspector
+from nntui.app.widgets.losschart import LossChart
+from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.status import StatusLine
+from nntui.app.widgets.view import View
+
+# Where a view goes: the full-width rows under the header, or a column of the
+# body (left to right, after the controls); app.tcss sizes them by id.
+TOP, COLUMNS = "top", ("model", "data")
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str  # the widget's id, and its key in NNTuiApp.views
+    cls: type[View]
+    place: str  # TOP or one of COLUMNS
+    # Draws a second in fast play. At 20 frames a second the views take turns
+    # (one screen area a frame, see pacing.py), so the rates share 20.
+    fast_rate: int
+    # The view whose turns this one shares: a view that is cheap to draw in
+    # fast play rides along with its neighbour in the same column.
+    turn: str | None = None
+
+
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("status", StatusLine, TOP, 4),
+    ViewSpec("network", NetworkDiagram, "model", 4),
+    # In fast play it shows only where training is: there is no trace.
+    ViewSpec("inspector", StepInspector, "model", 2, turn="network"),
+    ViewSpec("boundary", BoundaryView, "data", 8),
+    ViewSpec("loss", LossChart, "data", 2),
+    ViewSpec("heatmaps", WeightHeatmaps, "data", 2),
+)
+
+
+def views_in(place: str) -> tuple[ViewSpec, ...]:
+    return tuple(v for v in VIEWS if v.place == place)

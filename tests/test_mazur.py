@@ -29,8 +29,10 @@ import pytest
 from nntui.presets import load_preset
 from nntui.engine.trainer import Trainer
 
-torch = pytest.importorskip("torch")
-torch.set_num_threads(1)
+try:  # the oracle: only the tests that take the `torch` fixture (conftest.py) use it,
+    import torch  # and only they are skipped without it
+except ImportError:
+    torch = None
 
 PRESET = """\
 title = "Mazur's step-by-step backpropagation"
@@ -173,6 +175,7 @@ def test_forward_backward_and_update_phase_by_phase(trainer):
         assert weight(trainer.params, w) == pytest.approx(v, abs=DIGITS), w
 
 
+@pytest.mark.usefixtures("torch")
 def test_matches_torch_to_the_last_digits(trainer):
     """Every parameter, every step, biases updated too (as nntui always does)."""
     ref = Torch(fix_biases=False)
@@ -185,6 +188,7 @@ def test_matches_torch_to_the_last_digits(trainer):
     assert trainer.evaluate()["train_loss"] == pytest.approx(ref.error().item(), abs=1e-12)
 
 
+@pytest.mark.usefixtures("torch")
 def test_the_articles_error_after_training_with_fixed_biases(trainer):
     """The article keeps b1, b2 fixed. Train the same way by hand with nntui's
     own pieces (its network and its SGD), check against torch, and then against

@@ -18,9 +18,11 @@ from nntui.config import Config, DataConfig, ModelConfig, TrainConfig
 from nntui.engine.datasets import Dataset
 from nntui.engine.trainer import Trainer
 
-torch = pytest.importorskip("torch")
-torch.set_num_threads(1)
-F = torch.nn.functional
+try:  # the oracle: only the tests that take the `torch` fixture (conftest.py) use it,
+    import torch  # and only they are skipped without it
+    import torch.nn.functional as F
+except ImportError:
+    torch = F = None
 
 TOL = 1e-10
 STEPS = 100
@@ -28,17 +30,21 @@ N_TRAIN, N_VAL, BATCH = 37, 11, 8  # 5 batches an epoch, the last one short
 
 # --------------------------------------------------------------------- the nets
 
-TORCH_ACTIVATIONS = {
-    "identity": lambda z: z,
-    "linear": lambda z: z,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": F.leaky_relu,  # slope 0.01
-    "elu": F.elu,  # alpha 1
-    "gelu": F.gelu,  # exact erf form
-    "softplus": F.softplus,  # beta 1, threshold 20
-}
+def torch_activation(name: str):
+    """torch's function for an activation (torch.nn's defaults)."""
+    return {
+        "identity": lambda z: z,
+        "linear": lambda z: z,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": F.leaky_relu,  # slope 0.01
+        "elu": F.elu,  # alpha 1
+        "gelu": F.gelu,  # exact erf form
+        "softplus": F.softplus,  # beta 1, threshold 20
+    }[name]
+
+
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"]
 
 # (loss, output, task, torch form): every loss, with every output it takes.
@@ -120,7 +126,7 @@ class TorchNet:
     def __init__(self, tr: Trainer, torch_loss: str):
         cfg = tr.config
         self.L = tr.net.L
-        self.hidden = TORCH_ACTIVATIONS[cfg.model.activation]
+        self.hidden = torch_activation(cfg.model.activation)
         self.output = cfg.model.output
         self.torch_loss = torch_loss
         self.p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in tr.params.items()}
@@ -144,7 +150,7 @@ class TorchNet:
             elif self.output == "softmax":
                 a[l] = torch.softmax(z[l], dim=1)
             else:
-                a[l] = TORCH_ACTIVATIONS[self.output](z[l])
+                a[l] = torch_activation(self.output)(z[l])
         return z, a
 
     def loss(self, z, a, y):
@@ -229,6 +235,7 @@ def sizes(task: str, depth: int = 2) -> list[int]:
 # ---------------------------------------------------------------- the grid
 
 
+@pytest.mark.usefixtures("torch")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize(("loss", "output", "task", "torch_loss"), LOSS_CASES, ids=LOSS_IDS)
 def test_every_activation_and_loss(activation, loss, output, task, torch_loss):
@@ -239,6 +246,7 @@ def test_every_activation_and_loss(activation, loss, output, task, torch_loss):
     run_against_torch(tr, TorchNet(tr, torch_loss))
 
 
+@pytest.mark.usefixtures("torch")
 @pytest.mark.parametrize(("optimizer", "lr", "options"), OPTIMIZER_CASES, ids=OPT_IDS)
 @pytest.mark.parametrize("case", ["tanh-bce", "relu-cross_entropy", "gelu-mse"])
 def test_every_optimizer(case, optimizer, lr, options):
@@ -250,6 +258,7 @@ def test_every_optimizer(case, optimizer, lr, options):
     run_against_torch(tr, TorchNet(tr, torch_loss))
 
 
+@pytest.mark.usefixtures("torch")
 @pytest.mark.parametrize("init", ["zeros", "uniform", "normal", "xavier", "xavier_normal", "he",
                                   "he_normal", "torch_default"])
 def test_every_initializer_trains_like_torch(init):
@@ -258,6 +267,7 @@ def test_every_initializer_trains_like_torch(init):
     run_against_torch(tr, TorchNet(tr, "bce_with_logits"), steps=30)
 
 
+@pytest.mark.usefixtures("torch")
 def test_one_layer_and_full_batch():
     """No hidden layer (logistic regression), and a batch as large as the data."""
     tr = make_trainer("binary", [2, 1], "tanh", "sigmoid", "bce", "sgd", 0.5)
@@ -268,6 +278,7 @@ def test_one_layer_and_full_batch():
     run_against_torch(tr, TorchNet(tr, "bce_with_logits"), steps=20)
 
 
+@pytest.mark.usefixtures("torch")
 def test_deep_net_and_live_changes():
     """Four hidden layers; lr and options changed between steps, as the app does."""
     tr = make_trainer("multiclass", [2, 6, 5, 4, 3, 3], "elu", "softmax", "cross_entropy", "sgd", 0.1,
@@ -302,6 +313,7 @@ PHASE_CASES = [
 ]
 
 
+@pytest.mark.usefixtures("torch")
 @pytest.mark.parametrize("case", PHASE_CASES, ids=[c[3] for c in PHASE_CASES])
 def test_phase_mode_shows_torchs_numbers(case):
     """Stepping phase by phase: every z, a, delta (dL/dz), gradient, the update shown

@@ -36,7 +36,7 @@ from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
-from nntui.app.views import COLUMNS, TOP, VIEWS, views_in
+from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.view import Context, View
@@ -117,10 +117,12 @@ def next_lr(lr: float, up: bool) -> float:
 
 
 class NNTuiApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # not relative: a subclass elsewhere finds it too
     TITLE = "nntui"
     AUTO_FOCUS = None  # keys go to the app until the user clicks a control
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    # The views, where they go and how often fast play draws them (views.py).
+    VIEWS: tuple[ViewSpec, ...] = VIEWS
 
     BINDINGS = [
         Binding("space", "toggle_play", "play"),
@@ -160,8 +162,8 @@ class NNTuiApp(App[None]):
         self.shown: Snapshot | None = None  # the snapshot on screen
         self.shown_generation = 0
         self.status = Status.PLAYING if play else Status.PAUSED
-        self.views: dict[str, View] = {}  # by name (views.VIEWS), found once mounted
-        self.turns = Turns(VIEWS)
+        self.views: dict[str, View] = {}  # by name (VIEWS), found once mounted
+        self.turns = Turns(self.VIEWS)
         self.modified = False  # the controls changed the preset
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
@@ -183,21 +185,21 @@ class NNTuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
-        for view in views_in(TOP):
+        for view in views_in(self.VIEWS, TOP):
             yield view.cls(id=view.name)
         yield Hint(id="hint")
         with Horizontal(id="body"):
             yield ControlsPanel(self.config, id="controls")
             for column in COLUMNS:
                 with Vertical(id=f"col-{column}"):
-                    for view in views_in(column):
+                    for view in views_in(self.VIEWS, column):
                         yield view.cls(id=view.name)
         yield Static(id="too-small")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         # Found once: queries would search whatever screen is on top.
-        self.views = {view.name: self.query_one(f"#{view.name}", view.cls) for view in VIEWS}
+        self.views = {view.name: self.query_one(f"#{view.name}", view.cls) for view in self.VIEWS}
         self.hint = self.query_one("#hint", Hint)
         self.too_small = self.query_one("#too-small", Static)
         self.controls = self.query_one(ControlsPanel)

@@ -3,7 +3,8 @@
 The app composes the views from it (each in its place, in this order), finds
 them by name, shows every snapshot to each, and derives the fast-play turns
 from it (pacing.py). Adding a view is its widget file (a subclass of View)
-and one line here.
+and one line here. The app reads the table from NNTuiApp.VIEWS, so a test or
+a variant of the app can show other views.
 """
 
 from __future__ import annotations
@@ -47,5 +48,5 @@ VIEWS: tuple[ViewSpec, ...] = (
 )
 
 
-def views_in(place: str) -> tuple[ViewSpec, ...]:
-    return tuple(v for v in VIEWS if v.place == place)
+def views_in(views: tuple[ViewSpec, ...], place: str) -> tuple[ViewSpec, ...]:
+    return tuple(v for v in views if v.place == place)

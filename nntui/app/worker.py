@@ -298,6 +298,11 @@ class EngineRunner:
         self._held = False
         self._released.set()
 
+    @property
+    def held(self) -> bool:
+        """Whether fast training waits for the UI (a hold not yet released)."""
+        return self._held
+
     def latest(self) -> Frame | None:
         with self._lock:
             return self._latest

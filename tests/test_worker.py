@@ -1,0 +1,157 @@
+"""The worker without the app: typed commands in, frames with a Status out."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import FrozenInstanceError, dataclass
+
+import pytest
+
+from nntui.app.worker import (
+    SPEEDS,
+    Command,
+    EngineRunner,
+    FinishStep,
+    NextPhase,
+    Pause,
+    Play,
+    Replace,
+    RunEpoch,
+    SetLearningRate,
+    SetOption,
+    SetSpeed,
+    Status,
+    StepBack,
+    TogglePlay,
+    Wake,
+)
+from nntui.engine.trainer import Trainer
+from nntui.presets import load_preset
+
+
+@contextmanager
+def running(preset: str = "xor", **kw):
+    runner = EngineRunner(Trainer(load_preset(preset)), **kw)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        stop.set()
+        runner.send(Wake())
+        thread.join(5)
+        assert not thread.is_alive()
+
+
+def settled(runner: EngineRunner):
+    """The frame published once every command sent so far is done."""
+    seq = runner.sync().result(5)
+    frame = runner.latest()
+    assert frame.seq >= seq
+    return frame
+
+
+def test_moves_by_hand():
+    with running() as runner:
+        runner.send(NextPhase())
+        frame = settled(runner)
+        assert frame.snapshot.done == 1 and frame.status is Status.PAUSED
+        runner.send(FinishStep())
+        assert settled(runner).snapshot.step == 1
+        runner.send(StepBack())
+        assert settled(runner).snapshot.step == 0
+        runner.send(RunEpoch())
+        s = settled(runner).snapshot
+        assert s.epoch == 1 and s.step == s.batches_per_epoch
+
+
+def test_play_pause_toggle_and_a_move_pauses():
+    with running() as runner:
+        runner.send(SetSpeed(SPEEDS.index(100)))
+        runner.send(Play())
+        assert settled(runner).status is Status.PLAYING
+        runner.send(TogglePlay())
+        assert settled(runner).status is Status.PAUSED
+        runner.send(TogglePlay())
+        time.sleep(0.05)
+        runner.send(NextPhase())
+        frame = settled(runner)
+        assert frame.status is Status.PAUSED and frame.snapshot.done == 1
+        runner.send(Pause())
+        assert settled(runner).status == "paused"  # a StrEnum: its name compares equal
+
+
+def test_settings_reach_the_trainer():
+    with running() as runner:
+        runner.send(SetLearningRate(0.025))
+        runner.send(SetSpeed(99))
+        settled(runner)
+        assert runner.trainer.optimizer.lr == 0.025
+        assert runner.speed == len(SPEEDS) - 1  # clamped
+        runner.send(SetSpeed(-3))
+        settled(runner)
+        assert runner.speed == 0
+
+
+def test_the_controls_may_still_send_lr_and_option_by_name_and_nothing_else():
+    with running("xor") as runner:  # sgd: it takes a momentum
+        runner.send("lr", 0.5)
+        runner.send("option", "momentum", 0.5)
+        settled(runner)
+        assert runner.trainer.optimizer.lr == 0.5
+        assert runner.trainer.optimizer.options["momentum"] == 0.5
+        runner.send(SetOption("momentum", 0.25))
+        settled(runner)
+        assert runner.trainer.optimizer.options["momentum"] == 0.25
+        with pytest.raises(KeyError):
+            runner.send("step")
+
+
+def test_replace_tags_frames_with_the_new_generation():
+    with running() as runner:
+        runner.send(FinishStep())
+        settled(runner)
+        runner.send(Replace(Trainer(load_preset("moons")), 7))
+        frame = settled(runner)
+        assert frame.generation == 7 and frame.snapshot.step == 0
+        assert runner.trainer.config.data.dataset == "moons"
+
+
+def test_a_failing_command_pauses_with_an_error_and_the_worker_survives():
+    errors = []
+
+    @dataclass(frozen=True)
+    class Boom(Command):
+        def apply(self, runner: EngineRunner) -> None:
+            raise RuntimeError("boom")
+
+    with running(on_error=lambda title, text: errors.append(text)) as runner:
+        runner.send(Boom())
+        frame = settled(runner)
+        assert frame.status is Status.ERROR and "boom" in frame.message
+        assert errors and "boom" in errors[0]
+        runner.send(FinishStep())
+        frame = settled(runner)
+        assert frame.status is Status.PAUSED and frame.snapshot.step == 1
+
+
+def test_a_new_command_is_one_class():
+    @dataclass(frozen=True)
+    class HalveLearningRate(Command):
+        def apply(self, runner: EngineRunner) -> None:
+            runner.trainer.set_learning_rate(runner.trainer.optimizer.lr / 2)
+
+    with running() as runner:
+        lr = runner.trainer.optimizer.lr
+        runner.send(HalveLearningRate())
+        settled(runner)
+        assert runner.trainer.optimizer.lr == lr / 2
+
+
+def test_commands_are_frozen_values():
+    assert SetSpeed(3) == SetSpeed(3) and NextPhase() == NextPhase()
+    with pytest.raises(FrozenInstanceError):
+        SetSpeed(3).level = 4

@@ -30,12 +30,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Select, Static
 from textual.worker import get_current_worker
 
+from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
-from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
 from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.network import NetworkDiagram
@@ -222,7 +222,7 @@ class NNTuiApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         # A key or a click while training at full speed: hold the engine until
-        # the screen has answered it (see EngineRunner.hold).
+        # the screen has answered it (see pacing.py).
         if isinstance(event, (events.Key, events.MouseDown)):
             self.pacer.hold_engine()
         await super().on_event(event)

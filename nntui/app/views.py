@@ -29,8 +29,9 @@ class ViewSpec:
     name: str  # the widget's id, and its key in NNTuiApp.views
     cls: type[View]
     place: str  # TOP or one of COLUMNS
-    # Draws a second in fast play. At 20 frames a second the views take turns
-    # (one screen area a frame, see pacing.py), so the rates share 20.
+    # Draws a second in fast play. Fast play shows 20 frames a second, one turn
+    # a frame (pacing.py), so the rates of the views with turns of their own
+    # add up to 20; past that, every view is drawn proportionally less often.
     fast_rate: int
     # The view whose turns this one shares: a view that is cheap to draw in
     # fast play rides along with its neighbour in the same column.

@@ -17,6 +17,7 @@ from textual.geometry import Size
 
 from nntui.app.app import EngineFailed, make_app
 from nntui.app.screens.error import ErrorDialog
+from nntui.app.views import VIEWS as REGISTRY
 from nntui.app.worker import Pause
 from nntui.presets import list_presets, load_preset
 
@@ -27,7 +28,7 @@ KEYS = (
 # Keys that move the focus into the controls (and type there): rarer, as a
 # focus change recomposes the footer, which costs ~50 ms each time.
 FOCUS_KEYS = "tab up down left right enter 1 x".split()
-VIEWS = ("status", "network", "inspector", "boundary", "heatmaps", "loss")
+VIEWS = tuple(view.name for view in REGISTRY)
 DIALOG_KEYS = ("o", "ctrl+s", "g", "question_mark")
 CHARS = {"space": " ", "plus": "+", "minus": "-", "left_square_bracket": "[",
          "right_square_bracket": "]", "question_mark": "?", "escape": "\x1b",

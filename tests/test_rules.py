@@ -114,13 +114,14 @@ def _inspector_update(config_train: dict) -> tuple[list[str], dict, dict]:
 
 
 def _block(lines: list[str], head: str) -> str:
-    """A row that starts with `head`, with its continuation lines (a matrix)."""
+    """The numbers shown for the row that starts with `head`: in brackets on
+    its line, or on the matrix rows under it."""
     i = next(i for i, line in enumerate(lines) if line.strip().startswith(head))
-    out = [lines[i].split(" = ")[-1]]
+    out = re.findall(r"\[[^\]]*\]", lines[i])
     for line in lines[i + 1:]:
         if not line.startswith(" " * 6) or "=" in line:
             break
-        out.append(line)
+        out += re.findall(r"\[[^\]]*\]", line)
     return " ".join(out)
 
 
@@ -235,7 +236,7 @@ async def _menu_and_inspector():
 
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
-        select = app.query_one("#train-optimizer", Select)
+        select = app.query_one("#ctl-train-optimizer", Select)
         assert "sign_sgd" in [value for _, value in select._options]
         assert app.apply_control("train.optimizer", "sign_sgd")
         assert app.config.train.optimizer == "sign_sgd"

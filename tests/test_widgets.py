@@ -860,11 +860,13 @@ async def test_inspector_loss_backward_update_and_boundary():
         assert "backward 1" in text and "whole batch" in text
         assert fmt(snap.grads["W1"][0, 0]) in text and "this sample's share" in text
         assert "Σ of the 8 samples' shares" in text  # δ holds the 1/n of the mean
-        snap = make_snapshot((2, 3, 1), done=6)  # update
+        snap = make_snapshot((2, 3, 1), done=6)  # an update the engine did not explain
+        w.show(snap)
+        assert "the rule's numbers appear once" in "\n".join(w.lines_text())
+        snap = _update_phase_snapshot("sgd", {})  # the engine's rule, row by row
         w.show(snap)
         text = "\n".join(w.lines_text())
-        assert "SGD: ΔW = −lr·g" in text and "−0.1 × [" in text
-        assert fmt(snap.updates["b2"][0]) in text
+        assert "update: sgd" in text and "lr = 0.1" in text and "Δb2 = −lr·g = [" + fmt(snap.updates["b2"][0]) in text
         w.show(make_snapshot((2, 3, 1), done=0))  # fast play: no trace
         text = "\n".join(w.lines_text())
         assert "step boundary" in text and "Press n" in text
@@ -941,24 +943,37 @@ async def test_inspector_lines_never_split_parentheses():
                     assert line.count("(") == line.count(")"), (done, width, line)
 
 
+def _update_phase_snapshot(optimizer: str, options: dict, steps: int = 2):
+    """A real trainer's snapshot in the update phase of step `steps`."""
+    from nntui.config import config_from_dict
+    from nntui.engine.trainer import Trainer
+
+    tr = Trainer(config_from_dict({"data": {"dataset": "xor", "samples": 40}, "model": {"layers": [2, 3, 1]},
+                                   "train": {"optimizer": optimizer, "learning_rate": 0.1, **options}}, "t.toml"))
+    for _ in range(steps - 1):
+        tr.finish_step()
+    while tr.done < len(tr.phases) - 1:
+        tr.next_phase()
+    tr.next_phase()
+    return tr.snapshot()
+
+
 @sync
 async def test_inspector_adam_bias_corrected_moments():
-    sizes = (2, 1)
     t = 3
-    g = np.array([[0.5], [-0.25]])
-    m, v = np.array([[0.2], [-0.1]]), np.array([[0.01], [0.004]])
-    state = {"W1": {"exp_avg": m, "exp_avg_sq": v}, "b1": {"exp_avg": np.array([0.1]), "exp_avg_sq": np.array([0.02])}}
-    snap = make_snapshot(sizes, done=4, step=t, optimizer="adam", optimizer_state=state)
+    snap = _update_phase_snapshot("adam", {}, steps=t)
+    rule = snap.rules["b1"]
     w = StepInspector()
     async with One(w).run_test(size=SIZE) as pilot:
         w.show(snap)
         await pilot.pause()
         text = "\n".join(w.lines_text())
-        mhat = m.ravel() / (1 - 0.9**t)
-        vhat = v.ravel() / (1 - 0.999**t)
-        assert "m̂ = [" + ", ".join(fmt(x) for x in mhat) + "]" in text
-        assert "v̂ = [" + ", ".join(fmt(x) for x in vhat) + "]" in text
-        assert g is not None and "adam" in text
+        m = dict((r.target, r.value) for r in rule.rows)["m"]
+        v = dict((r.target, r.value) for r in rule.rows)["v"]
+        mhat, vhat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+        assert "m̂ = m/(1 − β₁ᵗ) = [" + ", ".join(fmt(x) for x in mhat) + "]" in text
+        assert "v̂ = v/(1 − β₂ᵗ) = [" + ", ".join(fmt(x) for x in vhat) + "]" in text
+        assert "update: adam, step t = 3" in text and "β₁ = 0.9" in text
 
 
 # ----------------------------------------------------------------- status

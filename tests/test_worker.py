@@ -96,18 +96,13 @@ def test_settings_reach_the_trainer():
         assert runner.speed == 0
 
 
-def test_the_controls_may_still_send_lr_and_option_by_name_and_nothing_else():
+def test_live_changes_reach_the_optimizer():
     with running("xor") as runner:  # sgd: it takes a momentum
-        runner.send("lr", 0.5)
-        runner.send("option", "momentum", 0.5)
-        settled(runner)
-        assert runner.trainer.optimizer.lr == 0.5
-        assert runner.trainer.optimizer.options["momentum"] == 0.5
+        runner.send(SetLearningRate(0.5))
         runner.send(SetOption("momentum", 0.25))
         settled(runner)
+        assert runner.trainer.optimizer.lr == 0.5
         assert runner.trainer.optimizer.options["momentum"] == 0.25
-        with pytest.raises(KeyError):
-            runner.send("step")
 
 
 def test_replace_tags_frames_with_the_new_generation():

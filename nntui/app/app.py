@@ -49,6 +49,8 @@ from nntui.app.worker import (
     NextPhase,
     Replace,
     RunEpoch,
+    SetLearningRate,
+    SetOption,
     SetSpeed,
     Status,
     StepBack,
@@ -401,7 +403,7 @@ class NNTuiApp(App[None]):
     def action_lr(self, up: bool) -> None:
         lr = next_lr(self.config.train.learning_rate, up)
         self._set_config(train=dataclasses.replace(self.config.train, learning_rate=lr))
-        self.runner.send("lr", lr)
+        self.runner.send(SetLearningRate(lr))
         self.controls.load(self.config)
 
     def action_speed(self, delta: int) -> None:
@@ -588,10 +590,10 @@ class NNTuiApp(App[None]):
             self.modified = True
             self.sub_title = self._sub_title()
             if key == "train.learning_rate":
-                self.runner.send("lr", config.train.learning_rate)
+                self.runner.send(SetLearningRate(config.train.learning_rate))
             else:
                 name = key.rsplit(".", 1)[1]
-                self.runner.send("option", name, config.train.options.get(name))
+                self.runner.send(SetOption(name, config.train.options.get(name)))
             panel.load(config)
             return True
         same_data = config.data == old.data

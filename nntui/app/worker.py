@@ -215,10 +215,6 @@ class Sync(Command):
         self.future.set_result(runner._seq)
 
 
-# The commands the controls still send by name (see EngineRunner.send).
-_BY_NAME: dict[str, type[Command]] = {"lr": SetLearningRate, "option": SetOption}
-
-
 class EngineRunner:
     """Owns one Trainer at a time and runs it on the worker thread's behalf.
 
@@ -263,14 +259,8 @@ class EngineRunner:
 
     # ------------------------------------------------------------------ UI side
 
-    def send(self, command: Command | str, *args: Any) -> None:
-        """Queue a command: Play(), NextPhase(), SetSpeed(3), ...
-
-        By name, only "lr" and "option" (with their arguments): the app's
-        controls send those while another change rewrites them; then this
-        goes."""
-        if isinstance(command, str):
-            command = _BY_NAME[command](*args)
+    def send(self, command: Command) -> None:
+        """Queue a command: Play(), NextPhase(), SetSpeed(3), ..."""
         self.commands.put(command)
 
     def submit(self, fn: Callable[[Trainer], Any]) -> Future:

@@ -28,7 +28,7 @@ from ._common import fmt, fmt_mat, fmt_vec, shape_str
 from .view import View
 
 # What the rule's starting arrays are, for a learner reading the rows.
-_INPUT_NOTES = {"g": "the batch gradient, from the backward pass", "W": "the parameter now"}
+_INPUT_NOTES = {"g": "the batch's gradient (backward pass)", "W": "the parameter now"}
 MAX_ITEMS = 8  # items of a vector shown before it is cut
 MAX_ROWS = 4  # rows of a matrix shown
 
@@ -369,7 +369,10 @@ class StepInspector(View, ScrollView, can_focus=True):
 
     def _value(self, out: list[Line], label: str, value, note: str = "") -> None:
         if np.ndim(value) == 2:
-            self._mat(out, label, value, note)
+            # A matrix keeps its shape: its rows under the formula, not beside it.
+            out.append([(f"  {label}", "m"), (f"  ({shape_str(value)})", "m"), (f"  {note}" if note else "", "m")])
+            for r in fmt_mat(np.asarray(value), MAX_ROWS, MAX_ITEMS, self.digits):
+                out.append([("      ", "m"), (r, "t" if not r.startswith("…") else "m")])
         elif np.ndim(value) == 1:
             self._vec(out, label, value, note)
         else:

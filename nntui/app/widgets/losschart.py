@@ -364,7 +364,8 @@ class LossChart(View):
     ``auto_log`` (bool): while True, a linear chart whose losses span more than
     AUTO_LOG_DECADES decades is drawn on a log scale, and says so. ``plotted``
     maps each series drawn last to its number of points; ``redraws`` counts
-    the redraws; ``effective_log`` is the scale drawn last.
+    the redraws; ``effective_log`` is the scale drawn last, ``shows_log()``
+    the scale drawn now or at the redraw already due (what a toggle inverts).
     """
 
     DEFAULT_CSS = """

@@ -163,12 +163,16 @@ def _parse_options(values: tuple[str, ...]) -> dict:
               help="An optimizer option, e.g. momentum=0.9 or betas=[0.9,0.99]; may be repeated.")
 @click.option("--save", metavar="RUN.npz", help="Save the trained run, to open with `nntui --load RUN.npz`.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results instead of tables.")
-@click.option("--ascii", "ascii_only", is_flag=True, help="Draw the decision boundary in plain ASCII.")
+@click.option("--ascii", "ascii_only", is_flag=True,
+              help="Draw the loss curves and the decision boundary in plain ASCII.")
+@click.option("--no-plot", is_flag=True, help="Leave out the loss and accuracy curves.")
 def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
                   optimizer: str | None, batch_size: int | None, options: tuple[str, ...],
-                  save: str | None, as_json: bool, ascii_only: bool) -> None:
+                  save: str | None, as_json: bool, ascii_only: bool, no_plot: bool) -> None:
     """Train a preset headless: a progress bar on a terminal, then the final
-    metrics and, for 2-D data, the decision boundary.
+    metrics, the loss curves per epoch (and accuracy, for classification) and,
+    for 2-D data, the decision boundary. In colour on a colour terminal; plain
+    text when piped, with --ascii or under NO_COLOR.
 
     Exit status 0 when done, 2 for a bad preset or option, 3 if training
     diverged (the loss or a weight became NaN or inf).
@@ -193,7 +197,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     if as_json:
         click.echo(json.dumps(result, indent=2))
     elif diverged is None:
-        _report(trainer, result, ascii_only)
+        _report(trainer, result, ascii_only, plot=not no_plot)
     if diverged is not None:
         lr = config.train.learning_rate
         raise DivergedError(f"{config.source}: {diverged} (it is {lr:g} now; e.g. --learning-rate {lr / 10:g})")
@@ -290,7 +294,17 @@ def _result(trainer, seconds: float, diverged: str | None, saved: str | None) ->
         result["error"] = diverged
     if saved:
         result["saved"] = saved
+    result["history"] = _history(trainer)
     return result
+
+
+def _history(trainer) -> dict:
+    """Per-epoch lists, one entry per epoch done (val_loss empty without a
+    validation set; the accuracies for classification only)."""
+    keys = ["train_loss", "val_loss"]
+    if trainer.dataset.task != "regression":
+        keys += ["train_accuracy", "val_accuracy"]
+    return {k: [_finite(float(v)) for v in trainer.history[k]] for k in keys}
 
 
 def _final_metrics(trainer) -> dict:
@@ -309,7 +323,7 @@ def _finite(x):
     return x if x is None or math.isfinite(x) else None
 
 
-def _report(trainer, result: dict, ascii_only: bool) -> None:
+def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
     from rich import box
     from rich.table import Table
 
@@ -330,6 +344,8 @@ def _report(trainer, result: dict, ascii_only: bool) -> None:
     console.print(f"{result['epochs']} epochs, {result['steps']} steps in {result['seconds']:.2f} s{stop}; "
                   f"{c.train.optimizer}, learning rate {c.train.learning_rate:g}{options}, "
                   f"batch {c.train.batch_size}", highlight=False, soft_wrap=True)
+    if plot:
+        _print_curves(console, trainer.history, c.train.loss, _chart_style(console, ascii_only))
     from nntui.boundary_text import has_boundary, render_ascii, render_color
 
     if has_boundary(trainer):
@@ -341,6 +357,39 @@ def _report(trainer, result: dict, ascii_only: bool) -> None:
         else:
             basic = console.color_system == "standard"
             console.print(render_color(trainer, width, rows, basic=basic), soft_wrap=True)
+
+
+def _chart_style(console, ascii_only: bool) -> str:
+    """color on a colour terminal; plain (no escape codes) when piped or under
+    NO_COLOR; ascii with --ascii."""
+    if ascii_only:
+        return "ascii"
+    if _no_color() or not console.is_terminal or console.color_system is None:
+        return "plain"
+    return "color"
+
+
+def _chart_size(console) -> tuple[int, int]:
+    """(width, loss chart height): the terminal's width; a third of its height, 10 to 20 rows."""
+    width = max(30, min(console.width, 160))
+    height = max(10, min(20, console.height // 3)) if console.is_terminal else 14
+    return width, height
+
+
+def _print_curves(console, history: dict, loss_name: str, style: str) -> None:
+    from nntui.curves import history_charts
+
+    width, height = _chart_size(console)
+    text = history_charts(history, loss_name, width, style, height=height)
+    if text:
+        console.print()
+        _print_raw(console, text)
+
+
+def _print_raw(console, text: str) -> None:
+    """Text that may hold plotext's own ANSI codes, printed as is."""
+    console.file.write(text + "\n")
+    console.file.flush()
 
 
 def _fmt(x) -> str:

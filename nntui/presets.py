@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from nntui.config import Config, ConfigError, config_from_dict
+from nntui.engine.files import FileRefused, os_problem, read_regular
 from nntui.util import did_you_mean
+
+PRESET_LIMIT = 2**20  # a preset is a page of TOML: 1 MB is far more than any needs
+MAX_NESTING = 20  # tables and arrays inside each other; a preset needs 4
 
 DEFAULT_PRESET = "xor"
 
@@ -58,33 +62,48 @@ def load_preset(name_or_path: str | os.PathLike) -> Config:
 
 def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
     text = os.fspath(name_or_path)
+    if not text:
+        raise ConfigError("an empty preset name; give a built-in name (see `nntui presets`) or a .toml file")
     looks_like_path = (not isinstance(name_or_path, str) or text.endswith(".toml")
                        or "/" in text or os.sep in text)
     if not looks_like_path:
         builtin = PRESET_DIR / f"{text}.toml"
-        if builtin.is_file():
+        if _is_file(builtin):
             return builtin, builtin.name
-        if not Path(text).is_file():
+        if not _is_file(Path(text)):
             names = [name for name, _ in list_presets()]
             raise ConfigError(
                 f"unknown preset '{text}'{did_you_mean(text, names)}; "
                 f"built-in presets: {', '.join(names)} (or give the path of a .toml file)"
             )
     path = Path(text)
-    if not path.exists():
-        raise ConfigError(f"{text}: no such preset file")
+    try:
+        if not path.exists():
+            raise ConfigError(f"{text}: no such preset file")
+    except OSError as e:  # a name too long, a folder that cannot be searched, ...
+        raise ConfigError(os_problem(text, e)) from None
     if path.is_dir():
         raise ConfigError(f"{text}: is a folder, not a preset file")
     return path, text
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long: not a file, and the message says why later
+        return False
+
+
 def read_toml(path: Path, label: str) -> dict[str, Any]:
     """Parse a preset file; syntax errors, duplicate keys and non-UTF-8 bytes
-    become one-line ConfigErrors with the line (and column)."""
+    become one-line ConfigErrors with the line (and column). Only a regular
+    file of at most PRESET_LIMIT bytes is read (a FIFO or device would block
+    or never end); nesting beyond MAX_NESTING is refused."""
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"{label}: cannot be read: {e.strerror or e}") from None
+        raw = read_regular(path, PRESET_LIMIT, "preset")
+    except FileRefused as e:
+        message = str(e)
+        raise ConfigError(message if label in message else f"{label}: {message}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -93,10 +112,30 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
             f"{label}: line {line}: not UTF-8 text (byte 0x{raw[e.start]:02x}); "
             "a preset must be a TOML file saved as UTF-8"
         ) from None
+    too_deep = ConfigError(f"{label}: tables and arrays nested too deeply (a preset needs a few levels; "
+                           f"at most {MAX_NESTING} are read)")
     try:
-        return tomllib.loads(text)
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{label}: {_toml_problem(str(e))}") from None
+    except RecursionError:  # the parser recurses once per level
+        raise too_deep from None
+    if _depth(parsed) > MAX_NESTING:
+        raise too_deep
+    return parsed
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest in a parsed preset (iteratively)."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        v, d = todo.pop()
+        deepest = max(deepest, d)
+        if isinstance(v, dict):
+            todo.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            todo.extend((x, d + 1) for x in v)
+    return deepest
 
 
 def _toml_problem(message: str) -> str:

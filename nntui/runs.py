@@ -19,9 +19,10 @@ def load_run(path) -> Trainer:
     RunfileError (one line naming the file) for anything wrong with it."""
     saved = read_run(path)
     try:
-        # check_data=False: the runfile carries its data, so a CSV preset's
-        # file need not exist any more (nor be re-read).
-        config = config_from_dict(saved.config, source=saved.source, check_data=False)
+        # The runfile carries its data: a CSV preset's file need not exist any
+        # more (nor be re-read); the stored data is what the preset is checked against.
+        config = config_from_dict(saved.config, source=saved.source, check_data=False,
+                                  dataset=saved.dataset)
     except ConfigError as e:
         raise RunfileError(f"{path}: its stored preset is invalid: {e}") from None
     return restore(saved, config, path)

@@ -253,11 +253,11 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 
     tr.run_steps(3)
     monkeypatch.setattr(runfile.np, "savez", broken_savez)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RunfileError, match="disk full"):  # one line naming the file, no traceback
         save_run(tr, target)
     assert target.read_bytes() == old  # the old run, intact
     assert os.listdir(tmp_path) == ["run.npz"]
-    with pytest.raises(OSError):
+    with pytest.raises(RunfileError):
         save_run(tr, tmp_path / "new.npz")
     assert os.listdir(tmp_path) == ["run.npz"]  # nothing half-written under the new name either
     monkeypatch.undo()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from nntui.util import did_you_mean
+
+from .files import FileRefused, read_regular
+
+CSV_LIMIT = 200 * 2**20  # a CSV is read whole into memory, then parsed once
 
 Array = np.ndarray
 DataGenerator = Callable[..., tuple[Array, Array]]
@@ -368,7 +373,12 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
     """The stripped header and the non-blank rows with their 1-based line numbers."""
     where = str(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        raw = read_regular(path, CSV_LIMIT, "CSV file")
+    except FileRefused as e:
+        raise DataError(str(e)) from None
+    try:
+        with io.StringIO(raw.decode("utf-8-sig"), newline="") as f:
+            del raw
             reader = csv.reader(f)
             header = [name.strip() for name in next(reader, [])]
             rows = [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
@@ -378,7 +388,8 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
     except IsADirectoryError:
         raise DataError(f"{where}: is a folder, not a CSV file") from None
     except UnicodeDecodeError as e:
-        raise DataError(f"{where}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataError(f"{where}:{line}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
     except csv.Error as e:
         raise DataError(f"{where}:{reader.line_num}: {e}") from None
     except OSError as e:

@@ -7,14 +7,17 @@ half a file; it is read with allow_pickle=False, so a runfile never runs code.
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .datasets import Dataset
+from .files import FileRefused, open_regular, size_text, write_atomic, write_target
 
 FORMAT = "nntui-run"
 VERSION = 1
@@ -52,17 +55,12 @@ def _meta(trainer, state: dict) -> dict:
 
 def check_writable(path) -> None:
     """Raise RunfileError unless `path` names a file that can be written, so a
-    caller can ask before spending minutes on training. No folder is made silently."""
-    path = Path(path)
-    parent = path.parent
-    if path.is_dir():
-        raise RunfileError(f"{path}: is a folder; give a file name such as {path / 'run.npz'}")
-    if not parent.exists():
-        raise RunfileError(f"{path}: the folder {parent} does not exist")
-    if not parent.is_dir():
-        raise RunfileError(f"{path}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK):
-        raise RunfileError(f"{path}: the folder {parent} is not writable")
+    caller can ask before spending minutes on training. No folder is made
+    silently; a device, FIFO or folder is never replaced."""
+    try:
+        write_target(path)
+    except FileRefused as e:
+        raise RunfileError(str(e)) from None
 
 
 def save_run(trainer, path) -> Path:
@@ -79,22 +77,22 @@ def save_run(trainer, path) -> Path:
     arrays.update(state["params"])
     arrays.update({f"optimizer/{k}": v for k, v in state["optimizer"].items()})
     arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in state["history"].items()})
-    check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _check_finite_state(arrays, path)
     try:
-        # mkstemp makes the file private (0600); give it the mode any new file gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before the rename, or a power cut can leave it empty
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(path, lambda f: np.savez(f, **arrays))
+    except FileRefused as e:
+        raise RunfileError(str(e)) from None
     return path
+
+
+def _check_finite_state(arrays: dict, path) -> None:
+    """No runfile holds NaN or inf: a run that diverged keeps its last finite
+    parameters (the trainer rolls the bad step back), but an optimizer's
+    state or a history can still hold an overflow; that is refused by name."""
+    for name, a in arrays.items():
+        if a.dtype.kind in "fc" and a.size and not np.isfinite(a).all():
+            raise RunfileError(f"{path}: not saved: '{name}' holds NaN or inf (the run diverged); "
+                               "step back to before the divergence, or reset, and save again")
 
 
 def _jsonable(value):
@@ -105,73 +103,396 @@ def _jsonable(value):
     raise TypeError(f"cannot store {type(value).__name__} in a runfile")
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
-    if not path.is_file():
-        raise RunfileError(f"{path}: no such runfile")
-    with open(path, "rb") as f:
-        magic = f.read(4)
+# --- reading ----------------------------------------------------------------------
+#
+# A runfile comes from anywhere, so it is read defensively: only the members
+# the format defines, each within a size the stored config implies (declared
+# sizes are checked before anything is decompressed, and zipfile never
+# inflates a member past its declared size), only real numbers, and then every
+# member is checked against the config before a trainer is built from it.
+
+RUNFILE_LIMIT = 2 * 2**30  # the file on disk, and the total its members declare
+TEXT_LIMIT = 2**20  # meta and config (JSON)
+DATA_LIMIT = 512 * 2**20  # x_train, y_train, x_val and y_val together
+MAX_STEPS = 10**12
+MAX_EPOCHS = 10**7
+_HEADER = 4096  # a .npy header's bytes, at most
+_HISTORY_RE = "|".join(_HISTORY)
+_MEMBER = re.compile(
+    r"(?P<name>meta|config|[xy]_(?:train|val)"
+    r"|(?:init_)?[Wb](?P<layer>[1-9][0-9]{0,3})"
+    r"|optimizer/t|optimizer/[Wb](?P<olayer>[1-9][0-9]{0,3})/[a-z_]{1,40}"
+    rf"|history_(?:{_HISTORY_RE}))\.npy"
+)
+
+
+def _refuse(path, problem: str) -> RunfileError:
+    return RunfileError(f"{path}: {problem}")
+
+
+def _zip(path: Path, f) -> zipfile.ZipFile:
+    magic = f.read(4)
+    f.seek(0)
     # Anything that is not a zip would reach numpy's pickle path, whose refusal
     # advises loading "unsafely": say plainly what the file is not instead.
     if magic != b"PK\x03\x04":
-        raise RunfileError(f"{path}: not an nntui runfile (a runfile is an .npz archive"
-                           f"{', and this file is empty' if not magic else ''})")
+        raise _refuse(path, "not an nntui runfile (a runfile is an .npz archive"
+                            f"{', and this file is empty' if not magic else ''})")
     try:
-        npz = np.load(path, allow_pickle=False)
-    except Exception as e:  # bytes from anywhere: zipfile, numpy and pickle refusals all land here
-        raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):  # a lone .npy array
-        raise RunfileError(f"{path}: not an nntui runfile (a single array, not an .npz archive)")
+        return zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise _refuse(path, f"not a readable nntui runfile (truncated or corrupt: {e})") from None
+
+
+def _members(path: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The members by name (without .npy); anything the format does not define is refused."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in zf.infolist():
+        m = _MEMBER.fullmatch(info.filename)
+        if m is None:
+            raise _refuse(path, f"not an nntui runfile, or a damaged one: unexpected member "
+                                f"'{info.filename[:80]}' (a runfile holds only meta, config, the data, "
+                                "the parameters, the optimizer state and the history)")
+        name = info.filename[:-len(".npy")]
+        if name in members:
+            raise _refuse(path, f"member '{name}' is given twice")
+        members[name] = info
+        total += info.file_size
+    if total > RUNFILE_LIMIT:
+        raise _refuse(path, f"its members would take {size_text(total)} once decompressed "
+                            f"(a runfile may hold at most {size_text(RUNFILE_LIMIT)})")
+    return members
+
+
+def _array(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, what: str = "") -> np.ndarray:
+    """One member as an array, refused before it is read if its declared size
+    or its header's shape exceeds `limit` bytes, or if it holds anything but
+    real numbers (what = "text" for meta and config)."""
+    name = info.filename[:-len(".npy")]
+    if info.file_size > limit + _HEADER:
+        raise _refuse(path, f"member '{name}' declares {size_text(info.file_size)}, more than its "
+                            f"config allows ({size_text(limit + _HEADER)})")
     try:
-        with npz:
-            return {k: npz[k] for k in npz.files}
+        with zf.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f, max_header_size=_HEADER)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f, max_header_size=_HEADER)
+            if dtype.hasobject:
+                raise _refuse(path, f"member '{name}' holds Python objects; a runfile holds numbers only")
+            kind = dtype.kind
+            if what == "text":
+                if kind not in "US" or shape != ():
+                    raise _refuse(path, f"member '{name}' is not text")
+            elif kind in "US":
+                raise _refuse(path, f"member '{name}' holds text ({dtype.str}); it must hold real numbers (float64)")
+            elif kind == "c":
+                raise _refuse(path, f"member '{name}' holds complex numbers; it must hold real numbers (float64)")
+            elif kind not in "fiub" or dtype.itemsize > 8:
+                raise _refuse(path, f"member '{name}' has dtype {dtype.str}; it must hold real numbers (float64)")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > limit:
+                raise _refuse(path, f"member '{name}' has shape {shape} ({size_text(nbytes)}), more than "
+                                    f"its config allows ({size_text(limit)})")
+        with zf.open(info) as f:
+            return np.lib.format.read_array(f, allow_pickle=False, max_header_size=_HEADER)
+    except RunfileError:
+        raise
     except Exception as e:  # a damaged member: bad CRC, compression method, header, ...
-        raise RunfileError(f"{path}: not a readable nntui runfile (truncated or corrupt: {e})") from None
+        raise _refuse(path, f"member '{name}' is truncated or corrupt ({e})") from None
+
+
+def _json(path: Path, zf: zipfile.ZipFile, members: dict, name: str) -> object:
+    if name not in members:
+        raise _refuse(path, f"not an nntui runfile (no {'metadata' if name == 'meta' else name})")
+    try:
+        return json.loads(str(_array(path, zf, members[name], TEXT_LIMIT, "text")))
+    except ValueError:
+        raise _refuse(path, f"member '{name}' is not valid JSON") from None
+
+
+def _count(path, meta: dict, key: str, hi: int) -> int:
+    v = meta.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= hi:
+        raise _refuse(path, f"meta '{key}' must be a whole number from 0 to {hi:.0e}, not {str(v)[:40]}")
+    return v
+
+
+def _layer_sizes(path, config: dict) -> list[int]:
+    """model.layers from the stored preset, enough to bound the members (the
+    config checks the preset itself later)."""
+    layers = config.get("model", {}).get("layers") if isinstance(config.get("model"), dict) else None
+    if (not isinstance(layers, list) or not 2 <= len(layers) <= 1000
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 10**6 for n in layers)):
+        raise _refuse(path, "config 'model.layers' must be a list of at least two positive sizes")
+    return layers
 
 
 def read_run(path) -> SavedRun:
     """Read a runfile: RunfileError if it is not one, or is damaged or
     incomplete. The preset inside is returned as a dict: checking it is the
-    config's job (see nntui.runs.load_run)."""
+    config's job (see nntui.runs.load_run); checking the state against the
+    checked config is `restore`'s."""
     path = Path(path)
-    a = _read(path)
     try:
-        meta = json.loads(str(a["meta"]))
-    except (KeyError, ValueError):
-        raise RunfileError(f"{path}: not an nntui runfile (no metadata)") from None
+        with open_regular(path, RUNFILE_LIMIT, "runfile") as f:
+            with _zip(path, f) as zf:
+                return _read_members(path, zf)
+    except FileRefused as e:
+        raise RunfileError(str(e)) from None
+    except RunfileError:
+        raise
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise _refuse(path, f"not a readable nntui runfile (truncated or corrupt: {e})") from None
+
+
+def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
+    members = _members(path, zf)
+    meta = _json(path, zf, members, "meta")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise RunfileError(f"{path}: not an nntui runfile")
+        raise _refuse(path, "not an nntui runfile")
     if meta.get("version") != VERSION:
-        raise RunfileError(f"{path}: runfile version {meta.get('version')} is not supported "
-                           f"(this nntui reads version {VERSION})")
+        raise _refuse(path, f"runfile version {str(meta.get('version'))[:20]} is not supported "
+                            f"(this nntui reads version {VERSION})")
+    config = _json(path, zf, members, "config")
+    if not isinstance(config, dict):
+        raise _refuse(path, "incomplete or inconsistent runfile (its preset is not a table)")
+    layers = _layer_sizes(path, config)
+    step = _count(path, meta, "step", MAX_STEPS)
+    epoch = _count(path, meta, "epoch", MAX_EPOCHS)
+    missing = [k for k in ("meta", "config", "x_train", "y_train", "x_val", "y_val")
+               + tuple(f"history_{k}" for k in _HISTORY) if k not in members]
+    if missing:
+        raise _refuse(path, f"missing member '{missing[0]}'")
+    # What each member may hold, from the config's shapes and the meta's counts.
+    sizes = {}
+    for l in range(1, len(layers)):
+        sizes[f"W{l}"] = layers[l - 1] * layers[l] * 8
+        sizes[f"b{l}"] = layers[l] * 8
+    arrays: dict[str, np.ndarray] = {}
+    data_left = DATA_LIMIT
+    for name, info in members.items():
+        if name in ("meta", "config"):
+            continue
+        m = _MEMBER.fullmatch(info.filename)
+        if name.startswith("history_"):
+            limit = 8 * (step if name == "history_batch_loss" else epoch)
+        elif name == "optimizer/t":
+            limit = 8
+        elif m.group("layer") or m.group("olayer"):
+            pname = name.removeprefix("init_").removeprefix("optimizer/").split("/")[0]
+            if pname not in sizes:
+                raise _refuse(path, f"member '{name}': the network has no parameter {pname} "
+                                    f"(layers {layers})")
+            limit = sizes[pname]
+        else:  # the data
+            limit = data_left
+        arrays[name] = a = _array(path, zf, info, limit)
+        if name[:2] in ("x_", "y_"):
+            data_left -= a.nbytes
     try:
-        config = json.loads(str(a["config"]))
-        dataset = Dataset(a["x_train"], a["y_train"], a["x_val"], a["y_val"], meta["task"],
-                          tuple(meta["classes"]), tuple(meta["feature_names"]), meta["dataset_name"])
+        x_train, y_train, x_val, y_val = (_data(path, arrays, k) for k in ("x_train", "y_train", "x_val", "y_val"))
+        task, classes = meta.get("task"), meta.get("classes")
+        features = meta.get("feature_names")
+        if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+            raise _refuse(path, "meta 'classes' must be a list of class names")
+        if not isinstance(features, list) or not all(isinstance(c, str) for c in features):
+            raise _refuse(path, "meta 'feature_names' must be a list of names")
+        y_train, y_val = (_labels(path, task, classes, y, k) for y, k in ((y_train, "y_train"), (y_val, "y_val")))
+        if len(x_train) == 0:
+            raise _refuse(path, "member 'x_train' is empty; a run needs at least one training sample")
+        if len(features) != x_train.shape[1]:
+            raise _refuse(path, f"meta 'feature_names' names {len(features)} inputs, 'x_train' has {x_train.shape[1]}")
+        dataset = Dataset(x_train, y_train, x_val, y_val, task, tuple(classes), tuple(features),
+                          str(meta.get("dataset_name", "")))
         state = {k: meta[k] for k in _META_STATE}
-        params = {k: v for k, v in a.items() if k[:1] in "Wb" and k[1:].isdigit()}
-        state["params"] = params
-        state["initial_params"] = {k[len("init_"):]: v for k, v in a.items() if k.startswith("init_")}
-        state["optimizer"] = {k[len("optimizer/"):]: v for k, v in a.items() if k.startswith("optimizer/")}
-        state["history"] = {k[len("history_"):]: v for k, v in a.items() if k.startswith("history_")}
-        missing = [f"history_{k}" for k in _HISTORY if k not in state["history"]]
-        if missing:
-            raise RunfileError(f"{path}: missing array '{missing[0]}'")
+        state["params"] = {k: v for k, v in arrays.items() if k[:1] in "Wb"}
+        state["initial_params"] = {k[len("init_"):]: v for k, v in arrays.items() if k.startswith("init_")}
+        state["optimizer"] = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
+        state["history"] = {k[len("history_"):]: v for k, v in arrays.items() if k.startswith("history_")}
     except RunfileError:
         raise
     except (KeyError, ValueError, TypeError) as e:
-        raise RunfileError(f"{path}: incomplete or inconsistent runfile ({e})") from None
-    if not isinstance(config, dict):
-        raise RunfileError(f"{path}: incomplete or inconsistent runfile (its preset is not a table)")
+        raise _refuse(path, f"incomplete or inconsistent runfile ({e})") from None
     return SavedRun(config, str(meta.get("source") or "preset"), dataset, state)
+
+
+def _real(path, name: str, a: np.ndarray) -> np.ndarray:
+    """`a` as float64, refused unless every value converts exactly and is finite."""
+    if a.dtype.kind in "iu" and a.size and np.abs(a).max() > 2**53:
+        raise _refuse(path, f"member '{name}' holds integers too large to be stored exactly as float64")
+    out = a.astype(np.float64)
+    if out.size and not np.isfinite(out).all():
+        raise _refuse(path, f"member '{name}' holds NaN or inf; a runfile holds finite numbers only")
+    return out
+
+
+def _data(path, arrays: dict, name: str) -> np.ndarray:
+    a = arrays[name]
+    if name.startswith("x_"):
+        if a.ndim != 2:
+            raise _refuse(path, f"member '{name}' must be a table (samples × inputs), not shape {a.shape}")
+        return _real(path, name, a)
+    return a
+
+
+def _labels(path, task, classes: list, y: np.ndarray, name: str) -> np.ndarray:
+    if task == "binary":
+        if len(classes) != 2:
+            raise _refuse(path, f"meta 'classes' names {len(classes)} classes; binary data has 2")
+        if y.ndim != 2 or y.shape[1] != 1:
+            raise _refuse(path, f"member '{name}' must have shape (samples, 1) for binary data, not {y.shape}")
+        y = _real(path, name, y)
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise _refuse(path, f"member '{name}' holds a label other than 0 or 1 (binary data)")
+        return y
+    if task == "multiclass":
+        k = len(classes)
+        if k < 2:
+            raise _refuse(path, f"meta 'classes' names {k} classes; multiclass data has at least 2")
+        if y.ndim != 1:
+            raise _refuse(path, f"member '{name}' must have shape (samples,) of class numbers, not {y.shape}")
+        if y.dtype.kind == "f" and y.size and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+            raise _refuse(path, f"member '{name}' holds a label that is not a class number")
+        if y.size and (y.min() < 0 or y.max() >= k):
+            raise _refuse(path, f"member '{name}' holds a label outside 0..{k - 1} ({k} classes)")
+        return y.astype(np.int64)
+    if task == "regression":
+        if classes:
+            raise _refuse(path, "meta 'classes' must be empty for regression data")
+        if y.ndim != 2:
+            raise _refuse(path, f"member '{name}' must have shape (samples, outputs), not {y.shape}")
+        return _real(path, name, y)
+    raise _refuse(path, f"meta 'task' must be binary, multiclass or regression, not {str(task)[:40]}")
+
+
+def check_state(saved: SavedRun, config, path) -> None:
+    """Everything in a read runfile against its checked config: the data's
+    width and outputs, every parameter's shape, finite values, the optimizer
+    state for this optimizer, and the counters against the history."""
+    layers = list(config.model.layers)
+    d, st = saved.dataset, saved.state
+    if d.x_train.shape[1] != layers[0]:
+        raise _refuse(path, f"member 'x_train' has {d.x_train.shape[1]} columns; the network takes {layers[0]} inputs")
+    if d.n_outputs != layers[-1]:
+        raise _refuse(path, f"the data has {d.n_outputs} outputs ({d.task}"
+                            f"{', classes ' + ', '.join(d.classes[:6]) if d.task != 'regression' else ''}); "
+                            f"the network has {layers[-1]}")
+    names = [f"{p}{l}" for l in range(1, len(layers)) for p in "Wb"]
+    shapes = {f"W{l}": (layers[l - 1], layers[l]) for l in range(1, len(layers))}
+    shapes.update({f"b{l}": (layers[l],) for l in range(1, len(layers))})
+    for which, prefix in (("initial_params", "init_"), ("params", "")):
+        given = st[which]
+        for k in names:
+            if k not in given:
+                raise _refuse(path, f"missing member '{prefix}{k}'")
+            if given[k].shape != shapes[k]:
+                raise _refuse(path, f"member '{prefix}{k}' has shape {given[k].shape}; the network needs {shapes[k]}")
+            given[k] = _real(path, prefix + k, given[k])
+        extra = sorted(set(given) - set(names))
+        if extra:
+            raise _refuse(path, f"member '{prefix}{extra[0]}': the network has no such parameter")
+    _check_optimizer(path, config.train.optimizer, st["optimizer"], shapes, st["step"])
+    _check_counters(path, saved, config)
+
+
+def _required_slots(optimizer: str) -> set[str]:
+    """The state an optimizer keeps for every parameter from its first step
+    with its default options (slots that an option switches on, such as
+    momentum's buffer, may start later)."""
+    from .optimizers import make_optimizer
+
+    opt = make_optimizer(optimizer, 0.1, {})
+    p = {"W1": np.zeros((1, 1)), "b1": np.zeros(1)}
+    _, pending = opt.compute(p, {"W1": np.ones((1, 1)), "b1": np.ones(1)})
+    opt.commit(pending)
+    return {k.split("/", 1)[1] for k in opt.get_state() if k.startswith("W1/")}
+
+
+def _check_optimizer(path, optimizer: str, flat: dict, shapes: dict, step: int) -> None:
+    from .optimizers import OPTIMIZERS
+
+    allowed = set(OPTIMIZERS[optimizer].state_keys)
+    if "t" not in flat:
+        raise _refuse(path, "missing member 'optimizer/t' (the optimizer's step count)")
+    t = flat["t"]
+    if t.shape != () or t.dtype.kind not in "iu" or not 0 <= int(t) <= step:
+        raise _refuse(path, f"member 'optimizer/t' must be one whole number from 0 to the step ({step})")
+    seen: dict[str, set[str]] = {}
+    for key, a in flat.items():
+        if key == "t":
+            continue
+        pname, slot = key.split("/", 1)
+        if slot not in allowed:
+            raise _refuse(path, f"member 'optimizer/{key}': {optimizer} keeps no '{slot}' "
+                                f"(it keeps {', '.join(sorted(allowed)) or 'no state'})")
+        if pname not in shapes:
+            raise _refuse(path, f"member 'optimizer/{key}': the network has no parameter {pname}")
+        if a.shape != shapes[pname]:
+            raise _refuse(path, f"member 'optimizer/{key}' has shape {a.shape}; {pname} has {shapes[pname]}")
+        flat[key] = _real(path, f"optimizer/{key}", a)
+        seen.setdefault(pname, set()).add(slot)
+    if int(t) > 0:
+        need = _required_slots(optimizer)
+        for pname in shapes:
+            missing = sorted(need - seen.get(pname, set()))
+            if missing:
+                raise _refuse(path, f"missing member 'optimizer/{pname}/{missing[0]}': {optimizer} has taken "
+                                    f"{int(t)} steps, so its state is needed to resume exactly")
+    if len({frozenset(s) for s in seen.values()}) > 1 or (seen and len(seen) != len(shapes)):
+        raise _refuse(path, "the optimizer state covers some parameters and not others")
+
+
+def _check_counters(path, saved: SavedRun, config) -> None:
+    st, d = saved.state, saved.dataset
+    step, epoch, batch = st["step"], st["epoch"], st["batch"]
+    n = len(d.x_train)
+    per_epoch = math.ceil(n / max(1, min(config.train.batch_size, n)))
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 0 <= batch < per_epoch:
+        raise _refuse(path, f"meta 'batch' must be a batch number from 0 to {per_epoch - 1} "
+                            f"({n} samples in batches of {config.train.batch_size}), not {str(batch)[:40]}")
+    h = st["history"]
+    classify = d.task != "regression"
+    want = {"train_loss": epoch, "batch_loss": step,
+            "val_loss": epoch if len(d.x_val) else 0,
+            "train_accuracy": epoch if classify else 0,
+            "val_accuracy": epoch if classify and len(d.x_val) else 0}
+    for k, n_want in want.items():
+        a = h[k]
+        if a.ndim != 1 or len(a) != n_want:
+            raise _refuse(path, f"member 'history_{k}' has {a.size} values; "
+                                f"{'a step' if k == 'batch_loss' else 'an epoch'} count of "
+                                f"{step if k == 'batch_loss' else epoch} needs {n_want}")
+        h[k] = _real(path, f"history_{k}", a)
+        if k.endswith("accuracy") and a.size and not ((a >= 0) & (a <= 1)).all():
+            raise _refuse(path, f"member 'history_{k}' holds an accuracy outside 0..1")
+    if step < epoch:
+        raise _refuse(path, f"meta 'step' ({step}) is below the epoch count ({epoch}); each epoch takes a step")
+    tally = st["tally"]
+    if (not isinstance(tally, list) or len(tally) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in tally)
+            or not math.isfinite(tally[0]) or not isinstance(tally[1], int) or not 0 <= tally[1] <= n):
+        raise _refuse(path, "meta 'tally' must be [sum of batch losses, samples right] for the epoch so far")
+    lr = st["lr"]
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise _refuse(path, f"meta 'lr' must be a positive number, not {str(lr)[:40]}")
+    if not isinstance(st["options"], dict):
+        raise _refuse(path, "meta 'options' must be a table of optimizer options")
 
 
 def restore(saved: SavedRun, config, path) -> "Trainer":
     """The trainer a read runfile holds, for its checked config, ready to go on."""
+    from .optimizers import OptionError
     from .trainer import Trainer
 
+    check_state(saved, config, path)
     try:
         trainer = Trainer(config, saved.dataset)
         trainer.load_state_dict(saved.state)
+    except OptionError as e:
+        raise _refuse(path, f"meta 'options': {e}") from None
     except (KeyError, ValueError, TypeError) as e:
-        raise RunfileError(f"{path}: incomplete or inconsistent runfile ({e})") from None
+        raise _refuse(path, f"incomplete or inconsistent runfile ({e})") from None
     return trainer

@@ -7,7 +7,21 @@ the other tests of its module (contracts, hand-checked rules) still run.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run an `async def` test in its own event loop, as Textual's run_test
+    needs; no asyncio plugin, and no wrapper copied into every test module."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{n: pyfuncitem.funcargs[n] for n in names}))
+    return True
 
 
 @pytest.fixture(scope="session")

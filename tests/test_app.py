@@ -8,7 +8,6 @@ command sent so far and its frame is on screen.
 from __future__ import annotations
 
 import asyncio
-import functools
 
 import numpy as np
 import pytest
@@ -28,14 +27,15 @@ from nntui.runs import load_run
 SIZE = (160, 48)
 
 
-def async_test(fn):
-    """Run an async test in its own event loop (no pytest-asyncio needed)."""
 
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
+async def play_until_diverged(app, pilot) -> None:
+    await press(pilot, "space")
+    for _ in range(300):
+        frame = await app.settle()
+        if frame.status == Status.DIVERGED:
+            break
+        await asyncio.sleep(0.01)
+    assert app.status == Status.DIVERGED
 
 
 def app_for(preset: str = "xor", **kw):
@@ -60,7 +60,6 @@ def screen_text(app) -> str:
 # ------------------------------------------------------------------ opening
 
 
-@async_test
 async def test_opens_paused_at_step_zero_with_a_hint():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -74,7 +73,6 @@ async def test_opens_paused_at_step_zero_with_a_hint():
         assert app.shown.step == 0  # it does not train by itself
 
 
-@async_test
 async def test_play_flag_starts_training():
     app = app_for("xor", play=True)
     async with app.run_test(size=SIZE):
@@ -89,7 +87,6 @@ async def test_play_flag_starts_training():
 # --------------------------------------------------------- stepping keys
 
 
-@async_test
 async def test_n_runs_one_phase_and_the_inspector_shows_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -105,7 +102,6 @@ async def test_n_runs_one_phase_and_the_inspector_shows_it():
         assert app.shown.loss is not None
 
 
-@async_test
 async def test_s_completes_a_step_and_b_rewinds():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -126,7 +122,6 @@ async def test_s_completes_a_step_and_b_rewinds():
         assert app.shown.done == 0 and app.shown.step == 0
 
 
-@async_test
 async def test_e_runs_an_epoch():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -137,7 +132,6 @@ async def test_e_runs_an_epoch():
         assert len(snap.history.train_loss) == 1
 
 
-@async_test
 async def test_space_plays_and_pauses():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -154,7 +148,6 @@ async def test_space_plays_and_pauses():
         assert frame.snapshot.step == step
 
 
-@async_test
 async def test_n_while_playing_pauses_into_step_mode():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -169,7 +162,6 @@ async def test_n_while_playing_pauses_into_step_mode():
 # ------------------------------------------------------------- settings
 
 
-@async_test
 async def test_plus_and_minus_change_the_learning_rate_live():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -188,7 +180,6 @@ async def test_plus_and_minus_change_the_learning_rate_live():
         assert float(panel.value_of("train.learning_rate")) == app.runner.trainer.optimizer.lr
 
 
-@async_test
 async def test_brackets_change_the_speed():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -204,7 +195,6 @@ async def test_brackets_change_the_speed():
         assert app.runner.speed == 1
 
 
-@async_test
 async def test_slowest_speed_plays_phase_by_phase():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -222,7 +212,6 @@ async def test_slowest_speed_plays_phase_by_phase():
         assert app.shown.step <= 1
 
 
-@async_test
 async def test_r_resets_to_the_same_start():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -237,7 +226,6 @@ async def test_r_resets_to_the_same_start():
         assert params_equal(app.runner.trainer.params, start)
 
 
-@async_test
 async def test_shift_r_resets_with_a_new_seed():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -250,7 +238,6 @@ async def test_shift_r_resets_with_a_new_seed():
         assert app.runner.trainer.config.model.seed == app.config.model.seed
 
 
-@async_test
 async def test_view_keys_t_a_l_f():
     app = app_for("iris")  # 4 inputs: f has feature pairs to cycle
     async with app.run_test(size=SIZE) as pilot:
@@ -273,7 +260,6 @@ async def test_view_keys_t_a_l_f():
         assert boundary.features != features
 
 
-@async_test
 async def test_l_after_the_automatic_log_scale_shows_the_linear_chart():
     """lr-too-high diverges: its losses span many decades, so the chart turned
     log by itself. The first l only changed the title ('(auto log …)' to
@@ -281,13 +267,7 @@ async def test_l_after_the_automatic_log_scale_shows_the_linear_chart():
     app = app_for("lr-too-high")
     async with app.run_test(size=SIZE) as pilot:
         chart = app.query_one("#loss")
-        await press(pilot, "space")
-        for _ in range(300):
-            frame = await app.settle()
-            if frame.status == Status.DIVERGED:
-                break
-            await asyncio.sleep(0.01)
-        assert app.status == Status.DIVERGED
+        await play_until_diverged(app, pilot)
         await pilot.pause(0.3)  # past the chart's redraw throttle
         assert chart.effective_log and "auto log" in str(chart.border_title)
         await press(pilot, "l")
@@ -301,7 +281,6 @@ async def test_l_after_the_automatic_log_scale_shows_the_linear_chart():
 # ------------------------------------------------------------------ presets
 
 
-@async_test
 async def test_o_opens_a_preset_from_the_picker():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -321,7 +300,6 @@ async def test_o_opens_a_preset_from_the_picker():
         assert app.runner.trainer.config.data.dataset == "spiral"
 
 
-@async_test
 async def test_picker_escape_cancels():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -332,7 +310,6 @@ async def test_picker_escape_cancels():
         assert app.config.name == "xor"
 
 
-@async_test
 async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[model]\nlayers = [2, 4, 1]\nactivation = "relux"\n[data]\ndataset = "xor"\n')
@@ -356,7 +333,6 @@ async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_pa
         assert app.shown.step == 3
 
 
-@async_test
 async def test_a_missing_preset_shows_an_error():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -369,7 +345,6 @@ async def test_a_missing_preset_shows_an_error():
 # --------------------------------------------------------- save, gradcheck
 
 
-@async_test
 async def test_ctrl_s_saves_a_runfile_that_load_run_reads(tmp_path):
     target = tmp_path / "run.npz"
     app = app_for("xor")
@@ -392,7 +367,6 @@ async def test_ctrl_s_saves_a_runfile_that_load_run_reads(tmp_path):
         assert params_equal(trainer.params, app.runner.trainer.params)
 
 
-@async_test
 async def test_make_app_opens_a_runfile(tmp_path):
     from nntui.engine.runfile import save_run
     from nntui.engine.trainer import Trainer
@@ -407,7 +381,6 @@ async def test_make_app_opens_a_runfile(tmp_path):
         assert params_equal(frame.snapshot.params, tr.params)
 
 
-@async_test
 async def test_g_shows_the_gradient_check():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -427,7 +400,6 @@ async def test_g_shows_the_gradient_check():
         assert not isinstance(app.screen, GradcheckScreen)
 
 
-@async_test
 async def test_g_on_a_perceptron_explains_why_not():
     app = app_for("perceptron-and")
     async with app.run_test(size=SIZE) as pilot:
@@ -443,7 +415,6 @@ async def test_g_on_a_perceptron_explains_why_not():
 # ----------------------------------------------------------- help and quit
 
 
-@async_test
 async def test_question_mark_opens_help():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -456,7 +427,6 @@ async def test_question_mark_opens_help():
         assert not isinstance(app.screen, HelpScreen)
 
 
-@async_test
 async def test_q_quits():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -465,7 +435,6 @@ async def test_q_quits():
         assert app._exit_renderables == [] and not app.is_running
 
 
-@async_test
 async def test_footer_lists_the_keys():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -478,17 +447,10 @@ async def test_footer_lists_the_keys():
 # ------------------------------------------------------ things going wrong
 
 
-@async_test
 async def test_divergence_pauses_with_a_message_and_reset_recovers():
     app = app_for("lr-too-high")
     async with app.run_test(size=SIZE) as pilot:
-        await press(pilot, "space")
-        for _ in range(300):
-            frame = await app.settle()
-            if frame.status == Status.DIVERGED:
-                break
-            await asyncio.sleep(0.01)
-        assert app.status == Status.DIVERGED
+        await play_until_diverged(app, pilot)
         assert "diverged" in (app.frame.message or "")
         assert "diverged" in screen_text(app)
         assert app.runner.playing is False
@@ -498,7 +460,6 @@ async def test_divergence_pauses_with_a_message_and_reset_recovers():
         assert app.shown.step == 1
 
 
-@async_test
 async def test_an_exception_in_the_worker_is_shown_and_the_app_survives():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -521,7 +482,6 @@ async def test_an_exception_in_the_worker_is_shown_and_the_app_survives():
 # ----------------------------------------------------------------- controls
 
 
-@async_test
 async def test_a_control_that_needs_a_new_network_resets_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -538,7 +498,6 @@ async def test_a_control_that_needs_a_new_network_resets_it():
         assert app.runner.trainer.net.activation_name == "relu"
 
 
-@async_test
 async def test_hidden_layers_add_remove_resize():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -556,7 +515,6 @@ async def test_hidden_layers_add_remove_resize():
         assert app.shown.sizes == (2, 8, 1)
 
 
-@async_test
 async def test_live_controls_keep_the_model():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -570,7 +528,6 @@ async def test_live_controls_keep_the_model():
         assert app.runner.trainer.optimizer.options["momentum"] == 0.9
 
 
-@async_test
 async def test_an_invalid_control_value_is_refused_and_the_experiment_kept():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -587,7 +544,6 @@ async def test_an_invalid_control_value_is_refused_and_the_experiment_kept():
         assert panel.value_of("train.learning_rate") == f"{config.train.learning_rate:g}"
 
 
-@async_test
 async def test_switching_the_dataset_fits_the_network_to_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE):
@@ -603,7 +559,6 @@ async def test_switching_the_dataset_fits_the_network_to_it():
         assert app.config.data.noise == 0.3
 
 
-@async_test
 async def test_optimizer_select_changes_the_optimizer_and_its_fields():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -618,7 +573,6 @@ async def test_optimizer_select_changes_the_optimizer_and_its_fields():
         assert panel.query_one("#row-betas").display
 
 
-@async_test
 async def test_typing_in_a_control_and_enter_applies_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -637,7 +591,6 @@ async def test_typing_in_a_control_and_enter_applies_it():
 # ----------------------------------------------------------- layout, sizes
 
 
-@async_test
 async def test_works_at_100x30():
     app = app_for("spiral")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -651,7 +604,6 @@ async def test_works_at_100x30():
 
 
 @pytest.mark.parametrize("size", [(60, 20), (99, 40), (160, 29), (20, 5)])
-@async_test
 async def test_below_the_minimum_it_asks_for_a_larger_terminal(size):
     app = app_for("xor")
     async with app.run_test(size=size) as pilot:
@@ -669,7 +621,6 @@ async def test_below_the_minimum_it_asks_for_a_larger_terminal(size):
 # --------------------------------------------------------- frames, generations
 
 
-@async_test
 async def test_frames_are_coalesced_not_one_message_a_step():
     published = []
 
@@ -691,7 +642,6 @@ async def test_frames_are_coalesced_not_one_message_a_step():
         assert len(published) < steps / 5
 
 
-@async_test
 async def test_stale_frames_of_a_replaced_model_are_dropped():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -712,7 +662,6 @@ async def test_stale_frames_of_a_replaced_model_are_dropped():
 # ------------------------------------------------------------ mouse, dialogs
 
 
-@async_test
 async def test_clicking_a_footer_key_runs_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -726,7 +675,6 @@ async def test_clicking_a_footer_key_runs_it():
         assert app.shown.done == 1
 
 
-@async_test
 async def test_clicking_a_preset_in_the_picker_opens_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -741,7 +689,6 @@ async def test_clicking_a_preset_in_the_picker_opens_it():
         assert app.config.name == "moons"
 
 
-@async_test
 async def test_escape_twice_in_a_dialog_closes_only_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -754,7 +701,6 @@ async def test_escape_twice_in_a_dialog_closes_only_it():
         assert app.shown.step == 1
 
 
-@async_test
 async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -776,7 +722,6 @@ async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys
         await press(pilot, "space")
 
 
-@async_test
 async def test_the_command_palette_offers_themes_and_nntui_commands():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -792,7 +737,6 @@ async def test_the_command_palette_offers_themes_and_nntui_commands():
             assert "step-by-step" in screen_text(app)
 
 
-@async_test
 async def test_sample_digits_and_neuron_selection():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -811,7 +755,6 @@ async def test_sample_digits_and_neuron_selection():
         assert app.views["inspector"].neuron == 2
 
 
-@async_test
 async def test_every_dataset_in_the_menu_can_be_chosen():
     from nntui.engine.datasets import DATASET_NAMES
 
@@ -831,7 +774,6 @@ async def test_every_dataset_in_the_menu_can_be_chosen():
         assert not app.apply_control("data.dataset", "csv")
 
 
-@async_test
 async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs():
     from dataclasses import replace
 

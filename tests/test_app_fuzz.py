@@ -9,7 +9,6 @@ temporary folder in case a save dialog gets its Enter anyway.
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
 
 from textual import events
@@ -35,13 +34,6 @@ CHARS = {"space": " ", "plus": "+", "minus": "-", "left_square_bracket": "[",
          "enter": "\r", "tab": "\t", "full_stop": ".", "comma": ","}
 
 
-def async_test(fn):
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
-
 
 def send_key(app, key: str) -> None:
     char = CHARS.get(key, key if len(key) == 1 else None)
@@ -64,7 +56,6 @@ async def close_dialogs(app) -> None:
         await asyncio.sleep(0.02)
 
 
-@async_test
 async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     failures = []
@@ -108,7 +99,6 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
         assert frame.snapshot.step == 1 and frame.status == "paused"
 
 
-@async_test
 async def test_switching_presets_100_times_while_playing_stays_consistent():
     rng = random.Random(7)
     # (lr-too-high diverges, which pauses play: not what this test is about)

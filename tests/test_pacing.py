@@ -4,7 +4,6 @@ fast-play turns derived from the registry of views, the GC tuning."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 from collections import Counter
 
@@ -22,18 +21,10 @@ from nntui.presets import load_preset
 SIZE = (160, 48)
 
 
-def async_test(fn):
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
-
 
 # ------------------------------------------------------------ the frame hold
 
 
-@async_test
 async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_draws(monkeypatch):
     """PacedScreen overrides Screen._on_timer_update, a private method of
     Textual's. If a Textual upgrade renames it or draws frames another way,
@@ -61,7 +52,6 @@ async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_dra
     assert all(screen is PacedScreen for screen in frames_held)
 
 
-@async_test
 async def test_paused_frames_hold_nothing(monkeypatch):
     drawn_held = []
     textual_update = Screen._on_timer_update

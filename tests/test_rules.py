@@ -7,7 +7,6 @@ take it."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 
@@ -224,11 +223,7 @@ def test_a_new_optimizer_goes_through_a_runfile(sign_sgd, tmp_path):
         np.testing.assert_array_equal(a.params[k], b.params[k])
 
 
-def test_a_new_optimizer_is_in_the_apps_menu(sign_sgd):
-    asyncio.run(_menu_and_inspector())
-
-
-async def _menu_and_inspector():
+async def test_a_new_optimizer_is_in_the_apps_menu(sign_sgd):
     from textual.widgets import Select
 
     from nntui.app.app import make_app

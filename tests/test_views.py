@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 
 from rich.text import Text
 
@@ -18,13 +16,6 @@ from nntui.presets import load_preset
 
 SIZE = (160, 48)
 
-
-def async_test(fn):
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        asyncio.run(fn(*args, **kwargs))
-
-    return run
 
 
 def text_of(view) -> str:
@@ -61,7 +52,6 @@ def test_every_view_is_a_view_with_a_place_and_a_rate():
         assert v.place in places and v.fast_rate > 0, v.name
 
 
-@async_test
 async def test_the_app_composes_each_view_in_its_place():
     app = NNTuiApp(load_preset("xor"), Trainer(load_preset("xor")))
     async with app.run_test(size=SIZE):
@@ -73,7 +63,6 @@ async def test_the_app_composes_each_view_in_its_place():
             assert (parent.id == f"col-{v.place}") if v.place in COLUMNS else parent is app.screen, v.name
 
 
-@async_test
 async def test_a_new_view_is_one_class_and_one_registry_line():
     config = load_preset("xor")
     app = WithCounter(config, Trainer(config))
@@ -88,7 +77,6 @@ async def test_a_new_view_is_one_class_and_one_registry_line():
         assert counter.shown == 2 and "counter at step 1" in text_of(counter)
 
 
-@async_test
 async def test_the_framed_look_is_shared_and_the_status_line_has_none():
     app = NNTuiApp(load_preset("xor"), Trainer(load_preset("xor")))
     async with app.run_test(size=SIZE) as pilot:
@@ -103,7 +91,6 @@ async def test_the_framed_look_is_shared_and_the_status_line_has_none():
         app.set_focus(None)
 
 
-@async_test
 async def test_views_name_the_same_step_in_every_phase():
     """A step in progress is step s.step + 1 everywhere; once its update is
     done, or at a step boundary, the last step completed."""
@@ -139,7 +126,6 @@ async def _status_text(snapshot, context) -> str:
         return w.line().plain
 
 
-@async_test
 async def test_the_status_line_shows_the_status_it_is_given():
     snap = Trainer(load_preset("xor")).snapshot()
     assert "‖ paused" in await _status_text(snap, Context(Status.PAUSED))
@@ -148,7 +134,6 @@ async def test_the_status_line_shows_the_status_it_is_given():
     assert "‖ paused" in await _status_text(snap, Context(Status.ERROR))  # the hint says what failed
 
 
-@async_test
 async def test_a_view_redraws_only_when_its_snapshot_changes():
     tr = Trainer(load_preset("xor"))
     w = StepInspector()

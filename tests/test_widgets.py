@@ -8,7 +8,6 @@ import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy 
 
 import asyncio
 import dataclasses
-import functools
 import gc
 import time
 
@@ -29,15 +28,6 @@ from nntui.engine.snapshot import History, Snapshot, step_phases
 
 SIZE = (100, 30)
 
-
-def sync(coro_fn):
-    """Run an async test without an asyncio pytest plugin."""
-
-    @functools.wraps(coro_fn)
-    def run():
-        asyncio.run(coro_fn())
-
-    return run
 
 
 # ----------------------------------------------------------------- fixtures
@@ -131,7 +121,6 @@ def linear_params():
     return {"W1": np.array([[8.0], [0.0]]), "b1": np.array([0.0])}
 
 
-@sync
 async def test_boundary_half_blocks_points_and_classes():
     w = BoundaryView()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -153,7 +142,6 @@ async def test_boundary_half_blocks_points_and_classes():
         assert len(segs) < w.size.width // 2
 
 
-@sync
 async def test_boundary_ascii_mode_and_cache():
     w = BoundaryView()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -179,7 +167,6 @@ async def test_boundary_ascii_mode_and_cache():
         assert after[-2] in " oxOX" and after[1] in "#oxOX"
 
 
-@sync
 async def test_boundary_no_color_switches_to_ascii():
     w = BoundaryView()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -191,7 +178,6 @@ async def test_boundary_no_color_switches_to_ascii():
         assert w.ascii_effective and "▀" not in "".join(lines_of(w))
 
 
-@sync
 async def test_boundary_more_than_two_features_cycles():
     x_tr, y_tr, x_va, y_va = data_2d(d=3)
     w = BoundaryView()
@@ -210,7 +196,6 @@ async def test_boundary_more_than_two_features_cycles():
         assert w.features == (0, 1)
 
 
-@sync
 async def test_boundary_multiclass_and_regression_render():
     x_tr, _, x_va, _ = data_2d()
     w = BoundaryView()
@@ -229,7 +214,6 @@ async def test_boundary_multiclass_and_regression_render():
         assert "▀" in "".join(lines_of(w))
 
 
-@sync
 async def test_boundary_regression_points_wear_their_target_colour():
     """plane: every point was the same dark grey, so the target could not be
     compared with the prediction around it. Each point is now its target's
@@ -258,7 +242,6 @@ async def test_boundary_regression_points_wear_their_target_colour():
         assert "● train ◆ val" in lines_of(w)[-1]
 
 
-@sync
 async def test_boundary_title_and_legend_fit_their_width():
     """iris: '(others at mean…' and '■setosa ■ver' were cut. The title and the
     legend now take the longest version that fits: the class names whole
@@ -291,7 +274,6 @@ async def test_boundary_title_and_legend_fit_their_width():
         assert "(others at mean" in str(w.border_title)  # the 2 features not drawn
 
 
-@sync
 async def test_boundary_ascii_legend_is_spelled_out():
     """'#+ 1 .␣ 0' was cryptic: the characters now say what they mean."""
     w = BoundaryView()
@@ -343,7 +325,6 @@ def test_boundary_grid_is_fast():
 # ----------------------------------------------------------------- heatmaps
 
 
-@sync
 async def test_heatmap_numbers_legend_and_modes():
     snap = make_snapshot((2, 3, 1), done=8)  # after the update: W, dW and ΔW all exist
     w = WeightHeatmaps()
@@ -369,7 +350,6 @@ async def test_heatmap_numbers_legend_and_modes():
         assert w.mode == "W"
 
 
-@sync
 async def test_heatmap_selection_keys_and_caption():
     snap = make_snapshot((2, 3, 1), done=8)
     w = WeightHeatmaps()
@@ -388,7 +368,6 @@ async def test_heatmap_selection_keys_and_caption():
         assert w.selected[1] == 3 and "b2[0]" in lines_of(w)[-1]
 
 
-@sync
 async def test_heatmap_big_layer_is_aggregated():
     sizes = (784, 128, 10)
     params = make_params(sizes)
@@ -422,7 +401,6 @@ async def test_heatmap_big_layer_is_aggregated():
 # ----------------------------------------------------------------- network
 
 
-@sync
 async def test_network_phase_markers_and_selection():
     messages = []
     w = NetworkDiagram()
@@ -467,7 +445,6 @@ def cell_colour(widget, x: int, y: int):
     return None, None
 
 
-@sync
 async def test_network_draws_every_connection_coloured_by_its_weight():
     """Each neuron got one arrow from empty space. Now every source neuron is
     joined to every target neuron by braille dots; a cell takes the colour of
@@ -506,7 +483,6 @@ async def test_network_draws_every_connection_coloured_by_its_weight():
             assert ch in BRAILLE and colour == tuple(int(c) for c in diverging(W1[0, j:j + 1], scale)[0])
 
 
-@sync
 async def test_network_lights_the_phase_and_caches_the_lines():
     sizes = (2, 16, 16, 1)
     params = make_params(sizes)
@@ -540,7 +516,6 @@ async def test_network_lights_the_phase_and_caches_the_lines():
         assert w._lines is not kept
 
 
-@sync
 async def test_network_activation_values_and_big_layers():
     snap = make_snapshot((2, 40, 1), done=2, n=4)
     w = NetworkDiagram()
@@ -557,7 +532,6 @@ async def test_network_activation_values_and_big_layers():
 # ----------------------------------------------------------------- loss chart
 
 
-@sync
 async def test_losschart_downsamples_and_throttles():
     w = LossChart()
     async with One(w).run_test(size=(60, 20)) as pilot:
@@ -610,7 +584,6 @@ XOR_LIKE = dict(  # the xor preset's curves: about 0.74 down to 0.06
 )
 
 
-@sync
 async def test_losschart_y_labels_are_evenly_spaced_and_match_their_rows():
     """plotext wrote 7 ticks on 6 rows, so one label was lost (0.740 0.668
     0.597 0.453 …). Every label is on its own row now, evenly spaced in rows
@@ -635,7 +608,6 @@ async def test_losschart_y_labels_are_evenly_spaced_and_match_their_rows():
             assert abs(at_y0 - 0.74) <= u / 2 + 1e-9, (labels, y0)
 
 
-@sync
 async def test_losschart_log_scale_labels_a_loss_within_one_decade():
     """A loss from 0.74 to 0.06 stays within about one decade; the log scale
     labelled no row at all. Now: round 1-2-5 values, at least two, each on a
@@ -659,7 +631,6 @@ async def test_losschart_log_scale_labels_a_loss_within_one_decade():
 DIVERGING = [0.5, 3.0, 60.0, 1.2e3, 2.4e4, 4.8e5, 9.6e6, 1e12, 1.2e28, float("inf"), float("nan")]
 
 
-@sync
 async def test_losschart_divergence_plots_finite_values_in_e_notation():
     """lr-too-high: the chart was empty when the loss reached inf, and its
     labels were 29-digit integers. Finite values are plotted; big labels are
@@ -722,7 +693,6 @@ async def toggle_log_scale_twice_then_once():
         assert not w.log_scale
 
 
-@sync
 async def test_losschart_x_labels_are_whole_epochs():
     w = LossChart()
     async with One(w).run_test(size=(62, 12)) as pilot:
@@ -737,7 +707,6 @@ async def test_losschart_x_labels_are_whole_epochs():
         assert w.border_subtitle == "epoch"
 
 
-@sync
 async def test_losschart_accuracy_has_its_own_panel():
     """overfit: the rising validation loss was hidden behind train accuracy
     on a shared plot. Accuracy is now a panel of its own under the loss."""
@@ -776,7 +745,6 @@ async def test_losschart_accuracy_has_its_own_panel():
         assert "acc 100% / 80%" in str(w.border_title)
 
 
-@sync
 async def test_losschart_title_fits_and_log_labels_always_exist():
     """At 100×30 the chart is about 34×5: its title kept '· ac…'; and a
     3-row log chart of a diverged run labelled its rows '1.305e302' and '0'."""
@@ -800,7 +768,6 @@ def pack_rgb(rgb) -> int:
     return (int(r) << 16) | (int(g) << 8) | int(b)
 
 
-@sync
 async def test_losschart_says_how_to_get_a_first_loss():
     """After n, n (forward 1, loss) the chart still said 'step (n)': the loss
     joins the curve when the step ends, so it says s finishes the step."""
@@ -814,7 +781,6 @@ async def test_losschart_says_how_to_get_a_first_loss():
         assert "no loss yet: step (n, s) or play (space)" in lines_of(w)[0]
 
 
-@sync
 async def test_losschart_regression_has_no_accuracy():
     w = LossChart()
     async with One(w).run_test(size=(60, 20)) as pilot:
@@ -826,7 +792,6 @@ async def test_losschart_regression_has_no_accuracy():
 # ----------------------------------------------------------------- inspector
 
 
-@sync
 async def test_inspector_forward_shows_z_as_numpy_computes_it():
     snap = make_snapshot((2, 3, 1), done=1)
     w = StepInspector()
@@ -845,7 +810,6 @@ async def test_inspector_forward_shows_z_as_numpy_computes_it():
         assert "z1 = [" + fmt(z1[0]) in drawn
 
 
-@sync
 async def test_inspector_loss_backward_update_and_boundary():
     w = StepInspector()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -872,7 +836,6 @@ async def test_inspector_loss_backward_update_and_boundary():
         assert "step boundary" in text and "Press n" in text
 
 
-@sync
 async def test_digits_toggle_shows_ten_significant_digits():
     """The mazur preset asks to compare the loss with Matt Mazur's 0.298371109;
     4 digits showed 0.2984. toggle_digits() gives 10 significant digits in the
@@ -930,7 +893,6 @@ def test_wrap_line_keeps_parentheses_whole():
     assert texts[1].strip() == "next: forward 2", texts
 
 
-@sync
 async def test_inspector_lines_never_split_parentheses():
     w = StepInspector()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -958,7 +920,6 @@ def _update_phase_snapshot(optimizer: str, options: dict, steps: int = 2):
     return tr.snapshot()
 
 
-@sync
 async def test_inspector_adam_bias_corrected_moments():
     t = 3
     snap = _update_phase_snapshot("adam", {}, steps=t)
@@ -979,7 +940,6 @@ async def test_inspector_adam_bias_corrected_moments():
 # ----------------------------------------------------------------- status
 
 
-@sync
 async def test_status_line_single_line_with_everything():
     w = StatusLine()
     async with One(w).run_test(size=(160, 5)) as pilot:
@@ -994,7 +954,6 @@ async def test_status_line_single_line_with_everything():
         assert "diverged" in w.render_line(0).text
 
 
-@sync
 async def test_status_line_one_arrow_a_phase():
     """'forward 1 → → forward 2' and 'backward 2 ← → backward 1' read as
     doubled arrows: the phase keeps its own arrow, what is next is a word."""
@@ -1009,7 +968,6 @@ async def test_status_line_one_arrow_a_phase():
             assert line.count("→") + line.count("←") == 1, line
 
 
-@sync
 async def test_status_line_fits_narrow_width():
     w = StatusLine()
     async with One(w).run_test(size=(70, 5)) as pilot:
@@ -1019,7 +977,6 @@ async def test_status_line_fits_narrow_width():
         assert len(text) <= 70 and "paused" in text and "loss" in text
 
 
-@sync
 async def test_theme_change_redraws_text_colours():
     w = WeightHeatmaps()
     async with One(w).run_test(size=SIZE) as pilot:
@@ -1033,7 +990,6 @@ async def test_theme_change_redraws_text_colours():
         assert dark != light
 
 
-@sync
 async def test_clicks_select_a_weight_and_a_neuron():
     snap = make_snapshot((2, 3, 1), done=2)
     heat = WeightHeatmaps()

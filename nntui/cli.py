@@ -181,18 +181,35 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
 
     from nntui.engine.runfile import RunfileError, check_writable
 
-    config = _load(preset)
+    until = None
+    if _is_runfile(preset):
+        changed = [flag for flag, value in (("--seed", seed), ("--learning-rate", learning_rate),
+                                            ("--optimizer", optimizer), ("--batch-size", batch_size),
+                                            ("--option", options or None)) if value is not None]
+        if changed:
+            raise UserError(f"{preset}: {changed[0]} cannot change a saved run, which resumes exactly as it "
+                            "stopped; give --epochs N (N more epochs), --save, --json, --ascii or --no-plot")
+        trainer = _resume(preset)
+        config = trainer.config
+        until = trainer.epoch + (epochs if epochs is not None else config.train.epochs)
+        if epochs is not None and epochs < 1:
+            raise UserError(f"--epochs {epochs}: give a number of epochs of at least 1")
+    else:
+        config = _load(preset)
     try:
-        config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
-                          optimizer=optimizer, batch_size=batch_size, options=_parse_options(options))
-        if save:
+        if until is None:
+            config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
+                              optimizer=optimizer, batch_size=batch_size, options=_parse_options(options))
+        if save is not None:
             check_writable(save)  # before training, not after minutes of it
     except (ConfigError, RunfileError) as e:
         raise UserError(str(e)) from None
-    trainer = _trainer(config)
+    if until is None:
+        trainer = _trainer(config)
+    trainer.keep_rewind(1)  # nothing rewinds headless: keep only what rolls back a diverging step
     with _quiet_numpy():  # overflow warnings on the way to a divergence, which is reported
-        seconds, diverged = _train(trainer, show_progress=not as_json)
-        saved = _save(trainer, save) if save else None
+        seconds, diverged = _train(trainer, show_progress=not as_json, until_epochs=until)
+        saved = _save(trainer, save, diverged) if save is not None else None
         result = _result(trainer, seconds, diverged, saved)
     if as_json:
         click.echo(json.dumps(result, indent=2))
@@ -201,6 +218,31 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     if diverged is not None:
         lr = config.train.learning_rate
         raise DivergedError(f"{config.source}: {diverged} (it is {lr:g} now; e.g. --learning-rate {lr / 10:g})")
+
+
+def _is_runfile(name: str) -> bool:
+    """A runfile by its name (RUN.npz) or by its first bytes (a zip archive)."""
+    if name.endswith(".npz"):
+        return True
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            return False
+        with open(name, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except (OSError, ValueError):
+        return False
+
+
+def _resume(path: str):
+    """The trainer a runfile holds (the app's --load reads it the same way)."""
+    from nntui.runs import RunfileError, load_run
+
+    try:
+        return load_run(path)
+    except RunfileError as e:
+        raise UserError(str(e)) from None
 
 
 def _trainer(config):
@@ -224,7 +266,7 @@ def _quiet_numpy():
         yield
 
 
-def _train(trainer, show_progress: bool) -> tuple[float, str | None]:
+def _train(trainer, show_progress: bool, until_epochs: int | None = None) -> tuple[float, str | None]:
     """Run to the config's epochs (or its target loss): (seconds of training
     alone, the divergence message or None). A progress bar on a terminal only."""
     from nntui.engine.trainer import Diverged
@@ -237,7 +279,8 @@ def _train(trainer, show_progress: bool) -> tuple[float, str | None]:
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("epochs  loss {task.fields[loss]}"), TimeRemainingColumn(),
                             console=console, transient=True)
-        task = progress.add_task(trainer.config.name, total=trainer.config.train.epochs, loss="…")
+        total = trainer.config.train.epochs if until_epochs is None else until_epochs
+        task = progress.add_task(trainer.config.name, total=total, completed=trainer.epoch, loss="…")
 
         def callback(tr):
             progress.update(task, completed=tr.epoch, loss=f"{tr.history['train_loss'][-1]:.4g}")
@@ -246,14 +289,14 @@ def _train(trainer, show_progress: bool) -> tuple[float, str | None]:
     with progress or contextlib.nullcontext():
         start = time.perf_counter()
         try:
-            trainer.run(callback=callback)
+            trainer.run(until_epochs=until_epochs, callback=callback)
         except Diverged as e:
             diverged = str(e)
         seconds = time.perf_counter() - start
     return seconds, diverged
 
 
-def _save(trainer, path: str) -> str:
+def _save(trainer, path: str, diverged: str | None = None) -> str:
     from nntui.engine.runfile import save_run
 
     from nntui.engine.runfile import RunfileError
@@ -264,7 +307,8 @@ def _save(trainer, path: str) -> str:
         raise UserError(str(e)) from None
     except OSError as e:
         raise UserError(f"cannot save the run to {path}: {e.strerror or e}") from None
-    click.echo(f"saved the run to {written} (open it with: nntui --load {written})", err=True)
+    what = f"the last finite state (step {trainer.step}) of the run" if diverged else "the run"
+    click.echo(f"saved {what} to {written} (open it with: nntui --load {written})", err=True)
     return str(written)
 
 
@@ -464,4 +508,13 @@ def run() -> None:
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except OSError as e:  # a path no check foresaw (a disk full, a folder gone): one line naming it
+        from nntui.engine.files import os_problem
+
+        where = e.filename if e.filename is not None else "nntui"
+        click.echo(f"nntui: error: {os_problem(where, e)}", err=True)
+        sys.exit(EXIT_USAGE)
+    except MemoryError:
+        click.echo("nntui: error: out of memory: the network or its data is too large for this machine", err=True)
+        sys.exit(EXIT_USAGE)
     sys.exit(code or 0)

@@ -38,6 +38,7 @@ from typing import Any, NoReturn
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import (DATASET_NAMES, Dataset, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
                                    dataset_task, load_csv)
+from nntui.engine.datasets import MAX_INPUTS as MAX_CSV_INPUTS
 from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
@@ -65,6 +66,8 @@ _TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "ta
 # A gate is its truth table: samples, noise and validation do not apply.
 
 MAX_LAYER = 4096
+MAX_INPUTS = MAX_CSV_INPUTS  # the input layer: a CSV's columns (load_csv refuses a wider file)
+MEMORY_LIMIT = 2 * 2**30  # what a network may need while it trains (see memory_needed)
 MAX_SAMPLES = 1_000_000
 MAX_EPOCHS = 10_000_000
 
@@ -85,6 +88,14 @@ def optimizer_options(name: str) -> tuple[str, ...]:
     """The option names the optimizer `name` takes (its torch defaults' keys)."""
     cls = OPTIMIZERS.get(name)
     return tuple(cls.options_taken) if cls is not None else ()
+
+
+def memory_needed(layers, batch_size: int) -> int:
+    """Bytes a network needs while it trains, roughly: its parameters about 8
+    times over (now, at the start, the step's new ones, the gradients, up to
+    three optimizer buffers, a rewind) and one batch's z, a and delta per layer."""
+    params = sum(a * b + b for a, b in zip(layers, layers[1:]))
+    return 8 * (8 * params + 3 * min(batch_size, MAX_SAMPLES) * sum(layers))
 
 
 def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike | None = None,
@@ -364,10 +375,18 @@ class _Checker:
         if not isinstance(layers, list) or len(layers) < 2:
             self.fail("model", "layers", layers,
                       "must be a list of at least 2 sizes: input, hidden..., output, e.g. [2, 4, 1]")
-        for size in layers:
-            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LAYER:
+        for i, size in enumerate(layers):
+            top = MAX_INPUTS if i == 0 else MAX_LAYER
+            if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= top:
                 self.fail("model", "layers", layers,
-                          f"every size must be a whole number from 1 to {MAX_LAYER}, not {_show(size)}")
+                          (f"the input size must be a whole number from 1 to {top}" if i == 0 else
+                           f"every size must be a whole number from 1 to {top}") + f", not {_show(size)}")
+        need = memory_needed(layers, train.batch_size)
+        if need > MEMORY_LIMIT:
+            self.fail("model", "layers", layers,
+                      f"this network needs about {need / 2**30:.1f} GB (its parameters, gradients, optimizer "
+                      f"state and one batch's trace); nntui trains networks of up to "
+                      f"{MEMORY_LIMIT / 2**30:.0f} GB: use fewer or smaller layers")
         activation = self.name("model", "activation", self.get(t, "model", "activation"),
                                ACTIVATIONS, "activation")
         output = self.get(t, "model", "output", None)

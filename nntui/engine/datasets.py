@@ -35,6 +35,7 @@ from nntui.util import did_you_mean
 from .files import FileRefused, read_regular
 
 CSV_LIMIT = 200 * 2**20  # a CSV is read whole into memory, then parsed once
+MAX_INPUTS = 65536  # input columns a CSV (and a network's input layer) may have
 
 Array = np.ndarray
 DataGenerator = Callable[..., tuple[Array, Array]]
@@ -358,6 +359,8 @@ def load_csv(path: str | Path, target: Target = None) -> CsvData:
     inputs = [j for j in range(len(header)) if j not in targets]
     if not inputs:
         raise DataError(f"{where}:1: every column is a target, none is left as an input")
+    if len(inputs) > MAX_INPUTS:
+        raise DataError(f"{where}:1: {len(inputs)} input columns; nntui reads at most {MAX_INPUTS}")
     x = np.array([[_number(where, line, header[j], row[j]) for j in inputs] for line, row in rows])
     x = x.reshape(len(rows), len(inputs))
     names = tuple(header[j] for j in inputs)
@@ -388,8 +391,7 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
     except IsADirectoryError:
         raise DataError(f"{where}: is a folder, not a CSV file") from None
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise DataError(f"{where}:{line}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise DataError(f"{where}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
     except csv.Error as e:
         raise DataError(f"{where}:{reader.line_num}: {e}") from None
     except OSError as e:

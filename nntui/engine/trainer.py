@@ -24,8 +24,7 @@ from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
-MIN_REWIND_DEPTH = 100  # always at least this many, however large the net
-REWIND_BYTES = 64 * 2**20  # what the ring may hold when the net is large
+REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
 SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
@@ -106,8 +105,21 @@ class Trainer:
 
     def _rewind_depth(self) -> int:
         # An entry holds one set of parameters and up to three optimizer buffers per parameter.
+        # Bounded by memory, not by a count alone: a huge net's ring once held
+        # 100 steps of 0.5 GB each. One step is always kept: a parameter that
+        # overflows shows as a bad loss one step later, and is rolled back.
         entry = 4 * sum(p.nbytes for p in self.params.values())
-        return max(MIN_REWIND_DEPTH, min(REWIND_DEPTH, REWIND_BYTES // max(entry, 1)))
+        return max(1, min(REWIND_DEPTH, REWIND_BYTES // max(entry, 1)))
+
+    @property
+    def rewind_depth(self) -> int:
+        """How many steps `step_back` can undo at most (the ring's size)."""
+        return self._ring.maxlen
+
+    def keep_rewind(self, steps: int) -> None:
+        """Keep at most `steps` steps to rewind (headless training keeps 1:
+        enough to roll back a step that diverged, and nothing more)."""
+        self._ring = deque(self._ring, maxlen=max(1, min(steps, self._rewind_depth())))
 
     # ----- data order -------------------------------------------------------
 

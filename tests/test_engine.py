@@ -76,6 +76,12 @@ MACHINES = {
         train={"loss": "cross_entropy", "optimizer": "rmsprop", "centered": True, "momentum": 0.5,
                "learning_rate": 0.01, "batch_size": 7},
     ),
+    # One batch an epoch: the order is fixed once, with no per-epoch bookkeeping.
+    "full-batch-relu-l2": dict(
+        data={"dataset": "spiral", "samples": 60},
+        model={"layers": [2, 8, 1], "activation": "relu", "init": "he"},
+        train={"weight_decay": 1e-3, "learning_rate": 0.5, "batch_size": 1000},
+    ),
 }
 
 
@@ -164,6 +170,27 @@ def test_activation_derivative_matches_finite_difference(name):
     h = 1e-6
     numeric = (act.f(z + h) - act.f(z - h)) / (2 * h)
     np.testing.assert_allclose(act.df(z, act.f(z)), numeric, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) | set(OUTPUTS)))
+def test_backprop_is_g_times_df_bit_for_bit(name):
+    # The backward pass uses backprop (g * f'(z) written into g); the inspector,
+    # gradcheck and the docs speak of df. They must be the same numbers, also at
+    # the kink (0, -0.0), at the extremes and for NaN and inf.
+    act = ACTIVATIONS.get(name) or OUTPUTS[name]
+    rng = np.random.default_rng(5)
+    z = np.concatenate([rng.normal(0, 3, 40), [0.0, -0.0, 1e-300, -1e-300, 30.0, -30.0, 800.0, -800.0,
+                                                np.inf, -np.inf, np.nan]]).reshape(3, -1)
+    with np.errstate(all="ignore"):
+        a = act.f(z)
+        g = rng.normal(0, 1, z.shape)
+        g[0, :4] = [0.0, -0.0, np.inf, np.nan]
+        want = g * act.df(z, a)
+        mine = g.copy()
+        out = act.backprop(mine, z, a)
+    assert out is mine  # written into g: no new array
+    assert np.array_equal(out, want, equal_nan=True)
+    assert np.array_equal(np.signbit(out), np.signbit(want))  # even the sign of a zero
 
 
 def test_gains_are_torchs():
@@ -467,6 +494,69 @@ def test_step_back_replays_identically(name):
         assert same(tr.params, params[tr.step])
         assert (tr.step, tr.epoch, tr.batch) == positions[tr.step]
     assert tr.history == history
+
+
+# ------------------------------------------------------- full-batch order
+
+
+class _ReshuffledEachEpoch(Trainer):
+    """The bookkeeping a full batch skips, done at every epoch's end as for any
+    batch size: the epoch's order drawn again and the rows gathered by it."""
+
+    def _shuffle(self, epoch):
+        self._order = self._epoch_order(epoch)
+        self._x_epoch = self.dataset.x_train[self._order]
+        self._y_epoch = self.dataset.y_train[self._order]
+
+
+def test_full_batch_skips_the_shuffle_bit_identically(monkeypatch):
+    cfg = machine("full-batch-relu-l2")
+    fast, slow = Trainer(cfg), _ReshuffledEachEpoch(cfg)
+    resumed = Trainer(cfg, fast.dataset)  # made now: it draws its initial weights
+    assert fast.batches_per_epoch == 1
+    assert fast._x_epoch is fast.dataset.x_train  # the batch is the training set, not a copy
+    # No generator is drawn after the start: the order is fixed once for every epoch.
+    def no_rng(*args, **kwargs):
+        raise AssertionError("a full batch drew a shuffle")
+    monkeypatch.setattr(np.random, "default_rng", no_rng)
+    for _ in range(40):
+        assert fast.train_step() == slow.train_step()
+        assert same(fast.params, slow.params)
+    assert fast.history == slow.history and fast.epoch == slow.epoch == 40
+    # Rewound across epochs and resumed from a saved state, it stays the same run.
+    for _ in range(7):
+        fast.step_back()
+        slow.step_back()
+    resumed.load_state_dict(fast.state_dict())
+    for _ in range(10):
+        fast.train_step(), slow.train_step(), resumed.train_step()
+    assert same(fast.params, slow.params) and same(fast.params, resumed.params)
+    assert fast.history == slow.history == resumed.history
+
+
+def test_full_batch_takes_the_rows_in_the_sets_own_order():
+    tr = Trainer(machine("full-batch-relu-l2"))
+    d = tr.dataset
+    assert np.array_equal(tr.batch_indices(), np.arange(len(d.x_train)))
+    for _ in range(3):  # plain SGD + L2: new W = W - lr (dL/dW + wd W), on the set as it is
+        before, grads = frozen(tr.params), tr.gradients(d.x_train, d.y_train)
+        tr.train_step()
+        for k in before:
+            g = grads[k] + 1e-3 * before[k] if k.startswith("W") else grads[k]
+            assert np.array_equal(tr.params[k], before[k] + g * -0.5)
+
+
+def test_full_batch_order_changes_only_the_rounding():
+    # Why the shuffle may go: a full batch sums over the same rows whatever their
+    # order, so another order gives the same run to rounding (not bit for bit).
+    a = Trainer(machine("full-batch-relu-l2"))
+    d = a.dataset
+    perm = np.random.default_rng(0).permutation(len(d.x_train))
+    b = Trainer(a.config, dataclasses.replace(d, x_train=d.x_train[perm], y_train=d.y_train[perm]))
+    a.run_steps(30)
+    b.run_steps(30)
+    for k in a.params:
+        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-12, atol=1e-14)
 
 
 def test_step_back_to_the_start_and_mid_step():

@@ -25,7 +25,9 @@ def _mse_value(z, a, y):
 
 
 def _mse_delta(z, a, y, out: Activation):
-    return (2.0 / a.size) * (a - y) * out.df(z, a)
+    g = a - y
+    g *= 2.0 / a.size
+    return out.backprop(g, z, a)  # (2/n)(a - y) f'(z); with a linear output, no multiply by ones
 
 
 def _bce_value(z, a, y):

@@ -2,8 +2,10 @@
 
 The network holds no parameters. They live in a plain dict {"W1": ..., "b1": ...}
 owned by the trainer, so a snapshot, a rewind or the app's boundary grid can use
-any set of them. Arrays are never changed in place: every step makes new ones,
-which is what lets snapshots and the rewind ring keep references instead of copies.
+any set of them. Arrays are never changed in place once returned: every step
+makes new ones, which is what lets snapshots and the rewind ring keep references
+instead of copies. Only an array made here and not yet handed out (the product
+a W, delta W^T) is worked on in place, to spare the copies `+` and `*` would make.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class Network:
 
     def forward_layer(self, params, l: int, a_prev):
         """z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l)."""
-        z = a_prev @ params[self.W[l]] + params[self.b[l]]
+        z = a_prev @ params[self.W[l]]
+        z += params[self.b[l]]  # into the product just made: one array, not two
         return z, self.act(l).f(z)
 
     def forward_output(self, params, X):
@@ -55,4 +58,4 @@ class Network:
         db = delta.sum(axis=0)
         if l == 1:
             return dW, db, None
-        return dW, db, (delta @ params[self.W[l]].T) * self.hidden.df(z_prev, a_prev)
+        return dW, db, self.hidden.backprop(delta @ params[self.W[l]].T, z_prev, a_prev)

@@ -101,6 +101,7 @@ class Trainer:
         self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right).
         self._tally = (0.0, 0)
+        self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
         self._shuffle(0)
 
     def _rewind_depth(self) -> int:
@@ -124,11 +125,25 @@ class Trainer:
     # ----- data order -------------------------------------------------------
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
+        n = len(self.dataset.x_train)
+        if self.batches_per_epoch == 1:
+            # A full batch takes every row every epoch, so a shuffle could change
+            # only the rounding of the sums over the batch, never what is summed.
+            # The rows keep the training set's own order, the same every epoch.
+            return np.arange(n)
         # One generator per epoch, from the model seed: a rewind or a resumed run
         # needs only the epoch number to draw the same shuffle again.
-        return np.random.default_rng([self.config.model.seed, epoch]).permutation(len(self.dataset.x_train))
+        return np.random.default_rng([self.config.model.seed, epoch]).permutation(n)
 
     def _shuffle(self, epoch: int) -> None:
+        if self.batches_per_epoch == 1:
+            if self._order is None:
+                # Full batch: one order for every epoch, so this runs once, not at
+                # each epoch's end (that bookkeeping cost as much as a third of a
+                # step), and the batch is the training set itself, not a copy.
+                self._order = self._epoch_order(epoch)
+                self._x_epoch, self._y_epoch = self.dataset.x_train, self.dataset.y_train
+            return
         # Gathering the epoch's rows once makes every batch a cheap contiguous slice.
         self._order = self._epoch_order(epoch)
         self._x_epoch = self.dataset.x_train[self._order]

@@ -159,6 +159,8 @@ def _parse_options(values: tuple[str, ...]) -> dict:
 @click.option("--optimizer", help="sgd, adam, adamw, rmsprop, adagrad or perceptron (overrides train.optimizer; "
                                   "the preset's options this optimizer does not take are dropped).")
 @click.option("--batch-size", type=int, help="Overrides train.batch_size (at or above the training set's size: full batch).")
+@click.option("--init", help="Overrides model.init (xavier, he, normal, ...).")
+@click.option("--activation", help="Overrides model.activation, the hidden layers' (tanh, relu, ...).")
 @click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
               help="An optimizer option, e.g. momentum=0.9 or betas=[0.9,0.99]; may be repeated.")
 @click.option("--save", metavar="RUN.npz", help="Save the trained run, to open with `nntui --load RUN.npz`.")
@@ -167,8 +169,9 @@ def _parse_options(values: tuple[str, ...]) -> dict:
               help="Draw the loss curves and the decision boundary in plain ASCII.")
 @click.option("--no-plot", is_flag=True, help="Leave out the loss and accuracy curves.")
 def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
-                  optimizer: str | None, batch_size: int | None, options: tuple[str, ...],
-                  save: str | None, as_json: bool, ascii_only: bool, no_plot: bool) -> None:
+                  optimizer: str | None, batch_size: int | None, init: str | None, activation: str | None,
+                  options: tuple[str, ...], save: str | None, as_json: bool, ascii_only: bool,
+                  no_plot: bool) -> None:
     """Train a preset headless: a progress bar on a terminal, then the final
     metrics, the loss curves per epoch (and accuracy, for classification) and,
     for 2-D data, the decision boundary. In colour on a colour terminal; plain
@@ -185,6 +188,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     if _is_runfile(preset):
         changed = [flag for flag, value in (("--seed", seed), ("--learning-rate", learning_rate),
                                             ("--optimizer", optimizer), ("--batch-size", batch_size),
+                                            ("--init", init), ("--activation", activation),
                                             ("--option", options or None)) if value is not None]
         if changed:
             raise UserError(f"{preset}: {changed[0]} cannot change a saved run, which resumes exactly as it "
@@ -199,7 +203,8 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     try:
         if until is None:
             config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
-                              optimizer=optimizer, batch_size=batch_size, options=_parse_options(options))
+                              optimizer=optimizer, batch_size=batch_size, options=_parse_options(options),
+                          init=init, activation=activation)
         if save is not None:
             check_writable(save)  # before training, not after minutes of it
     except (ConfigError, RunfileError) as e:
@@ -448,6 +453,109 @@ def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, no_color=_no_color() or None)
+
+
+# --- nntui compare ----------------------------------------------------------------------
+
+
+@main.command("compare")
+@click.argument("preset", metavar="NAME|FILE")
+@click.option("--vary", "vary", multiple=True, metavar="KEY=V1,V2,...", required=True,
+              help="What differs between the variants: optimizer, learning_rate, batch_size, init, "
+                   "activation, seed, or an optimizer option (momentum, ...), e.g. optimizer=sgd,rmsprop,adam.")
+@click.option("--epochs", type=int, help="Train each variant this many epochs (overrides train.epochs).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"runs": [...]}: per variant its "vary" and the keys of `nntui train --json`.')
+@click.option("--ascii", "ascii_only", is_flag=True, help="Draw the chart in plain ASCII.")
+@click.option("--no-plot", is_flag=True, help="Leave out the chart: the table only.")
+def compare_command(preset: str, vary: tuple[str, ...], epochs: int | None, as_json: bool, ascii_only: bool,
+                    no_plot: bool) -> None:
+    """Race variants of a preset in lockstep: the same data, initial weights
+    and batch order, one thing changed. Prints one chart of every variant's
+    train loss per epoch and a table of final metrics.
+
+    Each variant is the very run `nntui train NAME --KEY value` (or `--option
+    KEY=value`) trains alone, to the last digit. `seed` sets the data's seed
+    too, as --seed does. Exit status 2 for a bad preset or --vary, 3 if a
+    variant diverged (after the results).
+    """
+    from nntui.config import ConfigError
+    from nntui.variants import Race, VaryError, make_variants, parse_vary
+
+    if len(vary) > 1:
+        raise UserError(f"one --vary at a time (given {len(vary)}: {', '.join(vary)})")
+    config = _load(preset)
+    try:
+        key, values = parse_vary(vary[0])
+        variants = make_variants(config, key, values, epochs=epochs)
+    except (VaryError, ConfigError) as e:
+        raise UserError(str(e) if isinstance(e, ConfigError) else f"{config.source}: {e}") from None
+    try:
+        race = Race(variants)
+    except Exception as e:  # noqa: BLE001 - a CSV that changed since it was checked
+        from nntui.engine.datasets import DataError
+
+        if isinstance(e, DataError):
+            raise UserError(f"{config.source}: {e}") from None
+        raise
+    with _quiet_numpy():
+        _run_race(race, show_progress=not as_json)
+    runs = [{"vary": {key: r.variant.value}, **_result(r.trainer, r.seconds, r.diverged, None)}
+            for r in race.runners]
+    if as_json:
+        click.echo(json.dumps({"runs": runs}, indent=2))
+    else:
+        _compare_report(config, race, runs, key, ascii_only, plot=not no_plot)
+    diverged = [r for r in race.runners if r.diverged]
+    if diverged:
+        raise DivergedError(f"{config.source}: " + "; ".join(f"{r.variant.label}: {r.diverged}" for r in diverged))
+
+
+def _run_race(race, show_progress: bool) -> None:
+    console = _console(stderr=True)
+    if not (show_progress and console.is_terminal):
+        race.run()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("epochs"), TimeRemainingColumn(), console=console, transient=True) as progress:
+        task = progress.add_task(f"{len(race.runners)} variants", total=race.epochs)
+        race.run(lambda r: progress.update(task, completed=max(x.trainer.epoch for x in r.runners)))
+
+
+def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, plot: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = _console()
+    style = _chart_style(console, ascii_only)
+    c = config
+    labels = [r.variant.label for r in race.runners]
+    console.print(f"{c.title} ({c.name}): {key} {', '.join(str(r.variant.value) for r in race.runners)}, "
+                  f"in lockstep on the same data", highlight=False, soft_wrap=True)
+    if plot:
+        from nntui.curves import Chart, Curve, curves_text
+
+        width, height = _chart_size(console)
+        curves = [Curve(label, r.trainer.history["train_loss"]) for label, r in zip(labels, race.runners)]
+        text = curves_text([Chart(f"train loss ({c.train.loss})", curves, height=height)], width, style)
+        if text:
+            console.print()
+            _print_raw(console, text)
+    classify = "train_accuracy" in runs[0]
+    table = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
+    table.add_column("variant", no_wrap=True)
+    for column in ("train loss", "val loss") + (("train acc", "val acc") if classify else ()) + ("epochs", "seconds"):
+        table.add_column(column, justify="right")
+    for label, run in zip(labels, runs):
+        row = [label, _fmt(run["train_loss"]), _fmt(run["val_loss"])]
+        if classify:
+            row += [_pct(run["train_accuracy"]), _pct(run["val_accuracy"])]
+        epochs = str(run["epochs"]) + (" (diverged)" if run["diverged"] else "")
+        row += [epochs, f"{run['seconds']:.2f}"]
+        table.add_row(*row)
+    console.print(table)
 
 
 # --- nntui gradcheck --------------------------------------------------------------------

@@ -114,11 +114,16 @@ def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike
 
 def override(config: Config, *, epochs: int | None = None, seed: int | None = None,
              learning_rate: float | None = None, optimizer: str | None = None,
-             batch_size: int | None = None, options: dict[str, Any] | None = None) -> Config:
+             batch_size: int | None = None, options: dict[str, Any] | None = None,
+             init: str | None = None, activation: str | None = None,
+             flags: dict[str, str] | None = None) -> Config:
     """The config with command-line overrides, checked as the file was; a bad
     value names its flag. `seed` sets both data.seed and model.seed. A new
     optimizer keeps only the options it takes (see `optimizer_options`);
-    `options` then sets optimizer options by name."""
+    `options` then sets optimizer options by name. `flags` names an override
+    otherwise in errors, by argument or option name, e.g.
+    `{"optimizer": "--vary optimizer={}"}`."""
+    named = flags or {}
     d = config.to_dict()
     flags: dict[tuple[str, str], str] = {}
     for section, key, value, flag in (
@@ -128,10 +133,12 @@ def override(config: Config, *, epochs: int | None = None, seed: int | None = No
         ("train", "learning_rate", learning_rate, "--learning-rate {}"),
         ("train", "optimizer", optimizer, "--optimizer {}"),
         ("train", "batch_size", batch_size, "--batch-size {}"),
+        ("model", "init", init, "--init {}"),
+        ("model", "activation", activation, "--activation {}"),
     ):
         if value is not None:
             d[section][key] = value
-            flags[(section, key)] = flag
+            flags[(section, key)] = named.get(key, flag)
     new = d["train"]["optimizer"]
     all_options = option_names()
     if optimizer is not None and new in OPTIMIZERS:
@@ -144,7 +151,7 @@ def override(config: Config, *, epochs: int | None = None, seed: int | None = No
             raise ConfigError(f"{config.source}: --option {key}: unknown optimizer option"
                               f"{did_you_mean(key, all_options)}; optimizer \"{new}\" takes: {takes}")
         d["train"][key] = value
-        flags[("train", key)] = f"--option {key}={{}}"
+        flags[("train", key)] = named.get(key, f"--option {key}={{}}")
     return _Checker(config.source, None, True, flags).build(d)
 
 

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Select, Static
@@ -362,6 +363,13 @@ class NNTuiApp(App[None]):
 
     def show_error(self, title: str, message: str, details: str | None = None) -> None:
         self.push_screen(ErrorDialog(title, message, details))
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notify, with markup off by default: a notice shows paths,
+        titles and messages the user wrote ("Saved to r[x=^y].npz"), never
+        parsed as markup. A caller that means markup escapes what it inserts."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ----------------------------------------------------------------- actions
 

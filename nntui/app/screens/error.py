@@ -54,7 +54,7 @@ class ErrorDialog(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.error_title, id="title")
+            yield Label(self.error_title, id="title", markup=False)
             yield Static(self.message, id="message", markup=False)
             if self.details:
                 with VerticalScroll(id="details"):

@@ -93,6 +93,7 @@ def check_rows(ymin, ymax, rows, labels, min_gap, read):
 @example(0.0, 1.7e308, 10, 2)
 @example(1.0, 1.0, 1, 2)
 @example(0.06, 0.74, 6, 2)
+@example(0.0, 0.55, 17, 1)  # ymax fell an ulp below 0.55
 def test_linear_axis_ticks_lie_on_their_rows_in_order(a, b, rows, min_gap):
     lo, hi = min(a, b), max(a, b)
     ymin, ymax, labels = linear_axis(lo, hi, rows, min_gap)
@@ -141,6 +142,7 @@ def test_accuracy_axis_in_percent(a, b, rows):
 @example(5e-324, 5e-324, 4, 2)
 @example(0.06, 0.74, 1, 2)
 @example(0.06, 0.74, 3, 2)
+@example(9.999999999998038e299, 9.999999999999346e299, 2, 1)  # '1e300' on both rows
 def test_log_axis_ticks_lie_on_their_rows_in_order(a, b, rows, min_gap):
     lo, hi = min(a, b), max(a, b)
     ymin, ymax, labels = log_axis(lo, hi, rows, min_gap)

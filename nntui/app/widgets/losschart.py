@@ -186,8 +186,9 @@ def linear_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
         # One label gives no scale (3 rows, 0.3..0.69: '0.5' alone): labels on
         # neighbouring rows then (0.8, 0.6, 0.4).
         return linear_axis(lo, hi, rows, min_gap=1)
-    ymin = (m - 0.5) * u
-    ymax = ymin + rows * u
+    # (min, max: the data's ends may fall an ulp outside the rows: 0..0.55 on 17 rows)
+    ymin = min((m - 0.5) * u, lo)
+    ymax = max(ymin + rows * u, hi)
     scale = max(abs(ymin), abs(ymax))
     labels = []
     for i in range(rows):  # i = 0 is the bottom row
@@ -264,7 +265,7 @@ def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
         groups.append((2, [[(e, _log_label(1, e)) for e in decades],
                            [(e + math.log10(c), _log_label(c, e)) for e in decades for c in (1, 2, 5)]]))
         groups.append((2, [[(e + math.log10(c), _log_label(c, e)) for e in decades for c in range(1, 10)]]))
-    if ymax - ymin < 2 and -300 < ymin and ymax < 300:  # (10**ymax overflowed near 1e308)
+    if ymax - ymin < 2 and -307 < ymin and ymax < 308:  # (10**ymax overflowed near 1e308)
         vlo, vhi = 10**ymin, 10**ymax
         step = next(_nice_steps((vhi - vlo) / (max_labels + 1)))
         groups.append((2, [[(math.log10(j * step), tick_label(j * step, step))
@@ -281,7 +282,10 @@ def log_axis(lo: float, hi: float, rows: int, min_gap: int = 2):
             break
     if len(best) < min(2, rows):  # the top and bottom rows, each with a value it holds
         h = (ymax - ymin) / rows
-        best = [(r, _log_row_label(ymax - (r + 1) * h, ymax - r * h)) for r in sorted({0, rows - 1})]
+        if rows == 1:
+            best = [(0, _log_row_label(ymin, ymax))]
+        else:  # in the outer half of each, so that two rows never share a label (1e300, 1e300)
+            best = [(0, _log_row_label(ymax - h / 2, ymax)), (rows - 1, _log_row_label(ymin, ymin + h / 2))]
     return ymin, ymax, best
 
 

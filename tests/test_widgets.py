@@ -1011,3 +1011,21 @@ async def test_clicks_select_a_weight_and_a_neuron():
         x = lines[y].index(fmt(snap.a[2][0, 0], 3))
         await pilot.click(NetworkDiagram, offset=(1 + x, 1 + y))
         assert net.selected == (2, 0)
+
+
+async def test_boundary_grid_is_computed_in_chunks_the_same(monkeypatch):
+    """A wide net's grid is predicted in chunks (a 4096-wide layer over the
+    whole grid once took 0.8 GB, a MemoryError for 20 such layers): chunks
+    of one point draw exactly what one pass draws."""
+    from nntui.app.widgets import boundary
+
+    drawn = []
+    for chunk in (boundary.GRID_CHUNK_BYTES, 8):
+        monkeypatch.setattr(boundary, "GRID_CHUNK_BYTES", chunk)
+        w = BoundaryView()
+        async with One(w).run_test(size=SIZE) as pilot:
+            w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
+            w.show(make_snapshot((2, 1), params=linear_params()))
+            await pilot.pause()
+            drawn.append(lines_of(w))
+    assert drawn[0] == drawn[1]

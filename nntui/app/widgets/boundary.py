@@ -38,6 +38,7 @@ from .view import View
 
 HALF = "▀"
 LEVELS = 8  # shades of confidence
+GRID_CHUNK_BYTES = 16 * 2**20  # the grid's activations, per chunk of points
 # A regression point is its target's colour (the map's own) on this dark
 # square: without it a well-fitted point would vanish into the same colour.
 POINT_OUTLINE = int(pack(np.array([24, 24, 24], dtype=np.uint8)))
@@ -228,7 +229,13 @@ class BoundaryView(View):
         with np.errstate(all="ignore"):  # a diverging run may hold huge values
             if self._params32 is None or self._params32[0] is not s.params:
                 self._params32 = (s.params, {k: np.asarray(v, dtype=np.float32) for k, v in s.params.items()})
-            out = network_for(s).forward(self._params32[1], X.astype(np.float32))
+            params, net = self._params32[1], network_for(s)
+            X32 = X.astype(np.float32)
+            # In chunks: a wide layer's z and a over the whole grid (24,000
+            # points × 4096 units) would take 0.8 GB; a chunk takes ~16 MB.
+            rows = max(1, GRID_CHUNK_BYTES // (8 * max(p.shape[-1] for p in params.values())))
+            out = np.concatenate([net.forward(params, X32[i:i + rows]) for i in range(0, len(X32), rows)]
+                                 or [net.forward(params, X32)])
         return np.asarray(out, dtype=np.float64).reshape(len(X), -1)
 
     def _axes(self):

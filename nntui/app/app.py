@@ -31,6 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Select, Static
 from textual.worker import get_current_worker
 
+from nntui.app.ghosts import Ghosts
 from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
@@ -145,6 +146,8 @@ class NNTuiApp(App[None]):
         Binding("t", "heatmap_mode", "heat"),
         Binding("a", "ascii", "ascii"),
         Binding("l", "log_scale", "log"),
+        Binding("h", "toggle_ghosts", "hide earlier runs", show=False),
+        Binding("c", "clear_ghosts", "clear earlier runs", show=False),
         Binding("f", "features", "feat"),
         Binding("o", "open_preset", "open"),
         Binding("ctrl+s", "save", "save", key_display="^s"),
@@ -168,6 +171,7 @@ class NNTuiApp(App[None]):
         self.views: dict[str, View] = {}  # by name (VIEWS), found once mounted
         self.turns = Turns(self.VIEWS)
         self.modified = False  # the controls changed the preset
+        self.ghosts = Ghosts()  # earlier runs, drawn on the loss chart
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
@@ -336,7 +340,11 @@ class NNTuiApp(App[None]):
     # ----------------------------------------------------- replacing the model
 
     def replace_model(self, trainer: Trainer, config: Config) -> None:
-        """Swap in a new Trainer: from now on frames of older models are dropped."""
+        """Swap in a new Trainer: from now on frames of older models are dropped.
+        The run replaced stays on the loss chart as a ghost (app/ghosts.py)."""
+        history = self.shown.history if self.shown is not None and self.shown_generation == self.generation else None
+        self.ghosts.replaced(self.config, history, config)
+        self._show_ghosts()
         self.generation += 1
         self.config = config
         self.dataset = trainer.dataset
@@ -363,6 +371,25 @@ class NNTuiApp(App[None]):
 
     def show_error(self, title: str, message: str, details: str | None = None) -> None:
         self.push_screen(ErrorDialog(title, message, details))
+
+    def _show_ghosts(self) -> None:
+        chart = self.views.get("loss")
+        if chart is not None and hasattr(chart, "set_ghosts"):
+            chart.set_ghosts(self.ghosts.items, self.ghosts.visible, self.ghosts.version)
+
+    def action_toggle_ghosts(self) -> None:
+        if not self.ghosts.items:
+            self.notify("No earlier runs: a change that starts a new run leaves its curve here", timeout=3)
+            return
+        visible = self.ghosts.toggle()
+        self._show_ghosts()
+        self.notify(f"Earlier runs {'shown' if visible else 'hidden'} (h)", timeout=2)
+
+    def action_clear_ghosts(self) -> None:
+        n = len(self.ghosts.items)
+        self.ghosts.clear()
+        self._show_ghosts()
+        self.notify(f"Cleared {n} earlier run{'s' if n != 1 else ''} from the loss chart", timeout=2)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

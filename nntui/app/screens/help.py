@@ -25,6 +25,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("t", "cycle the weight heatmap mode"),
     ("a", "ASCII decision boundary (no colours needed)"),
     ("l", "log scale on the loss chart"),
+    ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
+    ("c", "clear the earlier runs from the loss chart"),
     ("f", "cycle the two features the boundary shows (>2-D data)"),
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
@@ -39,7 +41,9 @@ KEYS: tuple[tuple[str, str], ...] = (
 
 NOTES = (
     "Controls (left): changes to the data or the architecture build a new "
-    "network from step 0; the learning rate and optimizer options apply live. "
+    "network from step 0, and the run it replaces stays on the loss chart as a "
+    "ghost curve named by what differed (the last 5; h hides them, c clears them); "
+    "the learning rate and optimizer options apply live. "
     "Type a value and press Enter; an invalid combination is refused with a "
     "message and the current experiment goes on.\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "

@@ -15,6 +15,9 @@ axes are computed so that every label sits on the row that holds its value.
 - The x-axis is the epoch (an integer); before the first epoch ends, the step.
 - Accuracy (classification) has its own small panel under the loss, sharing the
   x-axis, so neither curve hides the other.
+- Ghosts (`set_ghosts`): the train loss of earlier runs (app/ghosts.py), drawn
+  under the live curves in muted colours and named in the bottom border. While
+  they show, the x-axis is the epoch even before the live run's first epoch.
 
 A redraw costs a few ms, but the chart still redraws at most MAX_FPS times a
 second (a call to show() in between only schedules one), and plots at most
@@ -398,6 +401,9 @@ class LossChart(View):
         self.redraws = 0
         self.effective_log = False
         self.border_title = "loss"
+        self.ghosts: tuple = ()  # app/ghosts.Ghost, oldest first
+        self.ghosts_visible = True
+        self._ghosts_version = 0
 
     # ------------------------------------------------------------ contract
 
@@ -430,6 +436,11 @@ class LossChart(View):
         else:
             self.log_scale = not self.log_scale
 
+    def set_ghosts(self, ghosts: tuple, visible: bool, version: int) -> None:
+        """The earlier runs to draw under this one (see app/ghosts.py)."""
+        self.ghosts, self.ghosts_visible, self._ghosts_version = tuple(ghosts), visible, version
+        self._schedule()
+
     # ------------------------------------------------------------ throttle
 
     def _key(self) -> tuple:
@@ -444,7 +455,7 @@ class LossChart(View):
             batch = (0, s.step, 0 < s.done < len(s.phases))  # which hint to show
         return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch,
                 h.train_loss[-1:], s.task, s.loss_name, self.log_scale, self.auto_log,
-                self.size.width, self.size.height)
+                self.size.width, self.size.height, self._ghosts_version)
 
     def _schedule(self) -> None:
         if self.snapshot is None or not self.size.width or not self.size.height:
@@ -517,7 +528,18 @@ class LossChart(View):
             loss.append(("batch loss", np.arange(s.step - n + 1, s.step + 1), np.asarray(h.batch_loss, dtype=np.float64), C_TRAIN))
         else:
             xlabel = ""
+        ghosts = self._ghost_series()
+        if ghosts:
+            if not h.train_loss:  # the ghosts' axis is the epoch: no batch losses on it
+                loss, xlabel = [], "epoch"
+            loss = ghosts + loss
         return loss, acc, xlabel
+
+    def _ghost_series(self):
+        if not self.ghosts_visible:
+            return []
+        return [(f"ghost: {g.label}", np.arange(1, len(g.train_loss) + 1),
+                 np.asarray(g.train_loss, dtype=np.float64), g.colour) for g in self.ghosts if g.train_loss]
 
     def _build(self, width: int, height: int) -> list[Strip]:
         axis = self.get_component_rich_style("losschart--axis")
@@ -532,7 +554,7 @@ class LossChart(View):
         loss_name = f"{s.loss_name} loss"
         if not loss:
             self.border_title = loss_name
-            self.border_subtitle = ""
+            self.border_subtitle = self._ghost_legend("", width - 2)
             # Phase by phase, the first step's loss joins the curve when the step ends.
             msg = ("no loss yet: s finishes the step, space plays" if 0 < s.done < len(s.phases)
                    else "no loss yet: step (n, s) or play (space)")
@@ -671,5 +693,24 @@ class LossChart(View):
         room = width - 2
         head, leg, _, note = next((o for o in options if len(o[0]) + o[2] + len(o[3]) <= room), options[-1])
         self.border_title = head + leg + note
-        self.border_subtitle = xlabel
+        self.border_subtitle = self._ghost_legend(xlabel, width - 2)
         return strips[:height]
+
+    def _ghost_legend(self, xlabel: str, room: int) -> str:
+        """The x label, then each ghost drawn, newest first, as many as fit."""
+        from textual.markup import escape
+
+        text, used = escape(xlabel), len(xlabel)
+        if self.ghosts and not self.ghosts_visible:
+            note = f"{len(self.ghosts)} earlier run{'s' if len(self.ghosts) > 1 else ''} hidden (h)"
+            note = f" · {note}" if text else note
+            return text + note if used + len(note) <= room else text
+        for g in reversed(self.ghosts):
+            if f"ghost: {g.label}" not in self.plotted:
+                continue
+            item = f" · ━ {g.label}"
+            if used + len(item) > room:
+                break
+            text += f" · [{_hex(g.colour)}]━ {escape(g.label)}[/]"
+            used += len(item)
+        return text

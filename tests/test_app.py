@@ -292,6 +292,7 @@ async def test_o_opens_a_preset_from_the_picker():
         assert "spiral" in names and "xor" in names
         option_list.highlighted = names.index("spiral")
         await pilot.press("enter")
+        await app.opened()  # read and built in a thread: the screen answers meanwhile
         await press(pilot)
         assert not isinstance(app.screen, PresetPicker)
         assert app.title == load_preset("spiral").title
@@ -320,6 +321,7 @@ async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_pa
         await pilot.press("o")
         app.screen.query_one(Input).focus()
         await pilot.press(*str(bad), "enter")
+        await app.opened()
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         text = screen_text(app)

@@ -548,8 +548,10 @@ async def test_the_app_survives_opening_a_fifo_and_quits_0(tmp_path):
         app.screen.query_one(Input).focus()
         app.screen.query_one(Input).value = str(tmp_path / "p.toml")
         await asyncio.wait_for(pilot.press("enter"), 10)
+        await app.opened(timeout=10)
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
+        assert "FIFO" in str(app.screen.message)
         await pilot.press("escape")
         assert app.config.name == "xor"
         await pilot.press("q")
@@ -563,3 +565,37 @@ async def test_the_app_refuses_a_damaged_runfile_and_keeps_running(corpus):
     for name in ("x-as-strings", "label-7", "zip-bomb-history-50M"):
         with pytest.raises(RunfileError):
             make_app(None, runfile=corpus[name][0])
+
+
+async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(monkeypatch):
+    """A preset whose reading takes long (a 2-million-row CSV took 19 s) is
+    opened in a thread: the screen answers meanwhile, and escape cancels."""
+    import threading
+
+    from nntui.app import app as app_module
+    from nntui.app.app import make_app
+
+    release = threading.Event()
+
+    def slow_load(name):
+        release.wait(10)
+        return load_preset(name)
+
+    monkeypatch.setattr(app_module, "load_preset", slow_load)
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        app.open_preset_soon("spiral")
+        await pilot.press("s")  # the engine and the screen go on
+        frame = await app.settle()
+        assert frame.snapshot.step == 1
+        await pilot.press("escape")
+        release.set()
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        assert app.config.name == "xor" and app._opening is None  # cancelled: the result is dropped
+        # and an opening that completes replaces the experiment
+        app.open_preset_soon("spiral")
+        await app.opened()
+        await pilot.pause()
+        assert app.config.data.dataset == "spiral"

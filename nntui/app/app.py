@@ -173,6 +173,7 @@ class NNTuiApp(App[None]):
         self.modified = False  # the controls changed the preset
         self.ghosts = Ghosts()  # earlier runs, drawn on the loss chart
         self._seed_rng = random.Random(config.model.seed)
+        self._opening = None  # the worker opening a preset, if one is (see open_preset_soon)
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
             trainer,
@@ -522,13 +523,78 @@ class NNTuiApp(App[None]):
             self.views["heatmaps"].selected = (1, event.index, 0)
 
     def action_unfocus(self) -> None:
+        if self._opening is not None and self._opening.is_running:
+            self._opening.cancel()  # the opening's result, when it comes, is dropped
+            self._opening = None
+            self.notify("Opening cancelled; the current experiment goes on.", timeout=3)
+            return
         self.set_focus(None)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
     def action_open_preset(self) -> None:
-        self.push_screen(PresetPicker(preset_titles(), current=self.config.name), self.open_preset)
+        self.push_screen(PresetPicker(preset_titles(), current=self.config.name), self.open_preset_soon)
+
+    OPEN_TIMEOUT = 120.0  # seconds an opening may take (a 200 MB CSV takes about 20)
+
+    def open_preset_soon(self, name_or_path: str | None) -> None:
+        """Open a preset from the picker without blocking the screen: it is
+        read, checked and built in a thread (a large CSV takes seconds), the
+        current experiment goes on meanwhile, escape cancels, and an opening
+        that takes longer than OPEN_TIMEOUT is given up."""
+        if not name_or_path:
+            return
+        if self._opening is not None:
+            self._opening.cancel()
+        self._opening = self._open_in_thread(name_or_path)
+        worker = self._opening
+
+        def slow() -> None:
+            if worker is self._opening and worker.is_running:
+                self.notify(f"Opening {name_or_path}… (escape cancels)", timeout=3)
+
+        def too_slow() -> None:
+            if worker is self._opening and worker.is_running:
+                worker.cancel()
+                self._opening = None
+                self.show_error("Cannot open this preset",
+                                f"{name_or_path}: took longer than {self.OPEN_TIMEOUT:.0f} s; given up")
+
+        self.set_timer(0.5, slow)
+        self.set_timer(self.OPEN_TIMEOUT, too_slow)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="open")
+    def _open_in_thread(self, name_or_path: str) -> None:
+        worker = get_current_worker()
+        try:
+            config = load_preset(name_or_path)
+            trainer = Trainer(config)
+        except ConfigError as exc:
+            failure = ("Cannot open this preset", str(exc), None)
+        except Exception as exc:  # noqa: BLE001 - shown, and the experiment goes on
+            failure = ("Cannot open this preset", f"{name_or_path}: {exc}", traceback.format_exc())
+        else:
+            failure = None
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self._opened, worker, failure, None if failure else (config, trainer))
+
+    def _opened(self, worker, failure, result) -> None:
+        if worker is not self._opening:
+            return  # cancelled, timed out, or replaced by a newer opening
+        self._opening = None
+        if failure is not None:
+            self.show_error(*failure)
+            return
+        config, trainer = result
+        self._adopt(config, trainer)
+
+    def _adopt(self, config: Config, trainer: Trainer) -> None:
+        """A newly opened preset in place of the current experiment."""
+        self.modified = False
+        self._seed_rng = random.Random(config.model.seed)
+        self.replace_model(trainer, config)
 
     def open_preset(self, name_or_path: str | None) -> bool:
         """Load a preset (a built-in name or a path) in place of the current one.
@@ -546,9 +612,7 @@ class NNTuiApp(App[None]):
         trainer = self._build(config, same_data=False)
         if trainer is None:
             return False
-        self.modified = False
-        self._seed_rng = random.Random(config.model.seed)
-        self.replace_model(trainer, config)
+        self._adopt(config, trainer)
         return True
 
     def default_save_path(self) -> str:
@@ -641,6 +705,16 @@ class NNTuiApp(App[None]):
         return True
 
     # ------------------------------------------------------------------ tests
+
+    async def opened(self, timeout: float = 10.0) -> None:
+        """Wait until the preset being opened from the picker (if any) is in
+        place or refused (for tests)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while self._opening is not None:
+            if loop.time() > end:
+                raise TimeoutError("the preset never finished opening")
+            await asyncio.sleep(0.01)
 
     async def settle(self, timeout: float = 10.0) -> Frame | None:
         """Wait until the worker has handled every command sent so far and the

@@ -48,8 +48,11 @@ def _softplus_df(z, a):
 
 
 def softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    # ufunc reductions called directly: z.max and e.sum add a Python wrapper each.
+    e = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=1, keepdims=True)
+    return e
 
 
 @dataclass(frozen=True)

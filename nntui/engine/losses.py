@@ -16,7 +16,9 @@ from .activations import Activation
 
 
 # Means are written as sum / size: np.mean's Python wrapper costs more than
-# the arithmetic on these small batches, and the result is the same.
+# the arithmetic on these small batches, and the result is the same. The sums
+# call np.add.reduce, which is what ndarray.sum runs after its own wrapper.
+_sum = np.add.reduce
 
 
 def _mse_value(z, a, y):
@@ -31,8 +33,9 @@ def _mse_delta(z, a, y, out: Activation):
 
 
 def _bce_value(z, a, y):
-    # log(1 + e^-|z|) + max(z, 0) - z y: BCE of sigmoid(z), stable for any z.
-    return float((np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum()) / z.size
+    # log(1 + e^z) - z y: BCE of sigmoid(z), stable for any z. np.logaddexp(0, z)
+    # is max(z, 0) + log1p(e^-|z|) in one call (it was five: a third of a tiny step).
+    return float(_sum(np.logaddexp(0.0, z) - z * y, None)) / z.size
 
 
 def _bce_delta(z, a, y, out: Activation):
@@ -60,7 +63,7 @@ def _ce_value(z, a, y):
     # to rounding, and costs a third of recomputing it.
     p = a[_rows(len(y)), y]
     if p.min() > _TINY:
-        return float(-np.log(p).sum()) / len(y)
+        return float(-_sum(np.log(p), None)) / len(y)
     m = z.max(axis=1, keepdims=True)
     logsumexp = (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
     return float((logsumexp - z[_rows(len(y)), y]).sum()) / len(y)

@@ -55,7 +55,7 @@ class Network:
         """dW_l = a_{l-1}^T delta_l, db_l = sum of delta_l over the batch, and
         delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}) when layer l-1 is hidden."""
         dW = a_prev.T @ delta
-        db = delta.sum(axis=0)
+        db = np.add.reduce(delta, axis=0)  # delta.sum(axis=0) without its Python wrapper
         if l == 1:
             return dW, db, None
         return dW, db, self.hidden.backprop(delta @ params[self.W[l]].T, z_prev, a_prev)

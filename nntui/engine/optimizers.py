@@ -35,6 +35,7 @@ stays valid after later steps, and a rewind is ``restore_state(saved)``.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
@@ -161,7 +162,8 @@ class _Layout:
         self.size = start
 
     def concat(self, arrays) -> np.ndarray:
-        return np.concatenate([np.ravel(arrays[k]) for k in self.order]).astype(np.float64, copy=False)
+        # np.asarray(x).ravel(), not np.ravel(x): the same array without np.ravel's Python wrapper.
+        return np.concatenate([np.asarray(arrays[k]).ravel() for k in self.order]).astype(np.float64, copy=False)
 
     def views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         where = self.where
@@ -354,7 +356,8 @@ class Optimizer:
         if (
             isinstance(params, _Params)
             and params.layout is layout
-            and all(params[k] is v for k, v in params.views.items())
+            and len(params) == len(params.views)
+            and all(map(operator.is_, params.values(), params.views.values()))
         ):
             P = params.flat  # the vector our last compute() made: no concatenation
         else:

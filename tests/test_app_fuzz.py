@@ -28,7 +28,7 @@ KEYS = (
 # focus change recomposes the footer, which costs ~50 ms each time.
 FOCUS_KEYS = "tab up down left right enter 1 x".split()
 VIEWS = tuple(view.name for view in REGISTRY)
-DIALOG_KEYS = ("o", "ctrl+s", "g", "question_mark")
+DIALOG_KEYS = ("o", "ctrl+s", "g", "question_mark", "ctrl+p")  # ctrl+p: Textual's command palette
 CHARS = {"space": " ", "plus": "+", "minus": "-", "left_square_bracket": "[",
          "right_square_bracket": "]", "question_mark": "?", "escape": "\x1b",
          "enter": "\r", "tab": "\t", "full_stop": ".", "comma": ","}
@@ -72,7 +72,13 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
             if i % 97 == 0:
                 resize(app, *rng.choice(sizes))
             roll = rng.random()
-            if roll < 0.02:
+            if roll < 0.004:  # save, to a name full of markup ("Saved to r[x=^y]…" once crashed the app)
+                send_key(app, "ctrl+s")
+                await asyncio.sleep(0.02)
+                for ch in "[x=^y]":
+                    send_key(app, ch)
+                send_key(app, "enter")
+            elif roll < 0.02:
                 send_key(app, rng.choice(DIALOG_KEYS))
                 await asyncio.sleep(0.01)
                 send_key(app, "escape")
@@ -82,6 +88,7 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
                 send_key(app, rng.choice(KEYS))
             await asyncio.sleep(0.002 if i % 10 else 0.01)
         assert app.is_running
+        assert any("[x=^y]" in p.name for p in tmp_path.iterdir())  # the saves went through
         # close whatever dialog is left open, then check that it still answers
         await asyncio.sleep(0.3)
         await close_dialogs(app)

@@ -460,9 +460,10 @@ def _console(stderr: bool = False):
 
 @main.command("compare")
 @click.argument("preset", metavar="NAME|FILE")
-@click.option("--vary", "vary", multiple=True, metavar="KEY=V1,V2,...", required=True,
+@click.option("--vary", "vary", multiple=True, metavar="KEY=V1,V2,...",
               help="What differs between the variants: optimizer, learning_rate, batch_size, init, "
-                   "activation, seed, or an optimizer option (momentum, ...), e.g. optimizer=sgd,rmsprop,adam.")
+                   "activation, seed, or an optimizer option (momentum, ...), e.g. optimizer=sgd,rmsprop,adam. "
+                   "Default: the variants the preset declares in its [compare] section.")
 @click.option("--epochs", type=int, help="Train each variant this many epochs (overrides train.epochs).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"runs": [...]}: per variant its "vary" and the keys of `nntui train --json`.')
@@ -476,18 +477,27 @@ def compare_command(preset: str, vary: tuple[str, ...], epochs: int | None, as_j
 
     Each variant is the very run `nntui train NAME --KEY value` (or `--option
     KEY=value`) trains alone, to the last digit. `seed` sets the data's seed
-    too, as --seed does. Exit status 2 for a bad preset or --vary, 3 if a
-    variant diverged (after the results).
+    too, as --seed does. Without --vary, the variants the preset declares
+    (`nntui compare optimizers`: sgd, sgd with momentum, rmsprop, adam).
+    Exit status 2 for a bad preset or --vary, 3 if a variant diverged (after
+    the results).
     """
     from nntui.config import ConfigError
-    from nntui.variants import Race, VaryError, make_variants, parse_vary
+    from nntui.variants import Race, VaryError, declared_variants, make_variants, parse_vary
 
     if len(vary) > 1:
         raise UserError(f"one --vary at a time (given {len(vary)}: {', '.join(vary)})")
     config = _load(preset)
     try:
-        key, values = parse_vary(vary[0])
-        variants = make_variants(config, key, values, epochs=epochs)
+        if vary:
+            key, values = parse_vary(vary[0])
+            variants = make_variants(config, key, values, epochs=epochs)
+        elif config.variants:
+            variants = declared_variants(config, epochs=epochs)
+            key = "/".join(dict.fromkeys(k for v in variants for k in v.vary))
+        else:
+            raise VaryError("give --vary KEY=V1,V2,... (e.g. --vary optimizer=sgd,adam): "
+                            "this preset declares no [compare] variants")
     except (VaryError, ConfigError) as e:
         raise UserError(str(e) if isinstance(e, ConfigError) else f"{config.source}: {e}") from None
     try:
@@ -500,7 +510,7 @@ def compare_command(preset: str, vary: tuple[str, ...], epochs: int | None, as_j
         raise
     with _quiet_numpy():
         _run_race(race, show_progress=not as_json)
-    runs = [{"vary": {key: r.variant.value}, **_result(r.trainer, r.seconds, r.diverged, None)}
+    runs = [{"vary": r.variant.vary, **_result(r.trainer, r.seconds, r.diverged, None)}
             for r in race.runners]
     if as_json:
         click.echo(json.dumps({"runs": runs}, indent=2))
@@ -532,8 +542,8 @@ def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, 
     style = _chart_style(console, ascii_only)
     c = config
     labels = [r.variant.label for r in race.runners]
-    console.print(f"{c.title} ({c.name}): {key} {', '.join(str(r.variant.value) for r in race.runners)}, "
-                  f"in lockstep on the same data", highlight=False, soft_wrap=True)
+    console.print(f"{c.title} ({c.name}): {', '.join(labels)}, in lockstep on the same data",
+                  highlight=False, soft_wrap=True)
     if plot:
         from nntui.curves import Chart, Curve, curves_text
 
@@ -544,16 +554,20 @@ def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, 
             console.print()
             _print_raw(console, text)
     classify = "train_accuracy" in runs[0]
-    table = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
+    table = Table(box=box.ASCII if ascii_only else box.SIMPLE_HEAVY, padding=(0, 1), pad_edge=False)
     table.add_column("variant", no_wrap=True)
-    for column in ("train loss", "val loss") + (("train acc", "val acc") if classify else ()) + ("epochs", "seconds"):
-        table.add_column(column, justify="right")
+    for column in ("train loss", "val loss") + (("train acc", "val acc") if classify else ()) + ("epochs",):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def short(x):
+        return "—" if x is None else f"{x:.4g}"
+
     for label, run in zip(labels, runs):
-        row = [label, _fmt(run["train_loss"]), _fmt(run["val_loss"])]
+        row = [label, short(run["train_loss"]), short(run["val_loss"])]
         if classify:
             row += [_pct(run["train_accuracy"]), _pct(run["val_accuracy"])]
         epochs = str(run["epochs"]) + (" (diverged)" if run["diverged"] else "")
-        row += [epochs, f"{run['seconds']:.2f}"]
+        row.append(epochs)
         table.add_row(*row)
     console.print(table)
 

@@ -109,7 +109,24 @@ def config_from_dict(d: dict[str, Any], source: str, base_dir: str | os.PathLike
     CSV again (an edit of the model or training keys)."""
     checker = _Checker(source, base_dir, check_data)
     checker.dataset = dataset
-    return checker.build(d)
+    config = checker.build(d)
+    for i, pairs in enumerate(config.variants, start=1):  # each variant checked as its override
+        override_pairs(config, pairs, flags={k: f"[compare] variant {i}: {k} = {{}}" for k, _ in pairs})
+    return config
+
+
+# The keys a variant (nntui compare --vary, a preset's [compare]) may set besides the
+# optimizer options: override's own arguments.
+VARY_KEYS = ("optimizer", "learning_rate", "batch_size", "init", "activation", "seed")
+MAX_VARIANTS = 8
+
+
+def override_pairs(config: Config, pairs, *, epochs: int | None = None, flags: dict[str, str] | None = None) -> Config:
+    """`override` from ((key, value), ...): VARY_KEYS as themselves, any other
+    key as an optimizer option."""
+    kwargs = {k: v for k, v in pairs if k in VARY_KEYS}
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in pairs if k not in VARY_KEYS}
+    return override(config, epochs=epochs, options=options, flags=flags, **kwargs)
 
 
 def override(config: Config, *, epochs: int | None = None, seed: int | None = None,
@@ -125,6 +142,7 @@ def override(config: Config, *, epochs: int | None = None, seed: int | None = No
     `{"optimizer": "--vary optimizer={}"}`."""
     named = flags or {}
     d = config.to_dict()
+    d.pop("compare", None)  # a variant races no variants of its own
     flags: dict[tuple[str, str], str] = {}
     for section, key, value, flag in (
         ("train", "epochs", epochs, "--epochs {}"),
@@ -253,11 +271,11 @@ class _Checker:
         if not isinstance(d, dict):
             raise ConfigError(f"{self.source}: a preset must be a table of keys")
         for key, v in d.items():
-            if key in _SECTIONS or key in _TOP_KEYS:
+            if key in _SECTIONS or key in _TOP_KEYS or key == "compare":
                 continue
             if isinstance(v, dict):
                 self.fail(None, None, _MISSING, f"unknown section [{key}]"
-                          f"{_dym_section(key)}; allowed: [data], [model], [train]")
+                          f"{_dym_section(key)}; allowed: [data], [model], [train], [compare]")
             self.fail(None, None, _MISSING, f"unknown key '{key}'{did_you_mean(key, _TOP_KEYS + _SECTIONS)}; "
                       "allowed at the top: title, description, then the sections [data], [model], [train]")
         title = self.text(None, "title", d.get("title", Path(self.source).stem))
@@ -276,7 +294,47 @@ class _Checker:
             self.split(data, n_rows)
         if model.init == "explicit" or "weights" in model_t:
             model = self.weights(model_t, model)
-        return Config(title, description, self.source, data, model, train)
+        variants = self.compare(self.table(d, "compare")) if "compare" in d else ()
+        return Config(title, description, self.source, data, model, train, variants)
+
+    # ----- [compare]
+
+    def compare(self, t: dict) -> tuple:
+        """[compare]: `vary = { KEY = [V1, V2, ...] }` (one key), or `variants =
+        [{ KEY = V, ... }, ...]`; the keys: VARY_KEYS and the optimizer options.
+        Each variant's values are checked afterwards, as its override."""
+        self.no_unknown(t, "compare", ("vary", "variants"))
+        keys = VARY_KEYS + tuple(option_names())
+        if ("vary" in t) == ("variants" in t):
+            self.fail("compare", None, _MISSING, "give either vary = { KEY = [V1, V2, ...] } or "
+                      "variants = [{ KEY = V, ... }, ...]")
+        if "vary" in t:
+            vary = t["vary"]
+            if not isinstance(vary, dict) or len(vary) != 1:
+                self.fail("compare", "vary", vary, "must be a table of one key and its values, "
+                          'e.g. vary = { optimizer = ["sgd", "adam"] }')
+            (key, values), = vary.items()
+            if not isinstance(values, list):
+                self.fail("compare", "vary", vary, f"{key} must be a list of values")
+            variants = [{key: v} for v in values]
+        else:
+            variants = t["variants"]
+            if not isinstance(variants, list) or not all(isinstance(v, dict) and v for v in variants):
+                self.fail("compare", "variants", variants, 'must be a list of tables, e.g. '
+                          '[{ optimizer = "sgd" }, { optimizer = "sgd", momentum = 0.9 }]')
+        if not 2 <= len(variants) <= MAX_VARIANTS:
+            self.fail("compare", None, _MISSING, f"{len(variants)} variants; give 2 to {MAX_VARIANTS}")
+        out = []
+        for v in variants:
+            for key in v:
+                if key not in keys:
+                    self.fail("compare", None, _MISSING, f"a variant cannot set '{key}'{did_you_mean(key, keys)}; "
+                              f"allowed: {', '.join(VARY_KEYS)} and the optimizer options")
+            pairs = tuple((k, tuple(x) if isinstance(x, list) else x) for k, x in v.items())
+            if pairs in out:
+                self.fail("compare", None, _MISSING, f"the variant {_show(v)} is given twice")
+            out.append(pairs)
+        return tuple(out)
 
     # ----- [data]
 

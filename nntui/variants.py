@@ -24,15 +24,12 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from nntui.config import ConfigError, override
+from nntui.config import MAX_VARIANTS, VARY_KEYS, ConfigError, override, override_pairs
 from nntui.engine.optimizers import option_names
 from nntui.engine.spec import Config
 from nntui.util import did_you_mean
 
-# The keys `--vary` takes besides the optimizer options, as override's argument names.
-VARY_KEYS = ("optimizer", "learning_rate", "batch_size", "init", "activation", "seed")
 ALIASES = {"lr": "learning_rate"}  # as `nntui train --lr`
-MAX_VARIANTS = 8
 
 
 class VaryError(ValueError):
@@ -41,8 +38,7 @@ class VaryError(ValueError):
 
 @dataclass(frozen=True)
 class Variant:
-    key: str
-    value: Any
+    vary: dict[str, Any]  # what this variant sets: {"optimizer": "sgd", "momentum": 0.9}
     config: Config
     label: str
 
@@ -104,15 +100,23 @@ def _value(text: str) -> Any:
 def make_variants(config: Config, key: str, values: Sequence[Any], epochs: int | None = None) -> list[Variant]:
     """One checked config per value (ConfigError naming `--vary KEY=value`)."""
     base = override(config, epochs=epochs) if epochs is not None else config
+    flag = {key: f"--vary {key}={{}}"}
     variants = []
     for value in values:
-        flag = {key: f"--vary {key}={{}}"}
-        if key in VARY_KEYS:
-            cfg = override(base, **{key: value}, flags=flag)
-        else:
-            cfg = override(base, options={key: value}, flags=flag)
-        variants.append(Variant(key, value, cfg, run_label(cfg, [key])))
+        cfg = override_pairs(base, [(key, value)], flags=flag)
+        variants.append(Variant({key: value}, cfg, run_label(cfg, [key])))
     return variants
+
+
+def declared_variants(config: Config, epochs: int | None = None) -> list[Variant]:
+    """The variants a preset declares in its [compare] section ([] if none)."""
+    base = override(config, epochs=epochs) if epochs is not None else config
+    out = []
+    for i, pairs in enumerate(config.variants, start=1):
+        cfg = override_pairs(base, pairs, flags={k: f"[compare] variant {i}: {k} = {{}}" for k, _ in pairs})
+        out.append(Variant({k: list(v) if isinstance(v, tuple) else v for k, v in pairs}, cfg,
+                           run_label(cfg, [k for k, _ in pairs])))
+    return out
 
 
 # --- telling runs apart ----------------------------------------------------------------------

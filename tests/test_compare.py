@@ -142,7 +142,7 @@ def test_piped_output_is_one_chart_and_a_table():
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\s+(sgd|rmsprop|adam)\s+(\S+)", out, re.M)}
     assert set(rows) == {"sgd", "rmsprop", "adam"}
     solo = _json(run("train", "optimizers", "--optimizer", "adam", "--epochs", "20", "--json"))
-    assert rows["adam"] == f"{solo['train_loss']:.6g}"
+    assert rows["adam"] == f"{solo['train_loss']:.4g}"
     assert out.index("* sgd") < out.index("train loss  ")  # the chart, then the table
 
 
@@ -170,7 +170,7 @@ def test_ascii_and_no_plot():
     (["--vary", "lr=" + ",".join(str(i) for i in range(1, 11))], ["at most 8 race at once"]),
     (["--vary", "lr=0.1,0.2", "--vary", "optimizer=sgd,adam"], ["one --vary at a time"]),
     (["--vary", "lr=0.1,0.2", "--epochs", "-1"], ["--epochs -1"]),
-    ([], ["Missing option '--vary'"]),
+    ([], ["give --vary KEY=V1,V2", "declares no [compare] variants"]),
 ])
 def test_bad_vary_one_message_exit_2(args, fragments):
     p = _nntui("compare", "xor", *args)
@@ -232,3 +232,63 @@ def test_differences_and_labels():
     assert run_label(relu, ["activation", "seed"]) == "relu seed 5"
     assert run_label(base, ["layers"]) == "2-8-8-1"
     assert differences(base, base) == []
+
+
+# --- variants a preset declares ([compare]) --------------------------------------------------------
+
+
+def test_optimizers_preset_races_its_four_declared_variants():
+    result = _json(run("compare", "optimizers", "--epochs", "8", "--json"))
+    assert [r["vary"] for r in result["runs"]] == [
+        {"optimizer": "sgd"}, {"optimizer": "sgd", "momentum": 0.9}, {"optimizer": "rmsprop"}, {"optimizer": "adam"}]
+    solo_flags = [["--optimizer", "sgd"], ["--optimizer", "sgd", "--option", "momentum=0.9"],
+                  ["--optimizer", "rmsprop"], ["--optimizer", "adam"]]
+    for r, flags in zip(result["runs"], solo_flags):
+        _same_run(r, _json(run("train", "optimizers", *flags, "--epochs", "8", "--json")))
+    assert len({r["train_loss"] for r in result["runs"]}) == 4
+    out = run("compare", "optimizers", "--epochs", "3").stdout
+    assert "* sgd   o sgd momentum 0.9   + rmsprop   x adam" in out
+
+
+def test_a_preset_may_declare_vary_of_one_key(tmp_path):
+    path = tmp_path / "lr.toml"
+    path.write_text(open(_preset_path("xor")).read() + '\n[compare]\nvary = { learning_rate = [0.1, 0.5] }\n')
+    result = _json(run("compare", str(path), "--epochs", "3", "--json"))
+    assert [r["vary"] for r in result["runs"]] == [{"learning_rate": 0.1}, {"learning_rate": 0.5}]
+    # --vary still wins over what the preset declares; train ignores [compare]
+    assert len(_json(run("compare", str(path), "--vary", "optimizer=sgd,adam,rmsprop", "--epochs", "2",
+                         "--json"))["runs"]) == 3
+    assert _json(run("train", str(path), "--epochs", "2", "--json"))["learning_rate"] == 0.1
+
+
+@pytest.mark.parametrize("section, fragment", [
+    ('vary = { learning_rate = [0.1, -1] }', "[compare] variant 2: learning_rate = -1: must be > 0"),
+    ('variants = [{ optimizer = "sgd" }, { optimizer = "adamm" }]',
+     '[compare] variant 2: optimizer = "adamm": unknown optimizer'),
+    ('variants = [{ optimizer = "sgd" }, { layers = [2, 3, 1] }]', "a variant cannot set 'layers'"),
+    ('variants = [{ optimizer = "sgd" }]', "1 variants; give 2 to 8"),
+    ('variants = [{ optimizer = "sgd" }, { optimizer = "sgd" }]', "is given twice"),
+    ('vary = { optimizer = ["sgd"], learning_rate = [1, 2] }', "must be a table of one key"),
+    ('vary = { optimizer = "sgd" }', "optimizer must be a list of values"),
+    ('variants = ["sgd", "adam"]', "must be a list of tables"),
+    ('varry = { optimizer = ["sgd", "adam"] }', "[compare] unknown key 'varry' (did you mean 'vary'?)"),
+    ("", "give either vary"),
+])
+def test_bad_compare_section_one_message_exit_2(tmp_path, section, fragment):
+    path = tmp_path / "bad.toml"
+    path.write_text(open(_preset_path("xor")).read() + f"\n[compare]\n{section}\n")
+    for command in (["compare", str(path)], ["train", str(path)]):
+        result = run(*command)
+        assert result.exit_code == 2 and result.stdout == "", result.stdout
+        assert result.stderr.startswith("nntui: error: ") and result.stderr.count("\n") == 1
+        assert fragment in result.stderr, result.stderr
+
+
+def test_declared_variants_survive_to_dict_and_runfiles(tmp_path):
+    from nntui.config import config_from_dict
+
+    c = load_preset("optimizers")
+    assert len(c.variants) == 4 and c.variants[1] == (("optimizer", "sgd"), ("momentum", 0.9))
+    again = config_from_dict(c.to_dict(), c.source)
+    assert again == c
+    assert override(c, optimizer="adam").variants == ()  # a variant has no variants of its own

@@ -56,6 +56,9 @@ class Config:
     data: DataConfig
     model: ModelConfig
     train: TrainConfig
+    # The preset's [compare] section: the variants it races (nntui compare, the
+    # app's compare view), each as ((key, value), ...) of overrides; the engine ignores it.
+    variants: tuple[tuple[tuple[str, Any], ...], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved preset as plain JSON-able data (no None values, lists not
@@ -82,8 +85,11 @@ class Config:
         if t.target_loss is not None:
             train["target_loss"] = t.target_loss
         train.update({k: _plain(v) for k, v in t.options.items()})
-        return {"title": self.title, "description": self.description,
-                "data": data, "model": model, "train": train}
+        out = {"title": self.title, "description": self.description,
+               "data": data, "model": model, "train": train}
+        if self.variants:
+            out["compare"] = {"variants": [{k: _plain(v) for k, v in pairs} for pairs in self.variants]}
+        return out
 
     @property
     def name(self) -> str:

@@ -150,3 +150,19 @@ def test_commands_are_frozen_values():
     assert SetSpeed(3) == SetSpeed(3) and NextPhase() == NextPhase()
     with pytest.raises(FrozenInstanceError):
         SetSpeed(3).level = 4
+
+
+def test_step_back_says_how_many_steps_the_ring_keeps():
+    """The rewind ring is bounded by memory; at its end the frame says how far back it reaches."""
+    with running() as runner:
+        runner.trainer.keep_rewind(2)
+        for _ in range(4):
+            runner.send(FinishStep())
+        runner.send(StepBack())
+        frame = settled(runner)
+        assert frame.snapshot.step == 3 and frame.message is None
+        runner.send(StepBack())
+        runner.send(StepBack())  # nothing older: it stays, and says why
+        frame = settled(runner)
+        assert frame.snapshot.step == 2
+        assert "the last 2 steps can be rewound" in frame.message

@@ -137,6 +137,14 @@ class RunEpoch(Move):
 
 @dataclass(frozen=True)
 class StepBack(Move):
+    def apply(self, runner: EngineRunner) -> None:
+        super().apply(runner)
+        tr = runner.trainer
+        if tr.step > 0 and not tr.can_step_back:
+            # The ring is bounded by memory: say how far back it reaches.
+            runner._message = (f"step {tr.step}: the earliest kept; the last {tr.rewind_depth} "
+                               f"step{'s' * (tr.rewind_depth != 1)} can be rewound")
+
     def move(self, trainer: Trainer) -> None:
         trainer.step_back()
 

@@ -117,6 +117,11 @@ class Trainer:
         """How many steps `step_back` can undo at most (the ring's size)."""
         return self._ring.maxlen
 
+    @property
+    def can_step_back(self) -> bool:
+        """Whether `step_back` has anything left to undo."""
+        return bool(self.done) or bool(self._ring)
+
     def keep_rewind(self, steps: int) -> None:
         """Keep at most `steps` steps to rewind (headless training keeps 1:
         enough to roll back a step that diverged, and nothing more)."""

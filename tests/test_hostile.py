@@ -599,3 +599,24 @@ async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(
         await app.opened()
         await pilot.pause()
         assert app.config.data.dataset == "spiral"
+
+
+async def test_the_app_refuses_to_save_over_a_fifo_in_one_line(tmp_path):
+    from nntui.app.app import make_app
+    from nntui.app.screens.error import ErrorDialog
+
+    os.mkfifo(tmp_path / "p.npz")
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        app.save_run(str(tmp_path / "p.npz"))
+        for _ in range(300):
+            if isinstance(app.screen, ErrorDialog):
+                break
+            await asyncio.sleep(0.01)
+        message = str(app.screen.message)
+        assert "FIFO" in message and message.count(str(tmp_path / "p.npz")) == 1
+        await pilot.press("escape")
+        await pilot.press("s")
+        assert (await app.settle()).snapshot.step == 1  # the experiment goes on
+    assert not (tmp_path / "p.npz").is_file()

@@ -628,11 +628,14 @@ class NNTuiApp(App[None]):
 
     @work(exclusive=False, group="save")
     async def _save(self, path: str) -> None:
-        from nntui.engine.runfile import save_run
+        from nntui.engine.runfile import RunfileError, save_run
 
         target = Path(path).expanduser()
         try:
             written = await asyncio.wrap_future(self.runner.submit(lambda tr: save_run(tr, target)))
+        except RunfileError as exc:  # one line that names the file already
+            self.show_error("Cannot save the run", str(exc))
+            return
         except Exception as exc:  # noqa: BLE001
             self.show_error("Cannot save the run", f"{target}: {exc}")
             return

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any, NoReturn
@@ -379,7 +378,7 @@ class _Checker:
                 try:
                     x, y, task, names, _ = load_csv(path, target)
                 except DataError as e:
-                    self.csv_problem(t, path, str(e))
+                    self.csv_problem(t, path, e)
                 n_in, n_rows = x.shape[1], len(x)
                 n_out = len(names) if task == "multiclass" else y.shape[1]
             else:
@@ -410,16 +409,16 @@ class _Checker:
                       'must be a column name ("species") or a list of them (["o1", "o2"])')
         return path, tuple(target)
 
-    def csv_problem(self, t: dict, path: str, message: str) -> NoReturn:
-        """The loader's "file:line: what", told as the preset's key and "line N: what"."""
-        if message.startswith(path):
-            rest = message[len(path):]
-            line = re.match(r":(\d+): ", rest)
-            message = f"line {line.group(1)}: {rest[line.end():]}" if line else rest.removeprefix(": ")
-            if message == "no such file":
-                message = f"no such file ({path})"
-        targets = [t["target"]] if isinstance(t.get("target"), str) else t.get("target") or []
-        if any(f"no column {name!r}" in message or "target" in message for name in targets):
+    def csv_problem(self, t: dict, path: str, e: DataError) -> NoReturn:
+        """The loader's error told as the preset's key ([data] path, or target
+        when the target columns are at fault) and "line N: what"."""
+        if e.problem is None:  # refused before it was read (a FIFO, a device...): says the path itself
+            message = str(e).removeprefix(path).removeprefix(": ")
+        else:
+            message = f"line {e.line}: {e.problem}" if e.line is not None else e.problem
+        if message == "no such file":
+            message = f"no such file ({path})"
+        if e.key == "target" and "target" in t:
             self.fail("data", "target", t["target"], message)
         self.fail("data", "path", t["path"], message)
 

@@ -45,7 +45,23 @@ TASKS = ("binary", "multiclass", "regression")
 
 
 class DataError(ValueError):
-    """Data that cannot be read or used; the one-line message names file and line."""
+    """Data that cannot be read or used; the one-line message names file and line.
+
+    Raised with `DataError.at(where, problem, line=..., key=...)`, it also
+    carries its parts, so a caller can tell it in its own terms (a preset's
+    key and "line N") without parsing the text: `key` is "target" when the
+    target columns are at fault, else "path"."""
+
+    where: str | None = None
+    problem: str | None = None
+    line: int | None = None
+    key: str = "path"
+
+    @classmethod
+    def at(cls, where: str, problem: str, line: int | None = None, key: str = "path") -> DataError:
+        e = cls(f"{where}:{line}: {problem}" if line is not None else f"{where}: {problem}")
+        e.where, e.problem, e.line, e.key = where, problem, line, key
+        return e
 
 
 @dataclass(frozen=True)
@@ -386,9 +402,9 @@ def _load_csv(path: str | Path, target: Target = None) -> CsvData:
     targets = _target_columns(where, header, target)
     inputs = [j for j in range(len(header)) if j not in targets]
     if not inputs:
-        raise DataError(f"{where}:1: every column is a target, none is left as an input")
+        raise DataError.at(where, "every column is a target, none is left as an input", line=1, key="target")
     if len(inputs) > MAX_INPUTS:
-        raise DataError(f"{where}:1: {len(inputs)} input columns; nntui reads at most {MAX_INPUTS}")
+        raise DataError.at(where, f"{len(inputs)} input columns; nntui reads at most {MAX_INPUTS}", line=1)
     x = np.array([[_number(where, line, header[j], row[j]) for j in inputs] for line, row in rows])
     x = x.reshape(len(rows), len(inputs))
     names = tuple(header[j] for j in inputs)
@@ -415,15 +431,15 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
             rows = [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
             rows = [(line, row) for line, row in rows if any(row)]  # blank or ",,," lines
     except FileNotFoundError:
-        raise DataError(f"{where}: no such file") from None
+        raise DataError.at(where, "no such file") from None
     except IsADirectoryError:
-        raise DataError(f"{where}: is a folder, not a CSV file") from None
+        raise DataError.at(where, "is a folder, not a CSV file") from None
     except UnicodeDecodeError as e:
-        raise DataError(f"{where}: cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise DataError.at(where, f"cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
     except csv.Error as e:
-        raise DataError(f"{where}:{reader.line_num}: {e}") from None
+        raise DataError.at(where, f"{e}", line=reader.line_num) from None
     except OSError as e:
-        raise DataError(f"{where}: cannot be read: {e.strerror or e}") from None
+        raise DataError.at(where, f"cannot be read: {e.strerror or e}") from None
     _check_shape(where, header, rows)
     return header, rows
 
@@ -431,20 +447,20 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
 def _check_shape(where: str, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
     if not any(header):
         if rows:
-            raise DataError(f"{where}:1: the first line is blank; it must be the header row")
-        raise DataError(f"{where}: the file is empty; it needs a header row, then rows of data")
+            raise DataError.at(where, "the first line is blank; it must be the header row", line=1)
+        raise DataError.at(where, "the file is empty; it needs a header row, then rows of data")
     if len(header) == 1:
-        raise DataError(f"{where}:1: only one column ({header[0]!r}); the file needs commas between columns")
+        raise DataError.at(where, f"only one column ({header[0]!r}); the file needs commas between columns", line=1)
     for j, name in enumerate(header):
         if not name:
-            raise DataError(f"{where}:1: column {j + 1} has no name in the header")
+            raise DataError.at(where, f"column {j + 1} has no name in the header", line=1)
         if name in header[:j]:
-            raise DataError(f"{where}:1: column {name!r} appears twice in the header")
+            raise DataError.at(where, f"column {name!r} appears twice in the header", line=1)
     if not rows:
-        raise DataError(f"{where}: no rows of data after the header")
+        raise DataError.at(where, "no rows of data after the header")
     for line, row in rows:
         if len(row) != len(header):
-            raise DataError(f"{where}:{line}: {len(row)} values, but the header has {len(header)} columns")
+            raise DataError.at(where, f"{len(row)} values, but the header has {len(header)} columns", line=line)
 
 
 def _target_columns(where: str, header: list[str], target: Target) -> list[int]:
@@ -452,26 +468,25 @@ def _target_columns(where: str, header: list[str], target: Target) -> list[int]:
         return [len(header) - 1]
     names = [target] if isinstance(target, str) else list(target)
     if not names:
-        raise DataError(f"{where}: the target list is empty; name at least one column")
+        raise DataError.at(where, "the target list is empty; name at least one column", key="target")
     for name in names:
         if name not in header:
-            raise DataError(
-                f"{where}:1: no column {name!r}{did_you_mean(name, header)}; the columns are {', '.join(header)}"
-            )
+            raise DataError.at(where, f"no column {name!r}{did_you_mean(name, header)}; "
+                               f"the columns are {', '.join(header)}", line=1, key="target")
     if len(set(names)) != len(names):
-        raise DataError(f"{where}: a target column is named twice in {names}")
+        raise DataError.at(where, f"a target column is named twice in {names}", key="target")
     return [header.index(name) for name in names]
 
 
 def _number(where: str, line: int, column: str, cell: str) -> float:
     if not cell:
-        raise DataError(f"{where}:{line}: column {column!r} is empty, not a number")
+        raise DataError.at(where, f"column {column!r} is empty, not a number", line=line)
     try:
         value = float(cell)
     except ValueError:
-        raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a number") from None
+        raise DataError.at(where, f"column {column!r} has {cell!r}, not a number", line=line) from None
     if not math.isfinite(value):
-        raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a finite number")
+        raise DataError.at(where, f"column {column!r} has {cell!r}, not a finite number", line=line)
     return value
 
 
@@ -487,17 +502,16 @@ def _one_target(where: str, column: str, cells: list[tuple[int, str]]) -> tuple[
     values = [_as_number(cell) for _, cell in cells]
     for (line, cell), v in zip(cells, values):
         if not cell:
-            raise DataError(f"{where}:{line}: column {column!r} is empty, it needs a label")
+            raise DataError.at(where, f"column {column!r} is empty, it needs a label", line=line)
         if v is not None and not math.isfinite(v):
-            raise DataError(f"{where}:{line}: column {column!r} has {cell!r}, not a finite number")
+            raise DataError.at(where, f"column {column!r} has {cell!r}, not a finite number", line=line)
     words = [(line, cell) for (line, cell), v in zip(cells, values) if v is None]
     fractional = [(line, cell) for (line, cell), v in zip(cells, values) if v is not None and not v.is_integer()]
     if fractional and words:
         # A typo in a column of measurements must not turn it into class names.
         (line, cell), (f_line, f_cell) = words[0], fractional[0]
-        raise DataError(
-            f"{where}:{line}: column {column!r} has {cell!r}, not a number like {f_cell!r} on line {f_line}"
-        )
+        raise DataError.at(where, f"column {column!r} has {cell!r}, not a number like {f_cell!r} on line {f_line}",
+                           line=line)
     if fractional:
         y = np.array([_number(where, line, column, cell) for line, cell in cells])
         return y.reshape(-1, 1), "regression", ()
@@ -508,9 +522,8 @@ def _one_target(where: str, column: str, cells: list[tuple[int, str]]) -> tuple[
         names = [str(int(v)) for v in values]
         classes = tuple(str(c) for c in sorted({int(v) for v in values}))
     if len(classes) < 2:
-        raise DataError(
-            f"{where}: column {column!r} has one class only ({classes[0]!r}); a classifier needs two or more"
-        )
+        raise DataError.at(where, f"column {column!r} has one class only ({classes[0]!r}); "
+                           "a classifier needs two or more", key="target")
     index = {name: k for k, name in enumerate(classes)}
     labels = np.array([index[name] for name in names], dtype=np.int64)
     if len(classes) == 2:

@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -269,6 +270,17 @@ def test_every_damaged_runfile_is_refused_by_the_cli_within_limits(corpus):
 # --- files and paths ------------------------------------------------------------------------
 
 
+def device_in(folder: Path) -> str:
+    """A character device to save to. As root, a null device made in `folder`
+    (were the check ever lost, a test run as root would replace /dev/null
+    itself, as the issue found); otherwise /dev/null, which only root can replace."""
+    if os.geteuid() != 0:
+        return "/dev/null"
+    path = folder / "null-device"
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return str(path)
+
+
 @pytest.fixture
 def odd_files(tmp_path) -> Path:
     os.mkfifo(tmp_path / "fifo.toml")
@@ -280,6 +292,9 @@ def odd_files(tmp_path) -> Path:
         (tmp_path / f"{name}.toml").write_text(f'[data]\ndataset = "csv"\npath = "{path}"\n[model]\nlayers = [2, 1]\n')
     (tmp_path / "deep.toml").write_text("a = " + "[" * 500 + "]" * 500 + "\n")
     (tmp_path / "deep-table.toml").write_text("a = " + "{b = " * 300 + "1" + "}" * 300 + "\n")
+    device = device_in(tmp_path)
+    if device != str(tmp_path / "null-device"):
+        (tmp_path / "null-device").symlink_to(device)
     return tmp_path
 
 
@@ -300,7 +315,7 @@ def odd_files(tmp_path) -> Path:
     (("train", "fifo.npz"), ("fifo.npz", "FIFO")),
     (("train", "xor", "--epochs", "1", "--save", "fifo.npz"), ("fifo.npz", "FIFO", "regular file or a new path")),
     (("train", "xor", "--epochs", "1", "--save", "folder.toml"), ("folder.toml", "folder")),
-    (("train", "xor", "--epochs", "1", "--save", "/dev/zero"), ("/dev/zero", "character device")),
+    (("train", "xor", "--epochs", "1", "--save", "null-device"), ("null-device", "character device")),
     (("train", "xor", "--epochs", "1", "--save", ""), ("empty path",)),
 ])
 def test_fifos_devices_folders_and_deep_toml_are_refused_at_once(odd_files, args, words):
@@ -310,10 +325,11 @@ def test_fifos_devices_folders_and_deep_toml_are_refused_at_once(odd_files, args
 
 def test_saving_to_a_device_leaves_it_a_device(tmp_path):
     """As root, `--save /dev/null` once replaced the device with a file."""
-    before = os.stat("/dev/null")
-    refused(nntui("train", "xor", "--epochs", "1", "--save", "/dev/null", cwd=tmp_path), "/dev/null", "device")
-    after = os.stat("/dev/null")
-    assert after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
+    device = device_in(tmp_path)
+    before = os.stat(device)
+    refused(nntui("train", "xor", "--epochs", "1", "--save", device, cwd=tmp_path), device, "device")
+    after = os.stat(device)
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
 
 
 def test_a_symlink_is_followed_and_its_target_replaced_atomically(tmp_path):

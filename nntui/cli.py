@@ -4,6 +4,7 @@
     nntui presets [--json]                                  list built-in presets
     nntui train NAME|FILE [options]                         train headless
     nntui gradcheck NAME|FILE [--json]                      check every gradient
+    nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
 
 Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
 or a bad preset or runfile (one line on stderr, no traceback); 3 training
@@ -572,6 +573,42 @@ def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, 
     console.print(table)
 
 
+# --- nntui export -----------------------------------------------------------------------
+
+
+@main.command("export")
+@click.argument("preset", metavar="NAME|FILE|RUN.npz")
+@click.option("--to", "target", type=click.Choice(["pytorch"]), required=True,
+              help="What to write: pytorch, a standalone script that needs only torch and numpy.")
+@click.option("--output", "-o", "output", metavar="OUT.py",
+              help="Write the script to this file (default: print it).")
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs the script trains (default: the preset's).")
+def export_command(preset: str, target: str, output: str | None, epochs: int | None) -> None:
+    """Write a run as a PyTorch script: the same data, starting weights, loss,
+    optimizer, options and batch order. Run, it prints `epoch E train_loss L
+    val_loss V`, equal to `nntui train`'s history to about 1e-9.
+
+    A RUN.npz goes on from where it stopped, with its optimizer's state."""
+    from nntui.export import ExportError, pytorch_script
+
+    trainer = _resume(preset) if _is_runfile(preset) else _trainer(_load(preset))
+    epochs = epochs or trainer.config.train.epochs
+    try:
+        script = pytorch_script(trainer, epochs, source=os.path.basename(preset))
+    except ExportError as e:
+        raise UserError(f"{trainer.config.source or preset}: cannot export to PyTorch: {e}") from None
+    if output is None:
+        click.echo(script, nl=False)
+        return
+    from nntui.engine.files import FileRefused, write_atomic
+
+    try:
+        write_atomic(output, lambda f: f.write(script.encode("utf-8")))
+    except (FileRefused, OSError) as e:
+        raise UserError(str(e)) from None
+    click.echo(f"wrote {output}: python {output} trains {epochs} epochs with torch", err=True)
+
+
 # --- nntui gradcheck --------------------------------------------------------------------
 
 
@@ -614,6 +651,35 @@ def gradcheck_command(preset: str, as_json: bool) -> None:
                       highlight=False)
     if not ok:
         sys.exit(EXIT_GRADCHECK)
+
+
+# --- nntui serve ------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. 0.0.0.0 lets other machines in: anyone who can reach the "
+                   "port gets an nntui process running as you, with no password.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port.")
+@click.option("--preset", "-p", metavar="NAME|FILE",
+              help="The preset each browser tab opens (see `nntui presets`). Default: xor.")
+def serve_command(host: str, port: int, preset: str | None) -> None:
+    """Serve the app to web browsers (textual-serve): open
+    http://127.0.0.1:8000/ and each tab runs its own app, ended when the tab
+    closes. Listens on 127.0.0.1 only, unless --host says otherwise.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("textual_serve") is None:
+        raise UserError('nntui serve needs textual-serve: pip install "nntui[serve]"')
+    if preset is not None:
+        _load(preset)  # a bad preset is refused here, not in each tab
+    from nntui.serve import check_bind, serve
+
+    problem = check_bind(host, port)
+    if problem is not None:
+        raise UserError(problem)
+    serve(host, port, preset)
 
 
 def run() -> None:

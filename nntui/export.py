@@ -1,0 +1,234 @@
+"""A run as a standalone PyTorch script: the way on from nntui to PyTorch.
+
+`pytorch_script(trainer, epochs)` writes a readable Python program that needs
+only torch and numpy: the same data (nntui's own split, embedded), the same
+starting weights (or a runfile's current ones, with its optimizer state), the
+same loss, the same torch.optim optimizer and options (weight decay and l1 on
+the weights only, as nntui does, through parameter groups), the same batch
+order and the same number of epochs. Run, it prints
+`epoch E train_loss L val_loss V` per epoch, equal to nntui's history to
+about 1e-9 in float64: the train loss as nntui defines it (the mean of the
+epoch's batch losses, weighted by batch size), the validation loss on the
+whole validation set at the epoch's end.
+
+What has no torch counterpart (the perceptron rule, a step activation) is
+refused with ExportError, naming it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+
+from nntui import __version__
+from nntui.engine.activations import ELU_ALPHA, LEAKY_SLOPE, SOFTPLUS_THRESHOLD
+from nntui.engine.trainer import Trainer
+
+# nntui's activation -> the torch.nn module (torch's defaults are nntui's).
+_MODULES = {
+    "identity": "torch.nn.Identity()", "linear": "torch.nn.Identity()",
+    "sigmoid": "torch.nn.Sigmoid()", "tanh": "torch.nn.Tanh()", "relu": "torch.nn.ReLU()",
+    "leaky_relu": f"torch.nn.LeakyReLU({LEAKY_SLOPE})", "elu": f"torch.nn.ELU({ELU_ALPHA})",
+    "gelu": "torch.nn.GELU()", "softplus": f"torch.nn.Softplus(beta=1.0, threshold={SOFTPLUS_THRESHOLD})",
+}
+# nntui's loss -> torch's, and whether the output activation is folded into it
+# (nntui computes BCE and cross-entropy stably from the logits, as these do).
+_LOSSES = {
+    "mse": ("torch.nn.MSELoss()", False),
+    "bce": ("torch.nn.BCEWithLogitsLoss()", True),
+    "cross_entropy": ("torch.nn.CrossEntropyLoss()", True),
+}
+# nntui's optimizer -> torch.optim's class (the options have torch's own names).
+_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+
+class ExportError(ValueError):
+    """A run that has no PyTorch counterpart; the message says what and why."""
+
+
+def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
+    """The script for `epochs` more epochs of the trainer's run, from where it is."""
+    c = trainer.config
+    m, t = c.model, c.train
+    if t.optimizer not in _OPTIMIZERS:
+        raise ExportError(f'optimizer = "{t.optimizer}" has no torch.optim counterpart; '
+                          f"export a run of {', '.join(_OPTIMIZERS)}")
+    hidden = [m.activation] * (len(m.layers) - 2)
+    for name in hidden + [m.output]:
+        if name not in _MODULES and name != "softmax":
+            raise ExportError(f'activation "{name}" has no torch.nn counterpart with a gradient')
+    if trainer.done:
+        raise ExportError("the run is in the middle of a step; finish the step (s) before exporting")
+    if trainer.batch:
+        raise ExportError(f"the run is in the middle of epoch {trainer.epoch + 1} (batch {trainer.batch + 1}); "
+                          "export it at an epoch's end")
+    loss_code, folded = _LOSSES[t.loss]
+    layers = []
+    for l in range(1, len(m.layers)):
+        layers.append(f"    torch.nn.Linear({m.layers[l - 1]}, {m.layers[l]}),")
+        act = m.output if l == len(m.layers) - 1 else m.activation
+        if l < len(m.layers) - 1 or not folded:
+            layers.append(f"    {_MODULES[act]},")
+    state = trainer.state_dict()
+    options = dict(trainer.optimizer.options)
+    l1 = options.pop("l1", 0.0)
+    wd = options.get("weight_decay", 0.0)
+    d = trainer.dataset
+    label_kind = {"binary": "float64 (n, 1) in {0, 1}", "multiclass": "int64 class indices (n,)",
+                  "regression": "float64 (n, k)"}[d.task]
+    name = c.name if c.source else "run"
+    start = trainer.epoch
+    opt_args = ", ".join(f"{k}={_py(v)}" for k, v in options.items() if k != "weight_decay")
+    opt_args = f", {opt_args}" if opt_args else ""
+    return _TEMPLATE.format(
+        title=c.title or name, version=__version__, today=date.today().isoformat(), source=source or name,
+        name=name, epochs=epochs, start=start, batch_size=trainer.batch_size, seed=m.seed,
+        full_batch=trainer.batches_per_epoch == 1, layers="\n".join(layers),
+        output_note=_output_note(m.output, t.loss, folded), loss=loss_code,
+        torch_optimizer=_OPTIMIZERS[t.optimizer], lr=_py(trainer.optimizer.lr), wd=_py(wd), l1=_py(l1),
+        opt_args=opt_args, label_kind=label_kind, y_dtype="torch.long" if d.task == "multiclass" else "torch.float64",
+        weights=_arrays({k: v for k, v in state["params"].items()}),
+        opt_state=_arrays(state["optimizer"]), opt_step=int(state["optimizer"].get("t", 0)),
+        x_train=_array(d.x_train), y_train=_array(d.y_train), x_val=_array(d.x_val), y_val=_array(d.y_val),
+    )
+
+
+def _output_note(output: str, loss: str, folded: bool) -> str:
+    if folded:
+        return (f"# The {output} output is inside the loss: {loss} is computed from the last layer's\n"
+                f"# outputs z (the logits), stably, as nntui computes it. Predictions: torch.{output}"
+                f"(model(x){', dim=1' if output == 'softmax' else ''}).")
+    return f"# The {output} output is the model's last module; {loss} compares it with y."
+
+
+def _py(v) -> str:
+    """A value as Python source that reads back exactly."""
+    if isinstance(v, (bool, np.bool_)):
+        return repr(bool(v))
+    if isinstance(v, (tuple, list)):
+        return "(" + ", ".join(_py(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, (float, np.floating)):
+        x = float(v)
+        return repr(x) if math.isfinite(x) else f'float("{x}")'
+    return repr(v)
+
+
+def _array(a: np.ndarray) -> str:
+    """`np.array([...])` with every float written to round-trip exactly."""
+    a = np.asarray(a)
+    if a.dtype.kind in "iu":
+        return f"np.array({a.tolist()!r}, dtype=np.int64).reshape({a.shape})"
+    body = repr(a.astype(np.float64).ravel().tolist())
+    return f"np.array({body}, dtype=np.float64).reshape({a.shape})"
+
+
+def _arrays(arrays: dict) -> str:
+    return "{\n" + "".join(f"    {k!r}: {_array(v)},\n" for k, v in arrays.items() if k != "t") + "}"
+
+
+_TEMPLATE = '''"""{title}: a PyTorch script exported by nntui {version} on {today} from {source}.
+
+It trains the same network as `nntui train {name}`: the same data (nntui's own
+split, at the bottom of this file), the same starting weights, the same loss and
+optimizer with the same options, the same batch order, for {epochs} epochs from
+epoch {start}. Each epoch prints
+
+    epoch E train_loss L val_loss V
+
+equal to nntui's history to about 1e-9: the train loss is the mean of the
+epoch's batch losses (weighted by their sizes), as nntui reports it, and the
+validation loss is measured at the epoch's end. Change the model, the optimizer
+or the loop and run it again:  python this_file.py
+It needs torch and numpy only.
+"""
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)  # nntui computes in float64
+torch.set_num_threads(1)  # tiny matrices: one thread is faster, and sums are summed in one order
+
+EPOCHS = {epochs}
+START_EPOCH = {start}  # epochs already trained (a resumed run goes on from there)
+BATCH_SIZE = {batch_size}
+SEED = {seed}  # nntui's model seed: the batch order of epoch e is default_rng([SEED, e])
+L1 = {l1}  # nntui's l1: + L1 * sign(W) on the weights' gradients, before the optimizer
+FULL_BATCH = {full_batch}  # one batch an epoch: nntui keeps the rows in their own order
+
+
+def main():
+    x_train, y_train, x_val, y_val = (torch.tensor(a) for a in (X_TRAIN, Y_TRAIN, X_VAL, Y_VAL))
+    y_train, y_val = y_train.to({y_dtype}), y_val.to({y_dtype})
+
+    model = torch.nn.Sequential(
+{layers}
+    )
+    {output_note}
+    linear = [m for m in model if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():  # nntui's W_l is (inputs, units); torch's weight is (units, inputs)
+        for l, layer in enumerate(linear, start=1):
+            layer.weight.copy_(torch.tensor(WEIGHTS[f"W{{l}}"]).T)
+            layer.bias.copy_(torch.tensor(WEIGHTS[f"b{{l}}"]))
+    weights = [layer.weight for layer in linear]
+    biases = [layer.bias for layer in linear]
+
+    loss_fn = {loss}
+    # nntui decays the weights only: the biases are a group of their own without it.
+    optimizer = torch.optim.{torch_optimizer}(
+        [{{"params": weights}}, {{"params": biases, "weight_decay": 0.0}}],
+        lr={lr}, weight_decay={wd}{opt_args},
+    )
+    load_optimizer_state(optimizer, linear)
+
+    n = len(x_train)
+    for epoch in range(START_EPOCH, START_EPOCH + EPOCHS):
+        order = np.arange(n) if FULL_BATCH else np.random.default_rng([SEED, epoch]).permutation(n)
+        total = 0.0
+        for start in range(0, n, BATCH_SIZE):
+            rows = torch.from_numpy(order[start:start + BATCH_SIZE])
+            optimizer.zero_grad()
+            loss = loss_fn(model(x_train[rows]), y_train[rows])
+            loss.backward()
+            if L1:
+                for w in weights:
+                    w.grad += L1 * torch.sign(w.detach())
+            optimizer.step()
+            total += loss.item() * len(rows)
+        with torch.no_grad():
+            val_loss = loss_fn(model(x_val), y_val).item() if len(x_val) else float("nan")
+        print(f"epoch {{epoch + 1}} train_loss {{total / n!r}} val_loss {{val_loss!r}}")
+
+
+def load_optimizer_state(optimizer, linear):
+    """The optimizer's state where the run stopped (none at step 0), in torch's own names."""
+    if not OPTIMIZER_STATE:
+        return
+    for l, layer in enumerate(linear, start=1):
+        for p, name, turn in ((layer.weight, f"W{{l}}", True), (layer.bias, f"b{{l}}", False)):
+            state = {{"step": torch.tensor(float(OPTIMIZER_STEP))}}
+            for key, value in OPTIMIZER_STATE.items():
+                if key.startswith(name + "/"):
+                    v = torch.tensor(value)
+                    state[key.split("/", 1)[1]] = v.T.contiguous() if turn else v
+            optimizer.state[p] = state
+
+
+# --- nntui's parameters now (W_l: inputs x units) and its optimizer's state -----------
+
+WEIGHTS = {weights}
+
+OPTIMIZER_STEP = {opt_step}
+OPTIMIZER_STATE = {opt_state}
+
+# --- the data: nntui's split, float64; labels {label_kind} ---------------------
+
+X_TRAIN = {x_train}
+Y_TRAIN = {y_train}
+X_VAL = {x_val}
+Y_VAL = {y_val}
+
+if __name__ == "__main__":
+    main()
+'''

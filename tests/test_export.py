@@ -1,0 +1,121 @@
+"""nntui export --to pytorch: the script trains the same run under torch and
+prints nntui's history, epoch for epoch, to 1e-9."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nntui.engine.trainer import Diverged, Trainer
+from nntui.export import ExportError, pytorch_script
+from nntui.presets import list_presets, load_preset
+
+EPOCHS = 3
+TOL = 1e-9
+
+
+def run_script(script: str, tmp_path) -> list[tuple[int, float, float]]:
+    path = tmp_path / "run.py"
+    path.write_text(script)
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rows = []
+    for line in p.stdout.splitlines():
+        word, e, _, train, _, val = line.split()
+        assert word == "epoch"
+        rows.append((int(e), float(train), float(val)))
+    return rows
+
+
+def nntui_history(trainer: Trainer, epochs: int) -> dict:
+    try:
+        trainer.run(until_epochs=trainer.epoch + epochs)
+    except Diverged:
+        pass  # compared up to the last finite epoch
+    return trainer.history
+
+
+def close(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or abs(a - b) <= TOL * max(1.0, abs(b))
+
+
+def exportable(name: str) -> bool:
+    c = load_preset(name)
+    return c.train.optimizer != "perceptron" and "step" not in (c.model.activation, c.model.output)
+
+
+PRESETS = [name for name, _ in list_presets()]
+
+
+@pytest.mark.parametrize("name", [n for n in PRESETS if exportable(n)])
+def test_every_preset_torch_can_train_gives_nntuis_history(name, torch, tmp_path):
+    script = pytorch_script(Trainer(load_preset(name)), EPOCHS, source=f"{name}.toml")
+    rows = run_script(script, tmp_path)
+    h = nntui_history(Trainer(load_preset(name)), EPOCHS)
+    assert [e for e, _, _ in rows] == list(range(1, EPOCHS + 1))
+    for (e, train, val), ours in zip(rows, h["train_loss"]):
+        assert close(train, ours), (name, e, train, ours)
+    for (e, train, val), ours in zip(rows, h["val_loss"]):
+        assert close(val, ours), (name, e, val, ours)
+    if not h["val_loss"]:
+        assert all(np.isnan(v) for _, _, v in rows)
+
+
+def test_a_runfile_goes_on_with_its_optimizer_state(torch, tmp_path):
+    from nntui.engine.runfile import save_run
+    from nntui.runs import load_run
+
+    config = load_preset("moons")  # adam: moments and a step count to carry over
+    first = Trainer(config)
+    first.run(until_epochs=2)
+    resumed = load_run(save_run(first, tmp_path / "run.npz"))
+    rows = run_script(pytorch_script(resumed, 2), tmp_path)
+    h = nntui_history(first, 2)
+    assert [e for e, _, _ in rows] == [3, 4]
+    for (_, train, val), ours, ours_val in zip(rows, h["train_loss"][2:], h["val_loss"][2:]):
+        assert close(train, ours) and close(val, ours_val)
+
+
+def test_the_perceptron_rule_is_refused_by_name():
+    with pytest.raises(ExportError, match='optimizer = "perceptron" has no torch.optim counterpart'):
+        pytorch_script(Trainer(load_preset("perceptron-and")), 2)
+
+
+def test_a_run_in_mid_epoch_is_refused():
+    tr = Trainer(load_preset("xor"))
+    tr.finish_step()
+    with pytest.raises(ExportError, match="middle of epoch 1"):
+        pytorch_script(tr, 2)
+
+
+def _nntui(*args, cwd=None):
+    code = "import sys; from nntui.cli import run; sys.argv[0] = 'nntui'; run()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd)
+
+
+def test_the_cli_script_ends_where_nntui_train_ends(torch, tmp_path):
+    import json
+
+    out = tmp_path / "x.py"
+    p = _nntui("export", "xor", "--to", "pytorch", "--epochs", "20", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    rows = run_script(out.read_text(), tmp_path)
+    assert len(rows) == 20
+    trained = json.loads(_nntui("train", "xor", "--epochs", "20", "--json").stdout)
+    assert close(rows[-1][1], trained["train_loss"])
+
+
+def test_the_cli_refuses_what_torch_cannot_train(tmp_path):
+    p = _nntui("export", "perceptron-xor", "--to", "pytorch", "-o", str(tmp_path / "p.py"))
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "perceptron-xor.toml: cannot export to PyTorch" in p.stderr and not (tmp_path / "p.py").exists()
+
+
+def test_the_script_needs_no_nntui():
+    script = pytorch_script(Trainer(load_preset("xor")), 1)
+    assert "nntui" not in "".join(line for line in script.splitlines() if line.startswith(("import", "from")))
+    compile(script, "x.py", "exec")

@@ -594,7 +594,8 @@ def export_command(preset: str, target: str, output: str | None, epochs: int | N
     trainer = _resume(preset) if _is_runfile(preset) else _trainer(_load(preset))
     epochs = epochs or trainer.config.train.epochs
     try:
-        script = pytorch_script(trainer, epochs, source=os.path.basename(preset))
+        source = os.path.basename(preset) if _is_runfile(preset) else trainer.config.source
+        script = pytorch_script(trainer, epochs, source=source)
     except ExportError as e:
         raise UserError(f"{trainer.config.source or preset}: cannot export to PyTorch: {e}") from None
     if output is None:

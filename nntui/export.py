@@ -67,10 +67,10 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
     loss_code, folded = _LOSSES[t.loss]
     layers = []
     for l in range(1, len(m.layers)):
-        layers.append(f"    torch.nn.Linear({m.layers[l - 1]}, {m.layers[l]}),")
+        layers.append(f"        torch.nn.Linear({m.layers[l - 1]}, {m.layers[l]}),")
         act = m.output if l == len(m.layers) - 1 else m.activation
         if l < len(m.layers) - 1 or not folded:
-            layers.append(f"    {_MODULES[act]},")
+            layers.append(f"        {_MODULES[act]},")
     state = trainer.state_dict()
     options = dict(trainer.optimizer.options)
     l1 = options.pop("l1", 0.0)

@@ -98,7 +98,7 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
 def _output_note(output: str, loss: str, folded: bool) -> str:
     if folded:
         return (f"# The {output} output is inside the loss: {loss} is computed from the last layer's\n"
-                f"# outputs z (the logits), stably, as nntui computes it. Predictions: torch.{output}"
+                f"    # outputs z (the logits), stably, as nntui computes it. Predictions: torch.{output}"
                 f"(model(x){', dim=1' if output == 'softmax' else ''}).")
     return f"# The {output} output is the model's last module; {loss} compares it with y."
 

@@ -20,6 +20,7 @@ open a tab: there is no authentication.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import shlex
@@ -72,6 +73,7 @@ class NNTuiServer(Server):
     def __init__(self, command: str, host: str, port: int) -> None:
         super().__init__(command, host=host, port=port, title="nntui")
         self.loopback_only = is_loopback(host)
+        self._sessions: set[asyncio.Task] = set()
 
     def _refused(self, request: web.Request) -> str | None:
         """Why the request is refused, or None."""
@@ -92,7 +94,21 @@ class NNTuiServer(Server):
         origin = request.headers.get("Origin")
         if origin is None or urlsplit(origin).netloc.lower() != request.host.lower():
             raise web.HTTPForbidden(text="the app's websocket opens only from the page this server serves")
-        return await super().handle_websocket(request)
+        task = asyncio.current_task()
+        self._sessions.add(task)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self._sessions.discard(task)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Ctrl+C ends every open tab's session, which tells its app to quit and
+        waits for it: textual-serve alone leaves them open, and aiohttp then
+        waits up to a minute for them before it stops."""
+        for task in list(self._sessions):
+            task.cancel()
+        if self._sessions:
+            await asyncio.wait(self._sessions, timeout=10)
 
     async def on_startup(self, app: web.Application) -> None:
         url_host = f"[{self.host}]" if ":" in self.host else self.host

@@ -111,12 +111,16 @@ class NNTuiServer(Server):
             await asyncio.wait(self._sessions, timeout=10)
 
     async def on_startup(self, app: web.Application) -> None:
-        url_host = f"[{self.host}]" if ":" in self.host else self.host
-        self.console.print(f"nntui: serving the app on http://{url_host}:{self.port}/ "
-                           "(each browser tab runs its own app); Ctrl+C stops", highlight=False)
+        wildcard = self.host in ("0.0.0.0", "::", "")
+        shown = "127.0.0.1" if wildcard else self.host
+        url = f"http://{f'[{shown}]' if ':' in shown else shown}:{self.port}/"
+        elsewhere = " here, or this machine's address from elsewhere" if wildcard else ""
+        self.console.print(f"nntui: serving the app on {url}{elsewhere} (each browser tab runs its own app); "
+                           "Ctrl+C stops", highlight=False, soft_wrap=True)
         if not self.loopback_only:
-            self.console.print(f"nntui: warning: bound to {self.host}: anyone who can reach port {self.port} "
-                               "gets an nntui process running as you, with no password", highlight=False)
+            self.console.print(f"nntui: warning: listening on {self.host}: anyone who can reach port {self.port} "
+                               "gets an nntui process running as you, with no password", highlight=False,
+                               soft_wrap=True)
 
 
 def check_bind(host: str, port: int) -> str | None:

@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -240,17 +241,20 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _server():
-    """`nntui serve --port P` in its own session; killed, with its apps, whatever happens."""
+    """`nntui serve --port P` in its own session, its output in a file; killed, with
+    its apps, whatever happens."""
     port = _free_port()
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "nntui", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
                 break
             if proc.poll() is not None:
-                raise AssertionError(f"nntui serve ended: {proc.stdout.read().decode(errors='replace')}")
+                log.seek(0)
+                raise AssertionError(f"nntui serve ended: {log.read().decode(errors='replace')}")
             if time.monotonic() > deadline:
                 raise AssertionError("nntui serve did not listen within 20 s")
             time.sleep(0.1)
@@ -259,7 +263,7 @@ def _server():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        proc.stdout.close()
+        log.close()
 
 
 def _children() -> dict[int, list[int]]:

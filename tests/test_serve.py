@@ -127,18 +127,18 @@ class Tab:
 
     def __init__(self, browser, url: str):
         self.page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        self.received: list[str] = []
+        self.received: list[bytes] = []
         self.page.route("**/*", _local_only)
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.page.goto(url, timeout=20_000)
 
     def _frame(self, payload) -> None:
-        if isinstance(payload, bytes):
-            payload = payload.decode("utf-8", "replace")
-        self.received.append(ANSI.sub("", payload))
+        self.received.append(payload if isinstance(payload, bytes) else payload.encode())
 
     def text(self) -> str:
-        return "".join(self.received)
+        """All the terminal has received, as text: the ANSI codes stripped (joined
+        first, since a frame may end inside a code or a character)."""
+        return ANSI.sub("", b"".join(self.received).decode("utf-8", "replace"))
 
     def wait_for_text(self, needle: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 
 import pytest
+
+# The app asks the terminal how many colours it shows (rich reads COLORTERM
+# and TERM) and draws the boundary in ASCII on a 16-colour one. Tests pin a
+# truecolor terminal, so that no snapshot depends on the machine running them;
+# a test of another depth sets its own before it makes the app.
+os.environ["COLORTERM"] = "truecolor"
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -593,19 +593,52 @@ async def test_typing_in_a_control_and_enter_applies_it():
 # ----------------------------------------------------------- layout, sizes
 
 
-async def test_works_at_100x30():
+def _shown(app) -> set[str]:
+    ids = ("#network", "#boundary", "#loss", "#heatmaps", "#inspector", "#controls")
+    return {i for i in ids if app.query_one(i).region.width > 0 and app.query_one(i).region.height > 0}
+
+
+async def test_works_at_100x30_with_the_controls_in_a_drawer():
     app = app_for("spiral")
     async with app.run_test(size=(100, 30)) as pilot:
         await press(pilot, "n")
         text = screen_text(app)
         assert "enlarge" not in text.lower()
         assert "forward 1" in text
-        for widget_id in ("#network", "#boundary", "#loss", "#heatmaps", "#inspector", "#controls"):
-            region = app.query_one(widget_id).region
-            assert region.width > 0 and region.height > 0, widget_id
+        assert _shown(app) == {"#network", "#boundary", "#loss", "#heatmaps", "#inspector"}
+        await press(pilot, "m")
+        assert "#controls" in _shown(app)
+        await press(pilot, "m")
+        assert "#controls" not in _shown(app)
 
 
-@pytest.mark.parametrize("size", [(60, 20), (99, 40), (160, 29), (20, 5)])
+async def test_80x24_is_a_layout_where_every_key_works():
+    """The default terminal: the boundary, the loss and the status line, the
+    inspector or (i) the network, the controls (m) as a drawer; space plays."""
+    app = app_for("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        text = screen_text(app)
+        assert "enlarge" not in text.lower() and "step 0" in text
+        assert _shown(app) == {"#boundary", "#loss", "#inspector"}
+        assert "i panel" in text and "m controls" in text  # the hint names the layout's own keys
+        await press(pilot, "i")
+        assert _shown(app) == {"#boundary", "#loss", "#network"}
+        await press(pilot, "m")
+        assert "#controls" in _shown(app)
+        await press(pilot, "m", "n", "s")
+        assert app.shown.step == 1 and "#controls" not in _shown(app)
+        await press(pilot, "space")
+        for _ in range(100):
+            if (await app.settle()).snapshot.step > 5:
+                break
+        assert app.shown.step > 5
+        await press(pilot, "space")
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert _shown(app) == {"#network", "#boundary", "#loss", "#heatmaps", "#inspector", "#controls"}
+
+
+@pytest.mark.parametrize("size", [(60, 20), (79, 40), (160, 23), (20, 5)])
 async def test_below_the_minimum_it_asks_for_a_larger_terminal(size):
     app = app_for("xor")
     async with app.run_test(size=size) as pilot:

@@ -101,6 +101,33 @@ def test_diverged(snap_compare):
     assert snap_compare(app_for("lr-too-high"), run_before=run_before, terminal_size=(160, 48))
 
 
-def test_small_terminal(snap_compare):
-    """Below the minimum size: a clear message, no crash."""
-    assert snap_compare(app_for("xor"), terminal_size=(80, 24))
+def test_too_small_terminal(snap_compare):
+    """Below 80x24: a clear message, no crash."""
+    assert snap_compare(app_for("xor"), terminal_size=(79, 23))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_each_layout(snap_compare, size):
+    """The compact layout (80x24: boundary, loss, the inspector; no header)
+    and the medium one (controls in a drawer), after an epoch and a phase."""
+    assert snap_compare(app_for("xor"), run_before=commands(RunEpoch(), NextPhase()), terminal_size=size)
+
+
+def test_compact_layout_network_and_drawer(snap_compare):
+    """At 80x24, i shows the network in the inspector's place and m opens the controls over it."""
+    async def run_before(pilot) -> None:
+        await commands(RunEpoch())(pilot)
+        await pilot.press("i", "m")
+        await pilot.pause()
+
+    assert snap_compare(app_for("xor"), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_sixteen_colours(snap_compare, monkeypatch):
+    """In a 16-colour terminal the map's shades would merge into one or two
+    colours: the boundary is drawn in ASCII."""
+    monkeypatch.delenv("COLORTERM")
+    monkeypatch.setenv("TERM", "xterm")
+    app = app_for("xor")
+    assert app.console.color_system == "standard"
+    assert snap_compare(app, run_before=commands(RunEpoch()), terminal_size=(100, 30))

@@ -145,3 +145,24 @@ async def test_a_view_redraws_only_when_its_snapshot_changes():
     tr.next_phase()
     w.show(tr.snapshot())
     assert len(calls) == 2
+
+
+def test_panel_borders_stay_visible_in_256_and_16_colours():
+    """The panels' frame colour must not fall on the background's colour when
+    a terminal has 256 or 16 colours (the theme's $border-blurred did, in 256:
+    the borders vanished in Terminal.app and in tmux without COLORTERM)."""
+    from rich.color import Color as RichColor
+    from rich.color import ColorSystem
+    from textual.color import Color
+
+    assert "$foreground 30%" in View.DEFAULT_CSS
+    config = load_preset("xor")
+    for theme in ("textual-dark", "textual-light", "nord", "gruvbox"):
+        app = NNTuiApp(config, Trainer(config))
+        app.theme = theme
+        variables = app.get_css_variables()
+        background = Color.parse(variables["background"])
+        frame = background.blend(Color.parse(variables["foreground"]), 0.3)
+        for system in (ColorSystem.EIGHT_BIT, ColorSystem.STANDARD):
+            down = [RichColor.from_rgb(*c.rgb).downgrade(system) for c in (background, frame)]
+            assert down[0] != down[1], (theme, system, down)

@@ -49,6 +49,8 @@ from nntui.app.worker import (
     FinishStep,
     Frame,
     NextPhase,
+    Pause,
+    Play,
     Replace,
     RunEpoch,
     SetLearningRate,
@@ -60,14 +62,18 @@ from nntui.app.worker import (
     Wake,
     speed_label,
 )
-from nntui.config import Config, ConfigError
+from nntui.config import Config, ConfigError, override_pairs
 from nntui.edits import edit
 from nntui.presets import load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
-MIN_WIDTH, MIN_HEIGHT = 100, 30
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+# The layouts, by the terminal's size (columns, rows): below MEDIUM the compact
+# one (no header, one panel on the right, `i` switches it), below LARGE the
+# medium one; in both the controls are a drawer (`m`). app.tcss draws each.
+MEDIUM, LARGE = (100, 30), (140, 40)
 # Learning rates `+` and `-` step through (TensorFlow Playground's, extended).
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -148,7 +154,10 @@ class NNTuiApp(App[None]):
         Binding("l", "log_scale", "log"),
         Binding("h", "toggle_ghosts", "hide earlier runs", show=False),
         Binding("c", "clear_ghosts", "clear earlier runs", show=False),
+        Binding("v", "compare", "race", show=False),
         Binding("f", "features", "feat"),
+        Binding("m", "drawer", "controls"),
+        Binding("i", "panel", "panel", show=False),
         Binding("o", "open_preset", "open"),
         Binding("ctrl+s", "save", "save", key_display="^s"),
         Binding("g", "gradcheck", "grad"),
@@ -218,6 +227,8 @@ class NNTuiApp(App[None]):
         if not self.is_headless:  # tests run many apps in one process: leave them be
             self.call_after_refresh(self.pacer.tune_gc)
         self.run_engine()
+        if self.config.variants:  # a preset that declares a race opens on it
+            self.call_after_refresh(self._open_declared_race, self.generation)
 
     def on_unmount(self) -> None:
         self.pacer.restore_gc()
@@ -238,10 +249,14 @@ class NNTuiApp(App[None]):
     def on_resize(self, event) -> None:
         if self.views:  # else on_mount checks
             self._check_size(event.size.width, event.size.height)
+            self._update_hint()
 
     def _check_size(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(small, "-too-small")
+        compact = width < MEDIUM[0] or height < MEDIUM[1]
+        self.set_class(compact, "-compact")
+        self.set_class(not compact and (width < LARGE[0] or height < LARGE[1]), "-medium")
         if small:
             self.too_small.update(
                 f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}\n"
@@ -330,6 +345,10 @@ class NNTuiApp(App[None]):
             )
         elif frame is not None and frame.message:  # paused by the engine, e.g. at the preset's epochs
             text = f"[b]{escape(frame.message)}[/]  [b]space[/] trains on · [b]r[/] reset · [b]?[/] help"
+        elif self.has_class("-compact"):  # 80 columns: the keys a newcomer needs first
+            nxt = snap.next_phase.label() if snap is not None else "forward 1"
+            text = (f"[b]space[/] play · [b]n[/] [i]{nxt}[/] · [b]s[/] step · [b]i[/] panel · "
+                    "[b]m[/] controls · [b]?[/] help")
         else:
             nxt = snap.next_phase.label() if snap is not None else "forward 1"
             text = (
@@ -344,9 +363,13 @@ class NNTuiApp(App[None]):
         """Swap in a new Trainer: from now on frames of older models are dropped.
         The run replaced stays on the loss chart as a ghost (app/ghosts.py)."""
         history = self.shown.history if self.shown is not None and self.shown_generation == self.generation else None
+        races = bool(config.variants) and config.variants != self.config.variants  # a preset that races
+        self._close_race()  # a new run: the race of the old one is over
         self.ghosts.replaced(self.config, history, config)
         self._show_ghosts()
         self.generation += 1
+        if races:
+            self.call_after_refresh(self._open_declared_race, self.generation)
         self.config = config
         self.dataset = trainer.dataset
         self.title = config.title
@@ -377,6 +400,49 @@ class NNTuiApp(App[None]):
         chart = self.views.get("loss")
         if chart is not None and hasattr(chart, "set_ghosts"):
             chart.set_ghosts(self.ghosts.items, self.ghosts.visible, self.ghosts.version)
+
+    # The race `v` opens when the preset declares none: the optimizers preset's four.
+    DEFAULT_RACE = ((("optimizer", "sgd"),), (("optimizer", "sgd"), ("momentum", 0.9)),
+                    (("optimizer", "rmsprop"),), (("optimizer", "adam"),))
+
+    def action_compare(self) -> None:
+        """The compare view: the preset's [compare] variants, else sgd, sgd with
+        momentum, rmsprop and adam on the experiment as it is now."""
+        from nntui.app.screens.compare import CompareScreen
+        from nntui.variants import Variant, declared_variants, run_label
+
+        if isinstance(self.screen, CompareScreen):
+            return
+        try:
+            if self.config.variants:
+                variants = declared_variants(self.config)
+            else:
+                variants = []
+                for pairs in self.DEFAULT_RACE:
+                    c = override_pairs(self.config, pairs)
+                    variants.append(Variant(dict(pairs), c, run_label(c, [k for k, _ in pairs])))
+        except ConfigError as exc:
+            self.notify(f"Cannot race optimizers here: {exc}", title="No race", severity="error", timeout=8)
+            return
+        playing = self.status == Status.PLAYING
+        self.runner.send(Pause())  # the race has the CPU while it shows
+
+        def closed(_result) -> None:
+            if playing:
+                self.runner.send(Play())
+
+        self.push_screen(CompareScreen(variants, self.config.name or self.config.title, playing=playing), closed)
+
+    def _open_declared_race(self, generation: int) -> None:
+        """The race of a preset just opened, if it is still the experiment shown."""
+        if generation == self.generation and self.config.variants:
+            self.action_compare()
+
+    def _close_race(self) -> None:
+        from nntui.app.screens.compare import CompareScreen
+
+        if isinstance(self.screen, CompareScreen):
+            self.screen.action_close()
 
     def action_toggle_ghosts(self) -> None:
         if not self.ghosts.items:
@@ -446,6 +512,22 @@ class NNTuiApp(App[None]):
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
         self.runner.send(SetSpeed(self.speed))
         self._update_hint()
+
+    def action_drawer(self) -> None:
+        """Open or close the controls. On a large screen they are always there
+        (m hides them); below 140×40 they open over the left of the screen."""
+        self.toggle_class("-drawer")
+        open_ = self.has_class("-drawer") == (self.has_class("-compact") or self.has_class("-medium"))
+        if not open_:
+            self.set_focus(None)  # the keys go back to the app
+
+    def action_panel(self) -> None:
+        """The compact layout has room for one panel on the right: the step
+        inspector or the network; i switches between them."""
+        self.toggle_class("-show-network")
+        if not self.has_class("-compact"):
+            self.notify("The inspector and the network are both on screen; "
+                        "i switches between them on a small terminal.", timeout=3)
 
     def action_heatmap_mode(self) -> None:
         self.views["heatmaps"].cycle_mode()

@@ -148,7 +148,7 @@ class BoundaryView(View):
 
     @property
     def ascii_effective(self) -> bool:
-        """ASCII when asked, or when the terminal shows no colour."""
+        """ASCII when asked, or when the terminal cannot show the map's shades."""
         if self.ascii:
             return True
         try:
@@ -158,7 +158,9 @@ class BoundaryView(View):
         return (
             bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
             or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
-            or app.console.color_system is None  # a monochrome terminal
+            # A monochrome or 16-colour terminal: the map's shades of two class
+            # colours all fall on one of its few colours, and the boundary vanishes.
+            or app.console.color_system in (None, "standard", "windows")
         )
 
     # ------------------------------------------------------------ reactivity

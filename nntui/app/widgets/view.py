@@ -38,7 +38,7 @@ class View(Widget):
     View {
         width: 1fr;
         height: 1fr;
-        border: round $border-blurred;
+        border: round $foreground 30%;
         border-title-color: $text;
     }
     View:focus {

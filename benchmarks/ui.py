@@ -104,12 +104,12 @@ async def alone_in_thread(trainer: Trainer, seconds: float) -> tuple[int, float]
     return await asyncio.to_thread(run)
 
 
-async def with_ui(preset: str, seconds: float, rounds: int) -> dict:
+async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int] = SIZE) -> dict:
     """Alternate the engine alone (app paused) and the app playing, `rounds`
     times, so a change in the machine's load hits both alike."""
     app = make_app(load_preset(preset))
     bare = Trainer(load_preset(preset))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.pacer.tune_gc()  # as the app does in a terminal (not when headless)
         app.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
@@ -166,17 +166,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--preset", default="spiral")
     parser.add_argument("--rounds", type=int, default=5, help="alternations of engine alone / app playing")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="the terminal, e.g. 80x24")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    size = tuple(int(n) for n in args.size.lower().split("x"))
 
     import textual
 
-    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds))
+    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds, size))
     alone = ui["engine_alone_steps_per_second"]
     result = {
         "preset": args.preset,
         "seconds": args.seconds,
-        "size": f"{SIZE[0]}x{SIZE[1]}",
+        "size": f"{size[0]}x{size[1]}",
         **ui,
         "ui_over_engine": ui["ui_steps_per_second"] / alone,
         "python": platform.python_version(),

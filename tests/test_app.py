@@ -115,10 +115,14 @@ async def test_s_completes_a_step_and_b_rewinds():
         await press(pilot, "b")
         assert app.shown.step == 0
         assert params_equal(app.shown.params, start)
-        # b in the middle of a step undoes the step in progress
-        await press(pilot, "n", "n")
-        assert app.shown.done == 2
+        # b in the middle of a step is the mirror of n: one phase back
+        await press(pilot, "n", "n", "n")  # forward 1, forward 2, loss
+        assert app.shown.done == 3 and app.shown.loss is not None
         await press(pilot, "b")
+        assert app.shown.done == 2 and app.shown.next_phase.label() == "loss" and app.shown.loss is None
+        await press(pilot, "n")
+        assert app.shown.last_phase.label() == "loss"
+        await press(pilot, "b", "b", "b")
         assert app.shown.done == 0 and app.shown.step == 0
 
 

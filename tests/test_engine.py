@@ -872,3 +872,32 @@ def test_run_stops_where_asked():
     other = Trainer(config)
     other.run_steps(tr.step)
     assert same(tr.params, other.params) and tr.history == other.history
+
+
+@pytest.mark.parametrize("name", sorted(MACHINES))
+def test_phase_back_mirrors_next_phase(name):
+    """b undoes one phase of the step in progress; running it again gives the
+    same numbers, and the step ends as if b had never been pressed."""
+    a, b = Trainer(machine(name)), Trainer(machine(name))
+    a.finish_step()
+    b.finish_step()
+    n = len(a.phases)
+    for k in range(1, n):
+        a.next_phase()
+        before = a.snapshot()
+        assert a.phase_back() and a.done == k - 1
+        assert a.snapshot().next_phase == before.last_phase
+        a.next_phase()
+        after = a.snapshot()
+        assert after.done == before.done
+        for key in before.grads:
+            np.testing.assert_array_equal(after.grads[key], before.grads[key])
+        for l in before.z:
+            np.testing.assert_array_equal(after.z[l], before.z[l])
+        if before.loss is not None:
+            assert after.loss == before.loss
+    a.next_phase()  # the update
+    b.finish_step()
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
+    assert a.phase_back() and a.step == 1  # at a step boundary: a whole step

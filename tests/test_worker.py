@@ -166,3 +166,9 @@ def test_step_back_says_how_many_steps_the_ring_keeps():
         frame = settled(runner)
         assert frame.snapshot.step == 2
         assert "the last 2 steps can be rewound" in frame.message
+
+
+def test_the_slowest_speed_is_named_per_phase():
+    from nntui.app.worker import SPEEDS, speed_label
+
+    assert speed_label(0) == "1 phase/s" and speed_label(1) == "5/s" and speed_label(len(SPEEDS) - 1) == "max"

@@ -34,8 +34,8 @@ from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
 
 # Speed levels, in training steps per second; None is "as fast as it goes".
-# The slowest level plays phase by phase, so the diagram and the inspector can
-# be followed as they change.
+# The slowest level plays phase by phase, one phase a second: time to read the
+# numbers of each as the diagram and the inspector show them.
 SPEEDS: tuple[int | None, ...] = (1, 5, 20, 100, 500, None)
 # 100 steps a second: fast enough that xor is solved in seconds, slow enough to
 # watch the boundary form (at full speed it is solved before the eye sees it).
@@ -51,6 +51,8 @@ TRACE_UP_TO = 20
 
 def speed_label(level: int) -> str:
     s = SPEEDS[level]
+    if level == 0:
+        return f"{s} phase/s"
     return "max" if s is None else f"{s}/s"
 
 
@@ -146,7 +148,7 @@ class StepBack(Move):
                                f"step{'s' * (tr.rewind_depth != 1)} can be rewound")
 
     def move(self, trainer: Trainer) -> None:
-        trainer.step_back()
+        trainer.phase_back()  # the mirror of n: one phase mid-step, else a whole step
 
 
 @dataclass(frozen=True)
@@ -435,11 +437,12 @@ class EngineRunner:
         if now < self._next_due:
             return
         if self.speed == 0:
-            # Phase by phase, a whole step a second.
+            # Phase by phase, a phase a second (a whole step a second flashed
+            # each phase by in ~170 ms, too fast to read).
             tr.next_phase()
             if tr.done == 0:
                 self._count_steps(1)
-            self._next_due = max(self._next_due + 1.0 / (speed * len(tr.phases)), now - 1.0)
+            self._next_due = max(self._next_due + 1.0 / speed, now - 1.0)
         else:
             if speed <= TRACE_UP_TO:
                 tr.finish_step()  # keeps the trace for the inspector

@@ -334,6 +334,30 @@ class Trainer:
 
     # ----- rewinding --------------------------------------------------------
 
+    def phase_back(self) -> bool:
+        """The mirror of next_phase: undo the last phase of the step in
+        progress (its numbers are dropped; running it again gives the same),
+        or else the last whole step. False if nothing is left."""
+        tr = self.trace
+        if not self.done:
+            return self.step_back()
+        phase = self.phases[tr.done - 1]
+        if phase.kind == FORWARD:
+            del tr.z[phase.layer], tr.a[phase.layer]
+        elif phase.kind == LOSS:
+            tr.loss = None
+            tr.delta.pop(self.net.L, None)
+        elif phase.kind == BACKWARD:
+            tr.grads.pop(self.net.W[phase.layer], None)
+            tr.grads.pop(self.net.b[phase.layer], None)
+            tr.delta.pop(phase.layer - 1, None)
+            if phase.layer == 1:
+                tr.new_params, tr.pending, tr.updates, tr.rules = None, None, {}, {}
+        tr.done -= 1
+        if tr.done == 0:
+            self.trace = None
+        return True
+
     def step_back(self) -> bool:
         """Undo the step in progress, or else the last whole step. False if nothing is left."""
         if self.done:

@@ -17,11 +17,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("n", "next phase: forward 1..L, loss, backward L..1, update"),
     ("s", "finish the step in progress (a whole step at a boundary)"),
     ("e", "train to the end of the epoch"),
-    ("b", "step back: undo the step in progress, or the last step"),
+    ("b", "back: one phase mid-step (the mirror of n), else the last whole step"),
     ("r", "reset: same seed, back to step 0 with the same start"),
     ("R", "reset with a new random seed (another start)"),
     ("+  -", "raise / lower the learning rate (applies live)"),
-    ("[  ]", "slower / faster play: 1 step/s (phase by phase), 5, 20, 100, max"),
+    ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
     ("a", "ASCII decision boundary (no colours needed)"),
     ("l", "log scale on the loss chart"),
@@ -83,7 +83,7 @@ class HelpScreen(Dialog[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for keys, what in KEYS:
-            table.add_row(Text(keys, style="bold"), what)
+            table.add_row(Text(keys, style="bold"), Text(what))  # plain text: "[compare]" is no markup tag
         with Vertical(id="dialog"):
             yield Label("nntui — keys", id="title")
             with VerticalScroll():

@@ -427,7 +427,7 @@ async def test_question_mark_opens_help():
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for words in ("play / pause", "next phase", "step back", "gradient check", "save the run"):
+        for words in ("play / pause", "next phase", "one phase mid-step", "gradient check", "save the run", "lesson"):
             assert words in text
         await pilot.press("question_mark")
         assert not isinstance(app.screen, HelpScreen)
@@ -837,3 +837,32 @@ async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs(
         await press(pilot, "space")
         frame = await app.settle()
         assert frame.snapshot.epoch > 3
+
+
+async def test_the_lesson_is_on_screen_and_the_story_goes_on():
+    app = app_for("perceptron-xor")
+    async with app.run_test(size=SIZE) as pilot:
+        words = " ".join(screen_text(app).split())
+        assert "lesson 2 of" in words and "No straight line separates XOR" in words
+        await press(pilot, "L")
+        assert "No straight line separates XOR" not in " ".join(screen_text(app).split())
+        await press(pilot, "L", "greater_than_sign")
+        for _ in range(100):
+            if app.config.name == "xor":
+                break
+            await pilot.pause(0.05)
+        assert app.config.name == "xor" and "lesson 3 of" in " ".join(screen_text(app).split())
+        await press(pilot, "less_than_sign")
+        for _ in range(100):
+            if app.config.name == "perceptron-xor":
+                break
+            await pilot.pause(0.05)
+        assert app.config.name == "perceptron-xor"
+
+
+async def test_the_lesson_waits_for_L_where_rows_are_few():
+    app = app_for("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "lesson 3 of" not in " ".join(screen_text(app).split())
+        await press(pilot, "L")
+        assert "lesson 3 of" in " ".join(screen_text(app).split())

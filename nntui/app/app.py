@@ -40,6 +40,7 @@ from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
 from nntui.app.widgets.controls import ControlsPanel
+from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.view import Context, View
 from nntui.app.worker import (
@@ -64,7 +65,7 @@ from nntui.app.worker import (
 )
 from nntui.config import Config, ConfigError, override_pairs
 from nntui.edits import edit
-from nntui.presets import load_preset, preset_titles
+from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
 
@@ -157,6 +158,9 @@ class NNTuiApp(App[None]):
         Binding("v", "compare", "race", show=False),
         Binding("f", "features", "feat"),
         Binding("m", "drawer", "controls"),
+        Binding("L", "lesson", "lesson", key_display="L"),
+        Binding("greater_than_sign", "next_lesson(1)", "next lesson", show=False, key_display=">"),
+        Binding("less_than_sign", "next_lesson(-1)", "previous lesson", show=False, key_display="<"),
         Binding("i", "panel", "panel", show=False),
         Binding("o", "open_preset", "open"),
         Binding("ctrl+s", "save", "save", key_display="^s"),
@@ -205,6 +209,7 @@ class NNTuiApp(App[None]):
         for view in views_in(self.VIEWS, TOP):
             yield view.cls(id=view.name)
         yield Hint(id="hint")
+        yield LessonPanel(id="lesson")
         with Horizontal(id="body"):
             yield ControlsPanel(self.config, id="controls")
             for column in COLUMNS:
@@ -223,6 +228,7 @@ class NNTuiApp(App[None]):
         self._check_size(self.size.width, self.size.height)
         self._set_data(self.dataset)
         self._show(self._initial, 0, every_view=True)
+        self._show_lesson()
         self._update_hint()
         if not self.is_headless:  # tests run many apps in one process: leave them be
             self.call_after_refresh(self.pacer.tune_gc)
@@ -382,6 +388,7 @@ class NNTuiApp(App[None]):
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
+        self._show_lesson()
         self._update_hint()
 
     def _build(self, config: Config, *, same_data: bool) -> Trainer | None:
@@ -512,6 +519,26 @@ class NNTuiApp(App[None]):
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
         self.runner.send(SetSpeed(self.speed))
         self._update_hint()
+
+    def _show_lesson(self) -> None:
+        names = [name for name, _ in list_presets()]
+        builtin = self.config.source == f"{self.config.name}.toml" and self.config.name in names
+        place = (names.index(self.config.name) + 1, len(names)) if builtin else None
+        self.query_one(LessonPanel).set_lesson(self.config.title, self.config.description, place)
+
+    def action_lesson(self) -> None:
+        """Show or hide the lesson (hidden at first below 140×40, where rows are few)."""
+        self.toggle_class("-lesson-toggled")
+
+    def action_next_lesson(self, delta: int) -> None:
+        """The next (or previous) built-in preset, in the story's order."""
+        names = [name for name, _ in list_presets()]
+        here = names.index(self.config.name) if self.config.name in names else -1
+        target = here + delta
+        if not 0 <= target < len(names):
+            self.notify("That was the " + ("last" if delta > 0 else "first") + " lesson.", timeout=2)
+            return
+        self.open_preset_soon(names[target])
 
     def action_drawer(self) -> None:
         """Open or close the controls. On a large screen they are always there

@@ -31,6 +31,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("f", "cycle the two features the boundary shows (>2-D data)"),
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("m", "the controls: hide / show (a drawer below 140×40)"),
+    ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
+    ("<  >", "previous / next lesson, in the story's order (nntui presets)"),
     ("i", "80×24: the step inspector or the network in the right panel"),
     ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
     ("g", "gradient check: finite differences against backprop"),

@@ -866,3 +866,48 @@ async def test_the_lesson_waits_for_L_where_rows_are_few():
         assert "lesson 3 of" not in " ".join(screen_text(app).split())
         await press(pilot, "L")
         assert "lesson 3 of" in " ".join(screen_text(app).split())
+
+
+def _notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_every_change_says_what_it_did():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "equals_sign")
+        assert any("Learning rate 0.1 → 0.3" in m for m in _notices(app))
+        assert app.apply_control("train.options.momentum", "0.9")
+        await pilot.pause()
+        assert any("momentum 0.0 → 0.9, from the next step" in m for m in _notices(app))
+        await press(pilot, "s")
+        assert app.apply_control("train.optimizer", "adam")
+        await pilot.pause()
+        assert any("optimizer sgd → adam: a new run from step 0" in m for m in _notices(app))
+        await press(pilot, "r")
+        assert any(m.startswith("Reset to step 0") for m in _notices(app))
+
+
+async def test_a_refused_value_is_told_once():
+    from textual.widgets import Input
+
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.query_one("#ctl-train-learning_rate", Input)
+        field.focus()
+        await pilot.pause()
+        field.value = "-3"
+        await press(pilot, "enter")
+        await pilot.pause(0.2)
+        refused = [m for m in _notices(app) if "learning_rate" in m]
+        assert len(refused) == 1 and app.config.train.learning_rate == 0.1
+
+
+async def test_the_controls_show_no_value_the_data_does_not_take():
+    from textual.widgets import Input
+
+    app = app_for("perceptron-and")
+    async with app.run_test(size=SIZE):
+        for key in ("samples", "noise", "validation"):
+            field = app.query_one(f"#ctl-data-{key}", Input)
+            assert field.value == "" and field.disabled

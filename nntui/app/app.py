@@ -65,6 +65,7 @@ from nntui.app.worker import (
 )
 from nntui.config import Config, ConfigError, override_pairs
 from nntui.edits import edit
+from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
@@ -493,6 +494,7 @@ class NNTuiApp(App[None]):
         trainer = self._build(self.config, same_data=True)
         if trainer is not None:
             self.replace_model(trainer, self.config)
+            self.notify("Reset to step 0, from the same start (the same seeds).", timeout=3)
 
     def action_reset_new_seed(self) -> None:
         seed = self._seed_rng.randrange(2**31)
@@ -510,10 +512,12 @@ class NNTuiApp(App[None]):
                 self.notify(f"New model seed {seed}", timeout=2)
 
     def action_lr(self, up: bool) -> None:
-        lr = next_lr(self.config.train.learning_rate, up)
+        old = self.config.train.learning_rate
+        lr = next_lr(old, up)
         self._set_config(train=dataclasses.replace(self.config.train, learning_rate=lr))
         self.runner.send(SetLearningRate(lr))
         self.controls.load(self.config)
+        self.notify(f"Learning rate {old:g} → {lr:g}, from the next step on (the run goes on).", timeout=3)
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
@@ -806,6 +810,7 @@ class NNTuiApp(App[None]):
                 name = key.rsplit(".", 1)[1]
                 self.runner.send(SetOption(name, config.train.options.get(name)))
             panel.load(config)
+            self.notify(f"{_said(key, old, config)}, from the next step on (the run goes on).", timeout=3)
             return True
         same_data = config.data == old.data
         trainer = self._build(config, same_data=same_data)
@@ -814,6 +819,9 @@ class NNTuiApp(App[None]):
             return False
         self.modified = True
         self.replace_model(trainer, config)
+        kept = ("; the last run's loss curve stays on the chart (h hides, c clears)"
+                if self.ghosts.items else "")
+        self.notify(f"{_said(key, old, config)}: a new run from step 0{kept}.", timeout=5)
         return True
 
     # ------------------------------------------------------------------ tests
@@ -841,6 +849,20 @@ class NNTuiApp(App[None]):
                 raise TimeoutError("the worker's frame never reached the screen")
             await asyncio.sleep(0.005)
         return self.frame
+
+
+def _said(key: str, old: Config, new: Config) -> str:
+    """'momentum 0 → 0.9': what an edit changed, as the controls name it."""
+    name = key.rsplit(".", 1)[-1]
+    if key == "model.hidden":
+        return f"hidden layers {list(old.model.layers[1:-1])} → {list(new.model.layers[1:-1])}"
+    section, _, rest = key.partition(".")
+    if rest.startswith("options."):
+        before = old.train.options.get(name, OPTIMIZER_DEFAULTS.get(old.train.optimizer, {}).get(name))
+        after = new.train.options.get(name, OPTIMIZER_DEFAULTS.get(new.train.optimizer, {}).get(name))
+    else:
+        before, after = getattr(getattr(old, section), name), getattr(getattr(new, section), name)
+    return f"{name.replace('_', ' ')} {before} → {after}"
 
 
 def make_app(config: Config | None, runfile: str | Path | None = None, play: bool = False) -> NNTuiApp:

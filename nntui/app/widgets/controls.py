@@ -126,6 +126,7 @@ class ControlsPanel(VerticalScroll):
         super().__init__(**kwargs)
         self.config = config
         self.can_focus = False
+        self._posted: dict[str, str] = {}  # the text last posted per key, until load()
 
     # --------------------------------------------------------------- layout
 
@@ -186,9 +187,10 @@ class ControlsPanel(VerticalScroll):
         d, m, t = config.data, config.model, config.train
         values: dict[str, Any] = {
             "data.dataset": d.dataset,
-            "data.samples": d.samples,
-            "data.noise": d.noise,
-            "data.validation": d.validation,
+            # A key the data does not take shows no value (a gate is its 4 rows,
+            # a CSV its own), rather than a default that does not apply.
+            **{f"data.{k}": getattr(d, k) if k in dataset_takes(d.dataset) else None
+               for k in ("samples", "noise", "validation")},
             "model.hidden": ", ".join(str(n) for n in m.layers[1:-1]) or "none",
             "model.activation": "identity" if m.activation == "linear" else m.activation,
             "model.output": m.output,
@@ -206,6 +208,7 @@ class ControlsPanel(VerticalScroll):
     def load(self, config) -> None:
         """Show `config` in every control, without posting Changed."""
         self.config = config
+        self._posted.clear()
         if not self.is_mounted:
             return
         values = self._values(config)
@@ -254,21 +257,16 @@ class ControlsPanel(VerticalScroll):
         if not key:
             return
         current = self._current_text(key)
-        if widget.value.strip() != current:
-            self.post_message(self.Changed(key, widget.value.strip()))
+        text = widget.value.strip()
+        # Enter posts the edit and then gives up the focus: the blur that follows
+        # must not post it again (a refused value told twice), until load().
+        if text != current and self._posted.get(key) != text:
+            self._posted[key] = text
+            self.post_message(self.Changed(key, text))
 
     def _current_text(self, key: str) -> str:
         """What `load` last put in the field (to ignore blur without an edit)."""
-        c = self.config
-        section, _, name = key.partition(".")
-        if key == "model.hidden":
-            return ", ".join(str(n) for n in c.model.layers[1:-1]) or "none"
-        if section == "train" and name.startswith("options."):
-            opt = name.split(".", 1)[1]
-            options = dict(OPTIMIZER_DEFAULTS.get(c.train.optimizer, {}))
-            options.update(c.train.options or {})
-            return format_value(options.get(opt))
-        return format_value(getattr(getattr(c, section), name))
+        return format_value(self._values(self.config).get(key))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

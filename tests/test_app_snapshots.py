@@ -131,3 +131,10 @@ def test_sixteen_colours(snap_compare, monkeypatch):
     app = app_for("xor")
     assert app.console.color_system == "standard"
     assert snap_compare(app, run_before=commands(RunEpoch()), terminal_size=(100, 30))
+
+
+@pytest.mark.parametrize("preset", ["plane", "blobs"])
+def test_regression_map_and_class_palette(snap_compare, preset):
+    """plane: the map shows everywhere, the points drawn on it (no holes);
+    blobs: three classes in the palette binary data uses too (0 orange, 1 blue)."""
+    assert snap_compare(app_for(preset), run_before=commands(RunEpoch(), RunEpoch()), terminal_size=(160, 48))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from textual.app import App
 
-from nntui.app.widgets._common import diverging, fmt
+from nntui.app.widgets._common import darken, diverging, fmt
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector, wrap_line
@@ -217,8 +217,9 @@ async def test_boundary_multiclass_and_regression_render():
 async def test_boundary_regression_points_wear_their_target_colour():
     """plane: every point was the same dark grey, so the target could not be
     compared with the prediction around it. Each point is now its target's
-    colour in the map the background uses, on a dark square that keeps it
-    visible where the model is right; train '●', validation '◆'."""
+    colour in the map the background uses, darkened so that it shows where the
+    model is right, on the map's own colour (a dark square around each point
+    riddled the map with holes); train '●', validation '◆'."""
     x_tr, _, x_va, _ = data_2d(n=80)
     y_tr, y_va = x_tr[:, :1] + x_tr[:, 1:], x_va[:, :1] + x_va[:, 1:]
     w = BoundaryView()
@@ -229,14 +230,15 @@ async def test_boundary_regression_points_wear_their_target_colour():
         d = w.data
 
         def target_colours(y):
-            return {tuple(int(v) for v in c) for c in diverging((y.ravel() - d["y_centre"]) / d["y_scale"], 1.0, 8)}
+            shades = darken(diverging((y.ravel() - d["y_centre"]) / d["y_scale"], 1.0, 8), 0.5).astype(np.uint8)
+            return {tuple(int(v) for v in c) for c in shades}
 
         drawn: dict[str, set] = {"●": set(), "◆": set()}
         for y in range(w.size.height - 1):
             for seg in w.render_line(y):
                 if seg.text in drawn:
                     drawn[seg.text].add(tuple(seg.style.color.triplet))
-                    assert tuple(seg.style.bgcolor.triplet) == (24, 24, 24)
+                    assert tuple(seg.style.bgcolor.triplet) != (24, 24, 24)
         assert len(drawn["●"]) >= 4 and drawn["●"] <= target_colours(y_tr)
         assert drawn["◆"] and drawn["◆"] <= target_colours(y_va)
         assert "● train ◆ val" in lines_of(w)[-1]
@@ -1029,3 +1031,37 @@ async def test_boundary_grid_is_computed_in_chunks_the_same(monkeypatch):
             await pilot.pause()
             drawn.append(lines_of(w))
     assert drawn[0] == drawn[1]
+
+
+def test_one_class_palette_for_every_task():
+    from nntui.app.widgets._common import class_colors
+
+    for k in (2, 3, 5, 10):
+        np.testing.assert_array_equal(class_colors(k)[:2], class_colors(2))
+    assert not np.array_equal(class_colors(2)[0], class_colors(2)[1])
+
+
+def test_data_with_more_inputs_opens_on_its_most_informative_pair():
+    from nntui.app.widgets.boundary import most_informative_pair
+    from nntui.engine.datasets import make_dataset
+    from nntui.presets import load_preset
+
+    iris = make_dataset(load_preset("iris").data)
+    assert most_informative_pair(iris.x_train, iris.y_train, iris.task) == (2, 3)  # the petals
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    assert most_informative_pair(x, (x[:, 3] - 2 * x[:, 1])[:, None], "regression") == (1, 3)
+
+
+async def test_regression_points_leave_the_map_whole():
+    """A point is drawn in its target's darker colour on the map's own colour:
+    no cell of the map is blacked out around it (plane, multigauss, ffn)."""
+    from nntui.engine.datasets import make_dataset
+    from nntui.presets import load_preset
+
+    w = BoundaryView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        d = make_dataset(load_preset("plane").data)
+        w.set_data(d.x_train, d.y_train, d.x_val, d.y_val, d.task, d.classes, d.feature_names)
+        marks = w._point_marks(40, 12, ascii_mode=False)
+        assert marks and all(bg == -1 for row in marks.values() for (_, _, _, bg) in row.values())

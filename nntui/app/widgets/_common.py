@@ -91,14 +91,12 @@ def same_view(a, b) -> bool:
 NEUTRAL = np.array([138, 138, 138], dtype=np.float64)
 NEG = np.array([66, 133, 214], dtype=np.float64)  # blue: negative / class 1
 POS = np.array([222, 96, 72], dtype=np.float64)  # red-orange: positive
-# Binary classification: class 0 orange, class 1 blue (colour-blind safe pair).
-CLASS0 = np.array([230, 140, 50], dtype=np.float64)
-CLASS1 = np.array([66, 133, 214], dtype=np.float64)
-# Categorical (tab10-like, mid luminance).
+# One class palette for every task (tab10-like, mid luminance): class 0
+# orange and class 1 blue, Playground's colour-blind safe pair, then the rest.
 PALETTE = np.array(
     [
-        [66, 133, 214],  # blue
         [230, 140, 50],  # orange
+        [66, 133, 214],  # blue
         [76, 170, 90],  # green
         [214, 80, 80],  # red
         [150, 110, 200],  # purple
@@ -112,9 +110,10 @@ PALETTE = np.array(
 )
 
 
+CLASS0, CLASS1 = PALETTE[0], PALETTE[1]
+
+
 def class_colors(k: int) -> np.ndarray:
-    if k == 2:
-        return np.stack([CLASS0, CLASS1])
     reps = -(-k // len(PALETTE))
     return np.tile(PALETTE, (reps, 1))[:k]
 

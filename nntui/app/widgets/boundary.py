@@ -39,9 +39,31 @@ from .view import View
 HALF = "▀"
 LEVELS = 8  # shades of confidence
 GRID_CHUNK_BYTES = 16 * 2**20  # the grid's activations, per chunk of points
-# A regression point is its target's colour (the map's own) on this dark
-# square: without it a well-fitted point would vanish into the same colour.
-POINT_OUTLINE = int(pack(np.array([24, 24, 24], dtype=np.uint8)))
+
+
+def most_informative_pair(x: np.ndarray, y: np.ndarray, task: str) -> tuple[int, int]:
+    """The two inputs that tell the targets apart best, in their own order:
+    by Fisher's ratio (the spread of the class means over the spread within
+    the classes) for classes, by |correlation| with the target for regression.
+    iris then opens on the petals, where the species separate, not on the
+    sepals, where two of them overlap."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[1] <= 2 or len(x) < 2:
+        return (0, 1)
+    with np.errstate(all="ignore"):
+        if task == "regression":
+            t = np.asarray(y, dtype=np.float64).reshape(len(x), -1)[:, 0]
+            xc, tc = x - x.mean(axis=0), t - t.mean()
+            score = np.abs(xc.T @ tc) / (np.sqrt((xc * xc).sum(axis=0) * (tc @ tc)) + 1e-300)
+        else:
+            labels = np.asarray(y).reshape(len(x), -1)[:, 0].astype(int)
+            groups = [x[labels == c] for c in np.unique(labels)]
+            means = np.array([g.mean(axis=0) for g in groups])
+            within = np.mean([g.var(axis=0) for g in groups], axis=0)
+            score = means.var(axis=0) / (within + 1e-12)
+    order = np.argsort(-np.nan_to_num(score, nan=-1.0), kind="stable")
+    i, j = sorted(int(k) for k in order[:2])
+    return (i, j)
 
 
 def _cut(name: str, n: int) -> str:
@@ -130,7 +152,9 @@ class BoundaryView(View):
             centre = 0.0 if ymin < 0 < ymax else float(yt.mean()) if yt.size else 0.0
             scale = float(np.max(np.abs(yt - centre))) if yt.size else 1.0
             self.data.update(y_centre=centre, y_scale=scale or 1.0, y_lo=ymin, y_hi=ymax)
-        if d >= 2 and (max(self.features) >= d):
+        if d > 2:
+            self.features = most_informative_pair(x_train, y_train, task)
+        elif d == 2:
             self.features = (0, 1)
         self.invalidate()
 
@@ -322,8 +346,10 @@ class BoundaryView(View):
             prow = np.floor((yhi - ys) / (yhi - ylo) * (2 * Hp)).astype(int)
             ok = (col >= 0) & (col < W) & (prow >= 0) & (prow < 2 * Hp)
             if task == "regression":
+                # The target's own colour, darkened: a point shows on the map
+                # beside it (a well-fitted one too) without blacking out its cell.
                 yv = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
-                fg = pack(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS))
+                fg = pack(darken(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS), 0.5).astype(np.uint8))
                 lab = np.zeros(len(X), int)
             else:
                 lab = np.asarray(Y).reshape(len(X), -1)[:, 0].astype(int)
@@ -343,7 +369,7 @@ class BoundaryView(View):
                     ch = "●" if which == "train" else "◆"
                 else:
                     ch = "●" if which == "train" else "○"
-                bg = POINT_OUTLINE if task == "regression" and not ascii_mode else -1
+                bg = -1  # the map's own colour around the point
                 marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2, bg)
         return marks
 

@@ -179,7 +179,8 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     text when piped, with --ascii or under NO_COLOR.
 
     Exit status 0 when done, 2 for a bad preset or option, 3 if training
-    diverged (the loss or a weight became NaN or inf).
+    diverged (the loss or a weight became NaN or inf, or the loss exploded a
+    thousandfold); the message names a learning rate that trains, found by trying.
     """
     from nntui.config import ConfigError, override
 
@@ -223,7 +224,41 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         _report(trainer, result, ascii_only, plot=not no_plot)
     if diverged is not None:
         lr = config.train.learning_rate
-        raise DivergedError(f"{config.source}: {diverged} (it is {lr:g} now; e.g. --learning-rate {lr / 10:g})")
+        found = _rate_that_trains(config)
+        if found is None:
+            advice = (f"it is {lr:g} now, and no rate down to {lr / 10**SUGGEST_TRIES:g} trained it: "
+                      "look at the data's scale and the model")
+        else:
+            advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
+        raise DivergedError(f"{config.source}: {diverged} ({advice})")
+
+
+SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...
+SUGGEST_SECONDS = 20.0
+
+
+def _rate_that_trains(config) -> tuple[float, float, float] | None:
+    """After a divergence, a learning rate that trains, found by trying: the
+    first of lr/10, lr/100, ... whose run of the same epochs neither diverges
+    nor ends above its first epoch's loss; (rate, first loss, last loss)."""
+    from nntui.config import override
+    from nntui.engine.trainer import Diverged, Trainer
+
+    deadline = time.perf_counter() + SUGGEST_SECONDS
+    for k in range(1, SUGGEST_TRIES + 1):
+        rate = float(f"{config.train.learning_rate / 10**k:.3g}")
+        trial = Trainer(override(config, learning_rate=rate))
+        try:
+            with _quiet_numpy():
+                trial.run()
+        except Diverged:
+            continue
+        losses = trial.history["train_loss"]
+        if losses and math.isfinite(losses[-1]) and losses[-1] < losses[0]:
+            return rate, losses[0], losses[-1]
+        if time.perf_counter() > deadline:
+            break
+    return None
 
 
 def _is_runfile(name: str) -> bool:
@@ -272,9 +307,9 @@ def _quiet_numpy():
         yield
 
 
-def _train(trainer, show_progress: bool, until_epochs: int | None = None) -> tuple[float, str | None]:
+def _train(trainer, show_progress: bool, until_epochs: int | None = None):
     """Run to the config's epochs (or its target loss): (seconds of training
-    alone, the divergence message or None). A progress bar on a terminal only."""
+    alone, the Diverged it ended with or None). A progress bar on a terminal only."""
     from nntui.engine.trainer import Diverged
 
     console = _console(stderr=True)
@@ -297,7 +332,7 @@ def _train(trainer, show_progress: bool, until_epochs: int | None = None) -> tup
         try:
             trainer.run(until_epochs=until_epochs, callback=callback)
         except Diverged as e:
-            diverged = str(e)
+            diverged = e
         seconds = time.perf_counter() - start
     return seconds, diverged
 
@@ -318,7 +353,8 @@ def _save(trainer, path: str, diverged: str | None = None) -> str:
     return str(written)
 
 
-def _result(trainer, seconds: float, diverged: str | None, saved: str | None) -> dict:
+def _result(trainer, seconds: float, diverged, saved: str | None) -> dict:
+    """The train --json object; `diverged` is the Diverged (or its message) or None."""
     c = trainer.config
     metrics = _final_metrics(trainer)
     result = {
@@ -340,8 +376,10 @@ def _result(trainer, seconds: float, diverged: str | None, saved: str | None) ->
         "diverged": diverged is not None,
     })
     if diverged is not None:
-        result["diverged_at_step"] = trainer.step + 1
-        result["error"] = diverged
+        # A NaN step is undone (the next step is the one that failed); an
+        # exploding loss names the step it was found at.
+        result["diverged_at_step"] = getattr(diverged, "step", trainer.step + 1)
+        result["error"] = str(diverged)
     if saved:
         result["saved"] = saved
     result["history"] = _history(trainer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -229,16 +230,29 @@ def test_click_usage_errors_exit_2():
     assert run("nonsense").exit_code == 2
 
 
-def test_diverged_exits_3_and_names_the_step():
+def test_diverged_exits_3_names_the_step_and_a_rate_that_trains():
     result = run("train", "lr-too-high")
     assert result.exit_code == 3 and "Traceback" not in result.stderr
-    assert re.fullmatch(r"nntui: error: lr-too-high.toml: training diverged at step \d+: .*smaller learning rate"
-                        r".*--learning-rate 0.1\)\n", result.stderr), result.stderr
+    m = re.fullmatch(r"nntui: error: lr-too-high.toml: training diverged at step \d+: .*smaller learning rate"
+                     r" \(it is 1 now; --learning-rate (\S+) trains it: loss \S+ → \S+\)\n", result.stderr)
+    assert m, result.stderr
     result = run("train", "lr-too-high", "--json")
     assert result.exit_code == 3
     r = json.loads(result.stdout)
-    assert r["diverged"] is True and r["diverged_at_step"] == r["steps"] + 1
+    assert r["diverged"] is True and r["diverged_at_step"] in (r["steps"], r["steps"] + 1)
     assert f"step {r['diverged_at_step']}" in result.stderr
+    # The advice works: exactly that rate trains, to a loss below the first epoch's.
+    again = run("train", "lr-too-high", "--learning-rate", m.group(1), "--json")
+    assert again.exit_code == 0
+    t = json.loads(again.stdout)
+    assert math.isfinite(t["train_loss"]) and t["train_loss"] < t["history"]["train_loss"][0]
+
+
+def test_an_exploding_loss_is_divergence_even_while_finite():
+    """lr 0.1 on lr-too-high ended at a train loss of 1.2e250, 'diverged: false', exit 0."""
+    result = run("train", "lr-too-high", "--learning-rate", "0.1", "--json")
+    assert result.exit_code == 3 and "exploded from" in result.stderr
+    assert json.loads(result.stdout)["diverged"] is True
 
 
 def test_quiet_when_piped():

@@ -673,7 +673,7 @@ def test_divergence_on_the_last_step_asked_for_is_caught(lr, optimizer):
     with pytest.raises(Diverged) as info:
         probe.run_steps(100_000)
     bad = info.value.step
-    for run in (lambda t: t.run_steps(bad), lambda t: t.run(max_steps=bad),
+    for run in (lambda t: t.run_steps(bad), lambda t: t.run(max_steps=bad, explode=None),
                 lambda t: (t.run_steps(bad - 1), t.run_epoch())):
         tr = Trainer(config)
         with pytest.raises(Diverged) as info:
@@ -901,3 +901,19 @@ def test_phase_back_mirrors_next_phase(name):
     for key in a.params:
         np.testing.assert_array_equal(a.params[key], b.params[key])
     assert a.phase_back() and a.step == 1  # at a step boundary: a whole step
+
+
+def test_an_exploding_loss_is_divergence_and_keeps_the_finite_state():
+    """lr 0.1 on lr-too-high stayed finite up to a loss of 1e250 and was called
+    a success; an epoch a thousand times above the run's lowest now stops it."""
+    from nntui.config import override
+    from nntui.presets import load_preset
+
+    tr = Trainer(override(load_preset("lr-too-high"), learning_rate=0.1))
+    with pytest.raises(Diverged, match="the loss exploded from") as info:
+        tr.run()
+    losses = tr.history["train_loss"]
+    assert losses[-1] > 1000 * min(losses[:-1]) and info.value.step == tr.step and finite(tr.params)
+    calm = Trainer(override(load_preset("lr-too-high"), learning_rate=0.01))
+    calm.run()  # a loss falling to 1e-21 is no explosion
+    assert calm.epoch == calm.config.train.epochs

@@ -47,14 +47,18 @@ def _finite(params: dict) -> bool:
 
 
 class Diverged(ArithmeticError):
-    """The loss or a parameter became NaN or inf; the step that did it was not kept."""
+    """The loss or a parameter became NaN or inf (the step that did it was not
+    kept), or the loss exploded: an epoch's loss grew EXPLODED times or more
+    above the run's lowest."""
 
-    def __init__(self, step: int, what: str):
+    def __init__(self, step: int, what: str, how: str = "became NaN or inf"):
         self.step = step
-        super().__init__(
-            f"training diverged at step {step}: {what} became NaN or inf; "
-            "try a smaller learning rate"
-        )
+        super().__init__(f"training diverged at step {step}: {what} {how}; try a smaller learning rate")
+
+
+# An epoch's train loss this many times its run's lowest is divergence, not
+# noise: the loss is on its way to overflow (lr 0.1 on lr-too-high ends at 1e250).
+EXPLODED = 1000.0
 
 
 class Trace:
@@ -314,10 +318,12 @@ class Trainer:
             self.check_parameters()
 
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
-            target_loss: float | None = None, callback=None) -> None:
+            target_loss: float | None = None, callback=None, explode: float | None = EXPLODED) -> None:
         """Train until a stop condition: `until_epochs` epochs done (default: the
         config's), `max_steps` more steps, or the epoch's train loss at or below
-        `target_loss` (default: the config's)."""
+        `target_loss` (default: the config's). Diverged if the loss or a
+        parameter becomes NaN or inf, or (unless `explode` is None) an epoch's
+        loss is `explode` times the run's lowest."""
         until_epochs = self.config.train.epochs if until_epochs is None else until_epochs
         target = self.config.train.target_loss if target_loss is None else target_loss
         stop_step = None if max_steps is None else self.step + max_steps
@@ -328,9 +334,20 @@ class Trainer:
                 if self.epoch != epoch:
                     if callback is not None:
                         callback(self)
+                    if explode is not None:
+                        self._check_explosion(explode)
                     if target is not None and self.history["train_loss"][-1] <= target:
                         break
             self.check_parameters()
+
+    def _check_explosion(self, factor: float) -> None:
+        """Diverged if the epoch just ended lost `factor` times its run's lowest
+        (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""
+        losses = self.history["train_loss"]
+        if len(losses) >= 2:
+            low, last = min(losses[:-1]), losses[-1]
+            if last > factor * low and last > low + 1.0:
+                raise Diverged(self.step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
 
     # ----- rewinding --------------------------------------------------------
 

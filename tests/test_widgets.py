@@ -825,7 +825,7 @@ async def test_inspector_loss_backward_update_and_boundary():
         text = "\n".join(w.lines_text())
         assert "backward 1" in text and "whole batch" in text
         assert fmt(snap.grads["W1"][0, 0]) in text and "this sample's share" in text
-        assert "Σ of the 8 samples' shares" in text  # δ holds the 1/n of the mean
+        assert "dW1 sums the 8 samples' shares; δ already carries the mean's 1/8" in text
         snap = make_snapshot((2, 3, 1), done=6)  # an update the engine did not explain
         w.show(snap)
         assert "the rule's numbers appear once" in "\n".join(w.lines_text())
@@ -1065,3 +1065,36 @@ async def test_regression_points_leave_the_map_whole():
         w.set_data(d.x_train, d.y_train, d.x_val, d.y_val, d.task, d.classes, d.feature_names)
         marks = w._point_marks(40, 12, ascii_mode=False)
         assert marks and all(bg == -1 for row in marks.values() for (_, _, _, bg) in row.values())
+
+
+@pytest.mark.parametrize("preset", ["xor", "blobs", "plane", "moons"])
+def test_the_backward_pass_is_worked_out_like_the_forward(preset):
+    """The loss phase derives δ_L with the loss's own formula and the numbers,
+    and each backward phase expands δ_{l-1}[j] for the selected unit: both
+    come to the engine's δ."""
+    import re
+
+    from nntui.engine.trainer import Trainer
+    from nntui.presets import load_preset
+
+    tr = Trainer(load_preset(preset))
+    tr.finish_step()
+    w = StepInspector()
+    w.digits = 10
+    w.neuron = 1
+    while tr.done < len(tr.phases) - 1:
+        tr.next_phase()
+        s = tr.snapshot()
+        w.snapshot, w._lines = s, None
+        text = "\n".join(w.lines_text())
+        phase = s.last_phase
+        if phase.kind == "loss":
+            assert f"δ{s.L} = ∂L/∂z{s.L} = " in text
+            shown = re.search(r"= for this sample[^\[]*\[([^\]]*)\]", text).group(1)
+            values = [float(v.replace("−", "-")) for v in shown.split(", ")]
+            np.testing.assert_allclose(values, s.deltas[s.L][0], rtol=1e-8)
+        elif phase.kind == "backward" and phase.layer > 1:
+            l = phase.layer
+            m = re.search(rf"δ{l - 1}\[1\] = \(Σₖ .*\) = .* = (\S+)$", text, re.M)
+            assert m, text
+            assert float(m.group(1).replace("−", "-")) == pytest.approx(s.deltas[l - 1][0, 1], rel=1e-8)

@@ -66,6 +66,11 @@ class Activation:
     # g * f'(z) computed into g, where that saves arrays; None: g *= df(z, a).
     df_into: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
 
+    @property
+    def df_formula(self) -> str:
+        """f′ as the step inspector writes it beside its numbers."""
+        return DERIVATIVES.get(self.name, f"{self.name}′(z)")
+
     def backprop(self, g, z, a):
         """g * f'(z), written into g and returned. g must be a fresh array the
         caller owns (delta_l W_l^T, just made): nothing else may hold it."""
@@ -131,6 +136,13 @@ ELU = Activation(
 )
 GELU = Activation("gelu", _gelu, _gelu_df, 1.0, "a = z·Φ(z)")
 SOFTPLUS = Activation("softplus", _softplus, _softplus_df, 1.0, "a = log(1 + e^z)")
+# f′, written as a learner checks it: from a (= f(z)) where that is how the
+# code computes it (tanh: 1 − a²), else from z.
+DERIVATIVES = {
+    "identity": "1", "step": "0", "sigmoid": "a(1 − a)", "tanh": "1 − a²",
+    "relu": "1 if z > 0 else 0", "leaky_relu": "1 if z > 0 else 0.01", "elu": "1 if z > 0 else e^z",
+    "gelu": "Φ(z) + z·φ(z)", "softplus": "1/(1 + e^−z)", "softmax": "fused into the loss",
+}
 # Softmax is only ever an output, and its derivative is fused into cross-entropy.
 SOFTMAX = Activation("softmax", softmax, lambda z, a: np.ones_like(z), 1.0, "a = e^z / Σ e^z")
 

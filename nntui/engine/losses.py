@@ -98,15 +98,20 @@ class Loss:
     output: str | None = None
     tasks: tuple[str, ...] = ("binary", "regression")
     for_rule: bool = False
+    # δ_L = ∂L/∂z_L for one row of the batch, as a rules.py formula over a (ŷ),
+    # y (onehot for classes), n (the batch's rows), N (its elements, n·k) and
+    # df (the output's f′(z)): what the inspector works out with the numbers.
+    delta_formula: str = "2*(a - y)/N*df"
 
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_value, _mse_delta, "L = mean((ŷ − y)²)"),
-    "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))", "sigmoid", ("binary",)),
+    "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))", "sigmoid", ("binary",),
+                delta_formula="(a - y)/n"),
     "cross_entropy": Loss("cross_entropy", _ce_value, _ce_delta, "L = −mean(log softmax(z)[y])", "softmax",
-                          ("multiclass",)),
+                          ("multiclass",), delta_formula="(a - onehot)/n"),
     "perceptron": Loss("perceptron", _perceptron_value, _perceptron_delta, "L = mean(|y − ŷ|)", "step",
-                       ("binary",), for_rule=True),
+                       ("binary",), for_rule=True, delta_formula="a - y"),
 }
 
 # The usual output and loss for each task: what a preset gets when it names

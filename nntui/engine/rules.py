@@ -95,7 +95,7 @@ def _names(formula: str) -> frozenset[str]:
     return frozenset(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", formula))
 
 
-def show(formula: str, param: str = "W") -> str:
+def show(formula: str, param: str = "W", symbols: dict[str, str] | None = None) -> str:
     """A formula as a learner reads it: ``-lr*m_hat/(sqrt(v_hat) + eps)`` ->
     ``−lr·m̂/(√(v̂) + ε)``; ``W`` is the parameter's own name (W1, b2, ...)."""
     out = []
@@ -104,6 +104,8 @@ def show(formula: str, param: str = "W") -> str:
             out.append(param)
         elif tok == "dW":
             out.append(f"Δ{param}")
+        elif symbols and tok in symbols:
+            out.append(symbols[tok])
         else:
             out.append(_OPERATORS.get(tok) or SYMBOLS.get(tok, tok))
     return "".join(out)

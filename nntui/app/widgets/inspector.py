@@ -310,8 +310,60 @@ class StepInspector(View, ScrollView, can_focus=True):
                 out.append([("  this sample's loss = ", "m"), (self._f(ls), "t")])
         if s.loss is not None:
             out.append([(f"  L (mean over the batch of {len(s.a[0])}) = ", "m"), (self._f(s.loss), "h")])
-        if L in s.deltas:
+        if L in s.deltas and entry is not None and y is not None and yhat is not None:
+            self._delta_L(out, s, entry, si, y)
+        elif L in s.deltas:
             self._vec(out, f"δ{L} = ∂L/∂z{L}", s.deltas[L][si], "(this sample's row)")
+
+    def _delta_L(self, out, s: Snapshot, entry, si: int, y) -> None:
+        """δ_L = ∂L/∂z_L, the loss's own formula worked out for this sample."""
+        from nntui.engine.activations import ACTIVATIONS, OUTPUTS
+        from nntui.engine.rules import evaluate
+
+        L = s.L
+        a, z = s.a[L][si], s.z[L][si]
+        n = len(s.a[0])
+        out_act = OUTPUTS.get(s.output) or ACTIVATIONS.get(s.output)
+        inputs = {"a": a, "y": np.asarray(y, dtype=np.float64).reshape(a.shape)
+                  if s.task != "multiclass" else np.zeros_like(a)}
+        if s.task == "multiclass":
+            inputs["onehot"] = np.eye(len(a))[int(np.ravel(y)[0])]
+        inputs["df"] = out_act.df(z[None, :], a[None, :])[0] if out_act is not None else np.ones_like(a)
+        scalars = {"n": float(n), "N": float(n * len(a))}
+        formula = entry.delta_formula
+        if "df" in formula and s.output in ("linear", "identity"):
+            formula = formula.replace("*df", "")  # f′ = 1: nothing to multiply
+        rule = evaluate(f"δ{L}", inputs, scalars, [("delta", formula)])
+        symbols = {"a": "ŷ", "df": f"{s.output}′(z{L})", "onehot": "onehot(y)"}
+        why = {"bce": "sigmoid's σ′ cancels against the log: what is left is the error",
+               "cross_entropy": "softmax and log cancel the same way, for every class",
+               "perceptron": "Rosenblatt's error, not averaged"}.get(s.loss_name,
+                                                                    "mse: twice the error, over its N = n·k elements")
+        out.append([(f"  δ{L} = ∂L/∂z{L} = {show(formula, symbols=symbols)}", "n"), (f"  · {why}", "m")])
+        vals = ", ".join(f"{k} = {self._f(v)}" for k, v in rule.scalars.items())
+        self._vec(out, f"  = for this sample ({vals})" if vals else "  = for this sample", rule.delta)
+
+    def _delta_prev(self, out, s: Snapshot, l: int, si: int) -> None:
+        """δ_{l−1} = (δ_l · W_lᵀ) ⊙ f′(z_{l−1}), worked out for the selected unit."""
+        from nntui.engine.activations import ACTIVATIONS
+
+        act = ACTIVATIONS.get(s.activation)
+        out.append([(f"δ{l-1} = (δ{l} · W{l}ᵀ) ⊙ {s.activation}′(z{l-1}),   {s.activation}′ = "
+                     f"{act.df_formula if act else '?'}", "n")])
+        delta, z_prev, a_prev = s.deltas.get(l), s.z.get(l - 1), s.a.get(l - 1)
+        prev = s.deltas.get(l - 1)
+        if delta is None or z_prev is None or a_prev is None or prev is None or act is None:
+            return
+        W = s.params[f"W{l}"]
+        j = max(0, min(W.shape[0] - 1, self.neuron))
+        fprime = float(act.df(z_prev[si, j:j + 1], a_prev[si, j:j + 1])[0])
+        if W.shape[1] <= 6:
+            terms = " + ".join(f"{self._paren(delta[si, k])}×{self._paren(W[j, k])}" for k in range(W.shape[1]))
+        else:
+            terms = f"Σ of {W.shape[1]} terms: {self._f(float(delta[si] @ W[j]))}"
+        out.append([(f"  δ{l-1}[{j}] = (Σₖ δ{l}[k]·W{l}[{j},k]) × {s.activation}′(z{l-1}[{j}]) = ", "m"),
+                    (f"({terms}) × {self._f(fprime)} = {self._f(prev[si, j])}", "t")])
+        self._vec(out, f"δ{l-1}", prev[si], "(this sample: what backward " + str(l - 1) + " starts from)")
 
     def _backward(self, out, s: Snapshot, l: int, si: int) -> None:
         out.append([(f"δ{l} = ∂L/∂z{l};  dW{l} = a{l-1}ᵀ · δ{l};  db{l} = Σ over the batch of δ{l}", "n")])
@@ -329,7 +381,7 @@ class StepInspector(View, ScrollView, can_focus=True):
                 full = a_prev.T @ delta
                 n = len(delta)
                 if np.allclose(full, dW, rtol=1e-9, atol=1e-12):
-                    rel = f"dW{l} = Σ of the {n} samples' shares (δ holds the 1/n of the mean)"
+                    rel = f"dW{l} sums the {n} samples' shares; δ already carries the mean's 1/{n}"
                 elif np.allclose(full / n, dW, rtol=1e-9, atol=1e-12):
                     rel = f"dW{l} = (1/{n}) · Σ of the samples' shares"
                 else:
@@ -340,8 +392,7 @@ class StepInspector(View, ScrollView, can_focus=True):
         if db is not None:
             self._vec(out, f"db{l}", db, "whole batch")
         if l > 1:
-            act = s.activation
-            out.append([(f"  next: δ{l-1} = (δ{l} · W{l}ᵀ) ⊙ {act}'(z{l-1})", "m")])
+            self._delta_prev(out, s, l, si)
         elif s.updates:
             out.append([("  the optimizer's update is now computed (not applied): t shows ΔW", "m")])
 

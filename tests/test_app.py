@@ -911,3 +911,21 @@ async def test_the_controls_show_no_value_the_data_does_not_take():
         for key in ("samples", "noise", "validation"):
             field = app.query_one(f"#ctl-data-{key}", Input)
             assert field.value == "" and field.disabled
+
+
+async def test_the_sample_in_the_inspector_is_ringed_on_the_boundary():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        boundary = app.query_one("#boundary")
+        assert "◎" not in screen_text(app)  # no batch yet: nothing to ring
+        await press(pilot, "n")
+        assert screen_text(app).count("◎") == 1
+        W, Hp = boundary.size.width, boundary.size.height - 1
+        first = boundary._cursor_cell(W, Hp)
+        await press(pilot, "full_stop")
+        assert boundary.sample == 1 and app.query_one("#inspector").sample == 1
+        x = app.shown.batch_x[1]
+        second = boundary._cursor_cell(W, Hp)
+        assert second != first and screen_text(app).count("◎") == 1
+        xi, yi, xlo, xhi, ylo, yhi = boundary._axes()
+        assert second[1] == int((x[xi] - xlo) / (xhi - xlo) * W)

@@ -609,15 +609,16 @@ class NNTuiApp(App[None]):
         self.exit()
 
     def action_sample(self, delta: int) -> None:
-        """Show the numbers of another sample of the batch (network, inspector)."""
+        """Show the numbers of another sample of the batch (network, inspector;
+        the boundary rings it)."""
         snap = self.shown
         n = len(snap.batch_x) if snap is not None and snap.batch_x is not None else 0
         if not n:
             self.notify("No batch yet: press n to start a step.", timeout=2)
             return
         sample = (self.views["inspector"].sample + delta) % n
-        self.views["inspector"].sample = sample
-        self.views["network"].sample = sample
+        for name in ("inspector", "network", "boundary"):
+            self.views[name].sample = sample
 
     def action_digits(self) -> None:
         """4 or 10 significant digits, in the inspector, network and heatmaps."""

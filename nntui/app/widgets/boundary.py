@@ -37,6 +37,7 @@ from ._common import (
 from .view import View
 
 HALF = "▀"
+CURSOR = int(pack(np.array([255, 255, 255], dtype=np.uint8)))  # the sample's ring: white on any map
 LEVELS = 8  # shades of confidence
 GRID_CHUNK_BYTES = 16 * 2**20  # the grid's activations, per chunk of points
 
@@ -110,6 +111,7 @@ class BoundaryView(View):
 
     ascii: reactive[bool] = reactive(False)
     features: reactive[tuple[int, int]] = reactive((0, 1))
+    sample: reactive[int] = reactive(0)  # the batch's sample the inspector shows: ringed on the map
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -159,8 +161,35 @@ class BoundaryView(View):
         self.invalidate()
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
-        """Only the parameters change the picture (it is recomputed lazily)."""
+        """The parameters change the picture (it is recomputed lazily); a new
+        batch or phase moves only the ring around the sample."""
+        if self._cursor_input(old) is not self._cursor_input(new):
+            self._strips.clear()
+            self.refresh()
         return not params_equal(old.params, new.params)
+
+    def _cursor_input(self, snapshot: Snapshot | None):
+        """The input of the sample the inspector shows, while a step is traced
+        (phase by phase, or slow play); None in fast play, which keeps no batch."""
+        if snapshot is None or snapshot.batch_x is None or not len(snapshot.batch_x):
+            return None
+        return snapshot.batch_x[min(self.sample, len(snapshot.batch_x) - 1)]
+
+    def watch_sample(self, _old: int, _new: int) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _cursor_cell(self, W: int, Hp: int) -> tuple[int, int, int] | None:
+        """(row, col, pixel half) of the ringed sample, or None."""
+        x = self._cursor_input(self.snapshot)
+        if x is None or self.data is None or self.data["d"] == 1:
+            return None
+        xi, yi, xlo, xhi, ylo, yhi = self._axes()
+        col = int(np.floor((x[xi] - xlo) / (xhi - xlo) * W))
+        prow = int(np.floor((yhi - x[yi]) / (yhi - ylo) * (2 * Hp)))
+        if not (0 <= col < W and 0 <= prow < 2 * Hp):
+            return None
+        return prow // 2, col, prow % 2
 
     def cycle_features(self) -> None:
         """Next pair of input features on the axes (data with > 2 inputs)."""
@@ -515,6 +544,11 @@ class BoundaryView(View):
     def _build_strip(self, y: int, width: int) -> Strip:
         f = self._frame
         marks = f["marks"]
+        cursor = self._cursor_cell(width, len(f["chars"]) if f["ascii"] else len(f["top"]))
+        if cursor is not None and cursor[0] == y:
+            # The inspector's sample, ringed over its point (on top of the marks).
+            ring = ("@" if f["ascii"] else "◎", CURSOR, cursor[2], -1)
+            marks = {**marks, y: {**marks.get(y, {}), cursor[1]: ring}}
         if f["ascii"]:
             # Points in reverse video (an attribute, not a colour) stand out of
             # the '#' fields even on a monochrome terminal.

@@ -929,3 +929,16 @@ async def test_the_sample_in_the_inspector_is_ringed_on_the_boundary():
         assert second != first and screen_text(app).count("◎") == 1
         xi, yi, xlo, xhi, ylo, yhi = boundary._axes()
         assert second[1] == int((x[xi] - xlo) / (xhi - xlo) * W)
+
+
+async def test_neurons_are_selected_from_the_keyboard():
+    app = app_for("xor")  # 2-4-1
+    async with app.run_test(size=SIZE) as pilot:
+        net, inspector = app.query_one("#network"), app.query_one("#inspector")
+        assert tuple(net.selected) == (1, 0)
+        await press(pilot, "j", "j")
+        assert tuple(net.selected) == (1, 2) and inspector.neuron == 2
+        await press(pilot, "j", "j", "j")
+        assert tuple(net.selected) == (0, 0)  # after the output, round to the inputs
+        await press(pilot, "k")
+        assert tuple(net.selected) == (2, 0)

@@ -169,6 +169,8 @@ class NNTuiApp(App[None]):
         Binding("full_stop", "sample(1)", "next sample", show=False, key_display="."),
         Binding("comma", "sample(-1)", "previous sample", show=False, key_display=","),
         Binding("d", "digits", "digits", show=False),
+        Binding("j", "neuron(1)", "next neuron", show=False),
+        Binding("k", "neuron(-1)", "previous neuron", show=False),
         Binding("escape", "unfocus", "unfocus", show=False),
     ]
 
@@ -619,6 +621,18 @@ class NNTuiApp(App[None]):
         sample = (self.views["inspector"].sample + delta) % n
         for name in ("inspector", "network", "boundary"):
             self.views[name].sample = sample
+
+    def action_neuron(self, delta: int) -> None:
+        """Select the next (or previous) neuron on the diagram without the
+        mouse: every unit in turn, inputs first, layer by layer."""
+        net = self.views["network"]
+        s = net.snapshot
+        if s is None:
+            return
+        units = [(l, j) for l in range(len(s.sizes)) for j in range(s.sizes[l])]
+        here = tuple(net.selected)
+        i = units.index(here) if here in units else 0
+        net.selected = units[(i + delta) % len(units)]
 
     def action_digits(self) -> None:
         """4 or 10 significant digits, in the inspector, network and heatmaps."""

@@ -942,3 +942,24 @@ async def test_neurons_are_selected_from_the_keyboard():
         assert tuple(net.selected) == (0, 0)  # after the output, round to the inputs
         await press(pilot, "k")
         assert tuple(net.selected) == (2, 0)
+
+
+async def test_while_playing_only_the_status_line_counts_steps():
+    """The views take turns in fast play, so counts drawn at different moments
+    disagreed (header 1573, network 1583, inspector 1558): only the status
+    line names the step while training runs."""
+    app = app_for("spiral")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "right_square_bracket", "space")  # 500 steps/s: no trace kept
+        for _ in range(200):
+            frame = await app.settle()
+            if frame.snapshot.step > 20 and app.views["inspector"].context.status == Status.PLAYING:
+                break
+            await asyncio.sleep(0.02)
+        await pilot.pause(0.2)
+        inspector = "\n".join(app.query_one("#inspector").lines_text())
+        assert "status line counts the steps" in inspector and "steps done" not in inspector
+        await press(pilot, "space")
+        await app.settle()
+        await pilot.pause(0.2)
+        assert "steps done" in "\n".join(app.query_one("#inspector").lines_text())

@@ -1098,3 +1098,18 @@ def test_the_backward_pass_is_worked_out_like_the_forward(preset):
             m = re.search(rf"δ{l - 1}\[1\] = \(Σₖ .*\) = .* = (\S+)$", text, re.M)
             assert m, text
             assert float(m.group(1).replace("−", "-")) == pytest.approx(s.deltas[l - 1][0, 1], rel=1e-8)
+
+
+async def test_heatmap_numbers_stay_when_a_bias_is_tiny():
+    """xor at 160x48: b1 = −0.000952 took 9 characters, so W1's row no longer
+    fitted and every number of W1 and b1 vanished, while W2 kept its numbers."""
+    w = WeightHeatmaps()
+    params = {"W1": np.array([[0.4576, -0.7782, -1.529, -1.615], [1.043, 1.369, 0.357, 0.7559]]),
+              "b1": np.array([-0.0009518, 0.003798, 0.004556, -0.00406]),
+              "W2": np.array([[0.0741], [0.938], [0.698], [-1.08]]), "b2": np.array([0.00695])}
+    async with One(w).run_test(size=(64, 14)) as pilot:
+        w.show(make_snapshot((2, 4, 1), params=params))
+        await pilot.pause()
+        panels = w._layout(w.size.width, w.size.height)
+        assert [p.numeric for p in panels] == [True, True]
+        assert "−1e−3" in "\n".join(lines_of(w))  # b1[0], its order of magnitude

@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from nntui.engine.snapshot import Snapshot
 
-from ._common import cells_to_strip, diverging, fmt, pack, params_equal, style_for, text_on
+from ._common import cells_to_strip, diverging, fmt, fmt_cell, pack, params_equal, style_for, text_on
 from .view import View
 
 MODES = ("W", "dW", "ΔW")
@@ -229,7 +229,7 @@ class WeightHeatmaps(View, can_focus=True):
             cell_w = 0
             rows_avail = hm - 1 if hm >= 3 else hm  # a blank line above the bias
             if W is not None and fi * fo <= NUMERIC_MAX and fi <= rows_avail:
-                texts = [fmt(v, 3) for v in np.concatenate([W.ravel(), b])]
+                texts = [fmt_cell(v) for v in np.concatenate([W.ravel(), b])]
                 cell_w = max(len(t) for t in texts) + 1
                 numeric = cell_w * fo <= pw
             panel = Panel(l, x0, pw, fi, fo, numeric, cell_w)
@@ -323,7 +323,7 @@ class WeightHeatmaps(View, can_focus=True):
             fg = text_on(bg)
             segs = []
             for c, v in enumerate(row):
-                cell = fmt(v, 3).rjust(cw - 1) + " "
+                cell = fmt_cell(v).rjust(cw - 1) + " "
                 style = style_for(int(pack(fg[c])), int(pack(bg[c])))
                 if sel == (r, c):
                     style = style + cursor

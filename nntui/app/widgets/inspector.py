@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nntui.engine.rules import show
+from nntui.app.worker import Status
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 from ._common import fmt, fmt_mat, fmt_vec, shape_str
@@ -219,6 +220,12 @@ class StepInspector(View, ScrollView, can_focus=True):
         out: list[Line] = []
         phase = s.last_phase
         si = self._sample_index()
+        if phase is None and self.context.status == Status.PLAYING:
+            # Fast play keeps no trace, and this view is drawn less often than
+            # the status line: it names no step, so no two counts disagree.
+            out.append([("Training: the status line counts the steps.", "h")])
+            out.append([("Pause (space) or step (n) to see a step's numbers here, phase by phase.", "n")])
+            return out
         if phase is None or si is None:
             nxt = s.next_phase
             out.append([(f"At a step boundary: {s.step} steps done.", "h")])

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from nntui.app.worker import Status
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE
 
 from ._common import BRAILLE_CHARS, NEUTRAL, Braille, Canvas, diverging, fmt, fmt_vec, pack, style_for
@@ -221,7 +222,9 @@ class NetworkDiagram(View, can_focus=True):
         body_h = max(1, height - top - caption_rows)
 
         if top == 2:
-            if phase is None:
+            if phase is None and self.context.status == Status.PLAYING:
+                what = "training · the status line counts the steps · n steps phase by phase"
+            elif phase is None:
                 what = f"step {s.shown_step} · at a step boundary · next: {nxt.label()} (n)"
             else:
                 what = f"step {s.shown_step} · done: {phase.label()} {phase.arrow}".rstrip()

@@ -53,11 +53,11 @@ class View(Widget):
 
     def show(self, snapshot: Snapshot, context: Context | None = None) -> None:
         """Take a snapshot (and the app's context); redraw if it changes this view."""
-        old = self.snapshot
+        old, old_status = self.snapshot, self.context.status
         self.snapshot = snapshot
         if context is not None:
             self.context = context
-        if old is None or self.changed(old, snapshot):
+        if old is None or self.context.status != old_status or self.changed(old, snapshot):
             self.invalidate()
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:

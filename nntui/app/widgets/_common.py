@@ -63,11 +63,26 @@ def fmt_vec(v, max_items: int = 8, digits: int = 4) -> str:
 
 
 def fmt_mat(m, max_rows: int = 4, max_cols: int = 6, digits: int = 4) -> list[str]:
-    """Rows of a matrix as strings, truncated; the last line says what was cut."""
+    """A matrix as rows on rows with its columns aligned (right-justified), cut
+    to `max_rows` rows and `max_cols` columns; a last line says what is shown."""
     m = np.atleast_2d(np.asarray(m))
-    rows = [fmt_vec(r, max_cols, digits) for r in m[:max_rows]]
-    if m.shape[0] > max_rows:
-        rows.append(f"… {m.shape[0] - max_rows} more rows")
+    n_rows, n_cols = m.shape
+    cols = list(range(n_cols)) if n_cols <= max_cols else [*range(max_cols - 2), n_cols - 1]
+    cells = [[fmt(m[r, c], digits) for c in cols] for r in range(min(n_rows, max_rows))]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
+    rows = []
+    for row in cells:
+        texts = [t.rjust(w) for t, w in zip(row, widths)]
+        if n_cols > max_cols:
+            texts.insert(max_cols - 2, "…")
+        rows.append("[" + ", ".join(texts) + "]")
+    cut = []
+    if n_rows > max_rows:
+        cut.append(f"rows 1–{max_rows} of {n_rows}")
+    if n_cols > max_cols:
+        cut.append(f"columns 1–{max_cols - 2} and {n_cols} of {n_cols}")
+    if cut:
+        rows.append("… " + ", ".join(cut) + " shown")
     return rows
 
 

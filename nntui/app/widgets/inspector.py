@@ -261,13 +261,8 @@ class StepInspector(View, ScrollView, can_focus=True):
         out.append(line)
 
     def _mat(self, out: list[Line], label: str, m, note: str = "") -> None:
-        m = np.atleast_2d(np.asarray(m))
-        rows = fmt_mat(m, MAX_ROWS, MAX_ITEMS, self.digits)
-        head = f"  {label} ({shape_str(m)}) = "
-        out.append([(head, "m"), (rows[0], "t"), (f"  {note}" if note else "", "m")])
-        pad = " " * len(head)
-        for r in rows[1:]:
-            out.append([(pad, "m"), (r, "t" if not r.startswith("…") else "m")])
+        # A matrix keeps its shape: its rows under its name, aligned, one a line.
+        self._value(out, label, np.atleast_2d(np.asarray(m)), note)
 
     # --- phases
 
@@ -428,7 +423,7 @@ class StepInspector(View, ScrollView, can_focus=True):
     def _value(self, out: list[Line], label: str, value, note: str = "") -> None:
         if np.ndim(value) == 2:
             # A matrix keeps its shape: its rows under the formula, not beside it.
-            out.append([(f"  {label}", "m"), (f"  ({shape_str(value)})", "m"), (f"  {note}" if note else "", "m")])
+            out.append([(f"  {label}", "m"), (f" ({shape_str(value)})", "m"), (f"  {note}" if note else "", "m")])
             for r in fmt_mat(np.asarray(value), MAX_ROWS, MAX_ITEMS, self.digits):
                 out.append([("      ", "m"), (r, "t" if not r.startswith("…") else "m")])
         elif np.ndim(value) == 1:

@@ -396,7 +396,8 @@ class StepInspector(View, ScrollView, can_focus=True):
         if l > 1:
             self._delta_prev(out, s, l, si)
         elif s.updates:
-            out.append([("  the optimizer's update is now computed (not applied): t shows ΔW", "m")])
+            out.append([("  Every gradient is known: the optimizer has worked out its update, "
+                         "which the next phase (n) applies; t shows it (ΔW) in the heatmaps.", "m")])
 
     def _update(self, out, s: Snapshot) -> None:
         """The optimizer's rule as the engine wrote it, row by row, with the

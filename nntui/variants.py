@@ -235,6 +235,36 @@ class Race:
                 r.done = True
         return not all(r.done for r in self.runners)
 
+    def step(self) -> bool:
+        """One step of the variant furthest behind in epochs (so variants with
+        other batch sizes stay level by epoch); False when all are done. The
+        app's compare view plays the race this way, a few steps a frame."""
+        from nntui.engine.trainer import Diverged
+
+        live = [r for r in self.runners if not r.done]
+        if not live:
+            return False
+        r = min(live, key=lambda x: x.trainer.epoch + x.trainer.batch / x.trainer.batches_per_epoch)
+        tr, c = r.trainer, r.variant.config
+        epoch = tr.epoch
+        try:
+            tr.train_step()
+            if tr.epoch != epoch:
+                tr.check_parameters()
+        except Diverged as e:
+            r.diverged, r.done = str(e), True
+            return True
+        if tr.epoch != epoch:
+            target, h = c.train.target_loss, tr.history["train_loss"]
+            if tr.epoch >= c.train.epochs or (target is not None and h[-1] <= target):
+                r.done = True
+        return True
+
+    def step_each(self) -> None:
+        """One step of every variant still running."""
+        for _ in [r for r in self.runners if not r.done]:
+            self.step()
+
     def run(self, callback: Callable[["Race"], None] | None = None) -> "Race":
         while self.step_epoch():
             if callback is not None:

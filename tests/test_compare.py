@@ -292,3 +292,22 @@ def test_declared_variants_survive_to_dict_and_runfiles(tmp_path):
     again = config_from_dict(c.to_dict(), c.source)
     assert again == c
     assert override(c, optimizer="adam").variants == ()  # a variant has no variants of its own
+
+
+def test_race_steps_keep_variants_level_by_epoch():
+    """Race.step: one step of the variant furthest behind in epochs."""
+    from nntui.engine.trainer import Trainer
+
+    variants = make_variants(override(load_preset("xor"), epochs=3), "batch_size", [8, 64])
+    race = Race(variants)
+    small, large = (r.trainer for r in race.runners)
+    while race.step():
+        assert abs(small.epoch + small.batch / small.batches_per_epoch
+                   - large.epoch - large.batch / large.batches_per_epoch) <= 1 / large.batches_per_epoch + 1e-12
+    assert small.epoch == large.epoch == 3 and all(r.done for r in race.runners)
+    solo = Trainer(variants[0].config)
+    solo.run()
+    assert np.array_equal(solo.params["W1"], small.params["W1"])
+    race = Race(variants)
+    race.step_each()
+    assert [r.trainer.step for r in race.runners] == [1, 1]

@@ -50,8 +50,6 @@ from nntui.app.worker import (
     FinishStep,
     Frame,
     NextPhase,
-    Pause,
-    Play,
     Replace,
     RunEpoch,
     SetLearningRate,
@@ -63,7 +61,7 @@ from nntui.app.worker import (
     Wake,
     speed_label,
 )
-from nntui.config import Config, ConfigError, override_pairs
+from nntui.config import Config, ConfigError
 from nntui.edits import edit
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.presets import list_presets, load_preset, preset_titles
@@ -156,7 +154,6 @@ class NNTuiApp(App[None]):
         Binding("l", "log_scale", "log"),
         Binding("h", "toggle_ghosts", "hide earlier runs", show=False),
         Binding("c", "clear_ghosts", "clear earlier runs", show=False),
-        Binding("v", "compare", "race", show=False),
         Binding("f", "features", "feat"),
         Binding("m", "drawer", "controls"),
         Binding("L", "lesson", "lesson", key_display="L"),
@@ -236,8 +233,6 @@ class NNTuiApp(App[None]):
         if not self.is_headless:  # tests run many apps in one process: leave them be
             self.call_after_refresh(self.pacer.tune_gc)
         self.run_engine()
-        if self.config.variants:  # a preset that declares a race opens on it
-            self.call_after_refresh(self._open_declared_race, self.generation)
 
     def on_unmount(self) -> None:
         self.pacer.restore_gc()
@@ -372,13 +367,9 @@ class NNTuiApp(App[None]):
         """Swap in a new Trainer: from now on frames of older models are dropped.
         The run replaced stays on the loss chart as a ghost (app/ghosts.py)."""
         history = self.shown.history if self.shown is not None and self.shown_generation == self.generation else None
-        races = bool(config.variants) and config.variants != self.config.variants  # a preset that races
-        self._close_race()  # a new run: the race of the old one is over
         self.ghosts.replaced(self.config, history, config)
         self._show_ghosts()
         self.generation += 1
-        if races:
-            self.call_after_refresh(self._open_declared_race, self.generation)
         self.config = config
         self.dataset = trainer.dataset
         self.title = config.title
@@ -410,49 +401,6 @@ class NNTuiApp(App[None]):
         chart = self.views.get("loss")
         if chart is not None and hasattr(chart, "set_ghosts"):
             chart.set_ghosts(self.ghosts.items, self.ghosts.visible, self.ghosts.version)
-
-    # The race `v` opens when the preset declares none: the optimizers preset's four.
-    DEFAULT_RACE = ((("optimizer", "sgd"),), (("optimizer", "sgd"), ("momentum", 0.9)),
-                    (("optimizer", "rmsprop"),), (("optimizer", "adam"),))
-
-    def action_compare(self) -> None:
-        """The compare view: the preset's [compare] variants, else sgd, sgd with
-        momentum, rmsprop and adam on the experiment as it is now."""
-        from nntui.app.screens.compare import CompareScreen
-        from nntui.variants import Variant, declared_variants, run_label
-
-        if isinstance(self.screen, CompareScreen):
-            return
-        try:
-            if self.config.variants:
-                variants = declared_variants(self.config)
-            else:
-                variants = []
-                for pairs in self.DEFAULT_RACE:
-                    c = override_pairs(self.config, pairs)
-                    variants.append(Variant(dict(pairs), c, run_label(c, [k for k, _ in pairs])))
-        except ConfigError as exc:
-            self.notify(f"Cannot race optimizers here: {exc}", title="No race", severity="error", timeout=8)
-            return
-        playing = self.status == Status.PLAYING
-        self.runner.send(Pause())  # the race has the CPU while it shows
-
-        def closed(_result) -> None:
-            if playing:
-                self.runner.send(Play())
-
-        self.push_screen(CompareScreen(variants, self.config.name or self.config.title, playing=playing), closed)
-
-    def _open_declared_race(self, generation: int) -> None:
-        """The race of a preset just opened, if it is still the experiment shown."""
-        if generation == self.generation and self.config.variants:
-            self.action_compare()
-
-    def _close_race(self) -> None:
-        from nntui.app.screens.compare import CompareScreen
-
-        if isinstance(self.screen, CompareScreen):
-            self.screen.action_close()
 
     def action_toggle_ghosts(self) -> None:
         if not self.ghosts.items:

@@ -27,7 +27,6 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
     ("c", "clear the earlier runs from the loss chart"),
-    ("v", "race: the preset's [compare] variants, else sgd, momentum, rmsprop, adam"),
     ("f", "cycle the two features the boundary shows (>2-D data)"),
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("m", "the controls: hide / show (a drawer below 140×40)"),

@@ -237,8 +237,8 @@ class Race:
 
     def step(self) -> bool:
         """One step of the variant furthest behind in epochs (so variants with
-        other batch sizes stay level by epoch); False when all are done. The
-        app's compare view plays the race this way, a few steps a frame."""
+        other batch sizes stay level by epoch); False when all are done. For a
+        caller that plays the race a few steps at a time (an interactive view)."""
         from nntui.engine.trainer import Diverged
 
         live = [r for r in self.runners if not r.done]

@@ -852,6 +852,8 @@ async def test_the_lesson_is_on_screen_and_the_story_goes_on():
                 break
             await pilot.pause(0.05)
         assert app.config.name == "xor" and "lesson 3 of" in " ".join(screen_text(app).split())
+        await pilot.pause()
+        assert any(m.startswith("Opened XOR needs a hidden layer (xor): a new run") for m in _notices(app))
         await press(pilot, "less_than_sign")
         for _ in range(100):
             if app.config.name == "perceptron-xor":

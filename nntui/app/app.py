@@ -671,6 +671,7 @@ class NNTuiApp(App[None]):
         self.modified = False
         self._seed_rng = random.Random(config.model.seed)
         self.replace_model(trainer, config)
+        self.notify(f"Opened {config.title} ({config.name}): a new run from step 0.", timeout=3)
 
     def open_preset(self, name_or_path: str | None) -> bool:
         """Load a preset (a built-in name or a path) in place of the current one.

@@ -382,7 +382,9 @@ class StepInspector(View, ScrollView, can_focus=True):
             if dW is not None:
                 full = a_prev.T @ delta
                 n = len(delta)
-                if np.allclose(full, dW, rtol=1e-9, atol=1e-12):
+                if n == 1:
+                    rel = f"dW{l} is this sample's share: the batch is this one sample"
+                elif np.allclose(full, dW, rtol=1e-9, atol=1e-12):
                     rel = f"dW{l} sums the {n} samples' shares; δ already carries the mean's 1/{n}"
                 elif np.allclose(full / n, dW, rtol=1e-9, atol=1e-12):
                     rel = f"dW{l} = (1/{n}) · Σ of the samples' shares"

@@ -965,3 +965,26 @@ async def test_while_playing_only_the_status_line_counts_steps():
         await app.settle()
         await pilot.pause(0.2)
         assert "steps done" in "\n".join(app.query_one("#inspector").lines_text())
+
+
+async def test_opening_a_large_csv_shows_its_progress(tmp_path):
+    """A large CSV loads off the UI thread, and the hint line says how far its
+    reading has got, until the preset is open."""
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in rng.normal(size=(400_000, 2)))
+    (tmp_path / "big.csv").write_text("u,v,label\n" + rows + "\n")
+    (tmp_path / "big.toml").write_text('[data]\ndataset = "csv"\npath = "big.csv"\n[model]\nlayers = [2, 1]\n')
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_preset_soon(str(tmp_path / "big.toml"))
+        seen = set()
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if "of its data read" in app.hint.markup:
+                seen.add(app.hint.markup)
+            if app.config.name == "big":
+                break
+        assert app.config.name == "big"
+        assert seen and all("escape" in m for m in seen)
+        await pilot.pause(0.4)
+        assert "of its data read" not in app.hint.markup  # the usual hint is back

@@ -187,6 +187,7 @@ class NNTuiApp(App[None]):
         self.ghosts = Ghosts()  # earlier runs, drawn on the loss chart
         self._seed_rng = random.Random(config.model.seed)
         self._opening = None  # the worker opening a preset, if one is (see open_preset_soon)
+        self._open_progress: float | None = None  # how far a large CSV being opened has been read
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
             trainer,
@@ -630,6 +631,16 @@ class NNTuiApp(App[None]):
             if worker is self._opening and worker.is_running:
                 self.notify(f"Opening {name_or_path}… (escape cancels)", timeout=3)
 
+        def show_progress() -> None:
+            # A large CSV reports how far its reading has got: the hint line says so.
+            if worker is self._opening and worker.is_running:
+                done = self._open_progress
+                read = f"{done:.0%} of its data read · " if done is not None else ""
+                self.hint.set_markup(f"[b]Opening {escape(str(name_or_path))}…[/] {read}[b]escape[/] cancels")
+                self.set_timer(0.25, show_progress)
+            elif worker is not self._opening or not worker.is_running:
+                self._update_hint()
+
         def too_slow() -> None:
             if worker is self._opening and worker.is_running:
                 worker.cancel()
@@ -638,11 +649,21 @@ class NNTuiApp(App[None]):
                                 f"{name_or_path}: took longer than {self.OPEN_TIMEOUT:.0f} s; given up")
 
         self.set_timer(0.5, slow)
+        self.set_timer(0.1, show_progress)
         self.set_timer(self.OPEN_TIMEOUT, too_slow)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="open")
     def _open_in_thread(self, name_or_path: str) -> None:
+        from nntui.engine.datasets import csv_progress
+
         worker = get_current_worker()
+        self._open_progress = None
+
+        def report(fraction: float) -> None:
+            if worker is self._opening:
+                self._open_progress = fraction
+
+        csv_progress.set(report)  # this thread's own: the app's other reads stay silent
         try:
             config = load_preset(name_or_path)
             trainer = Trainer(config)
@@ -660,6 +681,7 @@ class NNTuiApp(App[None]):
         if worker is not self._opening:
             return  # cancelled, timed out, or replaced by a newer opening
         self._opening = None
+        self._update_hint()
         if failure is not None:
             self.show_error(*failure)
             return

@@ -25,6 +25,7 @@ import inspect
 import io
 import math
 import os
+from contextvars import ContextVar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -416,6 +417,28 @@ def _load_csv(path: str | Path, target: Target = None) -> CsvData:
     return x, y, task, classes, names
 
 
+# Who hears how far a CSV's reading has got (a fraction, 0 to 1): the app sets
+# it in the thread that opens a preset, to show progress on a large file.
+csv_progress: ContextVar[Callable[[float], None] | None] = ContextVar("csv_progress", default=None)
+_PROGRESS_EVERY = 20_000  # rows between two reports
+
+
+def _rows_reporting(reader, f: io.StringIO) -> list[tuple[int, list[str]]]:
+    report = csv_progress.get()
+    if report is None:
+        return [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
+    here = f.tell()
+    size = max(1, f.seek(0, io.SEEK_END))
+    f.seek(here)
+    rows = []
+    for row in reader:
+        rows.append((reader.line_num, [cell.strip() for cell in row]))
+        if len(rows) % _PROGRESS_EVERY == 0:
+            report(f.tell() / size)
+    report(1.0)
+    return rows
+
+
 def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The stripped header and the non-blank rows with their 1-based line numbers."""
     where = str(path)
@@ -428,7 +451,7 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
             del raw
             reader = csv.reader(f)
             header = [name.strip() for name in next(reader, [])]
-            rows = [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
+            rows = _rows_reporting(reader, f)
             rows = [(line, row) for line, row in rows if any(row)]  # blank or ",,," lines
     except FileNotFoundError:
         raise DataError.at(where, "no such file") from None

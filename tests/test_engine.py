@@ -917,3 +917,26 @@ def test_an_exploding_loss_is_divergence_and_keeps_the_finite_state():
     calm = Trainer(override(load_preset("lr-too-high"), learning_rate=0.01))
     calm.run()  # a loss falling to 1e-21 is no explosion
     assert calm.epoch == calm.config.train.epochs
+
+
+def test_an_overflowing_optimizer_state_is_divergence_and_the_run_saves_finite(tmp_path):
+    """Inputs near 1e160 make Adam's v overflow while the weights stay finite
+    (each step becomes 0): the run once ended 'done', and its save was refused.
+    The epoch is undone back to its start, Diverged names the state, and the
+    run saves."""
+    from nntui.engine.datasets import Dataset, make_dataset
+    from nntui.engine.runfile import save_run
+
+    config = preset(data={"dataset": "gaussian", "samples": 40, "noise": None},
+                    model={"layers": [2, 1], "output": "sigmoid"},
+                    train={"optimizer": "adam", "learning_rate": 0.01, "batch_size": 8})
+    d = make_dataset(config.data)
+    # Labels flipped, so the starting weights are wrong and the gradients large.
+    huge = Dataset(d.x_train * 1e160, 1 - d.y_train, d.x_val * 1e160, 1 - d.y_val, d.task, d.classes,
+                   d.feature_names, d.name)
+    tr = Trainer(config, huge)
+    with pytest.raises(Diverged, match=r"the optimizer's state \(W1/exp_avg_sq\) overflowed"):
+        tr.run(until_epochs=3)
+    assert tr.step == 0 and tr.epoch == 0 and tr.history["train_loss"] == []
+    assert same(tr.params, Trainer(config, huge).params)
+    save_run(tr, tmp_path / "run.npz")  # nothing in it is NaN or inf

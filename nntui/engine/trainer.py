@@ -51,9 +51,10 @@ class Diverged(ArithmeticError):
     kept), or the loss exploded: an epoch's loss grew EXPLODED times or more
     above the run's lowest."""
 
-    def __init__(self, step: int, what: str, how: str = "became NaN or inf"):
+    def __init__(self, step: int, what: str, how: str = "became NaN or inf",
+                 advice: str = "try a smaller learning rate"):
         self.step = step
-        super().__init__(f"training diverged at step {step}: {what} {how}; try a smaller learning rate")
+        super().__init__(f"training diverged at step {step}: {what} {how}; {advice}")
 
 
 # An epoch's train loss this many times its run's lowest is divergence, not
@@ -328,10 +329,13 @@ class Trainer:
         target = self.config.train.target_loss if target_loss is None else target_loss
         stop_step = None if max_steps is None else self.step + max_steps
         with quiet_overflow():
+            start = self._checkpoint()
             while self.epoch < until_epochs and (stop_step is None or self.step < stop_step):
                 epoch = self.epoch
                 self.train_step()
                 if self.epoch != epoch:
+                    self._check_optimizer_state(start)
+                    start = self._checkpoint()
                     if callback is not None:
                         callback(self)
                     if explode is not None:
@@ -339,6 +343,34 @@ class Trainer:
                     if target is not None and self.history["train_loss"][-1] <= target:
                         break
             self.check_parameters()
+            self._check_optimizer_state(start)
+
+    def _checkpoint(self) -> tuple:
+        """The state now, by reference (no array is ever changed in place)."""
+        return (self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
+                {k: len(v) for k, v in self.history.items()})
+
+    def _check_optimizer_state(self, checkpoint: tuple) -> None:
+        """Adam's v (or another optimizer's state) can overflow while the
+        parameters stay finite (its steps just become 0): no later loss shows
+        it, and a runfile must not hold it. Checked at each epoch's end; back
+        to the epoch's start, then Diverged."""
+        for name, st in self.optimizer.state.items():
+            bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
+            if bad is None:
+                continue
+            params, opt_state, step, epoch, batch, self._tally, lengths = checkpoint
+            self.params = params
+            self.optimizer.restore_state(opt_state)
+            if epoch != self.epoch:
+                self._shuffle(epoch)
+            self.step, self.epoch, self.batch = step, epoch, batch
+            for k, n in lengths.items():
+                del self.history[k][n:]
+            self.trace = None
+            self._ring.clear()
+            raise Diverged(step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
+                           "gradients this large come from inputs on a huge scale: scale the data down")
 
     def _check_explosion(self, factor: float) -> None:
         """Diverged if the epoch just ended lost `factor` times its run's lowest

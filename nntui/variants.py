@@ -24,7 +24,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from nntui.config import MAX_VARIANTS, VARY_KEYS, ConfigError, override, override_pairs
+from nntui.config import MAX_VARIANTS, VARY_KEYS, override, override_pairs
 from nntui.engine.optimizers import option_names
 from nntui.engine.spec import Config
 from nntui.util import did_you_mean

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 
 from nntui.app.app import make_app, next_lr
 from nntui.app.ghosts import MAX_GHOSTS, Ghosts

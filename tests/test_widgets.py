@@ -19,7 +19,7 @@ from nntui.app.widgets._common import darken, diverging, fmt
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector, wrap_line
-from nntui.app.widgets.losschart import C_TRAIN, C_VAL, LossChart
+from nntui.app.widgets.losschart import C_VAL, LossChart
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.status import StatusLine
 from nntui.app.widgets.view import Context
@@ -1060,7 +1060,7 @@ async def test_regression_points_leave_the_map_whole():
     from nntui.presets import load_preset
 
     w = BoundaryView()
-    async with One(w).run_test(size=SIZE) as pilot:
+    async with One(w).run_test(size=SIZE):
         d = make_dataset(load_preset("plane").data)
         w.set_data(d.x_train, d.y_train, d.x_val, d.y_val, d.task, d.classes, d.feature_names)
         marks = w._point_marks(40, 12, ascii_mode=False)

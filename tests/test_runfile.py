@@ -331,9 +331,9 @@ def test_saved_runfile_has_an_ordinary_files_mode(tmp_path):
 def test_save_reaches_the_disk_before_the_rename(tmp_path, monkeypatch):
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(runfile.os, "fsync", lambda fd: (calls.append(("fsync", os.fstat(fd).st_size)),
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(("fsync", os.fstat(fd).st_size)),
                                                          real_fsync(fd)))
-    monkeypatch.setattr(runfile.os, "replace", lambda a, b: (calls.append(("replace", b)), real_replace(a, b)))
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append(("replace", b)), real_replace(a, b)))
     path = save_run(Trainer(preset()), tmp_path / "run.npz")
     assert [c[0] for c in calls] == ["fsync", "replace"]
     assert calls[0][1] == path.stat().st_size  # the whole file was written when it was synced

@@ -33,11 +33,13 @@ from textual.worker import get_current_worker
 
 from nntui.app.ghosts import Ghosts
 from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
+from nntui.app.screens.compare import CompareScreen
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
+from nntui.app.screens.vary import VaryDialog
 from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.lesson import LessonPanel
@@ -50,6 +52,7 @@ from nntui.app.worker import (
     FinishStep,
     Frame,
     NextPhase,
+    Pause,
     Replace,
     RunEpoch,
     SetLearningRate,
@@ -67,6 +70,7 @@ from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
+from nntui.variants import Variant, declared_variants
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -161,6 +165,7 @@ class NNTuiApp(App[None]):
         Binding("less_than_sign", "next_lesson(-1)", "previous lesson", show=False, key_display="<"),
         Binding("i", "panel", "panel", show=False),
         Binding("o", "open_preset", "open"),
+        Binding("v", "compare", "race"),
         Binding("ctrl+s", "save", "save", key_display="^s"),
         Binding("g", "gradcheck", "grad"),
         Binding("full_stop", "sample(1)", "next sample", show=False, key_display="."),
@@ -171,8 +176,10 @@ class NNTuiApp(App[None]):
         Binding("escape", "unfocus", "unfocus", show=False),
     ]
 
-    def __init__(self, config: Config, trainer: Trainer, *, play: bool = False) -> None:
+    def __init__(self, config: Config, trainer: Trainer, *, play: bool = False, race: bool = True) -> None:
+        """race: open the race of a preset that declares [compare] variants."""
         super().__init__()
+        self.race_on_open = race
         self.config = config
         self.dataset = trainer.dataset
         self.generation = 0
@@ -234,6 +241,8 @@ class NNTuiApp(App[None]):
         if not self.is_headless:  # tests run many apps in one process: leave them be
             self.call_after_refresh(self.pacer.tune_gc)
         self.run_engine()
+        if self.race_on_open:
+            self.call_after_refresh(self.open_declared_race)
 
     def on_unmount(self) -> None:
         self.pacer.restore_gc()
@@ -694,6 +703,33 @@ class NNTuiApp(App[None]):
         self._seed_rng = random.Random(config.model.seed)
         self.replace_model(trainer, config)
         self.notify(f"Opened {config.title} ({config.name}): a new run from step 0.", timeout=3)
+        self.open_declared_race()
+
+    # ------------------------------------------------------------------ races
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over a race, the single run's keys are off (and out of the footer):
+        they would act on the run the race hides."""
+        if isinstance(self.screen, CompareScreen) and action not in ("help", "quit"):
+            return False
+        return True
+
+    def action_compare(self) -> None:
+        self.push_screen(VaryDialog(self.config), self.open_race)
+
+    def open_declared_race(self) -> None:
+        """A preset that declares [compare] variants opens as their race, playing."""
+        variants = declared_variants(self.config)
+        if variants:
+            self.open_race(variants)
+
+    def open_race(self, variants: list[Variant] | None, *, playing: bool = True) -> None:
+        """The compare view over the single run, which pauses: the race has the CPU."""
+        if not variants:
+            return
+        if self.status == Status.PLAYING:
+            self.runner.send(Pause())
+        self.push_screen(CompareScreen(variants, self.config.title or self.config.name, playing=playing))
 
     def open_preset(self, name_or_path: str | None) -> bool:
         """Load a preset (a built-in name or a path) in place of the current one.
@@ -864,4 +900,4 @@ def make_app(config: Config | None, runfile: str | Path | None = None, play: boo
 
             config = load_preset(DEFAULT_PRESET)
         trainer = Trainer(config)
-    return NNTuiApp(config, trainer, play=play)
+    return NNTuiApp(config, trainer, play=play, race=runfile is None)

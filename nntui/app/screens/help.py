@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("c", "clear the earlier runs from the loss chart"),
     ("f", "cycle the two features the boundary shows (>2-D data)"),
     ("o", "open a preset: built-ins, or the path of your own file"),
+    ("v", "race variants of this experiment (optimizers, rates, ...): curves and boundaries side by side"),
     ("m", "the controls: hide / show (a drawer below 140×40)"),
     ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
     ("<  >", "previous / next lesson, in the story's order (nntui presets)"),

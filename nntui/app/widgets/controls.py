@@ -107,6 +107,9 @@ class ControlsPanel(VerticalScroll):
     ControlsPanel #layer-buttons {
         height: 1;
     }
+    ControlsPanel #race {
+        margin-top: 1;
+    }
     ControlsPanel Button {
         min-width: 0;
         width: 1fr;
@@ -176,6 +179,9 @@ class ControlsPanel(VerticalScroll):
         yield Label("Regularization", classes="section", id="reg-section")
         for name in REGULARIZATION:
             yield Row(name, self._input(f"train.options.{name}", "number"), id=f"row-{name}", classes="option")
+        race = Button("race variants… (v)", id="race", compact=True)
+        race.can_focus = False  # a click leaves the keys to the app
+        yield race
 
     def on_mount(self) -> None:
         self._show_rows(self.config)
@@ -279,6 +285,9 @@ class ControlsPanel(VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if event.button.id == "race":
+            self.app.action_compare()
+            return
         hidden = list(self.config.model.layers[1:-1])
         if event.button.id == "add-layer":
             hidden.append(hidden[-1] if hidden else 4)

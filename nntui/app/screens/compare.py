@@ -1,0 +1,241 @@
+"""The compare view: variants of one run raced together (nntui.variants.Race).
+
+    CompareScreen(variants, title, playing=False)
+
+One chart overlays every variant's train loss per epoch (drawn by plotext
+through `nntui.curves`, the chart `nntui compare` prints, in the same colours),
+and under it a small decision boundary per variant, side by side, each titled
+with its label in its curve's colour and its latest loss and accuracy. The
+variants play, pause and step together:
+
+    space  play / pause        s  one step of each      e  one epoch of each
+    r      restart the race    escape, v  back to the single run
+
+Playing runs on the main thread, STEP_BUDGET seconds of steps a frame, always
+the variant furthest behind in epochs first (`Race.step`), so the variants stay
+level by epoch. No worker thread: the nets a race is for are small, and the
+screen then needs none of the main view's pacing. The frame timer runs only
+while playing, so a paused race costs nothing (and a test's Pilot finds the
+screen idle). The app opens it for a preset that declares [compare] variants
+(`optimizers` opens as a four-way race), and from the `v` key's dialog.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+from rich.color import Color
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from nntui.app.widgets.boundary import BoundaryView
+from nntui.curves import PALETTE, Chart, Curve, chart_text
+from nntui.variants import Race, Runner, Variant
+
+FPS = 20
+STEP_BUDGET = 0.012  # seconds of training a frame while playing: the rest of the frame draws
+CHART_FPS = 5.0  # a plotext build is a few ms; the curves gain nothing from more
+
+
+def colour_of(i: int) -> int:
+    """The 256-colour index of variant i: its curve's, its boundary title's."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def hex_of(i: int) -> str:
+    """Variant i's colour for Textual markup, which names no 256-colour index."""
+    return Color.from_ansi(colour_of(i)).get_truecolor().hex
+
+
+class RaceChart(Widget):
+    """Every variant's train loss, overlaid: a plotext chart built on the main thread."""
+
+    DEFAULT_CSS = """
+    RaceChart {
+        height: 1fr;
+        min-height: 10;
+        border: round $foreground 30%;
+        border-title-color: $text;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text("")
+        self._key: tuple | None = None
+        self._last = -1.0
+        self.builds = 0
+
+    def show(self, race: Race, loss_name: str, force: bool = False) -> None:
+        width, height = self.content_size.width, self.content_size.height
+        key = (tuple(len(r.trainer.history["train_loss"]) for r in race.runners), width, height)
+        if key == self._key or (not force and perf_counter() - self._last < 1.0 / CHART_FPS):
+            return
+        self._key, self._last = key, perf_counter()
+        if width < 20 or height < 4:
+            self._text = Text("too small for the chart", style="dim")
+        else:
+            curves = [Curve(r.variant.label, r.trainer.history["train_loss"]) for r in race.runners]
+            chart = Chart(f"train loss ({loss_name})", curves, height=height - 1,
+                          colors=[colour_of(i) for i in range(len(curves))])
+            text = chart_text(chart, width, "color")
+            self._text = (Text.from_ansi(text) if text else
+                          Text("no epoch yet: space plays the race, e runs one epoch of each", style="dim"))
+        self.builds += 1
+        self.refresh()
+
+    def on_resize(self, _event) -> None:
+        self._key = None
+
+    def render(self) -> Text:
+        return self._text
+
+
+class CompareScreen(Screen[None]):
+    BINDINGS = [
+        Binding("space", "toggle_play", "play"),
+        Binding("s", "step", "step each"),
+        Binding("e", "epoch", "epoch each"),
+        Binding("r", "restart", "restart"),
+        Binding("escape,v", "close", "back"),
+        Binding("question_mark", "app.help", "help", key_display="?"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    DEFAULT_CSS = """
+    CompareScreen {
+        layout: vertical;
+    }
+    CompareScreen #race-hint {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    CompareScreen #race-boundaries {
+        height: 1fr;
+    }
+    CompareScreen BoundaryView {
+        width: 1fr;
+        height: 100%;
+    }
+    """
+
+    def __init__(self, variants: list[Variant], title: str, *, playing: bool = False) -> None:
+        super().__init__()
+        self.variants = list(variants)
+        self.race_title = title
+        self.playing = playing
+        self.race = Race(self.variants)
+        self.loss_name = self.variants[0].config.train.loss
+        self._race_closed = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="race-hint", markup=True)
+        yield RaceChart(id="race-chart")
+        with Horizontal(id="race-boundaries"):
+            for i, _ in enumerate(self.variants):
+                yield BoundaryView(id=f"race-boundary-{i}")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.chart = self.query_one(RaceChart)
+        self.hint = self.query_one("#race-hint", Static)
+        self.boundaries = [self.query_one(f"#race-boundary-{i}", BoundaryView) for i in range(len(self.variants))]
+        self._set_data()
+        self._timer = self.set_interval(1 / FPS, self._tick, pause=not self.playing)
+        self.call_after_refresh(self._show, True)
+
+    def _set_data(self) -> None:
+        for view, runner in zip(self.boundaries, self.race.runners):
+            d = runner.trainer.dataset
+            view.set_data(d.x_train, d.y_train, d.x_val, d.y_val, d.task, d.classes, d.feature_names)
+
+    # ------------------------------------------------------------ playing
+
+    def _tick(self) -> None:
+        if not self.playing:
+            return
+        end = perf_counter() + STEP_BUDGET
+        while perf_counter() < end:
+            if not self.race.step():
+                self._set_playing(False)
+                break
+        self._show(force=not self.playing)  # the finished race's last epochs are charted too
+
+    def _set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        if playing:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+
+    def _show(self, force: bool = False) -> None:
+        for i, (view, r) in enumerate(zip(self.boundaries, self.race.runners)):
+            view.show(r.trainer.snapshot())
+            view.border_title = f"[{hex_of(i)}]━━[/] {escape(r.variant.label)}"
+            view.border_subtitle = self._result(r, short=view.size.width < 28)
+        self.chart.show(self.race, self.loss_name, force=force)
+        self._update_hint()
+
+    @staticmethod
+    def _result(r: Runner, short: bool = False) -> str:
+        h = r.trainer.history
+        if r.diverged:
+            return "diverged"
+        if not h["train_loss"]:
+            return "step 0"
+        acc = h.get("val_accuracy") or h.get("train_accuracy")
+        loss = f"{h['train_loss'][-1]:.3g}" if short else f"loss {h['train_loss'][-1]:.3g}"
+        return loss + (f" · {acc[-1]:.0%}" if acc else "")
+
+    def _update_hint(self) -> None:
+        runners = self.race.runners
+        epochs = min(r.trainer.epoch for r in runners)
+        state = "done" if all(r.done for r in runners) else "playing" if self.playing else "paused"
+        self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {len(runners)} variants from "
+                         f"the same start, data and batches · {escape(self.race_title)}")
+
+    # ------------------------------------------------------------ keys
+
+    def action_toggle_play(self) -> None:
+        if all(r.done for r in self.race.runners):
+            self.app.notify("The race is done: r starts it again.", timeout=3)
+            return
+        self._set_playing(not self.playing)
+        self._show(force=True)
+
+    def action_step(self) -> None:
+        self._set_playing(False)
+        self.race.step_each()
+        self._show(force=True)
+
+    def action_epoch(self) -> None:
+        """One more epoch of each variant still running."""
+        self._set_playing(False)
+        live = [r for r in self.race.runners if not r.done]
+        if live:
+            target = min(r.trainer.epoch for r in live) + 1
+            while any(not r.done and r.trainer.epoch < target for r in self.race.runners):
+                self.race.step()
+        self._show(force=True)
+
+    def action_restart(self) -> None:
+        self._set_playing(False)
+        self.race = Race(self.variants)
+        self._set_data()
+        self._show(force=True)
+        self.app.notify("The race starts again from step 0, from the same start.", timeout=3)
+
+    def action_close(self) -> None:
+        """Back to the single run, once (dismiss pops whatever is on top)."""
+        if self._race_closed or not self.is_current:
+            return
+        self._race_closed = True
+        self._set_playing(False)
+        self.dismiss(None)

@@ -23,7 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("+  -", "raise / lower the learning rate (applies live)"),
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
-    ("x", "confusion matrix (true × predicted class, shaded by share of the row) in place of the weights"),
+    ("x", "confusion matrix, true × predicted class, in the weights' place (the loss's at 80×24)"),
     ("a", "ASCII decision boundary (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),

@@ -175,7 +175,7 @@ class ControlsPanel(VerticalScroll):
         yield Row("samples", self._input("data.samples", "integer"))
         yield Row("noise", self._input("data.noise", "number"))
         yield Row("validation", self._input("data.validation", "number"))
-        yield Label("network inputs (features)", classes="control-label", id="features-label")
+        yield Label("inputs (features)", classes="control-label", id="features-label")
         with Horizontal(id="feature-toggles"):
             for name in FEATURE_NAMES:
                 # Focusable: tab reaches them and enter toggles, as the fields.

@@ -48,7 +48,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("loss", LossChart, "data", 2),
     ViewSpec("heatmaps", WeightHeatmaps, "data", 2),
     # In the heatmaps' place when shown (x); it changes once an epoch, so it rides along.
-    ViewSpec("confusion", ConfusionView, "data", 1, turn="heatmaps"),
+    ViewSpec("confusion", ConfusionView, "data", 2, turn="heatmaps"),
 )
 
 

@@ -16,7 +16,7 @@ from collections import deque
 import numpy as np
 
 from .datasets import Dataset, make_dataset
-from .features import expand, is_plane
+from .features import PLANE, expand, is_plane
 from .initializers import init_params
 from .losses import LOSSES
 from .metrics import Confusion, measure
@@ -92,8 +92,8 @@ class Trainer:
         self.dataset = dataset if dataset is not None else make_dataset(config.data)
         # The network's inputs: the data's own, or the features of its 2-D points.
         d = self.dataset
-        self.features: tuple[str, ...] = () if is_plane(config.data.features) or d.n_inputs != 2 else \
-            tuple(config.data.features)
+        asked = getattr(config.data, "features", PLANE)  # a bare config (tests) may have no [data]
+        self.features: tuple[str, ...] = () if is_plane(asked) or d.n_inputs != 2 else tuple(asked)
         self.x_train, self.x_val = (expand(x, self.features) if self.features else x for x in (d.x_train, d.x_val))
         m, t = config.model, config.train
         self.net = Network(m.layers, m.activation, m.output)

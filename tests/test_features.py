@@ -186,3 +186,20 @@ def test_nntui_train_takes_the_features_from_the_preset():
                        capture_output=True, text=True, timeout=120)
     result = json.loads(p.stdout)
     assert "features" not in result and result["train_accuracy"] < 1.0
+
+
+def test_a_feature_change_keeps_the_earlier_run_as_a_ghost_named_by_its_features():
+    # With and without x1·x2 is the comparison to make: the curves stay side by side.
+    from nntui.app.ghosts import Ghosts
+    from nntui.engine.snapshot import History
+
+    old = load_preset("perceptron-xor")
+    new = edit(old, "data.features", ["x1", "x2", "x1_x2"])
+    ghosts = Ghosts()
+    ghost = ghosts.replaced(old, History(train_loss=(0.5, 0.5)), new)
+    assert ghost is not None and ghost.label == "perceptron lr 0.1 x1 x2"
+    back = ghosts.replaced(new, History(train_loss=(0.25, 0.0)), old)
+    assert back.label == "perceptron lr 0.1 x1 x2 x1·x2" and len(ghosts.items) == 2
+    # Other data still clears them.
+    assert ghosts.replaced(old, History(train_loss=(0.5,)), edit(old, "data.dataset", "and_gate")) is None
+    assert ghosts.items == ()

@@ -117,3 +117,14 @@ async def test_x_on_regression_says_there_is_none():
         await press(pilot, "x")
         assert not app.views["confusion"].display
         assert any("Regression has no classes" in m for m in notices(app))
+
+
+async def test_the_footer_and_the_help_name_x():
+    from nntui.app.screens.help import KEYS
+
+    app = app_for("iris")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "x conf" in footer and "^s" in footer
+    assert any(keys == "x" and "confusion matrix" in what for keys, what in KEYS)

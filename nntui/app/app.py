@@ -151,7 +151,7 @@ class NNTuiApp(App[None]):
         Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
         Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
         Binding("t", "heatmap_mode", "heat"),
-        Binding("x", "confusion", "confusion"),
+        Binding("x", "confusion", "conf"),
         Binding("a", "ascii", "ascii"),
         Binding("l", "log_scale", "log"),
         Binding("h", "toggle_ghosts", "hide earlier runs", show=False),

@@ -128,3 +128,27 @@ async def test_the_footer_and_the_help_name_x():
         footer = screen_text(app).splitlines()[-1]
         assert "x conf" in footer and "^s" in footer
     assert any(keys == "x" and "confusion matrix" in what for keys, what in KEYS)
+
+
+async def test_after_a_toggle_space_plays_rather_than_toggling_again():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#feature-sin_x1")
+        await app.settle()
+        await pilot.pause()
+        assert app.config.data.features == ("x1", "x2", "sin_x1") and app.focused is None
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        await pilot.press("space")
+        frame = await app.settle()
+        assert app.config.data.features == ("x1", "x2", "sin_x1") and frame.snapshot.step > 0
+
+
+async def test_the_toggles_work_from_the_keyboard():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#feature-x2_sq", Button).focus()
+        await pilot.press("enter")
+        await app.settle()
+        await pilot.pause()
+        assert app.config.data.features == ("x1", "x2", "x2_sq") and app.config.model.layers[0] == 3

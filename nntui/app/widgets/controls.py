@@ -316,6 +316,8 @@ class ControlsPanel(VerticalScroll):
         event.stop()
         if event.button.id and event.button.id.startswith("feature-"):
             self._toggle_feature(event.button.name)
+            # A click focuses the toggle: give the keys back, or space would toggle it again, not play.
+            self.app.set_focus(None)
             return
         hidden = list(self.config.model.layers[1:-1])
         if event.button.id == "add-layer":

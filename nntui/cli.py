@@ -368,6 +368,7 @@ def _result(trainer, seconds: float, diverged, saved: str | None) -> dict:
     target = c.train.target_loss
     result.update({
         "task": trainer.dataset.task, "layers": list(c.model.layers), "optimizer": c.train.optimizer,
+        **({"features": list(trainer.features)} if trainer.features else {}),
         "learning_rate": c.train.learning_rate, "batch_size": c.train.batch_size,
         "options": {k: list(v) if isinstance(v, tuple) else v for k, v in c.train.options.items()},
         "data_seed": c.data.seed, "model_seed": c.model.seed,
@@ -382,6 +383,8 @@ def _result(trainer, seconds: float, diverged, saved: str | None) -> dict:
         result["error"] = str(diverged)
     if saved:
         result["saved"] = saved
+    if trainer.confusion is not None:  # classification, once an epoch has ended
+        result["confusion"] = trainer.confusion.to_dict()
     result["history"] = _history(trainer)
     return result
 
@@ -434,6 +437,11 @@ def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
                   f"batch {c.train.batch_size}", highlight=False, soft_wrap=True)
     if plot:
         _print_curves(console, trainer.history, c.train.loss, _chart_style(console, ascii_only))
+    if trainer.confusion is not None:
+        from nntui.confusion_text import confusion_text
+
+        console.print()
+        console.print(confusion_text(trainer.confusion, plain=plain), highlight=False, soft_wrap=True)
     from nntui.boundary_text import has_boundary, render_ascii, render_color
 
     if has_boundary(trainer):

@@ -38,6 +38,7 @@ from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import (DATASET_NAMES, Dataset, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
                                    dataset_task, load_csv)
 from nntui.engine.datasets import MAX_INPUTS as MAX_CSV_INPUTS
+from nntui.engine.features import FEATURE_NAMES, PLANE
 from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
@@ -59,12 +60,13 @@ class ConfigError(ValueError):
 _MISSING = object()
 _TOP_KEYS = ("title", "description")
 _SECTIONS = ("data", "model", "train")
-_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target")
+_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target", "features")
 _MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
 _TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
 # A gate is its truth table: samples, noise and validation do not apply.
 
 MAX_LAYER = 4096
+_FEATURE_LIST = ", ".join(FEATURE_NAMES)  # in the table's order (DESIGN), not sorted
 MAX_INPUTS = MAX_CSV_INPUTS  # the input layer: a CSV's columns (load_csv refuses a wider file)
 MEMORY_LIMIT = 2 * 2**30  # what a network may need while it trains (see memory_needed)
 MAX_SAMPLES = 1_000_000
@@ -287,6 +289,7 @@ class _Checker:
         model = self.model(model_t, train, task)
         train = self.loss(train, model, task)
         self.combination(data, model, train, task)
+        self.features_size(data, model)
         if n_in is not None:
             self.sizes(data, model, train, task, n_in, n_out)
         if n_rows is not None:
@@ -365,14 +368,16 @@ class _Checker:
         classes = None
         if takes_classes:
             classes = self.integer("data", "classes", self.get(t, "data", "classes", DEFAULT_CLASSES), 2, 100)
+        features = self.features(t)
         path = target = None
         n_in = n_out = n_rows = task = None
         if is_csv:
             path, target = self.csv_keys(t)
-            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target)
+            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target, features)
             if self.dataset is not None:
                 known = self.dataset
                 n_in, n_out, task = known.n_inputs, known.n_outputs, known.task
+                self.features_fit(t, config, n_in)
                 return config, task, n_in, n_out, len(known.x_train) + len(known.x_val)
             if self.check_data:
                 try:
@@ -381,13 +386,40 @@ class _Checker:
                     self.csv_problem(t, path, e)
                 n_in, n_rows = x.shape[1], len(x)
                 n_out = len(names) if task == "multiclass" else y.shape[1]
+                self.features_fit(t, config, n_in)
             else:
                 task = "regression" if isinstance(target, tuple) else None
             return config, task, n_in, n_out, n_rows
-        config = DataConfig(dataset, samples, noise, validation, seed, classes, None, None)
+        config = DataConfig(dataset, samples, noise, validation, seed, classes, None, None, features)
         task = dataset_task(dataset, classes or 2)
         n_in, n_out = dataset_dims(dataset, classes or 2)
+        self.features_fit(t, config, n_in)
         return config, task, n_in, n_out, (None if is_gate else samples)
+
+    def features(self, t: dict) -> tuple[str, ...]:
+        """data.features: Playground's input features, each once, at least one."""
+        v = self.get(t, "data", "features")
+        wanted = f'must be a list of feature names, e.g. ["x1", "x2", "x1_x2"]; allowed: {_FEATURE_LIST}'
+        if not isinstance(v, (list, tuple)) or not v:
+            self.fail("data", "features", v, wanted)
+        for name in v:
+            if not isinstance(name, str):
+                self.fail("data", "features", v, wanted)
+            if name not in FEATURE_NAMES:
+                self.fail("data", "features", v, f'unknown feature "{name}"{did_you_mean(name, FEATURE_NAMES)}; '
+                          f"allowed: {_FEATURE_LIST}")
+        twice = next((name for i, name in enumerate(v) if name in v[:i]), None)
+        if twice is not None:
+            self.fail("data", "features", v, f'"{twice}" is given twice; each feature is one input, named once')
+        return tuple(v)
+
+    def features_fit(self, t: dict, data: DataConfig, n_in: int) -> None:
+        """Features are computed from a point (x1, x2): 2-input data only."""
+        if data.features != PLANE and n_in != 2:
+            what = data.dataset if data.dataset != "csv" else Path(data.path).name
+            self.fail("data", "features", t.get("features", list(data.features)),
+                      f"features are computed from 2 inputs (x1, x2); {what} has {n_in}: "
+                      "remove data.features")
 
     def csv_keys(self, t: dict) -> tuple[str, str | tuple[str, ...] | None]:
         if "path" not in t:
@@ -636,10 +668,22 @@ class _Checker:
             self.fail("train", "loss", loss, f'{task} data needs loss = "{kinds}" '
                       '(bce and cross_entropy are for classes)')
 
+    def features_size(self, data: DataConfig, model: ModelConfig) -> None:
+        """With features, the input layer has one unit per feature."""
+        layers, features = list(model.layers), data.features
+        if features != PLANE and layers[0] != len(features):
+            rest = ", ".join(str(n) for n in layers[1:])
+            self.fail("model", "layers", layers,
+                      f"layers[0] is {layers[0]} but [data] features has {len(features)} "
+                      f"feature{'s' * (len(features) != 1)} ({', '.join(features)}): "
+                      f"set layers = [{len(features)}, {rest}]")
+
     def sizes(self, data: DataConfig, model: ModelConfig, train: TrainConfig, task: str | None,
               n_in: int, n_out: int) -> None:
         layers = list(model.layers)
         what = data.dataset if data.dataset != "csv" else Path(data.path).name
+        if n_in == 2 and data.features != PLANE:
+            n_in = len(data.features)  # checked by features_size
         if layers[0] != n_in:
             self.fail("model", "layers", layers,
                       f"the input size {layers[0]} does not fit the data: {what} has {n_in} "

@@ -8,6 +8,7 @@ another optimizer drops the options it does not take), and checks the result
 as a preset file is checked. A bad value raises ConfigError, naming the key.
 
 Keys are dotted paths of the config: ``data.dataset``, ``data.noise``,
+``data.features`` (a list, or "x1, x2, x1_x2": the input layer follows),
 ``model.hidden`` (the hidden sizes, "8, 8" or "none"), ``model.activation``,
 ``train.learning_rate``, ``train.optimizer``, ``train.options.momentum``...
 A value may be typed text ("0.3", "on", "0.9, 0.99"): it is read here.
@@ -41,6 +42,11 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
         d["model"]["layers"] = [d["model"]["layers"][0], *_sizes(value), d["model"]["layers"][-1]]
     elif key == "data.dataset":
         _switch_dataset(d, config, str(value))
+    elif key == "data.features":
+        features = _features(value)
+        d["data"]["features"] = features
+        if features:  # the input layer follows; an empty list is refused by the check, named
+            d["model"]["layers"] = [len(features), *d["model"]["layers"][1:]]
     elif key == "train.optimizer":
         keep = set(optimizer_options(str(value)))
         for opt in option_names():
@@ -53,8 +59,20 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
             d["train"][name.split(".", 1)[1]] = parsed
         else:
             d[section][name] = parsed
-    same_data = d["data"] == config.to_dict()["data"]
+    # Features are computed from the data's points, not made with them: the same data.
+    same_data = _points(d["data"]) == _points(config.to_dict()["data"])
     return config_from_dict(d, config.source, dataset=dataset if same_data else None)
+
+
+def _points(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "features"}
+
+
+def _features(value: Any) -> list:
+    """Feature names from a list, or typed text "x1, x2, x1_x2"."""
+    if isinstance(value, str):
+        return [p for p in value.replace(" ", ",").split(",") if p]
+    return list(value)
 
 
 def _parse(name: str, value: Any) -> Any:
@@ -113,6 +131,10 @@ def _switch_dataset(d: dict, config: Config, name: str) -> None:
         elif key in ("samples", "noise", "validation"):
             data.setdefault(key, getattr(config.data, key))
     data["dataset"] = name
+    if n_in != 2:
+        data.pop("features", None)  # features are of a 2-D point
+    elif "features" in data:
+        n_in = len(data["features"])
     model["layers"] = [n_in, *model["layers"][1:-1], n_out]
     rule = OPTIMIZERS[train["optimizer"]]
     if task != _task(config) and (rule.needs_gradient or task not in LOSSES[train["loss"]].tasks):

@@ -92,7 +92,29 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
         weights=_arrays({k: v for k, v in state["params"].items()}),
         opt_state=_arrays(state["optimizer"]), opt_step=int(state["optimizer"].get("t", 0)),
         x_train=_array(d.x_train), y_train=_array(d.y_train), x_val=_array(d.x_val), y_val=_array(d.y_val),
+        features=_features_code(trainer.features),
     )
+
+
+# Each feature of a point (x1, x2), as the script computes it (numpy, as engine/features.py does).
+_FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1_sq": "x1 * x1", "x2_sq": "x2 * x2", "x1_x2": "x1 * x2",
+                 "sin_x1": "np.sin(x1)", "sin_x2": "np.sin(x2)"}
+
+
+def _features_code(features: tuple[str, ...]) -> str:
+    """The script's `inputs(points)`: the network's inputs for the data's points."""
+    if not features:
+        return ('def inputs(points):\n'
+                '    """The network takes the data\'s own inputs."""\n'
+                '    return points\n')
+    columns = "\n".join(f"        {_FEATURE_CODE[f]},  # {f}" for f in features)
+    return ('def inputs(points):\n'
+            f'    """The network\'s inputs: the features {", ".join(features)} of each point (x1, x2)\n'
+            '    (nntui\'s data.features; the data keeps its points, the boundary is drawn over them)."""\n'
+            '    x1, x2 = points[:, 0], points[:, 1]\n'
+            '    return np.stack([\n'
+            f'{columns}\n'
+            '    ], axis=1)\n')
 
 
 def _output_note(output: str, loss: str, folded: bool) -> str:
@@ -159,7 +181,7 @@ FULL_BATCH = {full_batch}  # one batch an epoch: nntui keeps the rows in their o
 
 
 def main():
-    x_train, y_train, x_val, y_val = (torch.tensor(a) for a in (X_TRAIN, Y_TRAIN, X_VAL, Y_VAL))
+    x_train, y_train, x_val, y_val = (torch.tensor(a) for a in (inputs(X_TRAIN), Y_TRAIN, inputs(X_VAL), Y_VAL))
     y_train, y_val = y_train.to({y_dtype}), y_val.to({y_dtype})
 
     model = torch.nn.Sequential(
@@ -200,6 +222,8 @@ def main():
             val_loss = loss_fn(model(x_val), y_val).item() if len(x_val) else float("nan")
         print(f"epoch {{epoch + 1}} train_loss {{total / n!r}} val_loss {{val_loss!r}}")
 
+
+{features}
 
 def load_optimizer_state(optimizer, linear):
     """The optimizer's state where the run stopped (none at step 0), in torch's own names."""

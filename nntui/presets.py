@@ -42,7 +42,7 @@ PRESET_DIR = _preset_dir()
 # layer, backprop by hand, then harder data and how training goes wrong.
 # Presets not named here follow, by name.
 STORY_ORDER = (
-    "perceptron-and", "perceptron-xor", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
+    "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
     "spiral", "blobs", "iris", "plane", "multigauss", "optimizers", "zero-init", "lr-too-high", "overfit",
 )
 

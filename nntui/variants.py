@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from nntui.config import MAX_VARIANTS, VARY_KEYS, override, override_pairs
+from nntui.engine.features import label as feature_label
 from nntui.engine.optimizers import option_names
 from nntui.engine.spec import Config
 from nntui.util import did_you_mean
@@ -131,7 +132,8 @@ def _facts(c: Config) -> dict[str, Any]:
              "batch_size": c.train.batch_size, "init": c.model.init, "activation": c.model.activation,
              "layers": tuple(c.model.layers), "seed": c.model.seed, "loss": c.train.loss, "output": c.model.output,
              "data": (c.data.dataset, c.data.samples, c.data.noise, c.data.validation, c.data.seed,
-                      c.data.classes, c.data.path)}
+                      c.data.classes, c.data.path),
+             "features": tuple(c.data.features)}
     for k, v in sorted(c.train.options.items()):
         facts[k] = tuple(v) if isinstance(v, list) else v
     return facts
@@ -158,6 +160,8 @@ def run_label(config: Config, keys: Sequence[str], *, with_optimizer: bool = Fal
             parts.append("-".join(str(s) for s in f["layers"]))
         elif k == "data":
             parts.append(config.data.dataset if config.data.dataset != "csv" else "data")
+        elif k == "features":
+            parts.append(" ".join(feature_label(n) for n in config.data.features))
         elif k in f:
             parts.append(f"{_SHORT.get(k, k)} {_show(f[k])}")
         else:  # an option the other run had: this one has its default

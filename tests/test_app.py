@@ -848,12 +848,13 @@ async def test_the_lesson_is_on_screen_and_the_story_goes_on():
         assert "No straight line separates XOR" not in " ".join(screen_text(app).split())
         await press(pilot, "L", "greater_than_sign")
         for _ in range(100):
-            if app.config.name == "xor":
+            if app.config.name == "perceptron-features":
                 break
             await pilot.pause(0.05)
-        assert app.config.name == "xor" and "lesson 3 of" in " ".join(screen_text(app).split())
+        assert app.config.name == "perceptron-features" and "lesson 3 of" in " ".join(screen_text(app).split())
         await pilot.pause()
-        assert any(m.startswith("Opened XOR needs a hidden layer (xor): a new run") for m in _notices(app))
+        assert any(m.startswith("Opened The right feature makes XOR linear (perceptron-features): a new run")
+                   for m in _notices(app))
         await press(pilot, "less_than_sign")
         for _ in range(100):
             if app.config.name == "perceptron-xor":
@@ -865,9 +866,9 @@ async def test_the_lesson_is_on_screen_and_the_story_goes_on():
 async def test_the_lesson_waits_for_L_where_rows_are_few():
     app = app_for("xor")
     async with app.run_test(size=(80, 24)) as pilot:
-        assert "lesson 3 of" not in " ".join(screen_text(app).split())
+        assert "lesson 4 of" not in " ".join(screen_text(app).split())
         await press(pilot, "L")
-        assert "lesson 3 of" in " ".join(screen_text(app).split())
+        assert "lesson 4 of" in " ".join(screen_text(app).split())
 
 
 def _notices(app) -> list[str]:

@@ -138,3 +138,16 @@ def test_regression_map_and_class_palette(snap_compare, preset):
     """plane: the map shows everywhere, the points drawn on it (no holes);
     blobs: three classes in the palette binary data uses too (0 orange, 1 blue)."""
     assert snap_compare(app_for(preset), run_before=commands(RunEpoch(), RunEpoch()), terminal_size=(160, 48))
+
+
+def test_confusion_matrix_on_iris(snap_compare):
+    """iris after 5 epochs, x: the validation set's confusion matrix in the weights' place."""
+    assert snap_compare(app_for("iris"), run_before=commands(*[RunEpoch()] * 5), press=["x"],
+                        terminal_size=(160, 48))
+
+
+def test_feature_inputs_on_xor_gate(snap_compare):
+    """perceptron-features after 12 epochs (it stops at 11, every row right): x1, x2, x1·x2 on, the
+    boundary over (x1, x2) bent by the product."""
+    assert snap_compare(app_for("perceptron-features"), run_before=commands(*[RunEpoch()] * 12),
+                        terminal_size=(160, 48))

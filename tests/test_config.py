@@ -137,7 +137,7 @@ def test_preset_dir_and_default():
     names = [name for name, _ in list_presets()]
     assert DEFAULT_PRESET in names
     # The story's order first (README), so `nntui presets` and the picker read as a lesson.
-    assert names[:3] == ["perceptron-and", "perceptron-xor", "xor"]
+    assert names[:4] == ["perceptron-and", "perceptron-xor", "perceptron-features", "xor"]
     assert set(STORY_ORDER) <= set(names) and names.index("lr-too-high") > names.index("spiral")
     assert all(path.suffix == ".toml" and path.is_file() for _, path in list_presets())
 

@@ -119,3 +119,22 @@ def test_the_script_needs_no_nntui():
     script = pytorch_script(Trainer(load_preset("xor")), 1)
     assert "nntui" not in "".join(line for line in script.splitlines() if line.startswith(("import", "from")))
     compile(script, "x.py", "exec")
+
+
+def test_a_run_with_features_exports_a_script_that_computes_them(torch, tmp_path):
+    # The script embeds the data's 2-D points and computes the features itself,
+    # as nntui does; its history is still nntui's to 1e-9.
+    from nntui.config import config_from_dict
+
+    d = load_preset("circle").to_dict()
+    d["data"]["features"] = ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
+    d["model"]["layers"] = [7, *d["model"]["layers"][1:]]
+    config = config_from_dict(d, "circle.toml")
+    script = pytorch_script(Trainer(config), EPOCHS, source="circle.toml")
+    assert "def inputs(points):" in script and "np.sin(x1),  # sin_x1" in script
+    assert f"X_TRAIN = np.array(" in script and f".reshape(({len(Trainer(config).dataset.x_train)}, 2))" in script
+    rows = run_script(script, tmp_path)
+    h = nntui_history(Trainer(config), EPOCHS)
+    assert [e for e, _, _ in rows] == list(range(1, EPOCHS + 1))
+    for (_, train, val), ours, ours_val in zip(rows, h["train_loss"], h["val_loss"]):
+        assert close(train, ours) and close(val, ours_val)

@@ -15,7 +15,7 @@ from nntui.engine.gradcheck import gradcheck
 from nntui.engine.trainer import Diverged, Trainer
 
 EXPECTED = {
-    "perceptron-and", "perceptron-xor", "xor", "mazur", "circle", "gaussian", "spiral", "moons", "blobs",
+    "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "circle", "gaussian", "spiral", "moons", "blobs",
     "iris", "plane", "multigauss", "ffn", "zero-init", "lr-too-high", "overfit", "optimizers",
 }
 NAMES = [name for name, _ in list_presets()]
@@ -42,7 +42,7 @@ def test_title_and_description(name):
     assert len(c.description.split()) >= 15 and "\n" not in c.description
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED - {"perceptron-and", "perceptron-xor"}))
+@pytest.mark.parametrize("name", sorted(EXPECTED - {"perceptron-and", "perceptron-xor", "perceptron-features"}))
 def test_gradients_check_out(name):
     errors = gradcheck(Trainer(load_preset(name)))
     assert max(errors.values()) < 1e-6, errors
@@ -61,6 +61,26 @@ def test_perceptron_xor_never_converges():
     tr = trained("perceptron-xor")
     assert tr.epoch == tr.config.train.epochs
     assert max(tr.history["train_accuracy"]) <= 0.75 and min(tr.history["train_loss"]) >= 0.25
+
+
+def test_the_feature_x1_x2_lets_a_perceptron_learn_xor():
+    # The same perceptron on the same four rows: with x1·x2 as a third input it
+    # reaches every row, headless; without it, it never does.
+    tr = trained("perceptron-features")
+    assert tr.config.data.features == ("x1", "x2", "x1_x2") and tr.net.sizes == (3, 1)
+    assert tr.x_train.shape == (4, 3) and tr.dataset.x_train.shape == (4, 2)  # the data keeps its points
+    assert tr.evaluate()["train_accuracy"] == 1.0 and tr.history["train_loss"][-1] == 0.0
+    assert tr.confusion.counts.tolist() == [[2, 0], [0, 2]]
+    plain = trained("perceptron-xor")
+    assert plain.evaluate()["train_accuracy"] < 1.0 and max(plain.history["train_accuracy"]) < 1.0
+    assert plain.config.data.dataset == tr.config.data.dataset and plain.config.model.init == tr.config.model.init
+    assert np.trace(plain.confusion.counts) < 4
+
+
+def test_the_features_preset_comes_right_after_perceptron_xor():
+    assert NAMES.index("perceptron-features") == NAMES.index("perceptron-xor") + 1
+    text = load_preset("perceptron-features").description
+    assert "x1·x2" in text and "separates" in text
 
 
 # --- classification ----------------------------------------------------------------------

@@ -66,6 +66,7 @@ from nntui.app.worker import (
 )
 from nntui.config import Config, ConfigError
 from nntui.edits import edit
+from nntui.engine.features import label
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
@@ -154,6 +155,7 @@ class NNTuiApp(App[None]):
         Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
         Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
         Binding("t", "heatmap_mode", "heat"),
+        Binding("x", "confusion", "conf"),
         Binding("a", "ascii", "ascii"),
         Binding("l", "log_scale", "log"),
         Binding("h", "toggle_ghosts", "hide earlier runs", show=False),
@@ -520,6 +522,18 @@ class NNTuiApp(App[None]):
             self.notify("The inspector and the network are both on screen; "
                         "i switches between them on a small terminal.", timeout=3)
 
+    def action_confusion(self) -> None:
+        """The confusion matrix in the weights' place (the loss chart's, at 80×24), or back."""
+        if self.dataset.task == "regression":
+            self.remove_class("-show-confusion")
+            self.notify("Regression has no classes: no confusion matrix.", timeout=3)
+            return
+        self.toggle_class("-show-confusion")
+        instead = "the loss chart" if self.has_class("-compact") else "the weights"
+        shown = self.has_class("-show-confusion")
+        self.notify(f"Confusion matrix {'shown in place of' if shown else 'hidden; back to'} {instead} (x).",
+                    timeout=2)
+
     def action_heatmap_mode(self) -> None:
         self.views["heatmaps"].cycle_mode()
 
@@ -556,6 +570,8 @@ class NNTuiApp(App[None]):
             ("Gradient check", "g: backprop against finite differences", self.action_gradcheck),
             ("ASCII boundary", "a: the decision boundary in plain characters", self.action_ascii),
             ("Log-scale loss", "l: the loss chart on a log scale", self.action_log_scale),
+            ("Confusion matrix", "x: counts of true and predicted classes, in place of the weights",
+             self.action_confusion),
             ("nntui help", "?: every key", self.action_help),
         )
         for title, help_text, callback in commands:
@@ -834,7 +850,8 @@ class NNTuiApp(App[None]):
             panel.load(config)
             self.notify(f"{_said(key, old, config)}, from the next step on (the run goes on).", timeout=3)
             return True
-        same_data = config.data == old.data
+        # Features are computed from the same points: the data is kept.
+        same_data = dataclasses.replace(config.data, features=old.data.features) == old.data
         trainer = self._build(config, same_data=same_data)
         if trainer is None:
             panel.load(old)
@@ -878,6 +895,13 @@ def _said(key: str, old: Config, new: Config) -> str:
     name = key.rsplit(".", 1)[-1]
     if key == "model.hidden":
         return f"hidden layers {list(old.model.layers[1:-1])} → {list(new.model.layers[1:-1])}"
+    if key == "data.features":
+        names = [label(f) for f in new.data.features]
+        on = [n for f, n in zip(new.data.features, names) if f not in old.data.features]
+        off = [label(f) for f in old.data.features if f not in new.data.features]
+        change = "; ".join(p for p in (f"{', '.join(on)} on" if on else "", f"{', '.join(off)} off" if off else "") if p)
+        return (f"{change}: the network's inputs are {', '.join(names)} "
+                f"({old.model.layers[0]} → {new.model.layers[0]} input units, hidden layers kept)")
     section, _, rest = key.partition(".")
     if rest.startswith("options."):
         before = old.train.options.get(name, OPTIMIZER_DEFAULTS.get(old.train.optimizer, {}).get(name))

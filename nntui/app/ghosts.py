@@ -18,6 +18,7 @@ Not UI: plain state the app keeps and hands to the loss chart.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from nntui.engine.snapshot import History
@@ -49,13 +50,17 @@ class Ghosts:
         """The run of `old` (its history) is replaced by a run of `new`: keep it
         as a ghost (returned), or clear every ghost if the curves would not
         compare (other data or another loss)."""
-        if old.data != new.data or old.train.loss != new.train.loss:
+        # Other features of the same points compare: that contrast is their lesson.
+        same_points = dataclasses.replace(old.data, features=new.data.features) == new.data
+        if not same_points or old.train.loss != new.train.loss:
             if self.items:
                 self.clear()
             return None
         if history is None or not history.train_loss or old == new:
             return None
-        keys = ["learning_rate"] + [k for k in differences(old, new) if k not in _NOT_IN_LABEL]
+        changed = differences(old, new)
+        skip = _NOT_IN_LABEL + (("layers",) if "features" in changed else ())  # layers[0] follows the features
+        keys = ["learning_rate"] + [k for k in changed if k not in skip]
         ghost = Ghost(run_label(old, keys, with_optimizer=True), tuple(history.train_loss),
                       tuple(history.val_loss), GHOST_COLOURS[self._kept % len(GHOST_COLOURS)])
         self._kept += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.widgets.confusion import ConfusionView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector
 from nntui.app.widgets.losschart import LossChart
@@ -46,6 +47,8 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("boundary", BoundaryView, "data", 8),
     ViewSpec("loss", LossChart, "data", 2),
     ViewSpec("heatmaps", WeightHeatmaps, "data", 2),
+    # In the heatmaps' place when shown (x); it changes once an epoch, so it rides along.
+    ViewSpec("confusion", ConfusionView, "data", 2, turn="heatmaps"),
 )
 
 

@@ -27,8 +27,8 @@ def gradcheck(trainer, X=None, y=None, eps: float = EPS) -> dict[str, float]:
     if trainer.loss.name == "perceptron" or "step" in (trainer.net.activation_name, trainer.net.output_name):
         raise ValueError("a step activation has no gradient to check (the perceptron rule is not a gradient)")
     if X is None:
-        idx = np.arange(min(trainer.batch_size, len(trainer.dataset.x_train)))
-        X, y = trainer.dataset.x_train[idx], trainer.dataset.y_train[idx]
+        idx = np.arange(min(trainer.batch_size, len(trainer.x_train)))
+        X, y = trainer.x_train[idx], trainer.dataset.y_train[idx]  # what the network takes: features, if any
     grads = trainer.gradients(X, y)
     errors = {}
     for name, p in trainer.params.items():

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import Dataset
+from .features import is_plane
 from .files import FileRefused, open_regular, size_text, write_atomic, write_target
 
 FORMAT = "nntui-run"
@@ -373,7 +374,15 @@ def check_state(saved: SavedRun, config, path) -> None:
     state for this optimizer, and the counters against the history."""
     layers = list(config.model.layers)
     d, st = saved.dataset, saved.state
-    if d.x_train.shape[1] != layers[0]:
+    features = config.data.features
+    if not is_plane(features):
+        # The data keeps its 2-D points; the network takes their features.
+        if d.x_train.shape[1] != 2:
+            raise _refuse(path, f"member 'x_train' has {d.x_train.shape[1]} columns; the preset's features "
+                                f"({', '.join(features)}) are computed from 2")
+        if len(features) != layers[0]:
+            raise _refuse(path, f"the preset has {len(features)} features; the network takes {layers[0]} inputs")
+    elif d.x_train.shape[1] != layers[0]:
         raise _refuse(path, f"member 'x_train' has {d.x_train.shape[1]} columns; the network takes {layers[0]} inputs")
     if d.n_outputs != layers[-1]:
         raise _refuse(path, f"the data has {d.n_outputs} outputs ({d.task}"

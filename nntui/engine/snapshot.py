@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .metrics import Confusion
 from .rules import Rule
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
@@ -66,10 +67,17 @@ class Snapshot:
     task: str  # binary | multiclass | regression
     params: dict[str, np.ndarray]  # W1, b1, ... now
     history: History
+    classes: tuple[str, ...] = ()  # the data's class names; () for regression
+    # The network's inputs when they are features of the 2-D points (engine/features.py),
+    # in order; () when the network takes the data's own inputs.
+    features: tuple[str, ...] = ()
+    # The confusion matrix at the last epoch's end (metrics.Confusion); None before it, or for regression.
+    confusion: Confusion | None = None
     # The trace of the step in progress (or the last one finished in phase mode);
     # empty in fast play, which records no trace.
     batch_x: np.ndarray | None = None
     batch_y: np.ndarray | None = None
+    batch_points: np.ndarray | None = None  # the batch's (x1, x2) points when batch_x holds their features
     z: dict[int, np.ndarray] = field(default_factory=dict)  # z[l], l = 1..L
     a: dict[int, np.ndarray] = field(default_factory=dict)  # a[0] = batch_x, a[l]
     loss: float | None = None  # loss of the current batch

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .datasets import dataset_takes
+from .features import PLANE
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class DataConfig:
     classes: int | None = None  # blobs only (default 3 there)
     path: str | None = None  # csv only: absolute
     target: str | tuple[str, ...] | None = None  # csv only: a column, or several (regression)
+    # What the network sees of a 2-input point (x1, x2): engine/features.py's names, in order.
+    features: tuple[str, ...] = PLANE
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Config:
         data["seed"] = d.seed
         if d.classes is not None:
             data["classes"] = d.classes
+        if d.features != PLANE:  # the default stays unwritten: older runfiles and echoes read the same
+            data["features"] = list(d.features)
         model = {"layers": list(m.layers), "activation": m.activation, "output": m.output,
                  "init": m.init, "seed": m.seed}
         if m.weights is not None:

@@ -16,8 +16,10 @@ from collections import deque
 import numpy as np
 
 from .datasets import Dataset, make_dataset
+from .features import PLANE, expand, is_plane
 from .initializers import init_params
 from .losses import LOSSES
+from .metrics import Confusion, measure
 from .network import Network
 from .optimizers import make_optimizer
 from .spec import Config
@@ -65,11 +67,12 @@ EXPLODED = 1000.0
 class Trace:
     """Everything one step has computed so far, named as in the math."""
 
-    __slots__ = ("X", "y", "z", "a", "loss", "delta", "grads", "new_params", "pending",
+    __slots__ = ("X", "y", "points", "z", "a", "loss", "delta", "grads", "new_params", "pending",
                  "updates", "rules", "applied", "done")
 
-    def __init__(self, X: np.ndarray, y: np.ndarray):
+    def __init__(self, X: np.ndarray, y: np.ndarray, points: np.ndarray | None = None):
         self.X, self.y = X, y
+        self.points = points  # the batch's (x1, x2) when X holds their features
         self.z: dict[int, np.ndarray] = {}
         self.a: dict[int, np.ndarray] = {0: X}
         self.loss: float | None = None
@@ -87,6 +90,11 @@ class Trainer:
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
         self.dataset = dataset if dataset is not None else make_dataset(config.data)
+        # The network's inputs: the data's own, or the features of its 2-D points.
+        d = self.dataset
+        asked = getattr(config.data, "features", PLANE)  # a bare config (tests) may have no [data]
+        self.features: tuple[str, ...] = () if is_plane(asked) or d.n_inputs != 2 else tuple(asked)
+        self.x_train, self.x_val = (expand(x, self.features) if self.features else x for x in (d.x_train, d.x_val))
         m, t = config.model, config.train
         self.net = Network(m.layers, m.activation, m.output)
         self.loss = LOSSES[t.loss]
@@ -94,7 +102,7 @@ class Trainer:
         self.initial_params = dict(self.params)
         self.optimizer = make_optimizer(t.optimizer, t.learning_rate, dict(t.options))
         self.phases = step_phases(self.net.L)
-        n = len(self.dataset.x_train)
+        n = len(self.x_train)
         self.batch_size = max(1, min(t.batch_size, n))
         self.batches_per_epoch = math.ceil(n / self.batch_size)
         self.step = 0
@@ -102,11 +110,15 @@ class Trainer:
         self.batch = 0  # index of the next batch within the epoch
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
-        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally) at a step boundary.
+        # The classifier's confusion matrix at the last epoch's end (None before
+        # the first, and for regression); rewound with the rest.
+        self.confusion: Confusion | None = None
+        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion) at a step boundary.
         self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right).
         self._tally = (0.0, 0)
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
+        self._p_epoch: np.ndarray | None = None  # the epoch's 2-D points, when the inputs are their features
         self._shuffle(0)
 
     def _rewind_depth(self) -> int:
@@ -135,7 +147,7 @@ class Trainer:
     # ----- data order -------------------------------------------------------
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
-        n = len(self.dataset.x_train)
+        n = len(self.x_train)
         if self.batches_per_epoch == 1:
             # A full batch takes every row every epoch, so a shuffle could change
             # only the rounding of the sums over the batch, never what is summed.
@@ -152,12 +164,14 @@ class Trainer:
                 # each epoch's end (that bookkeeping cost as much as a third of a
                 # step), and the batch is the training set itself, not a copy.
                 self._order = self._epoch_order(epoch)
-                self._x_epoch, self._y_epoch = self.dataset.x_train, self.dataset.y_train
+                self._x_epoch, self._y_epoch = self.x_train, self.dataset.y_train
+                self._p_epoch = self.dataset.x_train if self.features else None
             return
         # Gathering the epoch's rows once makes every batch a cheap contiguous slice.
         self._order = self._epoch_order(epoch)
-        self._x_epoch = self.dataset.x_train[self._order]
+        self._x_epoch = self.x_train[self._order]
         self._y_epoch = self.dataset.y_train[self._order]
+        self._p_epoch = self.dataset.x_train[self._order] if self.features else None
 
     def batch_indices(self) -> np.ndarray:
         """Rows of the training set in the current batch."""
@@ -166,7 +180,8 @@ class Trainer:
     def _batch(self) -> Trace:
         lo = self.batch * self.batch_size
         hi = lo + self.batch_size
-        return Trace(self._x_epoch[lo:hi], self._y_epoch[lo:hi])
+        points = self._p_epoch[lo:hi] if self._p_epoch is not None else None
+        return Trace(self._x_epoch[lo:hi], self._y_epoch[lo:hi], points)
 
     # ----- the phases -------------------------------------------------------
 
@@ -237,7 +252,8 @@ class Trainer:
     def _commit(self, new_params: dict, pending) -> None:
         opt = self.optimizer
         # References, not copies: parameters and optimizer state are replaced each step, never mutated.
-        self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally))
+        self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally,
+                           self.confusion))
         self.params = new_params
         opt.commit(pending)
         tr = self.trace
@@ -265,18 +281,19 @@ class Trainer:
         """Record the epoch: train loss and accuracy are the means over its batches,
         as Keras reports them (free: each batch computed them already); validation
         is measured on the whole validation set with the parameters at epoch end."""
-        n = len(self.dataset.x_train)
+        n = len(self.x_train)
         h = self.history
         h["train_loss"].append(self._tally[0] / n)
         if self.dataset.task != "regression":
             h["train_accuracy"].append(self._tally[1] / n)
-        val_loss, val_acc = self._metrics(self.dataset.x_val, self.dataset.y_val)
+        val_loss, val_acc, a_val = self._metrics(self.x_val, self.dataset.y_val, outputs=True)
         if val_loss is not None:
             h["val_loss"].append(val_loss)
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
         self._tally = (0.0, 0)
         self.epoch += 1
+        self.confusion = self._confusion(a_val)
         self.batch = 0
         self._shuffle(self.epoch)
 
@@ -348,7 +365,7 @@ class Trainer:
     def _checkpoint(self) -> tuple:
         """The state now, by reference (no array is ever changed in place)."""
         return (self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                {k: len(v) for k, v in self.history.items()})
+                self.confusion, {k: len(v) for k, v in self.history.items()})
 
     def _check_optimizer_state(self, checkpoint: tuple) -> None:
         """Adam's v (or another optimizer's state) can overflow while the
@@ -359,7 +376,7 @@ class Trainer:
             bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
             if bad is None:
                 continue
-            params, opt_state, step, epoch, batch, self._tally, lengths = checkpoint
+            params, opt_state, step, epoch, batch, self._tally, self.confusion, lengths = checkpoint
             self.params = params
             self.optimizer.restore_state(opt_state)
             if epoch != self.epoch:
@@ -414,7 +431,7 @@ class Trainer:
             return True
         if not self._ring:
             return False
-        params, opt_state, step, epoch, batch, self._tally = self._ring.pop()
+        params, opt_state, step, epoch, batch, self._tally, self.confusion = self._ring.pop()
         self.params = params
         self.optimizer.restore_state(opt_state)
         if epoch != self.epoch:
@@ -469,6 +486,9 @@ class Trainer:
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
+        # A runfile keeps no confusion matrix: measured again, with the parameters
+        # saved (those of the epoch's end when the run was saved there).
+        self.confusion = self._confusion(None) if self.epoch else None
 
     # ----- live changes -----------------------------------------------------
 
@@ -480,8 +500,14 @@ class Trainer:
 
     # ----- evaluation -------------------------------------------------------
 
+    def inputs(self, X) -> np.ndarray:
+        """What the network takes for data points X: their features, if the run has any."""
+        X = np.asarray(X, dtype=np.float64)
+        return expand(X, self.features) if self.features else X
+
     def predict(self, X) -> np.ndarray:
-        return self.net.forward(self.params, np.asarray(X, dtype=np.float64))
+        """The output for data points X (2-D points for a run with features)."""
+        return self.net.forward(self.params, self.inputs(X))
 
     def _correct(self, a, y) -> int:
         task = self.dataset.task
@@ -491,19 +517,31 @@ class Trainer:
             return int(np.count_nonzero(a.argmax(axis=1) == y))
         return 0
 
-    def _metrics(self, X, y) -> tuple[float | None, float | None]:
-        """Loss and accuracy (None for regression) of the current parameters on X, y."""
+    def _metrics(self, X, y, outputs: bool = False) -> tuple:
+        """Loss and accuracy (None for regression) of the current parameters on
+        network inputs X, labels y; with `outputs`, the outputs a as well."""
         if len(X) == 0:
-            return None, None
+            return (None, None, None) if outputs else (None, None)
         z, a = self.net.forward_output(self.params, X)
         acc = None if self.dataset.task == "regression" else self._correct(a, y) / len(y)
-        return self.loss.value(z, a, y), acc
+        return (self.loss.value(z, a, y), acc, a) if outputs else (self.loss.value(z, a, y), acc)
+
+    def _confusion(self, a_val: np.ndarray | None) -> Confusion | None:
+        """The confusion matrix now: of the validation set (its outputs a_val
+        when already computed), else of the training set; None for regression."""
+        d = self.dataset
+        if d.task == "regression":
+            return None
+        if len(d.y_val):
+            a = a_val if a_val is not None else self.net.forward(self.params, self.x_val)
+            return measure(a, d.y_val, d.task, d.classes, "validation", self.epoch)
+        return measure(self.net.forward(self.params, self.x_train), d.y_train, d.task, d.classes, "train", self.epoch)
 
     def evaluate(self) -> dict:
         """Loss and accuracy of the current parameters on the whole training and validation sets."""
         d = self.dataset
-        train_loss, train_acc = self._metrics(d.x_train, d.y_train)
-        val_loss, val_acc = self._metrics(d.x_val, d.y_val)
+        train_loss, train_acc = self._metrics(self.x_train, d.y_train)
+        val_loss, val_acc = self._metrics(self.x_val, d.y_val)
         return {"train_loss": train_loss, "val_loss": val_loss,
                 "train_accuracy": train_acc, "val_accuracy": val_acc}
 
@@ -525,13 +563,14 @@ class Trainer:
             sizes=self.net.sizes, activation=self.net.activation_name, output=self.net.output_name,
             loss_name=self.loss.name, optimizer_name=self.optimizer.name,
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
+            classes=self.dataset.classes, features=self.features, confusion=self.confusion,
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
             optimizer_step=self.optimizer.t,
         )
         if tr is None:
             return Snapshot(**common)
         return Snapshot(
-            **common, batch_x=tr.X, batch_y=tr.y, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
+            **common, batch_x=tr.X, batch_y=tr.y, batch_points=tr.points, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
             deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
             update_applied=tr.applied,
         )

@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("+  -", "raise / lower the learning rate (applies live)"),
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
+    ("x", "confusion matrix, true × predicted class, in the weights' place (the loss's at 80×24)"),
     ("a", "ASCII decision boundary (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
@@ -51,7 +52,9 @@ NOTES = (
     "ghost curve named by what differed (the last 5; h hides them, c clears them); "
     "the learning rate and optimizer options apply live. "
     "Type a value and press Enter; an invalid combination is refused with a "
-    "message and the current experiment goes on.\n"
+    "message and the current experiment goes on. For 2-input data, the feature "
+    "toggles (x1, x2, x1², x2², x1·x2, sin x1, sin x2) choose what the network "
+    "takes as inputs; the boundary stays drawn over (x1, x2).\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "
     "footer's keys; click a neuron on the diagram to see its weights and its sum."
 )

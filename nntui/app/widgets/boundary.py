@@ -16,6 +16,7 @@ from textual.cache import LRUCache
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from nntui.engine.features import expand
 from nntui.engine.network import Network
 from nntui.engine.snapshot import Snapshot
 
@@ -173,7 +174,9 @@ class BoundaryView(View):
         (phase by phase, or slow play); None in fast play, which keeps no batch."""
         if snapshot is None or snapshot.batch_x is None or not len(snapshot.batch_x):
             return None
-        return snapshot.batch_x[min(self.sample, len(snapshot.batch_x) - 1)]
+        # With features the network's input is not the point: ring the point itself.
+        points = snapshot.batch_points if snapshot.batch_points is not None else snapshot.batch_x
+        return points[min(self.sample, len(points) - 1)]
 
     def watch_sample(self, _old: int, _new: int) -> None:
         self._strips.clear()
@@ -285,7 +288,8 @@ class BoundaryView(View):
             if self._params32 is None or self._params32[0] is not s.params:
                 self._params32 = (s.params, {k: np.asarray(v, dtype=np.float32) for k, v in s.params.items()})
             params, net = self._params32[1], network_for(s)
-            X32 = X.astype(np.float32)
+            # The grid is over (x1, x2); the network sees its features, if any.
+            X32 = expand(X.astype(np.float32), s.features) if s.features else X.astype(np.float32)
             # In chunks: a wide layer's z and a over the whole grid (24,000
             # points × 4096 units) would take 0.8 GB; a chunk takes ~16 MB.
             rows = max(1, GRID_CHUNK_BYTES // (8 * max(p.shape[-1] for p in params.values())))
@@ -523,7 +527,9 @@ class BoundaryView(View):
             return Strip.blank(0)
         if self.data is None or self.snapshot is None:
             return self._message(y, width, "waiting for data…")
-        if self.snapshot.sizes[0] != self.data["d"]:
+        # With features the network takes one input per feature of the 2-D point.
+        if (len(self.snapshot.features) or self.snapshot.sizes[0]) != self.data["d"] and not (
+                self.snapshot.features and self.data["d"] == 2):
             return self._message(y, width, "data and model do not match")
         axis_rows = 1 if height >= 4 else 0
         Hp = height - axis_rows

@@ -21,7 +21,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES, dataset_takes
+from nntui.engine.datasets import DATASET_NAMES, dataset_dims, dataset_takes
+from nntui.engine.features import FEATURE_NAMES, is_plane
+from nntui.engine.features import label as feature_label
 from nntui.engine.losses import LOSSES
 from nntui.engine.optimizers import BOOL, DECAY, OPTIMIZER_DEFAULTS, OPTIMIZERS
 
@@ -110,6 +112,27 @@ class ControlsPanel(VerticalScroll):
     ControlsPanel #race {
         margin-top: 1;
     }
+    ControlsPanel #feature-toggles {
+        layout: grid;
+        grid-size: 4;
+        grid-gutter: 0 1;
+        height: 2;
+    }
+    ControlsPanel #feature-toggles Button {
+        width: 1fr;
+        margin: 0;
+        padding: 0;
+        text-wrap: nowrap;
+        color: $text-muted;
+    }
+    ControlsPanel #features-label {
+        width: 1fr;
+    }
+    ControlsPanel #feature-toggles Button.-on {
+        background: $primary;
+        color: $text;
+        text-style: bold;
+    }
     ControlsPanel Button {
         min-width: 0;
         width: 1fr;
@@ -155,6 +178,12 @@ class ControlsPanel(VerticalScroll):
         yield Row("samples", self._input("data.samples", "integer"))
         yield Row("noise", self._input("data.noise", "number"))
         yield Row("validation", self._input("data.validation", "number"))
+        yield Label("inputs (features)", classes="control-label", id="features-label")
+        with Horizontal(id="feature-toggles"):
+            for name in FEATURE_NAMES:
+                # Focusable: tab reaches them and enter toggles, as the fields.
+                yield Button(feature_label(name), id=f"feature-{name}", name=name, compact=True,
+                             classes="-on" if name in self.config.data.features else "")
         yield Label("Network", classes="section")
         yield Row("hidden", self._input("model.hidden"))
         with Horizontal(id="layer-buttons"):
@@ -233,6 +262,12 @@ class ControlsPanel(VerticalScroll):
                         widget.cursor_position = 0
 
     def _show_rows(self, config) -> None:
+        # Features are of a 2-D point: the toggles show where the data has 2 inputs.
+        two_d = _two_inputs(config)
+        self.query_one("#feature-toggles").display = two_d
+        self.query_one("#features-label").display = two_d
+        for name in FEATURE_NAMES:
+            self.query_one(f"#feature-{name}", Button).set_class(name in config.data.features, "-on")
         # A gate is its 4 rows (no samples, noise or split); a CSV has its own rows.
         takes = dataset_takes(config.data.dataset)
         for key in ("samples", "noise", "validation"):
@@ -288,6 +323,11 @@ class ControlsPanel(VerticalScroll):
         if event.button.id == "race":
             self.app.action_compare()
             return
+        if event.button.id and event.button.id.startswith("feature-"):
+            self._toggle_feature(event.button.name)
+            # A click focuses the toggle: give the keys back, or space would toggle it again, not play.
+            self.app.set_focus(None)
+            return
         hidden = list(self.config.model.layers[1:-1])
         if event.button.id == "add-layer":
             hidden.append(hidden[-1] if hidden else 4)
@@ -299,3 +339,25 @@ class ControlsPanel(VerticalScroll):
         else:
             return
         self.post_message(self.Changed("model.hidden", ", ".join(map(str, hidden)) or "none"))
+
+    def _toggle_feature(self, name: str) -> None:
+        """A feature on or off: the new list, in the table's order, as one edit."""
+        on = list(self.config.data.features)
+        if name in on:
+            if len(on) == 1:
+                self.app.notify(f"{feature_label(name)} is the only input left: at least one feature stays on.",
+                                severity="warning", timeout=4)
+                return
+            on.remove(name)
+        else:
+            on = [f for f in FEATURE_NAMES if f in on or f == name]
+        self.post_message(self.Changed("data.features", on))
+
+
+def _two_inputs(config) -> bool:
+    """Whether the data has 2 inputs (the points features are computed from).
+    A CSV's width is known only once read: its toggles show while features are set."""
+    d = config.data
+    if d.dataset == "csv":
+        return config.model.layers[0] == 2 or not is_plane(d.features)
+    return dataset_dims(d.dataset, d.classes or 3)[0] == 2

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from nntui.engine.rules import show
 from nntui.app.worker import Status
+from nntui.engine.features import label
 from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 from ._common import fmt, fmt_mat, fmt_vec, shape_str
@@ -273,7 +274,7 @@ class StepInspector(View, ScrollView, can_focus=True):
         W, b = s.params[f"W{l}"], s.params[f"b{l}"]
         out.append([(f"z{l} = a{l-1} · W{l} + b{l}", "n"), (f",   a{l} = {act}(z{l}):  {_activation_formula(act)}", "n")])
         if a_prev is not None:
-            self._vec(out, f"a{l-1}", a_prev[si], "(x, the input)" if l == 1 else "")
+            self._vec(out, f"a{l-1}", a_prev[si], _input_note(s) if l == 1 else "")
         self._mat(out, f"W{l}", W)
         self._vec(out, f"b{l}", b)
         if l in s.z:
@@ -462,3 +463,10 @@ class StepInspector(View, ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+
+
+def _input_note(s: Snapshot) -> str:
+    """What a0 is: the input, or the features the network sees of the point (x1, x2)."""
+    if not s.features:
+        return "(x, the input)"
+    return f"(x: the features {', '.join(label(f) for f in s.features)} of the point (x1, x2))"

@@ -394,3 +394,27 @@ async def test_ctrl_s_offers_no_preset_for_data_not_drawn():
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SaveDialog)
         assert len(app.screen.query(Input)) == 1
+
+
+async def test_controls_rebuild_the_network_on_the_drawn_points_even_when_cleared():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await pilot.press("X")
+        await app.settle()
+        assert app.apply_control("model.hidden", "8")  # the checks read the preset's data
+        await app.settle()
+        assert app.config.model.layers == (2, 8, 1)
+        assert len((await trainer_data(app)).x_train) == 0 and app.dataset.name == "drawn"
+
+
+async def test_b_says_the_steps_before_a_drawing_cannot_be_rewound():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.runner.send(FinishStep())
+        await app.settle()
+        await click(pilot, 12, 4)
+        await pilot.press("b")
+        frame = await app.settle()
+        assert frame.snapshot.step == 1 and "the data changed here" in frame.message

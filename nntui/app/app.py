@@ -368,7 +368,9 @@ class NNTuiApp(App[None]):
                 "[b]+ -[/] learning rate · [b]r[/] reset · [b]?[/] help"
             )
         elif self._draw_note is not None and time.monotonic() - self._draw_note[1] < self.DRAW_NOTE_SECONDS:
-            text = (f"[b]{escape(self._draw_note[0])}[/]  drawing [b]{escape(self._draw_label_name())}[/] · "
+            note = f"[b]{escape(self._draw_note[0])}[/]"
+            text = (f"{note}  [b]p u X[/] · [b]?[/] help" if self.has_class("-compact") else
+                    f"{note}  drawing [b]{escape(self._draw_label_name())}[/] · "
                     "[b]p[/] next · [b]u[/] remove nearest · [b]X[/] clear · [b]space[/] play")
         elif frame is not None and frame.message:  # paused by the engine, e.g. at the preset's epochs
             text = f"[b]{escape(frame.message)}[/]  [b]space[/] trains on · [b]r[/] reset · [b]?[/] help"
@@ -580,11 +582,14 @@ class NNTuiApp(App[None]):
         if boundary is None:
             return
         if drawn.why_not(self.dataset):
-            boundary.set_draw_hint("", False)
+            boundary.set_draw_hint((), False)
             return
-        text = (f"click: {self._draw_label_name()} · right-click: {self._draw_label_name(True)} · "
-                "p next · u remove · X clear")
-        boundary.set_draw_hint(text, always=drawn.is_drawn(self.dataset))
+        now, other = self._draw_label_name(), self._draw_label_name(True)
+        texts = (f"click: {now} · right-click: {other} · p next · u remove · X clear",
+                 f"click: {now} · right-click: {other} · p u X",
+                 f"click: {now} · right: {other}",
+                 f"click: {now}")
+        boundary.set_draw_hint(texts, always=drawn.is_drawn(self.dataset))
 
     def _note(self, text: str) -> None:
         """Say in the hint line what a drawing did (for DRAW_NOTE_SECONDS)."""
@@ -937,7 +942,9 @@ class NNTuiApp(App[None]):
         panel = self.controls
         old = self.config
         try:
-            config = edit(old, key, value, dataset=self.dataset)
+            # Drawn data with every point removed tells the checks nothing (no rows
+            # to split): they read the preset's own data then.
+            config = edit(old, key, value, dataset=self.dataset if len(self.dataset.x_train) else None)
         except (ConfigError, ValueError) as exc:
             self.notify(str(exc), title="Not applied", severity="error", timeout=8)
             panel.load(old)

@@ -141,7 +141,7 @@ class BoundaryView(View):
         # map, or always once the data is drawn.
         self.pointer: tuple[float, float] | None = None
         self._hover = False
-        self._draw_hint = ("", False)
+        self._draw_hint: tuple[tuple[str, ...], bool] = ((), False)
 
     # ------------------------------------------------------------ contract
 
@@ -240,15 +240,18 @@ class BoundaryView(View):
             return  # the legend row of 2-input data: nothing to draw there
         self.post_message(self.Clicked(at, other=event.button == 3 or event.shift))
 
-    def set_draw_hint(self, text: str, always: bool) -> None:
-        """What a click draws (the app's words), shown in the bottom border
-        while the mouse is over the map, or `always`."""
-        self._draw_hint = (text, always)
+    def set_draw_hint(self, texts: tuple[str, ...], always: bool) -> None:
+        """What a click draws (the app's words, longest first: the longest
+        that fits is shown), in the bottom border while the mouse is over the
+        map, or `always`."""
+        self._draw_hint = (tuple(texts), always)
         self._show_draw_hint()
 
     def _show_draw_hint(self) -> None:
-        text, always = self._draw_hint
-        self.border_subtitle = text if (always or self._hover) else ""
+        texts, always = self._draw_hint
+        room = self.size.width - 4
+        fits = next((t for t in texts if len(t) <= room), texts[-1] if texts else "")
+        self.border_subtitle = fits if (always or self._hover) else ""
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
         """The parameters change the picture (it is recomputed lazily); a new
@@ -324,6 +327,7 @@ class BoundaryView(View):
 
     def on_resize(self, _event) -> None:
         self.invalidate()
+        self._show_draw_hint()
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: rebuild the strips (the grid stays valid)."""

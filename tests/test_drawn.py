@@ -168,6 +168,31 @@ def test_a_drawn_run_resumes_from_its_runfile_bit_identically(tmp_path):
     assert tr.history == resumed.history
 
 
+def test_replace_data_command_pauses_without_points_and_plays_on_with_them():
+    from nntui.app.worker import EngineRunner, ReplaceData
+
+    tr = Trainer(load_preset("xor"))
+    runner = EngineRunner(tr, playing=True)
+    empty = drawn.cleared(tr.dataset)
+    ReplaceData(empty, generation=0).apply(runner)
+    assert tr.dataset is empty and not runner.playing and runner._message == NO_POINTS
+    one = drawn.add_point(empty, 1.0, 1.0, 1)
+    ReplaceData(one, generation=7).apply(runner)  # of a model replaced since: dropped
+    assert tr.dataset is empty and not runner.playing
+    ReplaceData(one, generation=0).apply(runner)
+    assert tr.dataset is one and runner.playing  # play stopped for want of points goes on
+
+
+def test_replace_data_command_leaves_a_pause_by_hand_alone():
+    from nntui.app.worker import EngineRunner, ReplaceData
+
+    tr = Trainer(load_preset("xor"))
+    runner = EngineRunner(tr, playing=False)
+    ReplaceData(drawn.cleared(tr.dataset), 0).apply(runner)
+    ReplaceData(drawn.add_point(tr.dataset, 1.0, 1.0, 1), 0).apply(runner)
+    assert not runner.playing
+
+
 # ------------------------------------------------------------ saving a preset
 
 

@@ -443,3 +443,32 @@ async def test_b_says_the_steps_before_a_drawing_cannot_be_rewound():
         await pilot.press("b")
         frame = await app.settle()
         assert frame.snapshot.step == 1 and "the data changed here" in frame.message
+
+
+async def test_drawing_while_playing_goes_on_with_the_same_run():
+    from nntui.app.worker import Pause, Play, SetSpeed
+
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.runner.send(SetSpeed(2))  # 20 steps a second: the CPU stays idle enough for Pilot
+        app.runner.send(Play())
+        for _ in range(200):
+            frame = await app.settle()
+            if frame.snapshot.step >= 3:
+                break
+            await asyncio.sleep(0.02)
+        step, generation = frame.snapshot.step, app.generation
+        at = await click(pilot, 25, 7)
+        assert "pause" in app.hint.markup and "added a class 0 point" in app.hint.markup
+        for _ in range(200):
+            frame = await app.settle()
+            if frame.snapshot.step >= step + 3:
+                break
+            await asyncio.sleep(0.02)
+        app.runner.send(Pause())
+        frame = await app.settle()
+        assert app.generation == generation and frame.status == Status.PAUSED
+        assert frame.snapshot.step >= step + 3  # the same run went on: no reset to step 0
+        data = await trainer_data(app)
+        assert data is app.dataset and tuple(data.x_train[-1]) == at

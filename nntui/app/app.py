@@ -198,8 +198,7 @@ class NNTuiApp(App[None]):
         self._opening = None  # the worker opening a preset, if one is (see open_preset_soon)
         self._open_progress: float | None = None  # how far a large CSV being opened has been read
         self.draw_label = 0  # what a click draws: a class, or an index into the palette (regression)
-        self._palette = drawn.palette(np.concatenate([trainer.dataset.y_train.reshape(-1),
-                                                      trainer.dataset.y_val.reshape(-1)]))
+        self._palette = drawn.palette(np.array([]))  # the data's own, from _set_data
         self._draw_note: tuple[str, float] | None = None  # what the last drawing did, and when
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
@@ -362,16 +361,18 @@ class NNTuiApp(App[None]):
         elif status == Status.ERROR:
             why = escape((frame.message if frame else None) or "the engine failed")
             text = f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"
+        elif self._draw_note is not None and time.monotonic() - self._draw_note[1] < self.DRAW_NOTE_SECONDS:
+            # What the last click did, while drawing goes on (playing or not).
+            note = f"[b]{escape(self._draw_note[0])}[/]"
+            play = "pause" if status == Status.PLAYING else "play"
+            text = (f"{note}  [b]p u X[/] · [b]?[/] help" if self.has_class("-compact") else
+                    f"{note}  drawing [b]{escape(self._draw_label_name())}[/] · "
+                    f"[b]p[/] next · [b]u[/] remove nearest · [b]X[/] clear · [b]space[/] {play}")
         elif status == Status.PLAYING:
             text = (
                 f"speed {speed_label(self.speed)}  [b]\\[ ][/] slower/faster · [b]space[/] pause · "
                 "[b]+ -[/] learning rate · [b]r[/] reset · [b]?[/] help"
             )
-        elif self._draw_note is not None and time.monotonic() - self._draw_note[1] < self.DRAW_NOTE_SECONDS:
-            note = f"[b]{escape(self._draw_note[0])}[/]"
-            text = (f"{note}  [b]p u X[/] · [b]?[/] help" if self.has_class("-compact") else
-                    f"{note}  drawing [b]{escape(self._draw_label_name())}[/] · "
-                    "[b]p[/] next · [b]u[/] remove nearest · [b]X[/] clear · [b]space[/] play")
         elif frame is not None and frame.message:  # paused by the engine, e.g. at the preset's epochs
             text = f"[b]{escape(frame.message)}[/]  [b]space[/] trains on · [b]r[/] reset · [b]?[/] help"
         elif self.has_class("-compact"):  # 80 columns: the keys a newcomer needs first

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -38,9 +40,10 @@ from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen
 from nntui.app.screens.picker import PresetPicker
-from nntui.app.screens.save import SaveDialog
+from nntui.app.screens.save import SaveDialog, SavePreset
 from nntui.app.screens.vary import VaryDialog
 from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
+from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.network import NetworkDiagram
@@ -54,6 +57,7 @@ from nntui.app.worker import (
     NextPhase,
     Pause,
     Replace,
+    ReplaceData,
     RunEpoch,
     SetLearningRate,
     SetOption,
@@ -66,11 +70,12 @@ from nntui.app.worker import (
 )
 from nntui.config import Config, ConfigError
 from nntui.edits import edit
+from nntui.engine import drawn
 from nntui.engine.features import label
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
-from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
+from nntui.presets import list_presets, load_preset, preset_titles
 from nntui.variants import Variant, declared_variants
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
@@ -176,6 +181,10 @@ class NNTuiApp(App[None]):
         Binding("j", "neuron(1)", "next neuron", show=False),
         Binding("k", "neuron(-1)", "previous neuron", show=False),
         Binding("escape", "unfocus", "unfocus", show=False),
+        # Drawn data (the mouse draws on the boundary): the class a click draws, remove, clear.
+        Binding("p", "draw_label", "class to draw", show=False),
+        Binding("u", "remove_point", "remove nearest point", show=False),
+        Binding("X", "clear_points", "clear points", show=False, key_display="X"),
     ]
 
     def __init__(self, config: Config, trainer: Trainer, *, play: bool = False, race: bool = True) -> None:
@@ -197,6 +206,9 @@ class NNTuiApp(App[None]):
         self._seed_rng = random.Random(config.model.seed)
         self._opening = None  # the worker opening a preset, if one is (see open_preset_soon)
         self._open_progress: float | None = None  # how far a large CSV being opened has been read
+        self.draw_label = 0  # what a click draws: a class, or an index into the palette (regression)
+        self._palette = drawn.palette(np.array([]))  # the data's own, from _set_data
+        self._draw_note: tuple[str, float] | None = None  # what the last drawing did, and when
         self._initial = trainer.snapshot()
         self.runner = EngineRunner(
             trainer,
@@ -326,7 +338,7 @@ class NNTuiApp(App[None]):
         for name in names:
             self.views[name].show(snapshot, context)
 
-    def _set_data(self, dataset) -> None:
+    def _set_data(self, dataset, *, keep_axes: bool = False) -> None:
         self.views["boundary"].set_data(
             dataset.x_train,
             dataset.y_train,
@@ -335,11 +347,17 @@ class NNTuiApp(App[None]):
             dataset.task,
             dataset.classes,
             dataset.feature_names,
+            keep_axes=keep_axes,
         )
+        if not keep_axes and dataset.task == "regression":
+            # The drawing palette follows the data's own range, fixed while drawing.
+            self._palette = drawn.palette(np.concatenate([dataset.y_train.reshape(-1), dataset.y_val.reshape(-1)]))
+        self._show_draw_hint()
 
     def _sub_title(self) -> str:
         name = self.config.name if self.config.source else "preset"
-        return f"{name}{' (modified)' if self.modified else ''}"
+        return (f"{name}{' (modified)' if self.modified else ''}"
+                f"{' (drawn data)' if drawn.is_drawn(self.dataset) else ''}")
 
     def _update_hint(self) -> None:
         snap = self.shown
@@ -354,6 +372,13 @@ class NNTuiApp(App[None]):
         elif status == Status.ERROR:
             why = escape((frame.message if frame else None) or "the engine failed")
             text = f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"
+        elif self._draw_note is not None and time.monotonic() - self._draw_note[1] < self.DRAW_NOTE_SECONDS:
+            # What the last click did, while drawing goes on (playing or not).
+            note = f"[b]{escape(self._draw_note[0])}[/]"
+            play = "pause" if status == Status.PLAYING else "play"
+            text = (f"{note}  [b]p u X[/] · [b]?[/] help" if self.has_class("-compact") else
+                    f"{note}  drawing [b]{escape(self._draw_label_name())}[/] · "
+                    f"[b]p[/] next · [b]u[/] remove nearest · [b]X[/] clear · [b]space[/] {play}")
         elif status == Status.PLAYING:
             text = (
                 f"speed {speed_label(self.speed)}  [b]\\[ ][/] slower/faster · [b]space[/] pause · "
@@ -390,7 +415,7 @@ class NNTuiApp(App[None]):
         self.frame = None
         if self.status in (Status.DIVERGED, Status.ERROR):
             self.status = Status.PAUSED
-        self._set_data(trainer.dataset)
+        self._set_data(trainer.dataset, keep_axes=drawn.is_drawn(trainer.dataset))
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
@@ -549,6 +574,121 @@ class NNTuiApp(App[None]):
         if self.dataset.n_inputs <= 2:
             self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
         boundary.cycle_features()
+
+    # ------------------------------------------------------------- drawn data
+    # The mouse draws on the boundary (BoundaryView.Clicked); engine/drawn.py
+    # makes each edit a new Dataset named "drawn", which the worker hands the
+    # same run at a step boundary (ReplaceData). The first edit starts from the
+    # points on screen, training and validation alike: drawn data has no
+    # validation set. A reset or a new seed keeps the drawn points; other data
+    # (a data control, another preset) replaces them.
+
+    DRAW_NOTE_SECONDS = 5.0  # how long the hint line says what the last drawing did
+
+    def _draw_labels(self) -> list[float]:
+        """What a click can draw, in the order p cycles: the classes, or the
+        regression palette."""
+        if self.dataset.task == "regression":
+            return list(self._palette)
+        return list(range(drawn.label_count(self.dataset)))
+
+    def _draw_value(self, other: bool = False) -> float:
+        """The label a left click draws; `other` (right- or shift-click): the
+        next one after it (binary: the other class)."""
+        labels = self._draw_labels()
+        return labels[(self.draw_label + (1 if other else 0)) % len(labels)]
+
+    def _draw_label_name(self, other: bool = False) -> str:
+        return drawn.label_name(self.dataset, self._draw_value(other))
+
+    def _show_draw_hint(self) -> None:
+        boundary = self.views.get("boundary")
+        if boundary is None:
+            return
+        if drawn.why_not(self.dataset):
+            boundary.set_draw_hint((), False)
+            return
+        now, other = self._draw_label_name(), self._draw_label_name(True)
+        texts = (f"click: {now} · right-click: {other} · p next · u remove · X clear",
+                 f"click: {now} · right-click: {other} · p u X",
+                 f"click: {now} · right: {other}",
+                 f"click: {now}")
+        boundary.set_draw_hint(texts, always=drawn.is_drawn(self.dataset))
+
+    def _note(self, text: str) -> None:
+        """Say in the hint line what a drawing did (for DRAW_NOTE_SECONDS)."""
+        self._draw_note = (text, time.monotonic())
+        self._update_hint()
+        self.set_timer(self.DRAW_NOTE_SECONDS + 0.05, self._update_hint)
+
+    def _cannot_draw(self) -> bool:
+        problem = drawn.why_not(self.dataset)
+        if problem:
+            self.notify(f"Cannot draw on this data: {problem}.", timeout=4)
+        return problem is not None
+
+    @on(BoundaryView.Clicked)
+    def boundary_clicked(self, event: BoundaryView.Clicked) -> None:
+        """A click on the map adds a point there: left, of the class being
+        drawn; right or shift, of the next class (binary: the other one)."""
+        if self._cannot_draw():
+            return
+        if event.at is None:
+            return
+        value = self._draw_value(event.other)
+        x1, x2 = event.at
+        data = drawn.add_point(self.dataset, x1, x2, value)
+        self._use_drawn(data, f"added a {drawn.label_name(data, value)} point at ({x1:.3g}, {x2:.3g}): "
+                              f"{_points(data)}")
+
+    def _use_drawn(self, data, note: str) -> None:
+        """Show the drawn data and hand it to the running trainer."""
+        first = not drawn.is_drawn(self.dataset)
+        self.dataset = data
+        self._set_data(data, keep_axes=True)
+        self.runner.send(ReplaceData(data, self.generation))
+        self.sub_title = self._sub_title()
+        self._note(note)
+        if first:
+            self.notify("The data is now 'drawn': every point you see trains (a drawn set has no "
+                        "validation set), and the run goes on with the same weights from the next "
+                        "step. ctrl+s saves it as a preset.", title="Drawing", timeout=8)
+
+    def action_draw_label(self) -> None:
+        """The next class (or regression value) a left click draws."""
+        if self._cannot_draw():
+            return
+        n = len(self._draw_labels())
+        self.draw_label = (self.draw_label % n + 1) % n
+        self._show_draw_hint()
+        self._note(f"a click draws {self._draw_label_name()} (right-click: {self._draw_label_name(True)})")
+
+    def action_remove_point(self) -> None:
+        """Remove the point nearest where the mouse last was on the boundary."""
+        if self._cannot_draw():
+            return
+        at = self.views["boundary"].pointer
+        if at is None:
+            self.notify("Point at the boundary with the mouse first: u removes the point nearest to it.",
+                        timeout=3)
+            return
+        before = drawn.start(self.dataset)
+        data, row = drawn.remove_nearest(before, *at)
+        if row is None:
+            self.notify("There are no points to remove.", timeout=2)
+            return
+        x1, x2 = before.x_train[row]
+        label = float(np.asarray(before.y_train[row]).reshape(-1)[0])
+        self._use_drawn(data, f"removed the {drawn.label_name(data, label)} point at ({x1:.3g}, {x2:.3g}): "
+                              f"{_points(data)}")
+
+    def action_clear_points(self) -> None:
+        """Remove every point: draw anew (training waits for a point)."""
+        if self._cannot_draw():
+            return
+        n = len(drawn.start(self.dataset).x_train)
+        self._use_drawn(drawn.cleared(self.dataset),
+                        f"cleared {n} point{'s' * (n != 1)}: click on the boundary to draw new ones")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's commands (themes, keys,
@@ -771,11 +911,39 @@ class NNTuiApp(App[None]):
         return f"./{self.config.name or 'run'}-step{step}.npz"
 
     def action_save(self) -> None:
-        self.push_screen(SaveDialog(self.default_save_path()), self.save_run)
+        preset = f"./{self.config.name or 'my'}-drawn.toml" if drawn.is_drawn(self.dataset) else None
+        self.push_screen(SaveDialog(self.default_save_path(), preset), self._save_chosen)
+
+    def _save_chosen(self, answer: str | SavePreset | None) -> None:
+        if isinstance(answer, SavePreset):
+            self.save_drawn(answer.path)
+        else:
+            self.save_run(answer)
 
     def save_run(self, path: str | None) -> None:
         if path:
+            if drawn.is_drawn(self.dataset) and not len(self.dataset.x_train):
+                self.show_error("Cannot save the run", "there are no points: a run needs at least one to train on")
+                return
             self._save(path)
+
+    @work(exclusive=False, group="save")
+    async def save_drawn(self, path: str) -> None:
+        """Save the drawn points as a preset: a CSV and a TOML that reads it
+        (nntui/drawn_preset.py), written off the screen's thread."""
+        from nntui.drawn_preset import DrawnSaveError, save_drawn_preset
+        from nntui.engine.files import FileRefused
+
+        try:
+            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, self.config, self.dataset, path)
+        except (DrawnSaveError, FileRefused) as exc:
+            self.show_error("Cannot save the drawn data", str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.show_error("Cannot save the drawn data", f"{path}: {exc}", traceback.format_exc())
+            return
+        self.notify(f"Saved {len(self.dataset.x_train)} points: {toml_path} and {csv_path.name} beside it. "
+                    f"Reopen with o or nntui --preset {toml_path}", title="Drawn data saved", timeout=6)
 
     @work(exclusive=False, group="save")
     async def _save(self, path: str) -> None:
@@ -827,7 +995,9 @@ class NNTuiApp(App[None]):
         panel = self.controls
         old = self.config
         try:
-            config = edit(old, key, value, dataset=self.dataset)
+            # Drawn data with every point removed tells the checks nothing (no rows
+            # to split): they read the preset's own data then.
+            config = edit(old, key, value, dataset=self.dataset if len(self.dataset.x_train) else None)
         except (ConfigError, ValueError) as exc:
             self.notify(str(exc), title="Not applied", severity="error", timeout=8)
             panel.load(old)
@@ -888,6 +1058,11 @@ class NNTuiApp(App[None]):
                 raise TimeoutError("the worker's frame never reached the screen")
             await asyncio.sleep(0.005)
         return self.frame
+
+
+def _points(data) -> str:
+    n = len(data.x_train)
+    return f"{n} point{'s' * (n != 1)}"
 
 
 def _said(key: str, old: Config, new: Config) -> str:

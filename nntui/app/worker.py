@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from nntui.engine.datasets import Dataset
 from nntui.engine.snapshot import Snapshot
-from nntui.engine.trainer import Diverged, Trainer, quiet_overflow
+from nntui.engine.trainer import Diverged, NoData, Trainer, quiet_overflow
 
 # Speed levels, in training steps per second; None is "as fast as it goes".
 # The slowest level plays phase by phase, one phase a second: time to read the
@@ -47,6 +48,8 @@ PUBLISH_INTERVAL = 1 / 20
 HOLD_TIMEOUT = 0.15
 # Up to this many steps a second, steps are traced so the inspector can show them.
 TRACE_UP_TO = 20
+# What play says when drawn data has no points left.
+NO_POINTS = "no points to train on: click on the boundary to draw some"
 
 
 def speed_label(level: int) -> str:
@@ -142,7 +145,10 @@ class StepBack(Move):
     def apply(self, runner: EngineRunner) -> None:
         super().apply(runner)
         tr = runner.trainer
-        if tr.step > 0 and not tr.can_step_back:
+        if tr.step > 0 and not tr.can_step_back and tr.data_step == tr.step:
+            runner._message = (f"step {tr.step}: the data changed here; the steps before trained "
+                               "on other data and cannot be rewound")
+        elif tr.step > 0 and not tr.can_step_back:
             # The ring is bounded by memory: say how far back it reaches.
             runner._message = (f"step {tr.step}: the earliest kept; the last {tr.rewind_depth} "
                                f"step{'s' * (tr.rewind_depth != 1)} can be rewound")
@@ -160,6 +166,26 @@ class Replace(Command):
 
     def apply(self, runner: EngineRunner) -> None:
         runner._replace(self.trainer, self.generation)
+
+
+@dataclass(frozen=True)
+class ReplaceData(Command):
+    """Train the same run on other data (drawn points) from the next step on:
+    `Trainer.replace_data`, here between two steps, so the engine never sees
+    the data change under a step. Dropped if the model of `generation` has
+    been replaced meanwhile. With no points left, play pauses and says why."""
+
+    dataset: Dataset
+    generation: int
+
+    def apply(self, runner: EngineRunner) -> None:
+        if runner.generation != self.generation:
+            return
+        runner.trainer.replace_data(self.dataset)
+        if not len(self.dataset.x_train):
+            runner._no_data()
+        elif runner._waiting_for_data:  # play stopped for want of points: it goes on
+            runner._set_playing(True)
 
 
 @dataclass(frozen=True)
@@ -263,6 +289,7 @@ class EngineRunner:
         self.steps_run = 0  # steps trained by play since start (benchmarks read it)
         self._held = False
         self._released = threading.Event()
+        self._waiting_for_data = False  # play paused by drawn data with no points
         # Play pauses once this many epochs are done: the preset's own count, the
         # first time it is reached; playing on from there goes on without a stop.
         self._stop_at: int | None = self._stop_epoch() if playing else None
@@ -350,6 +377,8 @@ class EngineRunner:
         try:
             with quiet_overflow():  # a divergence is reported as such, not as warnings
                 fn(*args)
+        except NoData:
+            self._no_data()
         except Diverged as exc:
             self.playing = False
             self._status = Status.DIVERGED
@@ -361,6 +390,15 @@ class EngineRunner:
             self._message = f"{type(exc).__name__}: {exc}"
             self._dirty = True
             self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
+
+    def _no_data(self) -> None:
+        """Nothing to train on (drawn data cleared): pause, and say so; play
+        goes on by itself once points are drawn again."""
+        was_playing = self.playing or self._waiting_for_data
+        self._set_playing(False)
+        self._waiting_for_data = was_playing
+        self._message = NO_POINTS
+        self._dirty = True
 
     def _stop_epoch(self) -> int | None:
         epochs = self.trainer.config.train.epochs
@@ -376,6 +414,7 @@ class EngineRunner:
         return True
 
     def _set_playing(self, playing: bool) -> None:
+        self._waiting_for_data = False
         if playing and self._status in (Status.DIVERGED, Status.ERROR):
             self._message = None
         if playing and not self.playing:

@@ -59,6 +59,11 @@ class Diverged(ArithmeticError):
         super().__init__(f"training diverged at step {step}: {what} {how}; {advice}")
 
 
+class NoData(ValueError):
+    """The training set is empty (drawn data cleared): there is no batch to
+    train on until points are added."""
+
+
 # An epoch's train loss this many times its run's lowest is divergence, not
 # noise: the loss is on its way to overflow (lr 0.1 on lr-too-high ends at 1e250).
 EXPLODED = 1000.0
@@ -94,7 +99,7 @@ class Trainer:
         d = self.dataset
         asked = getattr(config.data, "features", PLANE)  # a bare config (tests) may have no [data]
         self.features: tuple[str, ...] = () if is_plane(asked) or d.n_inputs != 2 else tuple(asked)
-        self.x_train, self.x_val = (expand(x, self.features) if self.features else x for x in (d.x_train, d.x_val))
+        self._set_inputs()
         m, t = config.model, config.train
         self.net = Network(m.layers, m.activation, m.output)
         self.loss = LOSSES[t.loss]
@@ -109,6 +114,7 @@ class Trainer:
         self.epoch = 0
         self.batch = 0  # index of the next batch within the epoch
         self.trace: Trace | None = None  # the step in progress, or the last one traced
+        self.data_step: int | None = None  # the step at which replace_data last changed the data
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
         # The classifier's confusion matrix at the last epoch's end (None before
         # the first, and for regression); rewound with the rest.
@@ -178,6 +184,8 @@ class Trainer:
         return self._order[self.batch * self.batch_size : (self.batch + 1) * self.batch_size]
 
     def _batch(self) -> Trace:
+        if not self.batches_per_epoch:
+            raise NoData("the training set is empty: there is nothing to train on")
         lo = self.batch * self.batch_size
         hi = lo + self.batch_size
         points = self._p_epoch[lo:hi] if self._p_epoch is not None else None
@@ -491,6 +499,41 @@ class Trainer:
         self.confusion = self._confusion(None) if self.epoch else None
 
     # ----- live changes -----------------------------------------------------
+
+    def replace_data(self, dataset: Dataset) -> None:
+        """Train on other data from now on, as the same run: the parameters,
+        the optimizer's state, the counters and the history are kept (drawn
+        data, edited while the run goes on). The data must fit the network
+        (inputs, task, outputs); it may be empty (training then raises NoData).
+
+        The epoch in progress starts over on the new data (its batches so far
+        stay in the batch losses; its mean loss counts only the new ones), in
+        the order `_epoch_order` gives this epoch for the new row count, so a
+        resumed run goes on identically. A step in progress is dropped (its
+        batch came from the old data), and the steps before cannot be rewound:
+        their batch order belongs to the old data."""
+        old = self.dataset
+        if (dataset.n_inputs, dataset.task, dataset.n_outputs) != (old.n_inputs, old.task, old.n_outputs):
+            raise ValueError(
+                f"the new data ({dataset.n_inputs} inputs, {dataset.task}, {dataset.n_outputs} outputs) "
+                f"does not fit this network ({old.n_inputs} inputs, {old.task}, {old.n_outputs} outputs)")
+        self.dataset = dataset
+        self._set_inputs()
+        self.trace = None
+        n = len(dataset.x_train)
+        self.batch_size = max(1, min(self.config.train.batch_size, n))
+        self.batches_per_epoch = math.ceil(n / self.batch_size)
+        self.batch = 0
+        self._tally = (0.0, 0)
+        self._ring.clear()
+        self.data_step = self.step
+        self._order = None  # a full batch caches its order once: draw it again
+        self._shuffle(self.epoch)
+
+    def _set_inputs(self) -> None:
+        """The network's inputs for the data's points: the points, or their features."""
+        d = self.dataset
+        self.x_train, self.x_val = (self.inputs(x) for x in (d.x_train, d.x_val))
 
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer.lr = float(lr)

@@ -35,7 +35,12 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
     ("<  >", "previous / next lesson, in the story's order (nntui presets)"),
     ("i", "80×24: the step inspector or the network in the right panel"),
-    ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
+    ("ctrl+s", "save the run (.npz), or drawn data as a preset (.toml + .csv)"),
+    ("click", "on the boundary (2-input data): add a point of the current class"),
+    ("right-click", "or shift-click: add a point of the next class (binary: the other)"),
+    ("p", "drawing: the next class (regression: value) a click adds"),
+    ("u", "drawing: remove the point nearest the mouse on the boundary"),
+    ("X", "drawing: clear every point (training waits for new ones)"),
     ("g", "gradient check: finite differences against backprop"),
     (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary)"),
     ("j  k", "next / previous neuron on the diagram (its sums in the inspector, its weights)"),
@@ -56,7 +61,10 @@ NOTES = (
     "toggles (x1, x2, x1², x2², x1·x2, sin x1, sin x2) choose what the network "
     "takes as inputs; the boundary stays drawn over (x1, x2).\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "
-    "footer's keys; click a neuron on the diagram to see its weights and its sum."
+    "footer's keys; click a neuron on the diagram to see its weights and its sum.\n"
+    "Drawing: the first click on the boundary turns the data into 'drawn' data "
+    "(every point you see trains; no validation set); the run goes on with the "
+    "same weights from the next step. r keeps the points, another preset replaces them."
 )
 
 

@@ -106,8 +106,11 @@ def params_equal(a: dict | None, b: dict | None) -> bool:
 def same_view(a, b) -> bool:
     """Two snapshots that every widget would draw alike (cheap: shared arrays)."""
     return (
-        (a.step, a.done, a.sizes, a.update_applied, a.optimizer_name, a.learning_rate)
-        == (b.step, b.done, b.sizes, b.update_applied, b.optimizer_name, b.learning_rate)
+        # The batch counts change without a step when drawn data is edited.
+        (a.step, a.done, a.sizes, a.update_applied, a.optimizer_name, a.learning_rate,
+         a.batch_in_epoch, a.batches_per_epoch)
+        == (b.step, b.done, b.sizes, b.update_applied, b.optimizer_name, b.learning_rate,
+            b.batch_in_epoch, b.batches_per_epoch)
         and a.batch_x is b.batch_x
         and params_equal(a.params, b.params)
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.cache import LRUCache
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 
@@ -110,6 +112,17 @@ class BoundaryView(View):
     """
     COMPONENT_CLASSES = {"boundaryview--axis", "boundaryview--plain"}
 
+    class Clicked(Message):
+        """A click on the map: `at` is its (x1, x2) in the data's units (None
+        where the map is not the (x1, x2) plane: not 2-input data, or the
+        legend row), `other` a right-click or shift-click (drawing's "the
+        other class")."""
+
+        def __init__(self, at: tuple[float, float] | None, other: bool) -> None:
+            self.at = at
+            self.other = other
+            super().__init__()
+
     ascii: reactive[bool] = reactive(False)
     features: reactive[tuple[int, int]] = reactive((0, 1))
     sample: reactive[int] = reactive(0)  # the batch's sample the inspector shows: ringed on the map
@@ -123,17 +136,35 @@ class BoundaryView(View):
         self.data: dict | None = None
         self._params32: tuple | None = None
         self.border_title = "boundary"
+        # The data coordinates under the mouse when it last moved over the map
+        # (u removes the drawn point nearest them), and the drawing hint the
+        # app gives: shown in the bottom border while the mouse is over the
+        # map, or always once the data is drawn.
+        self.pointer: tuple[float, float] | None = None
+        self._hover = False
+        self._draw_hint: tuple[tuple[str, ...], bool] = ((), False)
 
     # ------------------------------------------------------------ contract
 
-    def set_data(self, x_train, y_train, x_val, y_val, task, classes=(), feature_names=()):
-        """The experiment's points (once per experiment)."""
+    def set_data(self, x_train, y_train, x_val, y_val, task, classes=(), feature_names=(), *,
+                 keep_axes: bool = False):
+        """The experiment's points (once per experiment, and at each edit of
+        drawn data). `keep_axes` keeps the plane's ranges (and a regression's
+        colour scale) of the data shown before, if it had as many inputs:
+        drawing a point never moves the others on screen."""
         x_train = np.asarray(x_train, dtype=np.float64)
         x_val = np.asarray(x_val, dtype=np.float64).reshape(-1, x_train.shape[1])
         allx = np.concatenate([x_train, x_val]) if len(x_val) else x_train
-        lo, hi = allx.min(axis=0), allx.max(axis=0)
-        span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
         d = x_train.shape[1]
+        before = self.data if keep_axes and self.data is not None and self.data["d"] == d else None
+        if before is not None:
+            lo, hi = before["lo"], before["hi"]
+        elif len(allx):
+            lo, hi = allx.min(axis=0), allx.max(axis=0)
+            span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
+            lo, hi = lo - 0.08 * span, hi + 0.08 * span
+        else:  # drawn data with every point removed, shown afresh
+            lo, hi = np.full(d, -1.0), np.full(d, 1.0)
         names = tuple(feature_names) or tuple(f"x{i + 1}" for i in range(d))
         y_train = np.asarray(y_train)
         self.data = dict(
@@ -145,21 +176,83 @@ class BoundaryView(View):
             classes=tuple(str(c) for c in classes),
             names=names,
             d=d,
-            lo=lo - 0.08 * span,
-            hi=hi + 0.08 * span,
-            mean=x_train.mean(axis=0),
+            lo=lo,
+            hi=hi,
+            mean=x_train.mean(axis=0) if len(x_train) else (lo + hi) / 2,
         )
-        if task == "regression":
+        if before is not None and task == "regression" and before["task"] == "regression":
+            self.data.update({k: before[k] for k in ("y_centre", "y_scale", "y_lo", "y_hi")})
+        elif task == "regression":
             yt = y_train.reshape(len(y_train), -1)[:, 0].astype(np.float64)
             ymin, ymax = (float(yt.min()), float(yt.max())) if yt.size else (0.0, 1.0)
             centre = 0.0 if ymin < 0 < ymax else float(yt.mean()) if yt.size else 0.0
             scale = float(np.max(np.abs(yt - centre))) if yt.size else 1.0
             self.data.update(y_centre=centre, y_scale=scale or 1.0, y_lo=ymin, y_hi=ymax)
-        if d > 2:
+        if before is not None:
+            pass  # the same plane: the features on the axes stay
+        elif d > 2:
             self.features = most_informative_pair(x_train, y_train, task)
         elif d == 2:
             self.features = (0, 1)
         self.invalidate()
+
+    # ------------------------------------------------------------ the mouse
+
+    def data_at(self, col: int, row: int) -> tuple[float, float] | None:
+        """The (x1, x2) at the centre of the content cell (col, row), by the
+        map's own axes; None off the map (the legend row) or where the map is
+        not the (x1, x2) plane of 2-input data."""
+        d = self.data
+        width, height = self.size.width, self.size.height
+        if d is None or d["d"] != 2 or width <= 0:
+            return None
+        Hp = height - (1 if height >= 4 else 0)
+        if not (0 <= col < width and 0 <= row < Hp):
+            return None
+        xi, yi, xlo, xhi, ylo, yhi = self._axes()
+        x = xlo + (col + 0.5) / width * (xhi - xlo)
+        y = yhi - (row + 0.5) / Hp * (yhi - ylo)
+        at = [0.0, 0.0]
+        at[xi], at[yi] = float(x), float(y)
+        return at[0], at[1]
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            at = self.data_at(offset.x, offset.y)
+            if at is not None:
+                self.pointer = at
+        if not self._hover:
+            self._hover = True
+            self._show_draw_hint()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        self._hover = False
+        self._show_draw_hint()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        at = self.data_at(offset.x, offset.y)
+        if at is not None:
+            self.pointer = at
+        elif self.data is not None and self.data["d"] == 2:
+            return  # the legend row of 2-input data: nothing to draw there
+        self.post_message(self.Clicked(at, other=event.button == 3 or event.shift))
+
+    def set_draw_hint(self, texts: tuple[str, ...], always: bool) -> None:
+        """What a click draws (the app's words, longest first: the longest
+        that fits is shown), in the bottom border while the mouse is over the
+        map, or `always`."""
+        self._draw_hint = (tuple(texts), always)
+        self._show_draw_hint()
+
+    def _show_draw_hint(self) -> None:
+        texts, always = self._draw_hint
+        room = self.size.width - 4
+        fits = next((t for t in texts if len(t) <= room), texts[-1] if texts else "")
+        self.border_subtitle = fits if (always or self._hover) else ""
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
         """The parameters change the picture (it is recomputed lazily); a new
@@ -237,6 +330,7 @@ class BoundaryView(View):
 
     def on_resize(self, _event) -> None:
         self.invalidate()
+        self._show_draw_hint()
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: rebuild the strips (the grid stays valid)."""

@@ -1,0 +1,134 @@
+"""Drawn data saved as a preset: a CSV of the points and a TOML preset that
+reads it, so an experiment drawn in the app reopens with `o` or
+`nntui --preset FILE` and can be shared.
+
+`save_drawn_preset(config, dataset, "my.toml")` writes `my.csv` (a header
+row, the two inputs, the target) and `my.toml` (the current model and
+training, `[data] dataset = "csv"`, `path = "my.csv"`, `validation = 0`:
+drawn data has no validation set), each atomically through engine/files.py.
+The CSV is written first, so a preset never names a CSV that is not there.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from nntui.config import Config
+from nntui.engine.datasets import Dataset
+from nntui.engine.drawn import missing_classes, why_not
+from nntui.engine.files import write_atomic, write_target
+
+
+class DrawnSaveError(ValueError):
+    """Drawn data that cannot be saved as a preset; the message says why."""
+
+
+def preset_paths(path: str | Path) -> tuple[Path, Path]:
+    """(preset.toml, preset.csv) for the path typed: '.toml' added if missing."""
+    p = Path(path).expanduser()
+    if p.suffix != ".toml":
+        p = p.with_name(p.name + ".toml")
+    return p, p.with_suffix(".csv")
+
+
+def target_column(dataset: Dataset) -> str:
+    """The CSV's target column: 'label' (classes) or 'y' (regression), or
+    'target' if an input already has that name."""
+    name = "y" if dataset.task == "regression" else "label"
+    return name if name not in dataset.feature_names else "target"
+
+
+def csv_text(dataset: Dataset) -> str:
+    """The training points as CSV: the inputs (repr: they read back exactly)
+    and the target (class names for classes)."""
+    out = io.StringIO()
+    out.write(",".join([*dataset.feature_names, target_column(dataset)]) + "\n")
+    y = dataset.y_train.reshape(len(dataset.y_train), -1)[:, 0]
+    for x, t in zip(dataset.x_train.tolist(), y.tolist()):
+        label = repr(float(t)) if dataset.task == "regression" else dataset.classes[int(t)]
+        out.write(",".join([*(repr(float(v)) for v in x), label]) + "\n")
+    return out.getvalue()
+
+
+def preset_dict(config: Config, dataset: Dataset, csv_name: str) -> dict[str, Any]:
+    """The preset of the run now, reading the drawn points from csv_name."""
+    d = config.to_dict()
+    d.pop("compare", None)  # the variants raced other data
+    target: Any = [target_column(dataset)] if dataset.task == "regression" else target_column(dataset)
+    d["data"] = {"dataset": "csv", "path": csv_name, "target": target, "validation": 0.0,
+                 "seed": config.data.seed}
+    d["title"] = f"{config.title} (drawn data)"
+    d["description"] = (f"{len(dataset.x_train)} points drawn in nntui, starting from "
+                        f"{config.name or 'a preset'}'s data. {config.description}").strip()
+    return d
+
+
+def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path) -> tuple[Path, Path]:
+    """Write the drawn points (CSV) and a preset reading them (TOML); returns
+    both paths. DrawnSaveError for data a CSV preset could not give back
+    (a class with no point, no points at all, not 2-input), FileRefused for
+    a path that cannot be written."""
+    problem = why_not(dataset)
+    if problem:
+        raise DrawnSaveError(problem)
+    if not len(dataset.x_train):
+        raise DrawnSaveError("there are no points to save: draw some first")
+    missing = missing_classes(dataset)
+    if missing:
+        names = ", ".join(missing)
+        raise DrawnSaveError(f"class{'es' * (len(missing) > 1)} {names} {'have' if len(missing) > 1 else 'has'} "
+                             "no point: a CSV would read as other classes; draw one of each first")
+    toml_path, csv_path = preset_paths(path)
+    write_target(toml_path)  # fail before anything is written
+    text = toml_text(preset_dict(config, dataset, csv_path.name))
+    write_atomic(csv_path, lambda f: f.write(csv_text(dataset).encode()))
+    write_atomic(toml_path, lambda f: f.write(text.encode()))
+    return toml_path, csv_path
+
+
+# --- a TOML writer for what a preset holds (tomllib only reads) -------------------------
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _key(k: str) -> str:
+    bare = k.replace("_", "").replace("-", "").isalnum() and k.isascii()
+    return k if bare else json.dumps(k)
+
+
+def toml_text(d: dict[str, Any]) -> str:
+    """A preset dict as TOML: top-level values, then one [table] per section
+    (a table inside a section, such as [model.weights], after it)."""
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in d.items() if not isinstance(v, dict)]
+    for section, table in d.items():
+        if not isinstance(table, dict):
+            continue
+        lines += ["", f"[{_key(section)}]"]
+        lines += [f"{_key(k)} = {_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+        for sub, inner in table.items():
+            if isinstance(inner, dict):
+                lines += ["", f"[{_key(section)}.{_key(sub)}]"]
+                lines += [f"{_key(k)} = {_value(v)}" for k, v in inner.items()]
+    return "\n".join(lines) + "\n"

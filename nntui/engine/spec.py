@@ -25,6 +25,7 @@ class DataConfig:
     classes: int | None = None  # blobs only (default 3 there)
     path: str | None = None  # csv only: absolute
     target: str | tuple[str, ...] | None = None  # csv only: a column, or several (regression)
+    image: tuple[int, int] | None = None  # csv only: (rows, columns) of the inputs as an image, row by row
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Config:
             data["path"] = d.path
             if d.target is not None:
                 data["target"] = d.target if isinstance(d.target, str) else list(d.target)
+            if d.image is not None:
+                data["image"] = list(d.image)
         for key in ("samples", "noise", "validation"):
             if key in takes:
                 data[key] = getattr(d, key)

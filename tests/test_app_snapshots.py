@@ -138,3 +138,11 @@ def test_regression_map_and_class_palette(snap_compare, preset):
     """plane: the map shows everywhere, the points drawn on it (no holes);
     blobs: three classes in the palette binary data uses too (0 orange, 1 blue)."""
     assert snap_compare(app_for(preset), run_before=commands(RunEpoch(), RunEpoch()), terminal_size=(160, 48))
+
+
+def test_digits_images(snap_compare):
+    """Image data (digits, 64-16-10) after 3 epochs at 160x48: the sample with
+    its class probabilities, each hidden unit's weights as an 8×8 picture, and
+    the validation mistakes, in place of the boundary, heatmaps and diagram."""
+    assert snap_compare(app_for("digits"), run_before=commands(RunEpoch(), RunEpoch(), RunEpoch()),
+                        terminal_size=(160, 48))

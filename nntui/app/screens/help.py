@@ -23,11 +23,12 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("+  -", "raise / lower the learning rate (applies live)"),
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
-    ("a", "ASCII decision boundary (no colours needed)"),
+    ("a", "ASCII decision boundary and images (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
     ("c", "clear the earlier runs from the loss chart"),
     ("f", "cycle the two features the boundary shows (>2-D data)"),
+    ("w", "image data (digits): the images (sample, unit weights, mistakes) or the boundary"),
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("m", "the controls: hide / show (a drawer below 140×40)"),
     ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
@@ -35,7 +36,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("i", "80×24: the step inspector or the network in the right panel"),
     ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
     ("g", "gradient check: finite differences against backprop"),
-    (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary)"),
+    (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary; "
+             "with image data and no batch, the next validation image)"),
     ("j  k", "next / previous neuron on the diagram (its sums in the inspector, its weights)"),
     ("d", "4 or 10 significant digits"),
     ("ctrl+p", "command palette (themes, keys, quit)"),
@@ -52,7 +54,8 @@ NOTES = (
     "Type a value and press Enter; an invalid combination is refused with a "
     "message and the current experiment goes on.\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "
-    "footer's keys; click a neuron on the diagram to see its weights and its sum."
+    "footer's keys; click a neuron on the diagram to see its weights and its sum "
+    "(with image data, click a hidden unit's weight picture)."
 )
 
 

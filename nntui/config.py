@@ -12,7 +12,8 @@ the bad value and what is allowed, e.g.
 What an omitted key means (required: data.dataset and model.layers):
 
     [data]   samples 200, noise 0, validation 0.2, seed 0; classes 3 (blobs only);
-             path (csv only, relative to the preset file), target: the last column
+             path (csv only, relative to the preset file), target: the last column;
+             image (csv only): none, else [rows, cols] with rows * cols inputs
     [model]  activation "tanh", init "xavier", seed 0; output from the loss if
              given (bce -> sigmoid, cross_entropy -> softmax, perceptron -> step),
              else from the optimizer (perceptron -> step), else from the data's

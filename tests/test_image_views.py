@@ -53,7 +53,8 @@ def test_bars_and_probabilities_in_cells():
     assert bar_cells(1.0, 10) == (10, "")
     assert bar_cells(0.0, 10) == (0, "")
     assert bar_cells(0.5, 10) == (5, "")
-    assert bar_cells(0.55, 10) == (5, "▌")  # 5.5 cells: half a cell more
+    assert bar_cells(0.55, 10) == (5, "▖")  # 5.5 cells: half a cell more
+    assert bar_cells(0.52, 10) == (5, "")
     assert bar_cells(float("nan"), 10) == (0, "")
     assert [prob_text(p) for p in (0.934, 0.0, 1.0, 0.996, 0.004)] == [".93", ".00", "1.0", "1.0", ".00"]
 
@@ -169,7 +170,7 @@ async def test_the_sample_shows_its_label_and_the_nets_probabilities():
             assert rows[k].rstrip().endswith(prob_text(p[k])), rows[k]
         # The longest bar is the argmax's.
         cells = sample._cells
-        lengths = [int((cells.bg[k, 17:] >= 0).sum()) for k in range(10)]  # right of the 16-cell picture
+        lengths = [int((cells.chars[k, 17:] == "▆").sum()) for k in range(10)]  # right of the 16-cell picture
         assert int(np.argmax(lengths)) == int(np.argmax(p)) and max(lengths) >= 20
         guess = str(int(np.argmax(p)))
         assert sample.border_title.startswith(f"sample: {label} → {guess}")

@@ -18,7 +18,9 @@ from ._common import PALETTE, fmt, pack, params_equal
 from ._images import Cells, grey_chars, grey_rgb, image_size
 from .image_view import MARK, MUTED, TEXT, ImageView
 
-BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a cell: a bar's end
+# A bar: lower three-quarter blocks, so the bars of neighbouring rows stay
+# apart, and a lower-left quadrant for a last half cell.
+BAR, TIP = "▆", "▖"
 RIGHT, WRONG, OTHER = (int(pack(PALETTE[i].astype(np.uint8))) for i in (2, 3, 7))  # green, red, grey
 BAR_MIN, BAR_MAX = 4, 30  # a bar's width in cells
 MAX_SCALE = 4
@@ -30,11 +32,11 @@ def prob_text(p: float) -> str:
 
 
 def bar_cells(p: float, width: int) -> tuple[int, str]:
-    """p in [0, 1] as a bar of at most `width` cells, in eighths: (whole
-    cells, the block character of the last part cell or '')."""
-    eighths = int(round(np.clip(np.nan_to_num(p), 0.0, 1.0) * width * 8))
-    full, part = divmod(eighths, 8)
-    return full, BLOCKS[part] if part else ""
+    """p in [0, 1] as a bar of at most `width` cells, in half cells: (whole
+    cells, '▖' for a last half cell or '')."""
+    halves = int(round(np.clip(np.nan_to_num(p), 0.0, 1.0) * width * 2))
+    full, part = divmod(halves, 2)
+    return full, TIP if part else ""
 
 
 class SampleImage(ImageView):
@@ -129,10 +131,7 @@ class SampleImage(ImageView):
             colour = RIGHT if k == label else WRONG if k == guess else OTHER
             at = cells.text(x0, row, name, MARK if k == label else TEXT)
             full, tip = bar_cells(float(p[k]), bar_w)
-            # The bar's whole cells are coloured spaces (exact in any font, an
-            # SVG screenshot's too), its last eighths a block character.
-            cells.text(at + 1, row, " " * full, TEXT, bg=colour)
-            cells.text(at + 1 + full, row, tip, TEXT, fg=colour)
+            cells.text(at + 1, row, BAR * full + tip, TEXT, fg=colour)
             cells.text(at + 2 + bar_w, row, prob_text(float(p[k])), MUTED)
 
     def title(self) -> str:

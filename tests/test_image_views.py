@@ -268,3 +268,19 @@ async def test_every_unit_fits_at_160x48_and_the_page_follows_the_selection(size
         text_of(units)
         assert 15 in units._tiles and 0 not in units._tiles
         assert f"units {min(units._tiles)}–15 of 16" in units.border_subtitle
+
+
+async def test_without_a_hidden_layer_the_pictures_are_the_output_units():
+    """A 64-10 softmax net: W1 feeds the outputs, one picture per class."""
+    import dataclasses
+
+    config = load_preset("digits")
+    config = dataclasses.replace(config, model=dataclasses.replace(config.model, layers=(64, 10)))
+    app = make_app(config)
+    async with app.run_test(size=LARGE) as pilot:
+        await settled(app, pilot, RunEpoch())
+        units = app.views["units"]
+        text = text_of(units)
+        assert sorted(units._tiles) == list(range(10)) and "ŷ[9]" in text
+        assert "output unit" in units.border_title
+        assert np.array_equal(units.unit_image(3), app.shown.params["W1"][:, 3].reshape(8, 8))

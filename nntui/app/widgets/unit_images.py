@@ -78,7 +78,9 @@ class UnitImages(ImageView, can_focus=False):
     def title(self) -> str:
         if not self.ready:
             return "hidden units"
-        return f"W1 columns: what each hidden unit of h1 looks for · ±{fmt(self.scale(), 2)}"
+        # With no hidden layer, W1 feeds the outputs: a picture per class.
+        what = "hidden unit of h1" if self.snapshot.L > 1 else "output unit"
+        return f"W1 columns: what each {what} looks for · ±{fmt(self.scale(), 2)}"
 
     # ------------------------------------------------------------ drawing
 
@@ -106,7 +108,8 @@ class UnitImages(ImageView, can_focus=False):
                 cells.image(x, y, None, signed_chars(v, top), scale_px)
             else:
                 cells.image(x, y, signed_rgb(v, top), None, scale_px)
-            label = f"h1[{j}]" if len(f"h1[{j}]") <= w else str(j)
+            name = f"h1[{j}]" if self.snapshot.L > 1 else f"ŷ[{j}]"
+            label = name if len(name) <= w else str(j)
             cells.text(x, y + th - 1, label.center(w)[:w], MARK if j == sel else MUTED)
             self._tiles[j] = (x, y, w, th)
 

@@ -96,7 +96,7 @@ class SampleImage(ImageView):
     # ------------------------------------------------------------ drawing
 
     def draw(self, cells: Cells, ascii_mode: bool) -> None:
-        x, label, where = self.current()
+        x, label, _where = self.current()
         classes = self.data["classes"]
         rows, cols = self.image
         W, H = cells.width, cells.height

@@ -16,9 +16,9 @@ from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 
-from ._common import fmt, pack
+from ._common import fmt
 from ._images import Cells, image_size, signed_chars, signed_rgb
-from .image_view import MARK, MUTED, TEXT, ImageView
+from .image_view import MARK, MUTED, ImageView
 
 MAX_SCALE = 3
 LEGEND = 0  # rows under the grid (the colour scale is in the bottom border)
@@ -96,7 +96,7 @@ class UnitImages(ImageView, can_focus=False):
 
     def draw(self, cells: Cells, ascii_mode: bool) -> None:
         n = self.snapshot.sizes[1]
-        scale_px, per_row, tile_rows, w, th = self.layout(cells.width, cells.height, ascii_mode)
+        scale_px, per_row, _rows, w, th = self.layout(cells.width, cells.height, ascii_mode)
         first, end = self.page(cells.width, cells.height, ascii_mode)
         sel = self.selected if self.selected is not None and 0 <= self.selected < n else None
         top = self.scale()

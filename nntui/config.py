@@ -12,7 +12,8 @@ the bad value and what is allowed, e.g.
 What an omitted key means (required: data.dataset and model.layers):
 
     [data]   samples 200, noise 0, validation 0.2, seed 0; classes 3 (blobs only);
-             path (csv only, relative to the preset file), target: the last column
+             path (csv only, relative to the preset file), target: the last column;
+             image (csv only): none, else [rows, cols] with rows * cols inputs
     [model]  activation "tanh", init "xavier", seed 0; output from the loss if
              given (bce -> sigmoid, cross_entropy -> softmax, perceptron -> step),
              else from the optimizer (perceptron -> step), else from the data's
@@ -60,7 +61,8 @@ class ConfigError(ValueError):
 _MISSING = object()
 _TOP_KEYS = ("title", "description")
 _SECTIONS = ("data", "model", "train")
-_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target", "features")
+_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target", "features",
+              "image")
 _MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
 _TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
 # A gate is its truth table: samples, noise and validation do not apply.
@@ -287,6 +289,8 @@ class _Checker:
         train = self.train(train_t)
         data, task, n_in, n_out, n_rows = self.data(data_t)
         model = self.model(model_t, train, task)
+        if data.image is not None:
+            self.image_fits(data, n_in if n_in is not None else model.layers[0], n_in is not None)
         train = self.loss(train, model, task)
         self.combination(data, model, train, task)
         self.features_size(data, model)
@@ -357,6 +361,7 @@ class _Checker:
             ("classes", "only a generator with a class count (blobs) takes it"),
             ("path", 'only dataset = "csv" reads a file'),
             ("target", 'only dataset = "csv" has target columns'),
+            ("image", 'only a CSV\'s inputs can be the pixels of an image'),
         ):
             if key in t and key not in takes:
                 self.fail("data", key, t[key], f"does not apply to dataset = \"{dataset}\": {why}")
@@ -373,7 +378,8 @@ class _Checker:
         n_in = n_out = n_rows = task = None
         if is_csv:
             path, target = self.csv_keys(t)
-            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target, features)
+            image = self.image(t)
+            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target, features, image)
             if self.dataset is not None:
                 known = self.dataset
                 n_in, n_out, task = known.n_inputs, known.n_outputs, known.task
@@ -440,6 +446,27 @@ class _Checker:
             self.fail("data", "target", target,
                       'must be a column name ("species") or a list of them (["o1", "o2"])')
         return path, tuple(target)
+
+    def image(self, t: dict) -> tuple[int, int] | None:
+        """[data] image = [rows, columns]: the inputs, row by row, are the pixels
+        of one picture (the app then draws samples and weights as images)."""
+        image = self.get(t, "data", "image", None)
+        if image is None:
+            return None
+        if (not isinstance(image, list) or len(image) != 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in image)):
+            self.fail("data", "image", image, "must be [rows, columns] of the inputs as an image, "
+                      "two whole numbers >= 1, e.g. image = [8, 8]")
+        return (image[0], image[1])
+
+    def image_fits(self, data: DataConfig, n_in: int, from_file: bool) -> None:
+        rows, cols = data.image
+        if rows * cols != n_in:
+            has = (f"{Path(data.path).name} has {_count(n_in, 'input column')}" if from_file
+                   else f"the input layer has {_count(n_in, 'unit')}")
+            self.fail("data", "image", list(data.image),
+                      f"{rows}×{cols} is {_count(rows * cols, 'pixel')}, but {has}; "
+                      "rows × columns must equal the number of inputs")
 
     def csv_problem(self, t: dict, path: str, e: DataError) -> NoReturn:
         """The loader's error told as the preset's key ([data] path, or target

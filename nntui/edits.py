@@ -125,7 +125,7 @@ def _switch_dataset(d: dict, config: Config, name: str) -> None:
     classes = data.get("classes") or config.data.classes or 3
     task = dataset_task(name, classes)
     n_in, n_out = dataset_dims(name, classes)
-    for key in ("samples", "noise", "validation", "classes", "path", "target"):
+    for key in ("samples", "noise", "validation", "classes", "path", "target", "image"):
         if key not in takes:
             data.pop(key, None)
         elif key in ("samples", "noise", "validation"):

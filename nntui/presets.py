@@ -39,11 +39,12 @@ PRESET_DIR = _preset_dir()
 
 
 # The order of the story nntui tells (README): a perceptron's limit, a hidden
-# layer, backprop by hand, then harder data and how training goes wrong.
+# layer, backprop by hand, then harder data, how training goes wrong, and images.
 # Presets not named here follow, by name.
 STORY_ORDER = (
     "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
     "spiral", "blobs", "iris", "plane", "multigauss", "optimizers", "zero-init", "lr-too-high", "overfit",
+    "digits",
 )
 
 

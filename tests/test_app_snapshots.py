@@ -177,3 +177,9 @@ def test_drawn_points(snap_compare):
         await pilot.hover("#boundary", offset=(31, 3))
 
     assert snap_compare(app_for("xor"), run_before=run_before, terminal_size=(160, 48))
+def test_digits_images(snap_compare):
+    """Image data (digits, 64-16-10) after 3 epochs at 160x48: the sample with
+    its class probabilities, each hidden unit's weights as an 8×8 picture, and
+    the validation mistakes, in place of the boundary, heatmaps and diagram."""
+    assert snap_compare(app_for("digits"), run_before=commands(RunEpoch(), RunEpoch(), RunEpoch()),
+                        terminal_size=(160, 48))

@@ -339,6 +339,51 @@ def test_csv_problems_name_the_key_and_line(tmp_path):
         config_from_dict({**base, "data": {"dataset": "csv"}}, "p.toml", tmp_path)
 
 
+def test_csv_image_shape_is_checked(tmp_path):
+    """[data] image = [rows, cols]: the inputs as a picture; rows × cols must be
+    the input count, one line naming the file and the key."""
+    header = ",".join(f"p{i}" for i in range(6)) + ",y"
+    (tmp_path / "img.csv").write_text(header + "\n" + "\n".join(",".join(["1"] * 6 + [str(k % 3)]) for k in range(9)))
+    base = {"model": {"layers": [6, 3]}, "train": {"loss": "cross_entropy"}}
+
+    def with_image(image, layers=(6, 3), **more):
+        d = {"data": {"dataset": "csv", "path": "img.csv", "image": image, **more},
+             "model": {"layers": list(layers)}, "train": base["train"]}
+        return config_from_dict(d, "p.toml", tmp_path)
+
+    c = with_image([2, 3])
+    assert c.data.image == (2, 3) and c.to_dict()["data"]["image"] == [2, 3]
+    assert config_from_dict(c.to_dict(), "p.toml", tmp_path) == c
+    assert config_from_dict({**base, "data": {"dataset": "csv", "path": "img.csv"}}, "p.toml", tmp_path).data.image is None
+    with pytest.raises(ConfigError, match=r'^p.toml: \[data\] image = \[3, 3\]: 3×3 is 9 pixels, but img.csv has '
+                                          r'6 input columns; rows × columns must equal the number of inputs$'):
+        with_image([3, 3])
+    for bad in ([8], [2, 3, 1], [0, 6], [2.0, 3], "2x3", [True, 6]):
+        with pytest.raises(ConfigError, match=r"^p.toml: \[data\] image = .*: must be \[rows, columns\]"):
+            with_image(bad)
+    with pytest.raises(ConfigError, match=r'\[data\] image = \[2, 1\]: does not apply to dataset = "xor"'):
+        config_from_dict({"data": {"dataset": "xor", "image": [2, 1]}, "model": {"layers": [2, 1]}}, "p.toml")
+    # Without the file (a runfile's preset), the input layer is what it must fit.
+    d = {"data": {"dataset": "csv", "path": "/nowhere/x.csv", "image": [4, 4]},
+         "model": {"layers": [15, 3], "output": "softmax"}, "train": {"loss": "cross_entropy"}}
+    with pytest.raises(ConfigError, match=r"4×4 is 16 pixels, but the input layer has 15 units"):
+        config_from_dict(d, "run.npz", check_data=False)
+
+
+def test_cli_refuses_a_bad_image_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from nntui.cli import main
+
+    preset = (PRESET_DIR / "digits.toml").read_text().replace("image = [8, 8]", "image = [8, 9]")
+    preset = preset.replace('path = "data/digits.csv"', f'path = "{PRESET_DIR / "data" / "digits.csv"}"')
+    (tmp_path / "d.toml").write_text(preset)
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "d.toml"), "--epochs", "1"])
+    assert result.exit_code == 2
+    assert "d.toml: [data] image = [8, 9]: 8×9 is 72 pixels, but digits.csv has 64 input columns" in result.stderr
+    assert "Traceback" not in result.output + result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_csv(tmp_path):
     f = tmp_path / "secret.csv"

@@ -132,7 +132,7 @@ def test_a_run_with_features_exports_a_script_that_computes_them(torch, tmp_path
     config = config_from_dict(d, "circle.toml")
     script = pytorch_script(Trainer(config), EPOCHS, source="circle.toml")
     assert "def inputs(points):" in script and "np.sin(x1),  # sin_x1" in script
-    assert f"X_TRAIN = np.array(" in script and f".reshape(({len(Trainer(config).dataset.x_train)}, 2))" in script
+    assert "X_TRAIN = np.array(" in script and f".reshape(({len(Trainer(config).dataset.x_train)}, 2))" in script
     rows = run_script(script, tmp_path)
     h = nntui_history(Trainer(config), EPOCHS)
     assert [e for e, _, _ in rows] == list(range(1, EPOCHS + 1))

@@ -17,6 +17,7 @@ from nntui.engine.trainer import Diverged, Trainer
 EXPECTED = {
     "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "circle", "gaussian", "spiral", "moons", "blobs",
     "iris", "plane", "multigauss", "ffn", "zero-init", "lr-too-high", "overfit", "optimizers",
+    "digits",
 }
 NAMES = [name for name, _ in list_presets()]
 
@@ -113,6 +114,26 @@ def test_blobs_and_iris_are_three_class_softmax():
         assert (c.model.layers[-1], c.model.output, c.train.loss) == (3, "softmax", "cross_entropy")
     iris = Trainer(load_preset("iris")).dataset
     assert iris.n_inputs == 4 and iris.classes == ("setosa", "versicolor", "virginica")
+
+
+@pytest.mark.slow
+def test_digits_reaches_95_percent_from_the_command_line():
+    """issue 10's bar, as a user checks it: `nntui train digits --json` (a few seconds)."""
+    result = CliRunner().invoke(main, ["train", "digits", "--json"])
+    assert result.exit_code == 0, result.stderr
+    r = json.loads(result.stdout)
+    assert r["val_accuracy"] >= 0.95, r["val_accuracy"]
+    assert r["val_loss"] < r["history"]["val_loss"][0]
+
+
+def test_digits_is_an_8x8_image_of_ten_classes_and_the_last_lesson():
+    c = load_preset("digits")
+    assert c.data.image == (8, 8) and c.model.layers[0] == 64 and c.model.layers[-1] == 10
+    assert (c.model.activation, c.model.output, c.train.loss) == ("relu", "softmax", "cross_entropy")
+    data = Trainer(c).dataset
+    assert data.classes == tuple(str(k) for k in range(10))
+    assert len(data.x_train) + len(data.x_val) == 1797 and data.x_train.max() == 16
+    assert NAMES[-1] == "digits"
 
 
 # --- Matt Mazur's worked example ----------------------------------------------------------------

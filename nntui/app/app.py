@@ -47,6 +47,7 @@ from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.unit_images import UnitImages
 from nntui.app.widgets.view import Context, View
 from nntui.app.worker import (
     DEFAULT_SPEED,
@@ -166,6 +167,7 @@ class NNTuiApp(App[None]):
         Binding("h", "toggle_ghosts", "hide earlier runs", show=False),
         Binding("c", "clear_ghosts", "clear earlier runs", show=False),
         Binding("f", "features", "feat"),
+        Binding("w", "images", "images", show=False),
         Binding("m", "drawer", "controls"),
         Binding("L", "lesson", "lesson", key_display="L"),
         Binding("greater_than_sign", "next_lesson(1)", "next lesson", show=False, key_display=">"),
@@ -202,6 +204,7 @@ class NNTuiApp(App[None]):
         self.views: dict[str, View] = {}  # by name (VIEWS), found once mounted
         self.turns = Turns(self.VIEWS)
         self.modified = False  # the controls changed the preset
+        self.image_views = True  # image data: the image views, not the boundary (w)
         self.ghosts = Ghosts()  # earlier runs, drawn on the loss chart
         self._seed_rng = random.Random(config.model.seed)
         self._opening = None  # the worker opening a preset, if one is (see open_preset_soon)
@@ -339,6 +342,10 @@ class NNTuiApp(App[None]):
             self.views[name].show(snapshot, context)
 
     def _set_data(self, dataset, *, keep_axes: bool = False) -> None:
+        image = self.config.data.image
+        for view in self.views.values():
+            view.set_dataset(dataset, image)
+        self._show_images()
         self.views["boundary"].set_data(
             dataset.x_train,
             dataset.y_train,
@@ -565,12 +572,36 @@ class NNTuiApp(App[None]):
     def action_ascii(self) -> None:
         boundary = self.views["boundary"]
         boundary.ascii = not boundary.ascii
+        for name in ("sample", "units", "mistakes"):
+            if name in self.views:
+                self.views[name].ascii = boundary.ascii
 
     def action_log_scale(self) -> None:
         self.views["loss"].toggle_log_scale()  # the other scale than the one seen, auto log included
 
+    def _show_images(self) -> None:
+        """Image data shows the image views in place of the boundary, the
+        heatmaps and the diagram (app.tcss), unless w switched them off."""
+        self.set_class(self.config.data.image is not None and self.image_views, "-images")
+
+    def action_images(self) -> None:
+        """Image data: the image views, or the boundary (any pair of pixels)."""
+        if self.config.data.image is None:
+            self.notify("Not image data: a CSV preset with image = [rows, columns] is "
+                        "(the digits preset).", timeout=3)
+            return
+        self.image_views = not self.image_views
+        self._show_images()
+        if self.image_views:
+            self.notify("Images: the sample, the hidden units' weights, the mistakes (w: the boundary)", timeout=3)
+        else:
+            self.notify("The boundary over two pixels (f: the next pair; w: the images again)", timeout=3)
+
     def action_features(self) -> None:
         boundary = self.views["boundary"]
+        if self.has_class("-images"):  # the boundary is off screen: show it first
+            self.action_images()
+            return
         if self.dataset.n_inputs <= 2:
             self.notify("This data has 2 inputs: the boundary already shows both.", timeout=2)
         boundary.cycle_features()
@@ -729,12 +760,16 @@ class NNTuiApp(App[None]):
         the boundary rings it)."""
         snap = self.shown
         n = len(snap.batch_x) if snap is not None and snap.batch_x is not None else 0
+        if not n and self.has_class("-images") and "sample" in self.views:
+            self.views["sample"].step_sample(delta)  # no batch: another validation image
+            return
         if not n:
             self.notify("No batch yet: press n to start a step.", timeout=2)
             return
         sample = (self.views["inspector"].sample + delta) % n
-        for name in ("inspector", "network", "boundary"):
-            self.views[name].sample = sample
+        for name in ("inspector", "network", "boundary", "sample"):
+            if name in self.views:
+                self.views[name].sample = sample
 
     def action_neuron(self, delta: int) -> None:
         """Select the next (or previous) neuron on the diagram without the
@@ -763,6 +798,13 @@ class NNTuiApp(App[None]):
             self.views["heatmaps"].selected = (event.layer, 0, event.index)
         else:  # an input: its row of W1
             self.views["heatmaps"].selected = (1, event.index, 0)
+        if "units" in self.views:
+            self.views["units"].selected = event.index if event.layer == 1 else None
+
+    @on(UnitImages.UnitSelected)
+    def unit_selected(self, event: UnitImages.UnitSelected) -> None:
+        """A unit's weight picture clicked: select that neuron, as on the diagram."""
+        self.views["network"].selected = (1, event.index)
 
     def action_unfocus(self) -> None:
         if self._opening is not None and self._opening.is_running:

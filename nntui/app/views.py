@@ -16,8 +16,11 @@ from nntui.app.widgets.confusion import ConfusionView
 from nntui.app.widgets.heatmap import WeightHeatmaps
 from nntui.app.widgets.inspector import StepInspector
 from nntui.app.widgets.losschart import LossChart
+from nntui.app.widgets.mistakes import MistakesGallery
 from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.sample_image import SampleImage
 from nntui.app.widgets.status import StatusLine
+from nntui.app.widgets.unit_images import UnitImages
 from nntui.app.widgets.view import View
 
 # Where a view goes: the full-width rows under the header, or a column of the
@@ -42,9 +45,17 @@ class ViewSpec:
 VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("status", StatusLine, TOP, 4),
     ViewSpec("network", NetworkDiagram, "model", 4),
+    # Image data (a CSV with `image`) shows three views in the places of the
+    # three that would mislead or repeat there (app.tcss, `w` switches back):
+    # the mistakes for the diagram of 64 input dots, the sample and the units'
+    # weight pictures for the 2-D boundary and the weight heatmaps. Each
+    # shares the turns of the view it replaces.
+    ViewSpec("mistakes", MistakesGallery, "model", 2, turn="network"),
     # In fast play it shows only where training is: there is no trace.
     ViewSpec("inspector", StepInspector, "model", 2, turn="network"),
     ViewSpec("boundary", BoundaryView, "data", 8),
+    ViewSpec("sample", SampleImage, "data", 8, turn="boundary"),
+    ViewSpec("units", UnitImages, "data", 2, turn="heatmaps"),
     ViewSpec("loss", LossChart, "data", 2),
     ViewSpec("heatmaps", WeightHeatmaps, "data", 2),
     # In the heatmaps' place when shown (x); it changes once an epoch, so it rides along.

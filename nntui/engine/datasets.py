@@ -326,10 +326,10 @@ def dataset_dims(name: str, classes: int = 2) -> tuple[int, int]:
 def dataset_takes(name: str) -> frozenset[str]:
     """The [data] keys a data set takes besides dataset and seed: a generator
     its samples, noise and validation (and classes, if it has a class count);
-    a gate none, being its 4 truth-table rows; a CSV its path, target and
-    validation."""
+    a gate none, being its 4 truth-table rows; a CSV its path, target,
+    validation and image (its inputs' shape as a picture)."""
     if name == "csv":
-        return frozenset(("path", "target", "validation"))
+        return frozenset(("path", "target", "validation", "image"))
     if name in GATES:
         return frozenset()
     keys = {"samples", "noise", "validation"}

@@ -28,6 +28,7 @@ class DataConfig:
     target: str | tuple[str, ...] | None = None  # csv only: a column, or several (regression)
     # What the network sees of a 2-input point (x1, x2): engine/features.py's names, in order.
     features: tuple[str, ...] = PLANE
+    image: tuple[int, int] | None = None  # csv only: (rows, columns) of the inputs as an image, row by row
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Config:
             data["path"] = d.path
             if d.target is not None:
                 data["target"] = d.target if isinstance(d.target, str) else list(d.target)
+            if d.image is not None:
+                data["image"] = list(d.image)
         for key in ("samples", "noise", "validation"):
             if key in takes:
                 data[key] = getattr(d, key)

@@ -24,11 +24,12 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
     ("x", "confusion matrix, true × predicted class, in the weights' place (the loss's at 80×24)"),
-    ("a", "ASCII decision boundary (no colours needed)"),
+    ("a", "ASCII decision boundary and images (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
     ("c", "clear the earlier runs from the loss chart"),
     ("f", "cycle the two features the boundary shows (>2-D data)"),
+    ("w", "image data (digits): the images (sample, unit weights, mistakes) or the boundary"),
     ("o", "open a preset: built-ins, or the path of your own file"),
     ("v", "race variants of this experiment (optimizers, rates, ...): curves and boundaries side by side"),
     ("m", "the controls: hide / show (a drawer below 140×40)"),
@@ -42,7 +43,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("u", "drawing: remove the point nearest the mouse on the boundary"),
     ("X", "drawing: clear every point (training waits for new ones)"),
     ("g", "gradient check: finite differences against backprop"),
-    (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary)"),
+    (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary; "
+             "with image data and no batch, the next validation image)"),
     ("j  k", "next / previous neuron on the diagram (its sums in the inspector, its weights)"),
     ("d", "4 or 10 significant digits"),
     ("ctrl+p", "command palette (themes, keys, quit)"),
@@ -64,7 +66,8 @@ NOTES = (
     "footer's keys; click a neuron on the diagram to see its weights and its sum.\n"
     "Drawing: the first click on the boundary turns the data into 'drawn' data "
     "(every point you see trains; no validation set); the run goes on with the "
-    "same weights from the next step. r keeps the points, another preset replaces them."
+    "same weights from the next step. r keeps the points, another preset replaces them.\n"
+    "With image data, click a hidden unit's weight picture to select it."
 )
 
 

@@ -37,6 +37,7 @@ from ._common import (
     quantize,
     style_for,
 )
+from ._images import plain_terminal
 from .view import View
 
 HALF = "▀"
@@ -304,13 +305,9 @@ class BoundaryView(View):
             app = self.app
         except Exception:
             return False
-        return (
-            bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
-            or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
-            # A monochrome or 16-colour terminal: the map's shades of two class
-            # colours all fall on one of its few colours, and the boundary vanishes.
-            or app.console.color_system in (None, "standard", "windows")
-        )
+        # A monochrome or 16-colour terminal: the map's shades of two class
+        # colours all fall on one of its few colours, and the boundary vanishes.
+        return plain_terminal(app)
 
     # ------------------------------------------------------------ reactivity
 

@@ -60,6 +60,11 @@ class View(Widget):
         if old is None or self.context.status != old_status or self.changed(old, snapshot):
             self.invalidate()
 
+    def set_dataset(self, dataset, image: tuple[int, int] | None = None) -> None:
+        """The experiment's data (a datasets.Dataset), once per experiment, and
+        the inputs' shape as an image (a CSV preset's `image`), if any. Most
+        views draw the snapshot alone and ignore it."""
+
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
         """Whether `new` draws differently from `old` (cheap: snapshots share
         arrays that did not change)."""

@@ -325,6 +325,7 @@ class NNTuiApp(App[None]):
             dataset.classes,
             dataset.feature_names,
         )
+        self.views["network"].set_data(dataset.x_train, dataset.x_val, dataset.feature_names)
 
     def _sub_title(self) -> str:
         name = self.config.name if self.config.source else "preset"
@@ -517,6 +518,7 @@ class NNTuiApp(App[None]):
     def action_ascii(self) -> None:
         boundary = self.views["boundary"]
         boundary.ascii = not boundary.ascii
+        self.views["network"].ascii = boundary.ascii  # its unit maps too
 
     def action_log_scale(self) -> None:
         self.views["loss"].toggle_log_scale()  # the other scale than the one seen, auto log included

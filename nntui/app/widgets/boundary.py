@@ -27,6 +27,7 @@ from ._common import (
     class_colors,
     darken,
     diverging,
+    few_colours,
     fmt,
     mix,
     pack,
@@ -34,6 +35,7 @@ from ._common import (
     quantize,
     style_for,
 )
+from .unitmaps import plane_limits
 from .view import View
 
 HALF = "▀"
@@ -129,9 +131,7 @@ class BoundaryView(View):
         """The experiment's points (once per experiment)."""
         x_train = np.asarray(x_train, dtype=np.float64)
         x_val = np.asarray(x_val, dtype=np.float64).reshape(-1, x_train.shape[1])
-        allx = np.concatenate([x_train, x_val]) if len(x_val) else x_train
-        lo, hi = allx.min(axis=0), allx.max(axis=0)
-        span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
+        lo, hi = plane_limits(x_train, x_val)  # the network's unit maps share these axes
         d = x_train.shape[1]
         names = tuple(feature_names) or tuple(f"x{i + 1}" for i in range(d))
         y_train = np.asarray(y_train)
@@ -144,8 +144,8 @@ class BoundaryView(View):
             classes=tuple(str(c) for c in classes),
             names=names,
             d=d,
-            lo=lo - 0.08 * span,
-            hi=hi + 0.08 * span,
+            lo=lo,
+            hi=hi,
             mean=x_train.mean(axis=0),
         )
         if task == "regression":
@@ -202,19 +202,7 @@ class BoundaryView(View):
     @property
     def ascii_effective(self) -> bool:
         """ASCII when asked, or when the terminal cannot show the map's shades."""
-        if self.ascii:
-            return True
-        try:
-            app = self.app
-        except Exception:
-            return False
-        return (
-            bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
-            or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
-            # A monochrome or 16-colour terminal: the map's shades of two class
-            # colours all fall on one of its few colours, and the boundary vanishes.
-            or app.console.color_system in (None, "standard", "windows")
-        )
+        return self.ascii or few_colours(self)
 
     # ------------------------------------------------------------ reactivity
 

@@ -138,3 +138,22 @@ def test_regression_map_and_class_palette(snap_compare, preset):
     """plane: the map shows everywhere, the points drawn on it (no holes);
     blobs: three classes in the palette binary data uses too (0 orange, 1 blue)."""
     assert snap_compare(app_for(preset), run_before=commands(RunEpoch(), RunEpoch()), terminal_size=(160, 48))
+
+
+def test_unit_maps_with_a_dead_relu_unit(snap_compare):
+    """spiral with relu units, 3 epochs in, hidden unit 2 of layer 1 killed
+    (bias −50): the row of layer 1's maps under the diagram, unit 2 greyed,
+    marked ✕ and selected (its caption says why), "1 dead" in the title."""
+    from tests.test_unitmaps import relu_spiral_with_a_dead_unit
+
+    from nntui.app.app import NNTuiApp
+
+    config, trainer = relu_spiral_with_a_dead_unit()
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await app.settle()
+        app.views["network"].selected = (1, 2)
+        await pilot.pause(LOSS_CHART_THROTTLE)
+
+    assert snap_compare(NNTuiApp(config, trainer), run_before=run_before, terminal_size=(160, 48))

@@ -23,7 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("+  -", "raise / lower the learning rate (applies live)"),
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
-    ("a", "ASCII decision boundary (no colours needed)"),
+    ("a", "ASCII decision boundary and unit maps (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
     ("c", "clear the earlier runs from the loss chart"),
@@ -36,7 +36,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+s", "save the run (.npz runfile; nntui --load opens it)"),
     ("g", "gradient check: finite differences against backprop"),
     (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary)"),
-    ("j  k", "next / previous neuron on the diagram (its sums in the inspector, its weights)"),
+    ("j  k", "next / previous neuron on the diagram (its map, its sums, its weights)"),
     ("d", "4 or 10 significant digits"),
     ("ctrl+p", "command palette (themes, keys, quit)"),
     ("escape", "leave a field or close a dialog"),
@@ -52,7 +52,11 @@ NOTES = (
     "Type a value and press Enter; an invalid combination is refused with a "
     "message and the current experiment goes on.\n"
     "Mouse: click any control, pick from the menus, scroll the panels, click the "
-    "footer's keys; click a neuron on the diagram to see its weights and its sum."
+    "footer's keys; click a neuron on the diagram to see its weights and its sum.\n"
+    "Network: with 2-input data each unit shows what it computes over the "
+    "boundary's plane (blue below, red above its middle), in place of its circle "
+    "where they fit, else in a row under the diagram for the selected layer. "
+    "✕ marks a dead unit (relu 0, or tanh/sigmoid stuck flat, on every training point)."
 )
 
 

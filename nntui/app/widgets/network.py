@@ -45,6 +45,7 @@ from .view import View
 NODE_W = 9  # "● −0.531"
 MAX_SHOWN = 16  # neurons drawn per layer at most; the rest are "…+N"
 DIM = 0.45  # while one layer is lit, the others' lines keep this much of their colour
+VALUE_W = 7  # " −0.531" beside an inline map
 DEAD_SAMPLE = 4096  # training points the dead units are judged on, at most
 HALF = "▀"
 # Why a dead unit is dead, by its activation (engine/units.py has the rule).
@@ -272,18 +273,19 @@ class NetworkDiagram(View, can_focus=True):
         mask = self._dead.get(l)
         return mask is not None and j < len(mask) and bool(mask[j])
 
-    def _inline_rows(self, body_h: int, width: int) -> int:
-        """Rows of a map that replaces each circle (3 or 2), or 0 when some
-        layer's maps do not fit in the body or the columns are too close."""
+    def _inline_size(self, body_h: int, width: int) -> tuple[int, int]:
+        """(rows, columns) of a map that replaces each circle, or (0, 0) when
+        some layer's maps do not fit in the body or the columns are too close.
+        Twice as wide as tall in pixels where the width allows: the plane of
+        the boundary beside it is wider than tall too."""
         s = self.snapshot
         for th in (3, 2):
-            node_w = 2 * th + 1
             if any(n * th > body_h for n in s.sizes):
                 continue
-            if s.L >= 1 and (width - node_w) / s.L < node_w + 4:
-                continue
-            return th
-        return 0
+            for tw in (4 * th, 2 * th):
+                if s.L < 1 or (width - tw - 1) / s.L >= tw + 5:
+                    return th, tw
+        return 0, 0
 
     def _put_map(self, cv: Canvas, x: int, y: int, l: int, j: int, maps, th: int, scales: dict) -> None:
         """Unit j of layer l's map, th rows from (x, y): half-blocks in
@@ -369,7 +371,7 @@ class NetworkDiagram(View, can_focus=True):
         # The unit maps: in place of the circles where every layer fits (inline
         # rows a map), else a row of the selected layer's maps under the body.
         maps_on = self.maps_shown()
-        inline = self._inline_rows(body_h, width) if maps_on else 0
+        inline, inline_w = self._inline_size(body_h, width) if maps_on else (0, 0)
         row_th = row_labels = 0
         if maps_on and not inline:
             if body_h >= 9:
@@ -379,7 +381,9 @@ class NetworkDiagram(View, can_focus=True):
                 body_h = max(1, height - top - caption_rows)
                 row_th = 2 if body_h >= 4 else 0
             body_h = max(1, body_h - row_th - row_labels)
-        node_w = 2 * inline + 1 if inline else NODE_W
+        # Beside an inline map, the sample's a where the columns have room.
+        val_w = VALUE_W if inline and si is not None and (width - inline_w - 1 - VALUE_W) / max(1, L) >= inline_w + 6 + VALUE_W else 0
+        node_w = inline_w + 1 + val_w if inline else NODE_W
         scales: dict = {}
 
         if top == 2:
@@ -488,7 +492,7 @@ class NetworkDiagram(View, can_focus=True):
                     cv.put(x_to, y, "▶", heads)
 
         # Neurons.
-        maps = self.unit_maps(2 * inline, 2 * inline - tight) if inline else None
+        maps = self.unit_maps(inline_w, 2 * inline - tight) if inline else None
         for l in range(L + 1):
             if inline:
                 for j in range(s.sizes[l]):
@@ -498,6 +502,8 @@ class NetworkDiagram(View, can_focus=True):
                         cv.put(x, y, "✕", muted)
                     if (l, j) == tuple(self.selected):
                         cv.put(x, rows_of[l][j], "▸", active)
+                    if val_w and l in s.a:
+                        cv.put(x + 1 + inline_w, rows_of[l][j], (" " + fmt(s.a[l][si, j], 3))[:val_w], text)
                     for dy in range(inline):
                         for dx in range(node_w):
                             self._hits[(x + dx, y + dy)] = (l, j)
@@ -557,7 +563,7 @@ class NetworkDiagram(View, can_focus=True):
         text, muted, active, cursor = self._styles()
         sl, sj = self.selected
         n = self.snapshot.sizes[sl]
-        tw = max(3, min(2 * th, (width + 1) // max(1, n) - 1))
+        tw = max(3, min(4 * th, (width + 1) // max(1, n) - 1))  # at most twice as wide as tall, in pixels
         k = max(1, min(n, (width + 1) // (tw + 1)))
         start = max(0, min(sj - k // 2, n - k))
         maps = self.unit_maps(tw, 2 * th)

@@ -213,3 +213,52 @@ async def test_a_saturated_output_is_no_dead_unit_and_iris_has_no_maps():
         text = "\n".join(net.render_line(y).text for y in range(net.size.height))
         assert HALF not in text and "○" in text
         assert set(net.dead) == set(range(1, net.snapshot.L))
+
+
+async def test_at_100x30_a_row_of_maps_follows_training_and_a_click_selects():
+    """xor at 100×30: too few rows for maps in place of the circles, so a row
+    of the selected layer's maps (the selected one marked '◂'); a click on a
+    map selects its unit; another epoch redraws the maps from the new weights."""
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.settle()
+        await pilot.pause()
+        net = app.views["network"]
+        lines = [net.render_line(y).text for y in range(net.size.height)]
+        cols, rows, _ = net._maps
+        y0 = next(y for y, line in enumerate(lines) if line.startswith(HALF * cols))
+        assert lines[y0][cols] == "◂"  # after h1[0], selected
+        await pilot.click(type(net), offset=(1 + 2 * (cols + 1) + 1, 1 + y0))
+        assert tuple(net.selected) == (1, 2)
+        lines = [net.render_line(y).text for y in range(net.size.height)]
+        assert lines[y0][3 * (cols + 1) - 1] == "◂"
+        before = net._maps[2][1]
+        app.runner.send(RunEpoch())
+        await app.settle()
+        await pilot.pause()
+        net.render_line(y0)
+        after = net._maps[2][1]
+        assert not np.array_equal(before, after)
+        grid = plane_grid(*net._plane[:2], cols, rows)
+        np.testing.assert_allclose(after, expected_activation(net.snapshot, 1, grid), atol=1e-12)
+
+
+async def test_the_diagram_with_its_maps_redraws_quickly():
+    """A redraw with new weights (the maps' grid pass, the dead units' pass
+    over the training set, the lines) stays a small part of a frame."""
+    import time
+
+    app = make_app(load_preset("spiral"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        await pilot.pause()
+        net = app.views["network"]
+        took = []
+        for _ in range(3):  # best of 3: the machine is shared
+            net._maps_key = net._dead_key = net._lines_key = None
+            start = time.perf_counter()
+            net.invalidate()
+            for y in range(net.size.height):
+                net.render_line(y)
+            took.append(time.perf_counter() - start)
+        assert net._maps is not None and min(took) < 0.03, f"{min(took) * 1e3:.1f} ms"

@@ -547,7 +547,7 @@ class NNTuiApp(App[None]):
             ("Open a preset", "o: a built-in, or your own file", self.action_open_preset),
             ("Save the run", "ctrl+s: a runfile that nntui --load opens", self.action_save),
             ("Gradient check", "g: backprop against finite differences", self.action_gradcheck),
-            ("ASCII boundary", "a: the decision boundary in plain characters", self.action_ascii),
+            ("ASCII boundary", "a: the decision boundary and unit maps in plain characters", self.action_ascii),
             ("Log-scale loss", "l: the loss chart on a log scale", self.action_log_scale),
             ("nntui help", "?: every key", self.action_help),
         )

@@ -262,3 +262,19 @@ async def test_the_diagram_with_its_maps_redraws_quickly():
                 net.render_line(y)
             took.append(time.perf_counter() - start)
         assert net._maps is not None and min(took) < 0.03, f"{min(took) * 1e3:.1f} ms"
+
+
+def test_the_maps_scale_still_reads_in_256_colours():
+    """Downgraded to the xterm 256-colour palette, the maps' blue-grey-red
+    scale keeps several shades on each side of its grey middle, in order."""
+    from rich.color import Color, ColorSystem
+
+    from nntui.app.widgets.unitmaps import map_colours
+
+    packed = map_colours(np.linspace(-1, 1, 17), 0.0, 1.0, dead=False)
+    xterm = [Color.from_rgb(p >> 16, (p >> 8) & 255, p & 255).downgrade(ColorSystem.EIGHT_BIT).number
+             for p in packed.tolist()]
+    below, middle, above = xterm[:8], xterm[8], xterm[9:]
+    blues, reds = set(below) - {middle}, set(above) - {middle}  # the faintest may round to grey
+    assert len(blues) >= 3 and len(reds) >= 3 and not blues & reds
+    assert below[0] != middle != above[-1]

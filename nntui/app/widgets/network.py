@@ -382,7 +382,9 @@ class NetworkDiagram(View, can_focus=True):
                 row_th = 2 if body_h >= 4 else 0
             body_h = max(1, body_h - row_th - row_labels)
         # Beside an inline map, the sample's a where the columns have room.
-        val_w = VALUE_W if inline and si is not None and (width - inline_w - 1 - VALUE_W) / max(1, L) >= inline_w + 6 + VALUE_W else 0
+        val_w = 0
+        if inline and si is not None and (width - inline_w - 1 - VALUE_W) / max(1, L) >= inline_w + 6 + VALUE_W:
+            val_w = VALUE_W
         node_w = inline_w + 1 + val_w if inline else NODE_W
         scales: dict = {}
 

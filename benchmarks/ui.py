@@ -6,7 +6,9 @@ In one process:
 1. the engine alone: `Trainer.train_step()` in a loop in a plain thread, the
    app paused (idle) -> steps/s;
 2. the headless app at 160x48 plays the preset at full speed -> steps/s with
-   the UI, and frames drawn per second. 1 and 2 alternate (`--rounds`), for
+   the UI, and frames drawn per second. For 2-input data the network diagram
+   shows its unit maps (every unit's activation over the plane, redrawn as
+   the parameters change); the benchmark checks they are on and says so. 1 and 2 alternate (`--rounds`), for
    `--seconds` of play in all, so a change in the machine's load hits both;
 3. while it keeps playing, a key every 0.25 s (t, a, l: views that change the
    screen, not the training): the time from the key's arrival to the first
@@ -115,6 +117,7 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
         app.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
         probe = Probe(app)
         await app.settle()
+        maps_on = app.views["network"].maps_shown()
         # warm up both: caches, first epochs
         await alone_in_thread(bare, 0.5)
         app.runner.send(Play())
@@ -158,6 +161,7 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
             "key_to_screen_ms_p95": 1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan"),
             "keys_measured": len(lat),
             "final_step": frame.snapshot.step,
+            "unit_maps": maps_on,
         }
 
 
@@ -188,7 +192,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"preset {args.preset}, {result['size']}, {args.seconds:g} s of play")
+    print(f"preset {args.preset}, {result['size']}, {args.seconds:g} s of play, "
+          f"unit maps {'on' if ui['unit_maps'] else 'off (not 2-input data)'}")
     print(f"engine alone      {alone:10,.0f} steps/s  (a thread, the app paused)")
     print(f"with the UI       {ui['ui_steps_per_second']:10,.0f} steps/s")
     print(f"  ratio           {result['ui_over_engine']:10.0%}   (target >= 70%)")

@@ -177,9 +177,30 @@ def test_drawn_points(snap_compare):
         await pilot.hover("#boundary", offset=(31, 3))
 
     assert snap_compare(app_for("xor"), run_before=run_before, terminal_size=(160, 48))
+
+
 def test_digits_images(snap_compare):
     """Image data (digits, 64-16-10) after 3 epochs at 160x48: the sample with
     its class probabilities, each hidden unit's weights as an 8×8 picture, and
     the validation mistakes, in place of the boundary, heatmaps and diagram."""
     assert snap_compare(app_for("digits"), run_before=commands(RunEpoch(), RunEpoch(), RunEpoch()),
                         terminal_size=(160, 48))
+
+
+def test_unit_maps_with_a_dead_relu_unit(snap_compare):
+    """spiral with relu units, 3 epochs in, hidden unit 2 of layer 1 killed
+    (bias −50): the row of layer 1's maps under the diagram, unit 2 greyed,
+    marked ✕ and selected (its caption says why), "1 dead" in the title."""
+    from tests.test_unitmaps import relu_spiral_with_a_dead_unit
+
+    from nntui.app.app import NNTuiApp
+
+    config, trainer = relu_spiral_with_a_dead_unit()
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await app.settle()
+        app.views["network"].selected = (1, 2)
+        await pilot.pause(LOSS_CHART_THROTTLE)
+
+    assert snap_compare(NNTuiApp(config, trainer), run_before=run_before, terminal_size=(160, 48))

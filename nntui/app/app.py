@@ -356,6 +356,9 @@ class NNTuiApp(App[None]):
             dataset.feature_names,
             keep_axes=keep_axes,
         )
+        plane = self.views["boundary"].data  # the unit maps take the boundary's axes, kept while drawing
+        self.views["network"].set_data(dataset.x_train, dataset.x_val, dataset.feature_names,
+                                       limits=(plane["lo"], plane["hi"]) if plane else None)
         if not keep_axes and dataset.task == "regression":
             # The drawing palette follows the data's own range, fixed while drawing.
             self._palette = drawn.palette(np.concatenate([dataset.y_train.reshape(-1), dataset.y_val.reshape(-1)]))
@@ -572,7 +575,7 @@ class NNTuiApp(App[None]):
     def action_ascii(self) -> None:
         boundary = self.views["boundary"]
         boundary.ascii = not boundary.ascii
-        for name in ("sample", "units", "mistakes"):
+        for name in ("sample", "units", "mistakes", "network"):  # the images and the unit maps too
             if name in self.views:
                 self.views[name].ascii = boundary.ascii
 
@@ -739,7 +742,7 @@ class NNTuiApp(App[None]):
             ("Open a preset", "o: a built-in, or your own file", self.action_open_preset),
             ("Save the run", "ctrl+s: a runfile that nntui --load opens", self.action_save),
             ("Gradient check", "g: backprop against finite differences", self.action_gradcheck),
-            ("ASCII boundary", "a: the decision boundary in plain characters", self.action_ascii),
+            ("ASCII boundary", "a: the decision boundary and unit maps in plain characters", self.action_ascii),
             ("Log-scale loss", "l: the loss chart on a log scale", self.action_log_scale),
             ("Confusion matrix", "x: counts of true and predicted classes, in place of the weights",
              self.action_confusion),

@@ -24,7 +24,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("[  ]", "slower / faster play: 1 phase/s, then 5, 20, 100, 500 steps/s, max"),
     ("t", "cycle the weight heatmap mode"),
     ("x", "confusion matrix, true × predicted class, in the weights' place (the loss's at 80×24)"),
-    ("a", "ASCII decision boundary and images (no colours needed)"),
+    ("a", "ASCII decision boundary, unit maps and images (no colours needed)"),
     ("l", "log scale on the loss chart"),
     ("h", "hide / show the earlier runs (ghost curves) on the loss chart"),
     ("c", "clear the earlier runs from the loss chart"),
@@ -45,7 +45,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("g", "gradient check: finite differences against backprop"),
     (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary; "
              "with image data and no batch, the next validation image)"),
-    ("j  k", "next / previous neuron on the diagram (its sums in the inspector, its weights)"),
+    ("j  k", "next / previous neuron on the diagram (its map, its sums, its weights)"),
     ("d", "4 or 10 significant digits"),
     ("ctrl+p", "command palette (themes, keys, quit)"),
     ("escape", "leave a field or close a dialog"),
@@ -67,7 +67,11 @@ NOTES = (
     "Drawing: the first click on the boundary turns the data into 'drawn' data "
     "(every point you see trains; no validation set); the run goes on with the "
     "same weights from the next step. r keeps the points, another preset replaces them.\n"
-    "With image data, click a hidden unit's weight picture to select it."
+    "With image data, click a hidden unit's weight picture to select it.\n"
+    "Network: with 2-input data each unit shows what it computes over the "
+    "boundary's plane (blue below, red above its middle), in place of its circle "
+    "where they fit, else in a row under the diagram for the selected layer. "
+    "✕ marks a dead unit (relu 0, or tanh/sigmoid stuck flat, on every training point)."
 )
 
 

@@ -148,6 +148,21 @@ def class_colors(k: int) -> np.ndarray:
     return np.tile(PALETTE, (reps, 1))[:k]
 
 
+def few_colours(widget) -> bool:
+    """Whether the widget's terminal cannot show the maps' shades: NO_COLOR
+    set, ``app.ansi_color`` True, or a monochrome or 16-colour terminal, where
+    the shades all fall on one of its few colours and a map vanishes."""
+    try:
+        app = widget.app
+    except Exception:
+        return False
+    return (
+        bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
+        or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
+        or app.console.color_system in (None, "standard", "windows")
+    )
+
+
 def darken(rgb: np.ndarray, f: float = 0.55) -> np.ndarray:
     return np.asarray(rgb, dtype=np.float64) * f
 

@@ -32,17 +32,6 @@ GREY_RAMP = np.array(list(" .:-=+*#%@"))
 SIGNED_RAMP = np.array(list("=- +#"))
 
 
-def plain_terminal(app) -> bool:
-    """Whether the terminal cannot show shades: NO_COLOR, Textual's ANSI
-    colours only, or a terminal of 16 colours or none (their few colours
-    would merge the shades). The boundary and the image views then draw ASCII."""
-    return (
-        bool(getattr(app, "no_color", False))  # NO_COLOR (Textual reads it at start)
-        or getattr(app, "ansi_color", None) is True  # the terminal's own 16 colours only
-        or app.console.color_system in (None, "standard", "windows")
-    )
-
-
 # ---------------------------------------------------------------- pixels
 
 

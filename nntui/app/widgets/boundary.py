@@ -30,6 +30,7 @@ from ._common import (
     class_colors,
     darken,
     diverging,
+    few_colours,
     fmt,
     mix,
     pack,
@@ -37,7 +38,7 @@ from ._common import (
     quantize,
     style_for,
 )
-from ._images import plain_terminal
+from .unitmaps import plane_limits
 from .view import View
 
 HALF = "▀"
@@ -155,17 +156,12 @@ class BoundaryView(View):
         drawing a point never moves the others on screen."""
         x_train = np.asarray(x_train, dtype=np.float64)
         x_val = np.asarray(x_val, dtype=np.float64).reshape(-1, x_train.shape[1])
-        allx = np.concatenate([x_train, x_val]) if len(x_val) else x_train
         d = x_train.shape[1]
         before = self.data if keep_axes and self.data is not None and self.data["d"] == d else None
         if before is not None:
             lo, hi = before["lo"], before["hi"]
-        elif len(allx):
-            lo, hi = allx.min(axis=0), allx.max(axis=0)
-            span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
-            lo, hi = lo - 0.08 * span, hi + 0.08 * span
-        else:  # drawn data with every point removed, shown afresh
-            lo, hi = np.full(d, -1.0), np.full(d, 1.0)
+        else:
+            lo, hi = plane_limits(x_train, x_val)  # the network's unit maps share these axes
         names = tuple(feature_names) or tuple(f"x{i + 1}" for i in range(d))
         y_train = np.asarray(y_train)
         self.data = dict(
@@ -299,15 +295,7 @@ class BoundaryView(View):
     @property
     def ascii_effective(self) -> bool:
         """ASCII when asked, or when the terminal cannot show the map's shades."""
-        if self.ascii:
-            return True
-        try:
-            app = self.app
-        except Exception:
-            return False
-        # A monochrome or 16-colour terminal: the map's shades of two class
-        # colours all fall on one of its few colours, and the boundary vanishes.
-        return plain_terminal(app)
+        return self.ascii or few_colours(self)
 
     # ------------------------------------------------------------ reactivity
 

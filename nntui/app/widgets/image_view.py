@@ -14,7 +14,8 @@ from textual.strip import Strip
 
 from nntui.engine.snapshot import Snapshot
 
-from ._images import Cells, plain_terminal
+from ._common import few_colours
+from ._images import Cells
 from .boundary import network_for
 from .view import View
 
@@ -84,12 +85,7 @@ class ImageView(View):
 
     @property
     def ascii_effective(self) -> bool:
-        if self.ascii:
-            return True
-        try:
-            return plain_terminal(self.app)
-        except Exception:  # not mounted
-            return False
+        return self.ascii or few_colours(self)
 
     # ------------------------------------------------------------ drawing
 

@@ -446,7 +446,7 @@ async def test_footer_lists_the_keys():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
-        for key in ("space", "n", "s", "e", "b", "r", "R", "+", "-", "[", "]", "t", "a", "l", "f", "o", "^s", "g", "?", "q"):
+        for key in ("space", "n", "s", "e", "b", "r", "+", "-", "[", "]", "t", "l", "f", "o", "v", "^s", "g", "?", "q"):
             assert f"{key} " in footer or f" {key}" in footer, key
 
 

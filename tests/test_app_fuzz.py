@@ -108,8 +108,9 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
 
 async def test_switching_presets_100_times_while_playing_stays_consistent():
     rng = random.Random(7)
-    # (lr-too-high diverges, which pauses play: not what this test is about)
-    names = [name for name, _ in list_presets() if name != "lr-too-high"]
+    # (lr-too-high diverges, and a preset with a race opens it, over the single
+    # run, which pauses: neither is what this test is about)
+    names = [name for name, _ in list_presets() if name != "lr-too-high" and not load_preset(name).variants]
     app = make_app(load_preset("xor"), play=True)
     async with app.run_test(size=(160, 48)):
         last = "xor"

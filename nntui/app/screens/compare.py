@@ -9,7 +9,8 @@ with its label in its curve's colour and its latest loss and accuracy. The
 variants play, pause and step together:
 
     space  play / pause        s  one step of each      e  one epoch of each
-    r      restart the race    escape, v  back to the single run
+    r      restart the race    [ ]  slower / faster     escape, v  back to the single run
+    < >    leave for the previous / next lesson
 
 Playing runs on the main thread, STEP_BUDGET seconds of steps a frame, always
 the variant furthest behind in epochs first (`Race.step`), so the variants stay
@@ -39,7 +40,11 @@ from nntui.curves import PALETTE, Chart, Curve, chart_text
 from nntui.variants import Race, Runner, Variant
 
 FPS = 20
-STEP_BUDGET = 0.012  # seconds of training a frame while playing: the rest of the frame draws
+STEP_BUDGET = 0.012  # seconds of training a frame while playing, at most: the rest of the frame draws
+# Play speeds, in epochs a second of each variant ([ and ]); None: as fast as
+# STEP_BUDGET allows. 5 a second lets a 60-epoch race be watched in 12 s.
+SPEEDS = (1, 2, 5, 10, 20, None)
+DEFAULT_SPEED = 2
 CHART_FPS = 5.0  # a plotext build is a few ms; the curves gain nothing from more
 
 
@@ -103,7 +108,11 @@ class CompareScreen(Screen[None]):
         Binding("s", "step", "step each"),
         Binding("e", "epoch", "epoch each"),
         Binding("r", "restart", "restart"),
-        Binding("escape,v", "close", "back"),
+        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
+        Binding("escape,v", "close", "single run"),
+        Binding("greater_than_sign", "lesson(1)", "next lesson", show=False, key_display=">"),
+        Binding("less_than_sign", "lesson(-1)", "previous lesson", show=False, key_display="<"),
         Binding("question_mark", "app.help", "help", key_display="?"),
         Binding("q", "app.quit", "quit"),
     ]
@@ -133,6 +142,7 @@ class CompareScreen(Screen[None]):
         self.playing = playing
         self.race = Race(self.variants)
         self.loss_name = self.variants[0].config.train.loss
+        self.speed = DEFAULT_SPEED
         self._race_closed = False
 
     def compose(self) -> ComposeResult:
@@ -162,11 +172,18 @@ class CompareScreen(Screen[None]):
         if not self.playing:
             return
         end = perf_counter() + STEP_BUDGET
-        while perf_counter() < end:
-            if not self.race.step():
-                self._set_playing(False)
-                break
+        rate = SPEEDS[self.speed]
+        goal = self._progress() + rate / FPS if rate is not None else float("inf")
+        while perf_counter() < end and self._progress() < goal and self.race.step():
+            pass
+        if all(r.done for r in self.race.runners):
+            self._set_playing(False)
         self._show(force=not self.playing)  # the finished race's last epochs are charted too
+
+    def _progress(self) -> float:
+        """Epochs done by the variant furthest behind (the race steps it first)."""
+        live = [r.trainer for r in self.race.runners if not r.done]
+        return min((t.epoch + t.batch / t.batches_per_epoch for t in live), default=float("inf"))
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
@@ -179,25 +196,32 @@ class CompareScreen(Screen[None]):
         for i, (view, r) in enumerate(zip(self.boundaries, self.race.runners)):
             view.show(r.trainer.snapshot())
             view.border_title = f"[{hex_of(i)}]━━[/] {escape(r.variant.label)}"
-            view.border_subtitle = self._result(r, short=view.size.width < 28)
+            view.border_subtitle = self._result(r, width=view.size.width)
         self.chart.show(self.race, self.loss_name, force=force)
         self._update_hint()
 
     @staticmethod
-    def _result(r: Runner, short: bool = False) -> str:
+    def _result(r: Runner, width: int = 80) -> str:
+        """The variant's last train loss and accuracy (validation's if it has
+        one), in as many words as its border has room for."""
         h = r.trainer.history
         if r.diverged:
             return "diverged"
         if not h["train_loss"]:
             return "step 0"
-        acc = h.get("val_accuracy") or h.get("train_accuracy")
-        loss = f"{h['train_loss'][-1]:.3g}" if short else f"loss {h['train_loss'][-1]:.3g}"
-        return loss + (f" · {acc[-1]:.0%}" if acc else "")
+        which, acc = ("val", h["val_accuracy"]) if h.get("val_accuracy") else ("train", h.get("train_accuracy"))
+        if width < 24:
+            return f"{h['train_loss'][-1]:.3g}" + (f" · {acc[-1]:.0%}" if acc else "")
+        if width < 36:
+            return f"{h['train_loss'][-1]:.3g}" + (f" · {which} {acc[-1]:.0%}" if acc else "")
+        return f"train loss {h['train_loss'][-1]:.3g}" + (f" · {which} acc {acc[-1]:.0%}" if acc else "")
 
     def _update_hint(self) -> None:
         runners = self.race.runners
         epochs = min(r.trainer.epoch for r in runners)
         state = "done" if all(r.done for r in runners) else "playing" if self.playing else "paused"
+        rate = SPEEDS[self.speed]
+        state += f" · {rate} epoch{'s' if rate != 1 else ''}/s" if rate is not None else " · max speed"
         self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {len(runners)} variants from "
                          f"the same start, data and batches · {escape(self.race_title)}")
 
@@ -224,6 +248,15 @@ class CompareScreen(Screen[None]):
             while any(not r.done and r.trainer.epoch < target for r in self.race.runners):
                 self.race.step()
         self._show(force=True)
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        self._update_hint()  # it says the speed
+
+    def action_lesson(self, delta: int) -> None:
+        """< and > leave the race for the previous or next lesson, as on the single run."""
+        self.action_close()
+        self.app.call_later(self.app.action_next_lesson, delta)
 
     def action_restart(self) -> None:
         self._set_playing(False)

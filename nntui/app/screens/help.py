@@ -81,7 +81,7 @@ class HelpScreen(Dialog[None]):
     DEFAULT_CSS = """
     HelpScreen > #dialog {
         width: 84;
-        max-height: 95%;
+        height: 95%;  /* fixed, so the keys scroll inside it on a small terminal */
     }
     HelpScreen #title {
         text-style: bold;
@@ -90,8 +90,7 @@ class HelpScreen(Dialog[None]):
         margin-bottom: 1;
     }
     HelpScreen VerticalScroll {
-        height: auto;
-        max-height: 40;
+        height: 1fr;
     }
     HelpScreen #notes {
         margin-top: 1;
@@ -110,7 +109,10 @@ class HelpScreen(Dialog[None]):
             with VerticalScroll():
                 yield Static(table, id="keys")
                 yield Static(NOTES, id="notes")
-            yield Label("escape or ? closes", id="close-hint")
+            yield Label("↑ ↓ PgUp PgDn scroll · escape or ? closes", id="close-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # the arrows and page keys scroll the keys
 
     def action_close(self) -> None:
         self.close(None)

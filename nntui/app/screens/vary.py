@@ -59,9 +59,10 @@ def _variants(config: Config, text: str) -> list[Variant] | None:
 def variants_for(config: Config, text: str) -> list[Variant]:
     """`KEY=V1,V2,...` -> the variants of config (VaryError, ConfigError)."""
     key, values = parse_vary(text)
+    variants = make_variants(config, key, values)  # first: a bad value gets the CLI's message
     if len(values) < 2:
         raise VaryError(f"{text}: give at least two values to race, e.g. {key}=a,b")
-    return make_variants(config, key, values)
+    return variants
 
 
 class VaryDialog(Dialog["list[Variant] | None"]):
@@ -102,12 +103,22 @@ class VaryDialog(Dialog["list[Variant] | None"]):
             yield Label("Race variants of this experiment, from step 0 and the same start", id="title")
             yield OptionList(*options, id="races")
             yield Label("…or your own KEY=V1,V2,... then Enter (as nntui compare --vary):", classes="muted")
-            yield Input(placeholder="learning_rate=0.01,0.1,1", id="path")
+            # Not select_on_focus: the first key typed on the list moves here, and must stay.
+            yield Input(placeholder="type e.g. learning_rate=0.01,0.1,1", id="path", select_on_focus=False)
             yield Label(f"KEY: {', '.join(vary_keys())}", classes="muted")
             yield Label("", id="problem")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def on_key(self, event) -> None:
+        """Typing while the list has the focus types into the box (not into nothing)."""
+        box = self.query_one(Input)
+        if event.is_printable and event.character and not box.has_focus:
+            event.stop()
+            event.prevent_default()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -146,7 +146,7 @@ def test_confusion_matrix_on_iris(snap_compare):
 
 
 def test_feature_inputs_on_xor_gate(snap_compare):
-    """perceptron-features after 12 epochs (it stops at 11, every row right): x1, x2, x1·x2 on, the
+    """perceptron-features after 12 epochs (it stops at 9, every row right): x1, x2, x1·x2 on, the
     boundary over (x1, x2) bent by the product."""
     assert snap_compare(app_for("perceptron-features"), run_before=commands(*[RunEpoch()] * 12),
                         terminal_size=(160, 48))
@@ -167,7 +167,7 @@ def test_drawn_points(snap_compare):
     async def run_before(pilot) -> None:
         app = pilot.app
         app.DRAW_NOTE_SECONDS = 1e9  # the hint line keeps the last click's note, however slow the machine
-        await pilot.press("X")
+        await pilot.press("X", "X")  # asked twice
         await app.settle()
         for col, row, other in DRAWN_CLICKS:
             await pilot.click("#boundary", offset=(col + 1, row + 1), button=3 if other else 1)

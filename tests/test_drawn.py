@@ -320,7 +320,7 @@ async def test_a_single_drawn_point_is_the_whole_batch_and_its_loss():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        await pilot.press("X")
+        await pilot.press("X", "X")  # asked twice
         await app.settle()
         at = await click(pilot, 10, 10, button=3)  # class 1
         params = app.shown.params
@@ -353,6 +353,10 @@ async def test_x_clears_every_point_and_play_waits_for_new_ones():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
+        await pilot.press("X")  # once: it asks first, as nothing brings the points back
+        await pilot.pause()
+        assert len(app.dataset.x_train) == 160 and app.dataset.name != "drawn"
+        assert any("Press X again" in n.message for n in app._notifications)
         await pilot.press("X")
         frame = await app.settle()
         assert len(app.dataset.x_train) == 0 and len((await trainer_data(app)).x_train) == 0
@@ -398,7 +402,7 @@ async def test_ctrl_s_saves_the_drawn_data_as_a_preset_that_reopens(tmp_path):
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        await pilot.press("X")
+        await pilot.press("X", "X")  # asked twice
         await app.settle()
         for col, row, button in ((5, 3, 1), (40, 12, 3), (20, 8, 1)):
             await click(pilot, col, row, button=button)
@@ -435,7 +439,7 @@ async def test_controls_rebuild_the_network_on_the_drawn_points_even_when_cleare
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        await pilot.press("X")
+        await pilot.press("X", "X")  # asked twice
         await app.settle()
         assert app.apply_control("model.hidden", "8")  # the checks read the preset's data
         await app.settle()

@@ -89,6 +89,9 @@ MEDIUM, LARGE = (100, 30), (140, 40)
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
+CLEAR_CONFIRM_SECONDS = 3.0  # X clears the points if pressed again within this
+
+
 class Published(Message):
     """The worker has put a new frame in its slot. Coalesced: one pending at most."""
 
@@ -194,6 +197,7 @@ class NNTuiApp(App[None]):
         """race: open the race of a preset that declares [compare] variants."""
         super().__init__()
         self.race_on_open = race
+        self._clear_asked: float | None = None  # when X last asked to clear the drawn points
         self.config = config
         self.dataset = trainer.dataset
         self.generation = 0
@@ -722,6 +726,15 @@ class NNTuiApp(App[None]):
         if self._cannot_draw():
             return
         n = len(drawn.start(self.dataset).x_train)
+        # Asked twice: nothing brings the points back (r keeps drawn data, b cannot
+        # step back over a change of data), and x, the confusion matrix, is next to it.
+        now, asked = time.monotonic(), self._clear_asked
+        self._clear_asked = now
+        if n and (asked is None or now - asked > CLEAR_CONFIRM_SECONDS):
+            self.notify(f"Press X again to clear all {n} points: nothing brings them back "
+                        "(reopen the preset for its data).", timeout=CLEAR_CONFIRM_SECONDS)
+            return
+        self._clear_asked = None
         self._use_drawn(drawn.cleared(self.dataset),
                         f"cleared {n} point{'s' * (n != 1)}: click on the boundary to draw new ones")
 

@@ -41,7 +41,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("right-click", "or shift-click: add a point of the next class (binary: the other)"),
     ("p", "drawing: the next class (regression: value) a click adds"),
     ("u", "drawing: remove the point nearest the mouse on the boundary"),
-    ("X", "drawing: clear every point (training waits for new ones)"),
+    ("X", "drawing: clear every point, pressed twice (training waits for new ones)"),
     ("g", "gradient check: finite differences against backprop"),
     (",  .", "previous / next sample of the batch (network, inspector; ringed on the boundary; "
              "with image data and no batch, the next validation image)"),

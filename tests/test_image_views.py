@@ -284,3 +284,25 @@ async def test_without_a_hidden_layer_the_pictures_are_the_output_units():
         assert sorted(units._tiles) == list(range(10)) and "ŷ[9]" in text
         assert "output unit" in units.border_title
         assert np.array_equal(units.unit_image(3), app.shown.params["W1"][:, 3].reshape(8, 8))
+
+
+async def test_dead_units_are_marked_on_their_pictures_and_counted():
+    from nntui.app.app import NNTuiApp
+    from nntui.engine.trainer import Trainer
+
+    trainer = Trainer(load_preset("digits"))
+    trainer.run(until_epochs=1)
+    trainer.params["b1"][3] = -1e6  # z1[3] < 0 for every image: a ReLU that is 0 everywhere
+    X = trainer.dataset.x_train
+    expected = ~(np.maximum(X @ trainer.params["W1"] + trainer.params["b1"], 0) > 0).any(axis=0)
+    assert expected[3]
+    app = NNTuiApp(trainer.config, trainer)
+    async with app.run_test(size=LARGE) as pilot:
+        await app.settle()
+        await pilot.pause()
+        units = app.views["units"]
+        assert units.dead().tolist() == expected.tolist()
+        text = text_of(units)
+        for j in range(16):
+            assert (f"✕h1[{j}]" in text) == bool(expected[j]), j
+        assert f"{int(expected.sum())} dead ✕" in str(units.border_title)

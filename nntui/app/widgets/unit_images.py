@@ -16,12 +16,16 @@ from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 
+from nntui.engine.units import dead_units
+
 from ._common import fmt
 from ._images import Cells, image_size, signed_chars, signed_rgb
+from .boundary import network_for
 from .image_view import MARK, MUTED, ImageView
 
 MAX_SCALE = 3
 LEGEND = 0  # rows under the grid (the colour scale is in the bottom border)
+DEAD_SAMPLE = 4096  # training points the dead-unit rule is judged on, at most (as the diagram's)
 
 
 class UnitImages(ImageView, can_focus=False):
@@ -41,6 +45,7 @@ class UnitImages(ImageView, can_focus=False):
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._tiles: dict[int, tuple[int, int, int, int]] = {}  # unit -> (x, y, w, h), for clicks
+        self._dead: tuple[tuple, np.ndarray] | None = None  # (params key, h1's dead mask)
         self.border_title = "hidden units"
 
     def watch_selected(self, _old, _new) -> None:
@@ -51,6 +56,20 @@ class UnitImages(ImageView, can_focus=False):
     def unit_image(self, j: int) -> np.ndarray:
         """W1[:, j] as the input image: unit j's weight on each pixel."""
         return self.snapshot.params["W1"][:, j].reshape(self.image)
+
+    def dead(self) -> np.ndarray:
+        """Which units of h1 are dead on the training data (engine/units.py's
+        rule: a ReLU 0 for every digit, a tanh or sigmoid stuck on one side);
+        none without a hidden layer. Once per change of the parameters."""
+        s = self.snapshot
+        key = (tuple(id(v) for v in s.params.values()), s.activation, id(self.data["x_train"]))
+        if self._dead is None or self._dead[0] != key:
+            x = self.data["x_train"]
+            step = max(1, -(-len(x) // DEAD_SAMPLE))
+            with np.errstate(all="ignore"):
+                mask = dead_units(network_for(s), s.params, x[::step]).get(1) if s.L > 1 and len(x) else None
+            self._dead = (key, mask if mask is not None else np.zeros(s.sizes[1], dtype=bool))
+        return self._dead[1]
 
     def scale(self) -> float:
         """The colour scale's end: the layer's largest |weight|."""
@@ -80,7 +99,9 @@ class UnitImages(ImageView, can_focus=False):
             return "hidden units"
         # With no hidden layer, W1 feeds the outputs: a picture per class.
         what = "hidden unit of h1" if self.snapshot.L > 1 else "output unit"
-        return f"W1 columns: what each {what} looks for · ±{fmt(self.scale(), 2)}"
+        dead = int(self.dead().sum())
+        return (f"W1 columns: what each {what} looks for · ±{fmt(self.scale(), 2)}"
+                + (f" · {dead} dead ✕" if dead else ""))
 
     # ------------------------------------------------------------ drawing
 
@@ -100,6 +121,7 @@ class UnitImages(ImageView, can_focus=False):
         first, end = self.page(cells.width, cells.height, ascii_mode)
         sel = self.selected if self.selected is not None and 0 <= self.selected < n else None
         top = self.scale()
+        dead = self.dead()
         self._tiles = {}
         for k, j in enumerate(range(first, end)):
             x, y = (k % per_row) * (w + 1), (k // per_row) * th
@@ -110,6 +132,8 @@ class UnitImages(ImageView, can_focus=False):
                 cells.image(x, y, signed_rgb(v, top), None, scale_px)
             name = f"h1[{j}]" if self.snapshot.L > 1 else f"ŷ[{j}]"
             label = name if len(name) <= w else str(j)
+            if dead[j]:  # 0 for every training image: it no longer learns
+                label = f"✕{label}" if len(label) < w else f"✕{j}"
             cells.text(x, y + th - 1, label.center(w)[:w], MARK if j == sel else MUTED)
             self._tiles[j] = (x, y, w, th)
 

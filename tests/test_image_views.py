@@ -230,6 +230,14 @@ async def test_at_80x24_the_sample_and_its_bars_are_on_screen():
         rows = text_of(sample).splitlines()
         p = sample.probabilities()
         assert all(rows[k].rstrip().endswith(prob_text(p[k])) for k in range(10))
+        # i: the mistakes and the units' pictures, in the inspector's and the loss chart's places
+        await pilot.press("i")
+        await pilot.pause()
+        assert visible(app, "mistakes") and visible(app, "units") and visible(app, "sample")
+        assert not visible(app, "inspector") and not visible(app, "loss") and not visible(app, "network")
+        await pilot.press("i")
+        await pilot.pause()
+        assert visible(app, "inspector") and visible(app, "loss") and not visible(app, "units")
 
 
 async def test_ascii_images_have_no_colours():

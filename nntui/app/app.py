@@ -556,7 +556,8 @@ class NNTuiApp(App[None]):
 
     def action_panel(self) -> None:
         """The compact layout has room for one panel on the right: the step
-        inspector or the network; i switches between them."""
+        inspector or the network; i switches between them (with image data:
+        the inspector and the loss, or the mistakes and the units' pictures)."""
         self.toggle_class("-show-network")
         if not self.has_class("-compact"):
             self.notify("The inspector and the network are both on screen; "

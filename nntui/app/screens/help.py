@@ -35,7 +35,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("m", "the controls: hide / show (a drawer below 140×40)"),
     ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
     ("<  >", "previous / next lesson, in the story's order (nntui presets)"),
-    ("i", "80×24: the step inspector or the network in the right panel"),
+    ("i", "80×24: the step inspector or the network (image data: the mistakes and the units' pictures)"),
     ("ctrl+s", "save the run (.npz), or drawn data as a preset (.toml + .csv)"),
     ("click", "on the boundary (2-input data): add a point of the current class"),
     ("right-click", "or shift-click: add a point of the next class (binary: the other)"),

@@ -123,11 +123,16 @@ def presets_command(as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title="built-in presets (nntui train NAME, nntui --preset NAME)", title_justify="left")
+    console = _console()
+    # On a narrow console (80 columns, as a pipe gets) the data and architecture
+    # wrap at set widths, so the title keeps a few words a line rather than one
+    # (Rich's own shrinking left it 7 columns, or cropped the table).
+    narrow = {"dataset": 12, "architecture": 16} if console.width < 110 else {}
     for column in ("name", "title", "dataset", "architecture"):
-        table.add_column(column, no_wrap=column != "title")
+        table.add_column(column, no_wrap=column == "name", max_width=narrow.get(column))
     for row in rows:
         table.add_row(row["name"], row["title"], row["dataset"], row["architecture"])
-    _console().print(table)
+    console.print(table)
 
 
 # --- nntui train ------------------------------------------------------------------------

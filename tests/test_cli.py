@@ -140,11 +140,20 @@ def test_bad_preset_in_a_real_process(name):
 
 
 def test_presets_table():
-    result = run("presets")
+    result = run("presets", env={"COLUMNS": "160"})
     assert result.exit_code == 0 and result.stderr == ""
     for name, _ in list_presets():
         assert name in result.stdout
     assert "2-4-1 tanh → sigmoid" in result.stdout and "iris.csv" in result.stdout
+
+
+def test_presets_table_fits_80_columns_with_titles_that_read():
+    result = run("presets", env={"COLUMNS": "80"})  # as a pipe gets
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and lines[-1].startswith("└") and lines[-1].endswith("┘")
+    assert "A perceptron learns" in result.stdout  # a few words a line, not one
+    for name, _ in list_presets():
+        assert name in result.stdout
 
 
 def test_presets_json():

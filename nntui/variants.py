@@ -192,6 +192,12 @@ class Runner:
     diverged: str | None = None
     done: bool = False
 
+    @property
+    def progress(self) -> float:
+        """Epochs done, with the epoch in progress as a fraction."""
+        t = self.trainer
+        return t.epoch + t.batch / t.batches_per_epoch
+
 
 @dataclass
 class Race:
@@ -248,7 +254,7 @@ class Race:
         live = [r for r in self.runners if not r.done]
         if not live:
             return False
-        r = min(live, key=lambda x: x.trainer.epoch + x.trainer.batch / x.trainer.batches_per_epoch)
+        r = min(live, key=lambda x: x.progress)
         tr, c = r.trainer, r.variant.config
         epoch = tr.epoch
         try:

@@ -5,26 +5,9 @@ from __future__ import annotations
 import numpy as np
 from textual.widgets import Button
 
-from nntui.app.app import make_app
 from nntui.app.worker import RunEpoch
 from nntui.engine.features import expand
-from nntui.presets import load_preset
-
-SIZE = (160, 48)
-
-
-def app_for(preset: str):
-    return make_app(load_preset(preset))
-
-
-async def press(pilot, *keys: str) -> None:
-    await pilot.press(*keys)
-    await pilot.app.settle()
-    await pilot.pause()
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+from tests.test_app import SIZE, app_for, press, screen_text
 
 
 def notices(app) -> list[str]:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-import numpy as np
-
 from nntui.app.app import make_app
 from nntui.app.screens.compare import CompareScreen
 from nntui.app.screens.vary import VaryDialog, suggestions
 from nntui.config import override
 from nntui.engine.trainer import Trainer
 from nntui.presets import load_preset
-from nntui.variants import Race, make_variants
 
 
 def _racing(app) -> bool:
@@ -172,37 +169,19 @@ def test_suggestions_are_races_that_validate_for_the_config():
     assert not any(s.startswith(("activation", "init")) for s in suggestions(load_preset("perceptron-and")))
 
 
-def test_race_steps_keep_variants_level_by_epoch():
-    variants = make_variants(override(load_preset("xor"), epochs=3), "batch_size", [8, 64])
-    race = Race(variants)
-    small, large = (r.trainer for r in race.runners)
-    while race.step():
-        assert abs(small.epoch + small.batch / small.batches_per_epoch
-                   - large.epoch - large.batch / large.batches_per_epoch) <= 1 / large.batches_per_epoch + 1e-12
-    assert small.epoch == large.epoch == 3 and all(r.done for r in race.runners)
-    solo = Trainer(variants[0].config)
-    solo.run()
-    assert np.array_equal(solo.params["W1"], small.params["W1"])
+async def _race_to_its_end(pilot) -> None:
+    """A snapshot's run_before: the race at full speed, to its (deterministic) end."""
+    await _wait_for(pilot, lambda: _racing(pilot.app))
+    await pilot.press(*"]" * 4)
+    await _wait_for(pilot, lambda: _done(pilot.app))
+    await pilot.pause(0.2)
 
 
 def test_snapshot_the_optimizers_race(snap_compare):
-    """optimizers: the four-way race, run to its end (deterministic)."""
-
-    async def run_before(pilot) -> None:
-        await _wait_for(pilot, lambda: _racing(pilot.app))
-        await pilot.press(*"]" * 4)  # as fast as it goes: the picture is of the race's end
-        await _wait_for(pilot, lambda: _done(pilot.app))
-        await pilot.pause(0.2)
-
-    assert snap_compare(make_app(load_preset("optimizers")), run_before=run_before, terminal_size=(160, 48))
+    """optimizers: the four-way race, run to its end."""
+    assert snap_compare(make_app(load_preset("optimizers")), run_before=_race_to_its_end, terminal_size=(160, 48))
 
 
 def test_snapshot_the_race_at_80x24(snap_compare):
-    async def run_before(pilot) -> None:
-        await _wait_for(pilot, lambda: _racing(pilot.app))
-        await pilot.press(*"]" * 4)  # as fast as it goes: the picture is of the race's end
-        await _wait_for(pilot, lambda: _done(pilot.app))
-        await pilot.pause(0.2)
-
     app = make_app(_optimizers(20))
-    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+    assert snap_compare(app, run_before=_race_to_its_end, terminal_size=(80, 24))

@@ -272,16 +272,21 @@ async def test_right_click_and_shift_click_add_the_other_class():
         assert app.dataset.y_train[-1, 0] == 0.0
 
 
+async def draw_cycling(pilot, n: int) -> list[float]:
+    """Draw n points, pressing p after each: the label (or value) each got."""
+    got = []
+    for _ in range(n):
+        await click(pilot, 20, 6)
+        got.append(float(pilot.app.dataset.y_train.reshape(len(pilot.app.dataset.y_train), -1)[-1, 0]))
+        await pilot.press("p")
+    return got
+
+
 async def test_p_cycles_the_class_of_multiclass_data():
     app = app_for("blobs")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        drawn_labels = []
-        for _ in range(4):
-            await click(pilot, 20, 6)
-            drawn_labels.append(int(app.dataset.y_train[-1]))
-            await pilot.press("p")
-        assert drawn_labels == [0, 1, 2, 0]
+        assert [int(v) for v in await draw_cycling(pilot, 4)] == [0, 1, 2, 0]
         await click(pilot, 20, 7, button=3)  # the class after the current one (1)
         assert int(app.dataset.y_train[-1]) == 2
         assert "class 1" in app.views["boundary"].border_subtitle
@@ -291,12 +296,7 @@ async def test_p_cycles_the_palette_of_regression():
     app = app_for("plane")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        values = []
-        for _ in range(6):
-            await click(pilot, 20, 6)
-            values.append(float(app.dataset.y_train[-1, 0]))
-            await pilot.press("p")
-        assert values == [*app._palette, app._palette[0]]
+        assert await draw_cycling(pilot, 6) == [*app._palette, app._palette[0]]
         assert app._palette[2] == 0.0 and app._palette[0] == -app._palette[4]
 
 

@@ -24,6 +24,11 @@ from nntui.presets import load_preset
 # ----------------------------------------------------------------- the rule
 
 
+def lines_of(view) -> list[str]:
+    """What a view shows, line by line, as plain text."""
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
 def test_layer_activations_are_the_forward_pass():
     net = Network((2, 5, 4, 3), "relu", "softmax")
     rng = np.random.default_rng(0)
@@ -111,7 +116,7 @@ async def test_the_row_of_maps_is_each_units_activation_over_the_boundarys_grid(
         for layer in (1, 2, 3, 0):
             net.selected = (layer, 0)
             await pilot.pause()
-            lines = [net.render_line(y).text for y in range(net.size.height)]
+            lines = lines_of(net)
             cols, rows, acts = net._maps
             snap = net.snapshot
             grid = plane_grid(lo, hi, cols, rows)
@@ -142,7 +147,7 @@ async def test_maps_replace_the_circles_where_every_layer_fits():
         await app.settle()
         await pilot.pause()
         net = app.views["network"]
-        lines = [net.render_line(y).text for y in range(net.size.height)]
+        lines = lines_of(net)
         body = "\n".join(lines[2:-2])
         assert "○" not in body and "●" not in body and HALF in body
         cols, rows, acts = net._maps
@@ -184,7 +189,7 @@ async def test_a_dead_relu_unit_is_marked_greyed_and_counted():
         assert net.border_title == "network · 1 dead ✕"
         net.selected = (1, 2)
         await pilot.pause()
-        lines = [net.render_line(y).text for y in range(net.size.height)]
+        lines = lines_of(net)
         assert "dead: a = 0 on every training point" in lines[-2]
         cols, rows, _ = net._maps
         y0 = next(y for y, line in enumerate(lines) if line.startswith(HALF * cols))
@@ -210,7 +215,7 @@ async def test_a_saturated_output_is_no_dead_unit_and_iris_has_no_maps():
         await pilot.pause()
         net = app.views["network"]
         assert not net.maps_shown()
-        text = "\n".join(net.render_line(y).text for y in range(net.size.height))
+        text = "\n".join(lines_of(net))
         assert HALF not in text and "○" in text
         assert set(net.dead) == set(range(1, net.snapshot.L))
 
@@ -224,13 +229,13 @@ async def test_at_100x30_a_row_of_maps_follows_training_and_a_click_selects():
         await app.settle()
         await pilot.pause()
         net = app.views["network"]
-        lines = [net.render_line(y).text for y in range(net.size.height)]
+        lines = lines_of(net)
         cols, rows, _ = net._maps
         y0 = next(y for y, line in enumerate(lines) if line.startswith(HALF * cols))
         assert lines[y0][cols] == "◂"  # after h1[0], selected
         await pilot.click(type(net), offset=(1 + 2 * (cols + 1) + 1, 1 + y0))
         assert tuple(net.selected) == (1, 2)
-        lines = [net.render_line(y).text for y in range(net.size.height)]
+        lines = lines_of(net)
         assert lines[y0][3 * (cols + 1) - 1] == "◂"
         before = net._maps[2][1]
         app.runner.send(RunEpoch())
@@ -278,3 +283,29 @@ def test_the_maps_scale_still_reads_in_256_colours():
     blues, reds = set(below) - {middle}, set(above) - {middle}  # the faintest may round to grey
     assert len(blues) >= 3 and len(reds) >= 3 and not blues & reds
     assert below[0] != middle != above[-1]
+
+
+async def test_with_feature_inputs_the_dead_units_are_judged_on_the_features():
+    """relu xor given x1, x2, x1·x2: the diagram judges the units on the
+    network's own inputs (the features), and the input maps are the features'."""
+    from nntui.engine.features import expand
+
+    config = edit(edit(load_preset("xor"), "model.activation", "relu"), "data.features", "x1, x2, x1_x2")
+    trainer = Trainer(config)
+    trainer.run(until_epochs=2)
+    state = trainer.state_dict()
+    b1 = np.array(state["params"]["b1"], copy=True)
+    b1[1] = -1e3
+    state["params"]["b1"] = b1
+    trainer.load_state_dict(state)
+    X = expand(trainer.dataset.x_train, config.data.features)
+    expected = dead_units(trainer.net, trainer.params, X)[1]
+    assert expected[1]
+    app = NNTuiApp(config, trainer)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        await pilot.pause()
+        net = app.views["network"]
+        lines_of(net)
+        assert net.dead[1].tolist() == expected.tolist()
+        assert net.maps_shown() and net.snapshot.sizes[0] == 3

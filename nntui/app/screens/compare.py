@@ -182,8 +182,7 @@ class CompareScreen(Screen[None]):
 
     def _progress(self) -> float:
         """Epochs done by the variant furthest behind (the race steps it first)."""
-        live = [r.trainer for r in self.race.runners if not r.done]
-        return min((t.epoch + t.batch / t.batches_per_epoch for t in live), default=float("inf"))
+        return min((r.progress for r in self.race.runners if not r.done), default=float("inf"))
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing

@@ -254,9 +254,9 @@ class NetworkDiagram(View, can_focus=True):
         change (one forward pass), and count the dead in the title."""
         s = self.snapshot
         x = self._x_train
-        if s is not None and s.features and x is not None and x.ndim == 2 and x.shape[1] == 2:
-            x = plane_inputs(x, s.features)  # the points' features: what the network takes
-        if s is None or x is None or x.ndim != 2 or x.shape[1] != s.sizes[0]:
+        # The network takes the points' features when it has any (width 2 -> len(features)).
+        width = len(s.features) if s is not None and s.features and x is not None and x.shape[-1] == 2 else None
+        if s is None or x is None or x.ndim != 2 or (width or x.shape[1]) != s.sizes[0]:
             key, dead = None, {}
         else:
             key = (self._data_version, s.sizes, s.activation, s.features, tuple(id(v) for v in s.params.values()))
@@ -266,7 +266,7 @@ class NetworkDiagram(View, can_focus=True):
             # spread over it, so that a frame never waits for it.
             step = max(1, -(-len(x) // DEAD_SAMPLE))
             with np.errstate(all="ignore"):
-                dead = dead_units(network_for(s), s.params, x[::step])
+                dead = dead_units(network_for(s), s.params, plane_inputs(x[::step], s.features if width else ()))
         self._dead_key, self._dead = key, dead
         n = sum(int(m.sum()) for m in dead.values())
         self.border_title = f"network · {n} dead ✕" if n else "network"

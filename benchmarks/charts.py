@@ -1,5 +1,5 @@
 """The app's loss chart: the hand-written braille chart (LossChart) against
-plotext 6.1 (nntui.curves, what the CLI and the compare view draw), on the
+plotext 6.1 (nntui.text.curves, what the CLI and the compare view draw), on the
 same histories, at the app's sizes (issue 9, section 4).
 
     python benchmarks/charts.py [--rounds 30]
@@ -9,7 +9,7 @@ braille chart's `_build` inside a running app, and plotext's `chart_text` in
 colour plus `Text.from_ansi` (what a widget would render). Then the checks the
 issue asks of a chart: labels on the right rows, whole-epoch x ticks, and a log
 scale that survives 0, NaN, inf, 1e-300 and 1e300 (plotext's own log ruler,
-and nntui.curves' log10 drawing).
+and nntui.text.curves' log10 drawing).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def median_ms(f, rounds: int) -> float:
 def plotext_cost(train, val, w, h, rounds):
     from rich.text import Text
 
-    from nntui.curves import Chart, Curve, chart_text
+    from nntui.text.curves import Chart, Curve, chart_text
 
     chart = Chart("loss", [Curve("train", train), Curve("validation", val)], height=h)
     return median_ms(lambda: Text.from_ansi(chart_text(chart, w, "color")), rounds)
@@ -58,7 +58,7 @@ def plotext_cost(train, val, w, h, rounds):
 async def braille_costs(rounds: int) -> dict:
     from nntui.app.app import make_app
     from nntui.engine.snapshot import History
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
 
     out = {}
     app = make_app(load_preset("xor"))
@@ -113,11 +113,11 @@ def main() -> None:
     print()
     for label, result in plotext_log_ruler_survives().items():
         print(f"plotext log ruler, {label}: {result}")
-    from nntui.curves import Chart, Curve, chart_text
+    from nntui.text.curves import Chart, Curve, chart_text
 
     hostile = histories()["hostile (0, nan, inf, 1e-300, 1e300)"]
     text = chart_text(Chart("loss", [Curve("train", hostile[0])]), 81, "plain")
-    print("nntui.curves (log10 drawn on a linear ruler) on the hostile history:",
+    print("nntui.text.curves (log10 drawn on a linear ruler) on the hostile history:",
           "log scale, drawn" if "(log scale)" in text and "*" in text else "NOT drawn")
 
 

@@ -37,7 +37,7 @@ from textual.app import App
 
 from nntui.app.app import make_app
 from nntui.app.worker import SPEEDS, Pause, Play
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 from nntui.engine.trainer import Trainer
 
 SIZE = (160, 48)

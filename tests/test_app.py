@@ -21,8 +21,8 @@ from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.worker import SPEEDS, Pause, Play, RunEpoch, SetSpeed, Status
-from nntui.presets import load_preset
-from nntui.runs import load_run
+from nntui.experiment.presets import load_preset
+from nntui.experiment.runs import load_run
 
 SIZE = (160, 48)
 

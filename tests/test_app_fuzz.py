@@ -18,7 +18,7 @@ from nntui.app.app import EngineFailed, make_app
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.views import VIEWS as REGISTRY
 from nntui.app.worker import Pause
-from nntui.presets import list_presets, load_preset
+from nntui.experiment.presets import list_presets, load_preset
 
 KEYS = (
     "space n s e b r R plus minus left_square_bracket right_square_bracket "

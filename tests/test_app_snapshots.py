@@ -12,7 +12,7 @@ import pytest
 
 from nntui.app.app import make_app
 from nntui.app.worker import Command, FinishStep, NextPhase, RunEpoch
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 # The loss chart redraws at most 5 times a second; a redraw asked for sooner
 # waits on a timer. Wait that long before the screenshot.

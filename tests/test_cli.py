@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from nntui import cli
+from nntui.cli import common
 from nntui.cli import main
-from nntui.presets import list_presets
+from nntui.experiment.presets import list_presets
 
 BAD = Path(__file__).parent / "bad_presets"
 
@@ -307,9 +307,9 @@ def _tty_console(monkeypatch) -> io.StringIO:
 
     def console(stderr: bool = False):
         return Console(file=io.StringIO() if stderr else out, force_terminal=True, color_system="truecolor",
-                       width=80, no_color=cli._no_color() or None)
+                       width=80, no_color=common.no_color() or None)
 
-    monkeypatch.setattr(cli, "_console", console)
+    monkeypatch.setattr(common, "make_console", console)
     return out
 
 
@@ -337,7 +337,7 @@ def test_plain_ascii_under_no_color_or_ascii(monkeypatch, how):
 
 def test_progress_bar_on_a_terminal(monkeypatch):
     err = io.StringIO()
-    monkeypatch.setattr(cli, "_console", lambda stderr=False: Console(
+    monkeypatch.setattr(common, "make_console", lambda stderr=False: Console(
         file=err if stderr else io.StringIO(), force_terminal=True, width=100))
     assert run("train", "xor", "--epochs", "30").exit_code == 0
     assert "30/30" in err.getvalue() and "epochs" in err.getvalue()
@@ -347,7 +347,7 @@ def test_progress_bar_on_a_terminal(monkeypatch):
 
 
 def test_save_writes_a_runfile(tmp_path):
-    from nntui.runs import load_run
+    from nntui.experiment.runs import load_run
 
     path = tmp_path / "run.npz"
     r = run_json("xor", "--epochs", "4", "--save", str(path))

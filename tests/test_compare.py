@@ -1,5 +1,5 @@
 """`nntui compare`: variants raced in lockstep, each bit-identical to its solo
-`nntui train`; nntui.variants (parsing --vary, the race, labels)."""
+`nntui train`; nntui.experiment.variants (parsing --vary, the race, labels)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from nntui.cli import main
-from nntui.config import override
-from nntui.presets import load_preset
-from nntui.variants import Race, VaryError, differences, make_variants, parse_vary, run_label
+from nntui.experiment.config import override
+from nntui.experiment.presets import load_preset
+from nntui.experiment.variants import Race, VaryError, differences, make_variants, parse_vary, run_label
 
 
 def _nntui(*args: str) -> subprocess.CompletedProcess:
@@ -103,7 +103,7 @@ def test_an_option_varied_over_a_preset_that_sets_another(tmp_path):
 
 
 def _preset_path(name: str):
-    from nntui.presets import list_presets
+    from nntui.experiment.presets import list_presets
 
     return dict(list_presets())[name]
 
@@ -185,7 +185,7 @@ def test_bad_preset_exit_2():
     assert result.exit_code == 2 and "no-such-preset" in result.stderr
 
 
-# --- nntui.variants ----------------------------------------------------------------------------
+# --- nntui.experiment.variants ----------------------------------------------------------------------------
 
 
 def test_parse_vary_reads_toml_values_or_names():
@@ -285,7 +285,7 @@ def test_bad_compare_section_one_message_exit_2(tmp_path, section, fragment):
 
 
 def test_declared_variants_survive_to_dict_and_runfiles(tmp_path):
-    from nntui.config import config_from_dict
+    from nntui.experiment.config import config_from_dict
 
     c = load_preset("optimizers")
     assert len(c.variants) == 4 and c.variants[1] == (("optimizer", "sgd"), ("momentum", 0.9))

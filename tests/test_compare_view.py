@@ -10,9 +10,9 @@ import dataclasses
 from nntui.app.app import make_app
 from nntui.app.screens.compare import CompareScreen
 from nntui.app.screens.vary import VaryDialog, suggestions
-from nntui.config import override
+from nntui.experiment.config import override
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 
 def _racing(app) -> bool:
@@ -154,7 +154,7 @@ async def test_v_asks_what_to_race_and_runs_it_on_any_preset():
         await _wait_for(pilot, lambda: _racing(app))
         await pilot.press("greater_than_sign")
         await _wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen) and app.config.name != "optimizers")
-        from nntui.presets import STORY_ORDER
+        from nntui.experiment.presets import STORY_ORDER
 
         assert STORY_ORDER.index(app.config.name) == STORY_ORDER.index("optimizers") + 1
 

@@ -1,4 +1,4 @@
-"""nntui.config: defaults, derived output and loss, round trips, overrides, and
+"""nntui.experiment.config: defaults, derived output and loss, round trips, overrides, and
 one clear ConfigError for every kind of mistake. (The corpus of bad preset
 files, run through the CLI, is in test_cli.py.)"""
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nntui import config as cfg
-from nntui.config import Config, ConfigError, config_from_dict, override
-from nntui.presets import STORY_ORDER, DEFAULT_PRESET, PRESET_DIR, list_presets, load_preset
+from nntui.experiment import config as cfg
+from nntui.experiment.config import Config, ConfigError, config_from_dict, override
+from nntui.experiment.presets import STORY_ORDER, DEFAULT_PRESET, PRESET_DIR, list_presets, load_preset
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
 from nntui.engine.datasets import DATASETS
 from nntui.engine.initializers import INITIALIZERS

@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 
-from nntui.config import config_from_dict
+from nntui.experiment.config import config_from_dict
 from nntui.engine.metrics import confusion_matrix, predicted_classes
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 
 def test_confusion_matrix_against_a_hand_count():
@@ -84,7 +84,7 @@ def test_regression_has_none():
 
 def test_a_resumed_run_measures_it_again(tmp_path):
     from nntui.engine.runfile import save_run
-    from nntui.runs import load_run
+    from nntui.experiment.runs import load_run
 
     tr = Trainer(load_preset("blobs"))
     tr.run(until_epochs=2)

@@ -1,4 +1,4 @@
-"""Loss curves with plotext: nntui.curves, and `nntui train`'s charts and
+"""Loss curves with plotext: nntui.text.curves, and `nntui train`'s charts and
 `--json` history (the CLI in a real process where it matters: pipes, NO_COLOR)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from nntui import cli
-from nntui.curves import Chart, Curve, chart_text, curves_text, decade_ticks, epoch_ticks, history_charts, uses_log
+from nntui.cli import common, main
+from nntui.text.curves import Chart, Curve, chart_text, curves_text, decade_ticks, epoch_ticks, history_charts, uses_log
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 Y_TICK = re.compile(r"^\s*(\S+)┤")
@@ -175,16 +175,16 @@ def test_no_plot_and_no_color():
 
 def _tty(monkeypatch, color_system="256") -> io.StringIO:
     out = io.StringIO()
-    monkeypatch.setattr(cli, "_console", lambda stderr=False: Console(
+    monkeypatch.setattr(common, "make_console", lambda stderr=False: Console(
         file=io.StringIO() if stderr else out, force_terminal=True, color_system=color_system, width=90,
-        height=45, no_color=cli._no_color() or None))
+        height=45, no_color=common.no_color() or None))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return out
 
 
 def test_colour_on_a_colour_terminal_sized_to_it(monkeypatch):
     out = _tty(monkeypatch)
-    result = CliRunner().invoke(cli.main, ["train", "xor", "--epochs", "12"])
+    result = CliRunner().invoke(main, ["train", "xor", "--epochs", "12"])
     assert result.exit_code == 0
     text = out.getvalue()
     assert "\x1b[38;5;33m━━\x1b[0m train" in text
@@ -196,7 +196,7 @@ def test_colour_on_a_colour_terminal_sized_to_it(monkeypatch):
 
 def test_ascii_on_a_terminal(monkeypatch):
     out = _tty(monkeypatch)
-    assert CliRunner().invoke(cli.main, ["train", "xor", "--epochs", "12", "--ascii"]).exit_code == 0
+    assert CliRunner().invoke(main, ["train", "xor", "--epochs", "12", "--ascii"]).exit_code == 0
     text = out.getvalue()
     assert "loss (bce)   * train   o validation" in text
     chart = text[text.index("loss (bce)   *"):text.index("accuracy   *")]
@@ -204,24 +204,24 @@ def test_ascii_on_a_terminal(monkeypatch):
 
 
 def test_json_history_one_entry_per_epoch():
-    result = CliRunner().invoke(cli.main, ["train", "xor", "--epochs", "7", "--json"])
+    result = CliRunner().invoke(main, ["train", "xor", "--epochs", "7", "--json"])
     r = json.loads(result.stdout)
     h = r["history"]
     assert set(h) == {"train_loss", "val_loss", "train_accuracy", "val_accuracy"}
     assert all(len(v) == 7 for v in h.values())
     assert h["train_loss"][-1] == r["train_loss"] and h["val_accuracy"][-1] == r["val_accuracy"]
-    r = json.loads(CliRunner().invoke(cli.main, ["train", "plane", "--epochs", "3", "--json"]).stdout)
+    r = json.loads(CliRunner().invoke(main, ["train", "plane", "--epochs", "3", "--json"]).stdout)
     assert set(r["history"]) == {"train_loss", "val_loss"} and len(r["history"]["val_loss"]) == 3
-    r = json.loads(CliRunner().invoke(cli.main, ["train", "perceptron-and", "--epochs", "3", "--json"]).stdout)
+    r = json.loads(CliRunner().invoke(main, ["train", "perceptron-and", "--epochs", "3", "--json"]).stdout)
     assert r["history"]["val_loss"] == [] and len(r["history"]["train_loss"]) == 3  # no validation set
 
 
 def test_json_history_is_the_trainers():
     from nntui.engine.trainer import Trainer
-    from nntui.presets import load_preset
-    from nntui.config import override
+    from nntui.experiment.presets import load_preset
+    from nntui.experiment.config import override
 
-    r = json.loads(CliRunner().invoke(cli.main, ["train", "moons", "--epochs", "5", "--json"]).stdout)
+    r = json.loads(CliRunner().invoke(main, ["train", "moons", "--epochs", "5", "--json"]).stdout)
     tr = Trainer(override(load_preset("moons"), epochs=5))
     tr.run()
     for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):

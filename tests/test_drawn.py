@@ -20,12 +20,12 @@ from textual.widgets import Input
 from nntui.app.app import make_app
 from nntui.app.screens.save import SaveDialog
 from nntui.app.worker import NO_POINTS, FinishStep, RunEpoch, Status
-from nntui.drawn_preset import csv_text, save_drawn_preset, toml_text
+from nntui.experiment.drawn_preset import csv_text, save_drawn_preset, toml_text
 from nntui.engine import drawn
 from nntui.engine.runfile import save_run
 from nntui.engine.trainer import NoData, Trainer
-from nntui.presets import load_preset, read_toml
-from nntui.runs import load_run
+from nntui.experiment.presets import load_preset, read_toml
+from nntui.experiment.runs import load_run
 
 SIZE = (160, 48)
 
@@ -220,7 +220,7 @@ def test_saved_preset_reopens_with_the_same_points(tmp_path, preset):
 
 
 def test_saving_refuses_a_class_with_no_point(tmp_path):
-    from nntui.drawn_preset import DrawnSaveError
+    from nntui.experiment.drawn_preset import DrawnSaveError
 
     ds = drawn.add_point(drawn.cleared(Trainer(load_preset("blobs")).dataset), 0, 0, 1)
     with pytest.raises(DrawnSaveError, match="classes 0, 2 have no point"):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nntui.config import ConfigError, config_from_dict
-from nntui.edits import edit
+from nntui.experiment.config import ConfigError, config_from_dict
+from nntui.experiment.edits import edit
 from nntui.engine.datasets import make_dataset
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 
 def test_typed_text_is_read_as_the_key_wants():

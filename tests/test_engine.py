@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nntui.config import config_from_dict
+from nntui.experiment.config import config_from_dict
 from nntui.engine import initializers as inits
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS, softmax
 from nntui.engine.losses import LOSSES
@@ -906,8 +906,8 @@ def test_phase_back_mirrors_next_phase(name):
 def test_an_exploding_loss_is_divergence_and_keeps_the_finite_state():
     """lr 0.1 on lr-too-high stayed finite up to a loss of 1e250 and was called
     a success; an epoch a thousand times above the run's lowest now stops it."""
-    from nntui.config import override
-    from nntui.presets import load_preset
+    from nntui.experiment.config import override
+    from nntui.experiment.presets import load_preset
 
     tr = Trainer(override(load_preset("lr-too-high"), learning_rate=0.1))
     with pytest.raises(Diverged, match="the loss exploded from") as info:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from nntui.engine.trainer import Diverged, Trainer
-from nntui.export import ExportError, pytorch_script
-from nntui.presets import list_presets, load_preset
+from nntui.experiment.export import ExportError, pytorch_script
+from nntui.experiment.presets import list_presets, load_preset
 
 EPOCHS = 3
 TOL = 1e-9
@@ -66,7 +66,7 @@ def test_every_preset_torch_can_train_gives_nntuis_history(name, torch, tmp_path
 
 def test_a_runfile_goes_on_with_its_optimizer_state(torch, tmp_path):
     from nntui.engine.runfile import save_run
-    from nntui.runs import load_run
+    from nntui.experiment.runs import load_run
 
     config = load_preset("moons")  # adam: moments and a step count to carry over
     first = Trainer(config)
@@ -124,7 +124,7 @@ def test_the_script_needs_no_nntui():
 def test_a_run_with_features_exports_a_script_that_computes_them(torch, tmp_path):
     # The script embeds the data's 2-D points and computes the features itself,
     # as nntui does; its history is still nntui's to 1e-9.
-    from nntui.config import config_from_dict
+    from nntui.experiment.config import config_from_dict
 
     d = load_preset("circle").to_dict()
     d["data"]["features"] = ["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]

@@ -11,12 +11,12 @@ import sys
 import numpy as np
 import pytest
 
-from nntui.config import ConfigError, config_from_dict
-from nntui.edits import edit
+from nntui.experiment.config import ConfigError, config_from_dict
+from nntui.experiment.edits import edit
 from nntui.engine.features import FEATURE_NAMES, expand
 from nntui.engine.gradcheck import gradcheck
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 
 def preset(**data) -> dict:
@@ -161,7 +161,7 @@ def test_an_edit_of_the_features_fits_the_input_layer_and_keeps_the_data():
 
 def test_a_runfile_carries_the_features(tmp_path):
     from nntui.engine.runfile import save_run
-    from nntui.runs import load_run
+    from nntui.experiment.runs import load_run
 
     config = config_from_dict(preset(features=["x1", "x2", "x1_x2", "x1_sq"]), "xor.toml")
     first = Trainer(config)

@@ -10,9 +10,9 @@ from nntui.app.app import make_app, next_lr
 from nntui.app.ghosts import MAX_GHOSTS, Ghosts
 from nntui.app.screens.help import KEYS
 from nntui.app.worker import RunEpoch
-from nntui.config import override
+from nntui.experiment.config import override
 from nntui.engine.snapshot import History
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 LOSS_CHART_THROTTLE = 0.3
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nntui.config import config_from_dict
+from nntui.experiment.config import config_from_dict
 from nntui.engine.datasets import Dataset
 from nntui.engine.gradcheck import gradcheck
 from nntui.engine.trainer import Trainer

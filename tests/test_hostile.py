@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nntui.config import override
+from nntui.experiment.config import override
 from nntui.engine.runfile import RunfileError, save_run
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
-from nntui.runs import load_run
+from nntui.experiment.presets import load_preset
+from nntui.experiment.runs import load_run
 
 ADDRESS_SPACE = 3 * 2**30
 TIMEOUT = 20
@@ -439,7 +439,7 @@ def test_resuming_refuses_flags_that_would_change_the_run(tmp_path):
 
 
 def test_a_runfile_carries_its_data_after_the_csv_moves(tmp_path):
-    from nntui.edits import edit
+    from nntui.experiment.edits import edit
 
     (tmp_path / "d.csv").write_text("a,b,y\n" + "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(40)))
     (tmp_path / "p.toml").write_text('[data]\ndataset = "csv"\npath = "d.csv"\n[model]\nlayers = [2, 3, 1]\n')

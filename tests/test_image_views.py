@@ -12,7 +12,7 @@ from nntui.app.widgets._common import pack
 from nntui.app.widgets._images import HALF, Cells, grey_rgb, image_size, signed_chars, signed_rgb
 from nntui.app.widgets.sample_image import bar_cells, prob_text
 from nntui.app.worker import FinishStep, RunEpoch
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 LARGE, COMPACT = (160, 48), (80, 24)
 

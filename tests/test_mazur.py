@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 from nntui.engine.trainer import Trainer
 
 try:  # the oracle: only the tests that take the `torch` fixture (conftest.py) use it,

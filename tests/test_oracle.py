@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nntui.config import Config, DataConfig, ModelConfig, TrainConfig
+from nntui.experiment.config import Config, DataConfig, ModelConfig, TrainConfig
 from nntui.engine.datasets import Dataset
 from nntui.engine.trainer import Trainer
 

@@ -16,7 +16,7 @@ from nntui.app.pacing import MIN_TURN_GAP, PacedScreen, Turns, fast_play, fast_p
 from nntui.app.views import VIEWS, ViewSpec
 from nntui.app.widgets.view import View
 from nntui.app.worker import SPEEDS, TRACE_UP_TO, Pause, Status
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 SIZE = (160, 48)
 

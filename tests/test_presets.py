@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from nntui.cli import main
-from nntui.config import override
-from nntui.presets import DEFAULT_PRESET, list_presets, load_preset
+from nntui.experiment.config import override
+from nntui.experiment.presets import DEFAULT_PRESET, list_presets, load_preset
 from nntui.engine.gradcheck import gradcheck
 from nntui.engine.trainer import Diverged, Trainer
 

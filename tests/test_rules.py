@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nntui.app.widgets.inspector import StepInspector
-from nntui.config import ConfigError, config_from_dict
+from nntui.experiment.config import ConfigError, config_from_dict
 from nntui.engine.optimizers import (
     DECAY,
     OPTIMIZERS,
@@ -210,7 +210,7 @@ def test_a_new_optimizer_trains_and_the_inspector_shows_its_rule(sign_sgd):
 
 def test_a_new_optimizer_goes_through_a_runfile(sign_sgd, tmp_path):
     from nntui.engine.runfile import save_run
-    from nntui.runs import load_run
+    from nntui.experiment.runs import load_run
 
     a = Trainer(_sign_config(weight_decay=0.1))
     a.run_steps(7)
@@ -227,7 +227,7 @@ async def test_a_new_optimizer_is_in_the_apps_menu(sign_sgd):
     from textual.widgets import Select
 
     from nntui.app.app import make_app
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
 
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:

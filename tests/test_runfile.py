@@ -10,10 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from nntui.config import config_from_dict
+from nntui.experiment.config import config_from_dict
 from nntui.engine import runfile
 from nntui.engine.runfile import RunfileError, save_run
-from nntui.runs import load_run
+from nntui.experiment.runs import load_run
 from nntui.engine.trainer import Trainer
 
 

@@ -73,7 +73,7 @@ def test_a_port_in_use_is_one_line():
 
 @needs_serve
 def test_the_command_each_tab_runs(tmp_path):
-    from nntui.serve import app_command
+    from nntui.serve.server import app_command
 
     assert app_command(None).endswith("-m nntui")
     assert app_command("xor").endswith("-m nntui --preset xor")

@@ -26,12 +26,47 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-def test_the_engine_imports_neither_config_app_nor_cli():
-    for path in (ROOT / "engine").glob("*.py"):
-        bad = {m for m in _imports(path) if m.split(".")[:2] in (["nntui", "config"], ["nntui", "app"],
-                                                                ["nntui", "cli"]) or m == "textual"
-               or m.startswith("textual.")}
+# Which parts of nntui each part may import (docs/ARCHITECTURE.md):
+# app, cli -> experiment -> engine; text draws runs for the CLI and the race.
+ALLOWED = {
+    "engine": {"engine"},
+    "experiment": {"engine", "experiment"},
+    "text": {"engine", "text"},
+    "app": {"app", "experiment", "engine", "text"},
+    "serve": {"serve", "experiment", "engine"},
+    "cli": {"cli", "app", "experiment", "engine", "text", "serve"},
+}
+
+
+def _part(module: str) -> str | None:
+    """'nntui.engine.trainer' -> 'engine'; '' for nntui itself; None outside nntui."""
+    parts = module.split(".")
+    if parts[0] != "nntui":
+        return None
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_each_part_imports_only_what_its_arrows_allow():
+    for part, allowed in ALLOWED.items():
+        for path in (ROOT / part).rglob("*.py"):
+            for module in _imports(path):
+                target = _part(module)
+                if target is None or target == "":
+                    continue  # outside nntui, or nntui's own __version__
+                assert target in allowed, f"{path.relative_to(ROOT)} imports {module}"
+
+
+def test_the_engine_imports_nothing_of_nntui_outside_it_nor_textual():
+    for path in (ROOT / "engine").rglob("*.py"):
+        bad = {m for m in _imports(path) if (_part(m) not in (None, "engine")) or m.split(".")[0] == "textual"}
         assert not bad, f"{path.name} imports {bad}"
+
+
+def test_at_most_four_modules_sit_loose_in_nntui():
+    loose = sorted(p.name for p in ROOT.glob("*.py"))
+    assert len(loose) <= 4, loose
+    assert not (set(p.name for p in ROOT.iterdir() if p.is_dir()) - set(ALLOWED) - {"__pycache__", "presets"}), \
+        "a folder of nntui has no arrows in ALLOWED"
 
 
 def test_the_runfile_touches_no_private_trainer_field():

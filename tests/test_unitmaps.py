@@ -15,11 +15,11 @@ from nntui.app.widgets._common import NEUTRAL, diverging, pack
 from nntui.app.widgets.network import HALF
 from nntui.app.widgets.unitmaps import RAMP, plane_grid
 from nntui.app.worker import RunEpoch
-from nntui.edits import edit
+from nntui.experiment.edits import edit
 from nntui.engine.network import Network
 from nntui.engine.trainer import Trainer
 from nntui.engine.units import dead_mask, dead_units, layer_activations
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 # ----------------------------------------------------------------- the rule
 

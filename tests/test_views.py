@@ -12,7 +12,7 @@ from nntui.app.widgets.status import StatusLine
 from nntui.app.widgets.view import Context, View
 from nntui.app.worker import Status
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 SIZE = (160, 48)
 

@@ -842,7 +842,7 @@ async def test_digits_toggle_shows_ten_significant_digits():
     """The mazur preset asks to compare the loss with Matt Mazur's 0.298371109;
     4 digits showed 0.2984. toggle_digits() gives 10 significant digits in the
     inspector; the heatmap's and the diagram's captions follow `digits`."""
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
     from nntui.engine.trainer import Trainer
 
     trainer = Trainer(load_preset("mazur"))
@@ -909,7 +909,7 @@ async def test_inspector_lines_never_split_parentheses():
 
 def _update_phase_snapshot(optimizer: str, options: dict, steps: int = 2):
     """A real trainer's snapshot in the update phase of step `steps`."""
-    from nntui.config import config_from_dict
+    from nntui.experiment.config import config_from_dict
     from nntui.engine.trainer import Trainer
 
     tr = Trainer(config_from_dict({"data": {"dataset": "xor", "samples": 40}, "model": {"layers": [2, 3, 1]},
@@ -1044,7 +1044,7 @@ def test_one_class_palette_for_every_task():
 def test_data_with_more_inputs_opens_on_its_most_informative_pair():
     from nntui.app.widgets.boundary import most_informative_pair
     from nntui.engine.datasets import make_dataset
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
 
     iris = make_dataset(load_preset("iris").data)
     assert most_informative_pair(iris.x_train, iris.y_train, iris.task) == (2, 3)  # the petals
@@ -1057,7 +1057,7 @@ async def test_regression_points_leave_the_map_whole():
     """A point is drawn in its target's darker colour on the map's own colour:
     no cell of the map is blacked out around it (plane, multigauss, ffn)."""
     from nntui.engine.datasets import make_dataset
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
 
     w = BoundaryView()
     async with One(w).run_test(size=SIZE):
@@ -1075,7 +1075,7 @@ def test_the_backward_pass_is_worked_out_like_the_forward(preset):
     import re
 
     from nntui.engine.trainer import Trainer
-    from nntui.presets import load_preset
+    from nntui.experiment.presets import load_preset
 
     tr = Trainer(load_preset(preset))
     tr.finish_step()

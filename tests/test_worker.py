@@ -28,7 +28,7 @@ from nntui.app.worker import (
     Wake,
 )
 from nntui.engine.trainer import Trainer
-from nntui.presets import load_preset
+from nntui.experiment.presets import load_preset
 
 
 @contextmanager

@@ -69,15 +69,15 @@ from nntui.app.worker import (
     Wake,
     speed_label,
 )
-from nntui.config import Config, ConfigError
-from nntui.edits import edit
+from nntui.experiment.config import Config, ConfigError
+from nntui.experiment.edits import edit
 from nntui.engine import drawn
 from nntui.engine.features import label
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
-from nntui.presets import list_presets, load_preset, preset_titles
-from nntui.variants import Variant, declared_variants
+from nntui.experiment.presets import list_presets, load_preset, preset_titles
+from nntui.experiment.variants import Variant, declared_variants
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -991,7 +991,7 @@ class NNTuiApp(App[None]):
     async def save_drawn(self, path: str) -> None:
         """Save the drawn points as a preset: a CSV and a TOML that reads it
         (nntui/drawn_preset.py), written off the screen's thread."""
-        from nntui.drawn_preset import DrawnSaveError, save_drawn_preset
+        from nntui.experiment.drawn_preset import DrawnSaveError, save_drawn_preset
         from nntui.engine.files import FileRefused
 
         try:
@@ -1149,13 +1149,13 @@ def _said(key: str, old: Config, new: Config) -> str:
 def make_app(config: Config | None, runfile: str | Path | None = None, play: bool = False) -> NNTuiApp:
     """The app for a config (or for a saved run, whose config it carries)."""
     if runfile is not None:
-        from nntui.runs import load_run
+        from nntui.experiment.runs import load_run
 
         trainer = load_run(runfile)
         config = trainer.config
     else:
         if config is None:
-            from nntui.presets import DEFAULT_PRESET
+            from nntui.experiment.presets import DEFAULT_PRESET
 
             config = load_preset(DEFAULT_PRESET)
         trainer = Trainer(config)

@@ -8,7 +8,7 @@ replaces stays on the loss chart as a ghost curve.
 
 A ghost is labelled by what made its run: its optimizer and learning rate,
 then whatever else differs from the run that replaced it ("sgd lr 0.1",
-"adam lr 0.01 relu", "sgd lr 0.1 seed 7"), by `nntui.variants.run_label`. A
+"adam lr 0.01 relu", "sgd lr 0.1 seed 7"), by `nntui.experiment.variants.run_label`. A
 run with no finished epoch leaves no ghost, nor does a reset to the very same
 config. Curves are comparable only on the same data and loss: a change of
 either (another data set, another preset) clears the ghosts.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from nntui.engine.snapshot import History
 from nntui.engine.spec import Config
-from nntui.variants import differences, run_label
+from nntui.experiment.variants import differences, run_label
 
 MAX_GHOSTS = 5
 # Muted, so that the live run stands out; legible on dark and light themes.

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nntui.util import did_you_mean
+from nntui.engine.names import did_you_mean
 
 from .files import FileRefused, read_regular
 

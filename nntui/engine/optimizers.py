@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nntui.util import allowed, did_you_mean
+from nntui.engine.names import allowed, did_you_mean
 
 from .rules import Rule, evaluate
 

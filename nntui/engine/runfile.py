@@ -234,7 +234,7 @@ def _layer_sizes(path, config: dict) -> list[int]:
 def read_run(path) -> SavedRun:
     """Read a runfile: RunfileError if it is not one, or is damaged or
     incomplete. The preset inside is returned as a dict: checking it is the
-    config's job (see nntui.runs.load_run); checking the state against the
+    config's job (see nntui.experiment.runs.load_run); checking the state against the
     checked config is `restore`'s."""
     path = Path(path)
     try:

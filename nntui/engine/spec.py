@@ -1,8 +1,8 @@
 """The experiment as the engine takes it: one frozen, typed Config.
 
-The engine owns these types; `nntui.config` reads a preset file into them
+The engine owns these types; `nntui.experiment.config` reads a preset file into them
 (and checks every key on the way), the CLI and the app change them with
-`dataclasses.replace` or `nntui.edits.edit`. The defaults written here are
+`dataclasses.replace` or `nntui.experiment.edits.edit`. The defaults written here are
 the only ones: the preset reader falls back on these fields' defaults.
 """
 

@@ -1,9 +1,9 @@
-"""The compare view: variants of one run raced together (nntui.variants.Race).
+"""The compare view: variants of one run raced together (nntui.experiment.variants.Race).
 
     CompareScreen(variants, title, playing=False)
 
 One chart overlays every variant's train loss per epoch (drawn by plotext
-through `nntui.curves`, the chart `nntui compare` prints, in the same colours),
+through `nntui.text.curves`, the chart `nntui compare` prints, in the same colours),
 and under it a small decision boundary per variant, side by side, each titled
 with its label in its curve's colour and its latest loss and accuracy. The
 variants play, pause and step together:
@@ -36,8 +36,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from nntui.app.widgets.boundary import BoundaryView
-from nntui.curves import PALETTE, Chart, Curve, chart_text
-from nntui.variants import Race, Runner, Variant
+from nntui.text.curves import PALETTE, Chart, Curve, chart_text
+from nntui.experiment.variants import Race, Runner, Variant
 
 FPS = 20
 STEP_BUDGET = 0.012  # seconds of training a frame while playing, at most: the rest of the frame draws

@@ -1,7 +1,7 @@
 """Ask what to race: the preset's own variants, a suggestion, or KEY=V1,V2,...
 
 The same words as `nntui compare NAME --vary KEY=V1,V2,...` (parse_vary and
-make_variants from nntui.variants), so what works on the command line works
+make_variants from nntui.experiment.variants), so what works on the command line works
 here, with the same messages. Dismisses with the variants, or None.
 """
 
@@ -15,10 +15,10 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from nntui.app.screens.base import Dialog
-from nntui.config import ConfigError
+from nntui.experiment.config import ConfigError
 from nntui.engine.optimizers import OPTIMIZER_DEFAULTS
 from nntui.engine.spec import Config
-from nntui.variants import (
+from nntui.experiment.variants import (
     Variant,
     VaryError,
     declared_variants,

@@ -42,7 +42,7 @@ def app_command(preset: str | None) -> str:
     """
     argv = [sys.executable, "-m", "nntui"]
     if preset is not None:
-        from nntui.presets import PRESET_DIR
+        from nntui.experiment.presets import PRESET_DIR
 
         builtin = ("/" not in preset and os.sep not in preset and not preset.endswith(".toml")
                    and (PRESET_DIR / f"{preset}.toml").is_file())

@@ -24,11 +24,11 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from nntui.config import MAX_VARIANTS, VARY_KEYS, override, override_pairs
+from nntui.experiment.config import MAX_VARIANTS, VARY_KEYS, override, override_pairs
 from nntui.engine.features import label as feature_label
 from nntui.engine.optimizers import option_names
 from nntui.engine.spec import Config
-from nntui.util import did_you_mean
+from nntui.engine.names import did_you_mean
 
 ALIASES = {"lr": "learning_rate"}  # as `nntui train --lr`
 

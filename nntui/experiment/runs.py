@@ -7,7 +7,7 @@ CLI and the app, which open runs with `load_run`.
 
 from __future__ import annotations
 
-from nntui.config import ConfigError, config_from_dict
+from nntui.experiment.config import ConfigError, config_from_dict
 from nntui.engine.runfile import RunfileError, read_run, restore
 from nntui.engine.trainer import Trainer
 

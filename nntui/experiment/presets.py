@@ -13,9 +13,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from nntui.config import Config, ConfigError, config_from_dict
+from nntui.experiment.config import Config, ConfigError, config_from_dict
 from nntui.engine.files import FileRefused, os_problem, read_regular
-from nntui.util import did_you_mean
+from nntui.engine.names import did_you_mean
 
 PRESET_LIMIT = 2**20  # a preset is a page of TOML: 1 MB is far more than any needs
 MAX_NESTING = 20  # tables and arrays inside each other; a preset needs 4
@@ -32,7 +32,7 @@ def _preset_dir() -> Path:
             return Path(str(shipped))
     except (ModuleNotFoundError, TypeError, OSError):  # pragma: no cover
         pass
-    return Path(__file__).resolve().parent.parent / "presets"
+    return Path(__file__).resolve().parents[2] / "presets"
 
 
 PRESET_DIR = _preset_dir()

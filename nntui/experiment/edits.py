@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from nntui.config import DEFAULTS, Config, ConfigError, config_from_dict, optimizer_options
+from nntui.experiment.config import DEFAULTS, Config, ConfigError, config_from_dict, optimizer_options
 from nntui.engine.datasets import Dataset, dataset_dims, dataset_takes, dataset_task
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, option_names

@@ -44,7 +44,7 @@ from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
 from nntui.engine.spec import Config, DataConfig, ModelConfig, TrainConfig
-from nntui.util import allowed, did_you_mean
+from nntui.engine.names import allowed, did_you_mean
 
 __all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict",
            "load_preset", "override"]

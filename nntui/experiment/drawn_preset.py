@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nntui.config import Config
+from nntui.experiment.config import Config
 from nntui.engine.datasets import Dataset
 from nntui.engine.drawn import missing_classes, why_not
 from nntui.engine.files import write_atomic, write_target

@@ -1,0 +1,20 @@
+"""The `nntui` command, one module a verb. Imports neither textual nor numpy
+before it needs them, so `nntui --help` stays instant.
+
+    nntui [--preset NAME|FILE] [--load RUN.npz] [--play]   open the app (main.py)
+    nntui presets [--json]                                  list built-in presets
+    nntui train NAME|FILE [options]                         train headless
+    nntui compare NAME|FILE --vary KEY=V1,V2                race variants
+    nntui export NAME|FILE|RUN.npz --to pytorch             a PyTorch script
+    nntui gradcheck NAME|FILE [--json]                      check every gradient
+    nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
+
+Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
+or a bad preset or runfile (one line on stderr, no traceback); 3 training
+diverged.
+"""
+
+from nntui.cli.main import main, run
+from nntui.cli import compare, export, gradcheck, presets, serve, train  # noqa: F401  (each registers its verb)
+
+__all__ = ["main", "run"]

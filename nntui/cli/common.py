@@ -1,0 +1,132 @@
+"""What every verb shares: the one-line user error, loading a preset or a run,
+the console and its style."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+
+import click
+
+
+EXIT_USAGE = 2
+
+
+EXIT_DIVERGED = 3
+
+
+class UserError(click.ClickException):
+    """A user's mistake: one line on stderr, `nntui: error: ...`, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"nntui: error: {self.format_message()}", err=True)
+
+
+class DivergedError(UserError):
+    exit_code = EXIT_DIVERGED
+
+
+def load(preset: str):
+    """The checked Config for a built-in name or a file, or a UserError."""
+    from nntui.experiment.config import ConfigError
+    from nntui.experiment.presets import load_preset
+
+    try:
+        return load_preset(preset)
+    except ConfigError as e:
+        raise UserError(str(e)) from None
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))  # no-color.org: set and not empty
+
+
+def is_runfile(name: str) -> bool:
+    """A runfile by its name (RUN.npz) or by its first bytes (a zip archive)."""
+    if name.endswith(".npz"):
+        return True
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            return False
+        with open(name, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except (OSError, ValueError):
+        return False
+
+
+def resume(path: str):
+    """The trainer a runfile holds (the app's --load reads it the same way)."""
+    from nntui.experiment.runs import RunfileError, load_run
+
+    try:
+        return load_run(path)
+    except RunfileError as e:
+        raise UserError(str(e)) from None
+
+
+def make_trainer(config):
+    from nntui.engine.datasets import DataError
+    from nntui.engine.trainer import Trainer
+
+    try:
+        return Trainer(config)
+    except DataError as e:
+        raise UserError(f"{config.source}: {e}") from None
+
+
+@contextlib.contextmanager
+def quiet_numpy():
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def make_console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=no_color() or None)
+
+
+def chart_style(console, ascii_only: bool) -> str:
+    """color on a colour terminal; plain (no escape codes) when piped or under
+    NO_COLOR; ascii with --ascii."""
+    if ascii_only:
+        return "ascii"
+    if no_color() or not console.is_terminal or console.color_system is None:
+        return "plain"
+    return "color"
+
+
+def chart_size(console) -> tuple[int, int]:
+    """(width, loss chart height): the terminal's width; a third of its height, 10 to 20 rows."""
+    width = max(30, min(console.width, 160))
+    height = max(10, min(20, console.height // 3)) if console.is_terminal else 14
+    return width, height
+
+
+def print_raw(console, text: str) -> None:
+    """Text that may hold plotext's own ANSI codes, printed as is."""
+    console.file.write(text + "\n")
+    console.file.flush()
+
+
+def fmt(x) -> str:
+    return "—" if x is None else f"{x:.6g}"
+
+
+def pct(x) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def finite(x):
+    """JSON has no NaN or inf: null instead (only after a divergence)."""
+    return x if x is None or math.isfinite(x) else None

@@ -1,0 +1,61 @@
+"""The results of a run as `train --json` and `compare --json` print them."""
+
+from __future__ import annotations
+
+from nntui.cli import common
+
+
+def result(trainer, seconds: float, diverged, saved: str | None) -> dict:
+    """The train --json object; `diverged` is the Diverged (or its message) or None."""
+    c = trainer.config
+    metrics = final_metrics(trainer)
+    result = {
+        "preset": c.name, "title": c.title,
+        "epochs": trainer.epoch, "steps": trainer.step, "seconds": round(seconds, 6),
+        "train_loss": common.finite(metrics["train_loss"]), "val_loss": common.finite(metrics["val_loss"]),
+    }
+    if trainer.dataset.task != "regression":
+        result["train_accuracy"] = metrics["train_accuracy"]
+        result["val_accuracy"] = metrics["val_accuracy"]
+    target = c.train.target_loss
+    result.update({
+        "task": trainer.dataset.task, "layers": list(c.model.layers), "optimizer": c.train.optimizer,
+        **({"features": list(trainer.features)} if trainer.features else {}),
+        "learning_rate": c.train.learning_rate, "batch_size": c.train.batch_size,
+        "options": {k: list(v) if isinstance(v, tuple) else v for k, v in c.train.options.items()},
+        "data_seed": c.data.seed, "model_seed": c.model.seed,
+        "target_loss_reached": bool(target is not None and trainer.history["train_loss"]
+                                    and trainer.history["train_loss"][-1] <= target),
+        "diverged": diverged is not None,
+    })
+    if diverged is not None:
+        # A NaN step is undone (the next step is the one that failed); an
+        # exploding loss names the step it was found at.
+        result["diverged_at_step"] = getattr(diverged, "step", trainer.step + 1)
+        result["error"] = str(diverged)
+    if saved:
+        result["saved"] = saved
+    if trainer.confusion is not None:  # classification, once an epoch has ended
+        result["confusion"] = trainer.confusion.to_dict()
+    result["history"] = history(trainer)
+    return result
+
+
+def history(trainer) -> dict:
+    """Per-epoch lists, one entry per epoch done (val_loss empty without a
+    validation set; the accuracies for classification only)."""
+    keys = ["train_loss", "val_loss"]
+    if trainer.dataset.task != "regression":
+        keys += ["train_accuracy", "val_accuracy"]
+    return {k: [common.finite(float(v)) for v in trainer.history[k]] for k in keys}
+
+
+def final_metrics(trainer) -> dict:
+    """The last epoch's metrics, as the app, the history and the runfile show
+    them (train: the mean over the epoch's batches); a fresh evaluation only
+    when no epoch has finished."""
+    h = trainer.history
+    if not h["train_loss"]:
+        return trainer.evaluate()
+    return {k: (h[k][-1] if h[k] else None)
+            for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}

@@ -1,0 +1,241 @@
+"""`nntui train`: train a preset or a runfile headless, and report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+
+import click
+
+from nntui.cli import common, results
+from nntui.cli.common import DivergedError, UserError
+from nntui.cli.main import main
+
+
+def _parse_options(values: tuple[str, ...]) -> dict:
+    """`--option momentum=0.9 --option nesterov=true` -> {"momentum": 0.9, "nesterov": True}."""
+    import tomllib
+
+    options = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--option {item}: write NAME=VALUE, e.g. --option momentum=0.9")
+        try:
+            options[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise UserError(f"--option {item}: the value must be a TOML value: a number, true/false, "
+                            "or a list such as [0.9, 0.999]") from None
+    return options
+
+
+@main.command("train")
+@click.argument("preset", metavar="NAME|FILE")
+@click.option("--epochs", type=int, help="Train this many epochs (overrides train.epochs).")
+@click.option("--seed", type=int,
+              help="Seed for both the data (data.seed) and the model (model.seed): one number, a new run.")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Overrides train.learning_rate.")
+@click.option("--optimizer", help="sgd, adam, adamw, rmsprop, adagrad or perceptron (overrides train.optimizer; "
+                                  "the preset's options this optimizer does not take are dropped).")
+@click.option("--batch-size", type=int, help="Overrides train.batch_size (at or above the training set's size: full batch).")
+@click.option("--init", help="Overrides model.init (xavier, he, normal, ...).")
+@click.option("--activation", help="Overrides model.activation, the hidden layers' (tanh, relu, ...).")
+@click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
+              help="An optimizer option, e.g. momentum=0.9 or betas=[0.9,0.99]; may be repeated.")
+@click.option("--save", metavar="RUN.npz", help="Save the trained run, to open with `nntui --load RUN.npz`.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results instead of tables.")
+@click.option("--ascii", "ascii_only", is_flag=True,
+              help="Draw the loss curves and the decision boundary in plain ASCII.")
+@click.option("--no-plot", is_flag=True, help="Leave out the loss and accuracy curves.")
+def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
+                  optimizer: str | None, batch_size: int | None, init: str | None, activation: str | None,
+                  options: tuple[str, ...], save: str | None, as_json: bool, ascii_only: bool,
+                  no_plot: bool) -> None:
+    """Train a preset headless: a progress bar on a terminal, then the final
+    metrics, the loss curves per epoch (and accuracy, for classification) and,
+    for 2-D data, the decision boundary. In colour on a colour terminal; plain
+    text when piped, with --ascii or under NO_COLOR.
+
+    Exit status 0 when done, 2 for a bad preset or option, 3 if training
+    diverged (the loss or a weight became NaN or inf, or the loss exploded a
+    thousandfold); the message names a learning rate that trains, found by trying.
+    """
+    from nntui.experiment.config import ConfigError, override
+
+    from nntui.engine.runfile import RunfileError, check_writable
+
+    until = None
+    if common.is_runfile(preset):
+        changed = [flag for flag, value in (("--seed", seed), ("--learning-rate", learning_rate),
+                                            ("--optimizer", optimizer), ("--batch-size", batch_size),
+                                            ("--init", init), ("--activation", activation),
+                                            ("--option", options or None)) if value is not None]
+        if changed:
+            raise UserError(f"{preset}: {changed[0]} cannot change a saved run, which resumes exactly as it "
+                            "stopped; give --epochs N (N more epochs), --save, --json, --ascii or --no-plot")
+        trainer = common.resume(preset)
+        config = trainer.config
+        until = trainer.epoch + (epochs if epochs is not None else config.train.epochs)
+        if epochs is not None and epochs < 1:
+            raise UserError(f"--epochs {epochs}: give a number of epochs of at least 1")
+    else:
+        config = common.load(preset)
+    try:
+        if until is None:
+            config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
+                              optimizer=optimizer, batch_size=batch_size, options=_parse_options(options),
+                          init=init, activation=activation)
+        if save is not None:
+            check_writable(save)  # before training, not after minutes of it
+    except (ConfigError, RunfileError) as e:
+        raise UserError(str(e)) from None
+    if until is None:
+        trainer = common.make_trainer(config)
+    trainer.keep_rewind(1)  # nothing rewinds headless: keep only what rolls back a diverging step
+    with common.quiet_numpy():  # overflow warnings on the way to a divergence, which is reported
+        seconds, diverged = _train(trainer, show_progress=not as_json, until_epochs=until)
+        saved = _save(trainer, save, diverged) if save is not None else None
+        result = results.result(trainer, seconds, diverged, saved)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    elif diverged is None:
+        _report(trainer, result, ascii_only, plot=not no_plot)
+    if diverged is not None:
+        lr = config.train.learning_rate
+        found = _rate_that_trains(config)
+        if found is None:
+            advice = (f"it is {lr:g} now, and no rate down to {lr / 10**SUGGEST_TRIES:g} trained it: "
+                      "look at the data's scale and the model")
+        else:
+            advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
+        raise DivergedError(f"{config.source}: {diverged} ({advice})")
+
+
+SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...
+
+
+SUGGEST_SECONDS = 20.0
+
+
+def _rate_that_trains(config) -> tuple[float, float, float] | None:
+    """After a divergence, a learning rate that trains, found by trying: the
+    first of lr/10, lr/100, ... whose run of the same epochs neither diverges
+    nor ends above its first epoch's loss; (rate, first loss, last loss)."""
+    from nntui.experiment.config import override
+    from nntui.engine.trainer import Diverged, Trainer
+
+    deadline = time.perf_counter() + SUGGEST_SECONDS
+    for k in range(1, SUGGEST_TRIES + 1):
+        rate = float(f"{config.train.learning_rate / 10**k:.3g}")
+        trial = Trainer(override(config, learning_rate=rate))
+        try:
+            with common.quiet_numpy():
+                trial.run()
+        except Diverged:
+            continue
+        losses = trial.history["train_loss"]
+        if losses and math.isfinite(losses[-1]) and losses[-1] < losses[0]:
+            return rate, losses[0], losses[-1]
+        if time.perf_counter() > deadline:
+            break
+    return None
+
+
+def _train(trainer, show_progress: bool, until_epochs: int | None = None):
+    """Run to the config's epochs (or its target loss): (seconds of training
+    alone, the Diverged it ended with or None). A progress bar on a terminal only."""
+    from nntui.engine.trainer import Diverged
+
+    console = common.make_console(stderr=True)
+    progress = callback = None
+    if show_progress and console.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("epochs  loss {task.fields[loss]}"), TimeRemainingColumn(),
+                            console=console, transient=True)
+        total = trainer.config.train.epochs if until_epochs is None else until_epochs
+        task = progress.add_task(trainer.config.name, total=total, completed=trainer.epoch, loss="…")
+
+        def callback(tr):
+            progress.update(task, completed=tr.epoch, loss=f"{tr.history['train_loss'][-1]:.4g}")
+
+    diverged = None
+    with progress or contextlib.nullcontext():
+        start = time.perf_counter()
+        try:
+            trainer.run(until_epochs=until_epochs, callback=callback)
+        except Diverged as e:
+            diverged = e
+        seconds = time.perf_counter() - start
+    return seconds, diverged
+
+
+def _save(trainer, path: str, diverged: str | None = None) -> str:
+    from nntui.engine.runfile import save_run
+
+    from nntui.engine.runfile import RunfileError
+
+    try:
+        written = save_run(trainer, path)
+    except RunfileError as e:
+        raise UserError(str(e)) from None
+    except OSError as e:
+        raise UserError(f"cannot save the run to {path}: {e.strerror or e}") from None
+    what = f"the last finite state (step {trainer.step}) of the run" if diverged else "the run"
+    click.echo(f"saved {what} to {written} (open it with: nntui --load {written})", err=True)
+    return str(written)
+
+
+def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
+    from rich import box
+    from rich.table import Table
+
+    console = common.make_console()
+    plain = ascii_only or common.no_color() or not console.is_terminal or console.color_system is None
+    c = trainer.config
+    table = Table(title=f"{c.title} ({c.name})", title_justify="left",
+                  box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
+    table.add_column("metric")
+    table.add_column("train", justify="right")
+    table.add_column("validation", justify="right")
+    table.add_row("loss" + f" ({c.train.loss})", common.fmt(result["train_loss"]), common.fmt(result["val_loss"]))
+    if "train_accuracy" in result:
+        table.add_row("accuracy", common.pct(result["train_accuracy"]), common.pct(result["val_accuracy"]))
+    console.print(table)
+    stop = " (target loss reached)" if result["target_loss_reached"] else ""
+    options = "".join(f", {k} {v}" for k, v in result["options"].items())
+    console.print(f"{result['epochs']} epochs, {result['steps']} steps in {result['seconds']:.2f} s{stop}; "
+                  f"{c.train.optimizer}, learning rate {c.train.learning_rate:g}{options}, "
+                  f"batch {c.train.batch_size}", highlight=False, soft_wrap=True)
+    if plot:
+        _print_curves(console, trainer.history, c.train.loss, common.chart_style(console, ascii_only))
+    if trainer.confusion is not None:
+        from nntui.text.confusion import confusion_text
+
+        console.print()
+        console.print(confusion_text(trainer.confusion, plain=plain), highlight=False, soft_wrap=True)
+    from nntui.text.boundary import has_boundary, render_ascii, render_color
+
+    if has_boundary(trainer):
+        width = max(20, min(60, console.width - 2))
+        rows = width * 2 // 5  # character cells are about twice as tall as wide
+        console.print()
+        if plain:
+            console.print(render_ascii(trainer, width, rows), highlight=False, markup=False, soft_wrap=True)
+        else:
+            basic = console.color_system == "standard"
+            console.print(render_color(trainer, width, rows, basic=basic), soft_wrap=True)
+
+
+def _print_curves(console, history: dict, loss_name: str, style: str) -> None:
+    from nntui.text.curves import history_charts
+
+    width, height = common.chart_size(console)
+    text = history_charts(history, loss_name, width, style, height=height)
+    if text:
+        console.print()
+        common.print_raw(console, text)

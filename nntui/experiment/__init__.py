@@ -1,0 +1,1 @@
+"""An experiment: its config (presets, edits, variants), its runs, and what it is exported as."""

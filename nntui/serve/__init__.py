@@ -1,0 +1,1 @@
+"""`nntui serve`: the app in web browsers, through textual-serve."""

@@ -83,30 +83,53 @@ class Option:
 DECAY = {"weight_decay": Option(0.0, NONNEG, "lam"), "l1": Option(0.0, NONNEG, "l1")}
 
 
-def _check_value(opt: str, key: str, kind: str, value: Any) -> object:
-    """The value normalised (float, bool, tuple), or OptionError."""
+def _written(v: Any) -> str:
+    """A value as a preset writes it: true, nan, [0.9, 0.999]."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_written(x) for x in v) + "]"
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else "inf" if v == math.inf else "-inf" if v == -math.inf else repr(v)
+    return str(v)
+
+
+def _check_value(opt: str, key: str, option: Option, value: Any) -> object:
+    """The value normalised (float, bool, tuple), or OptionError saying what the
+    option takes: the one check of an option, for a preset as for a live change."""
+    kind = option.kind
     if kind == BOOL:
         if not isinstance(value, (bool, np.bool_)):
-            raise OptionError(opt, key, f"must be {kind}", value)
+            raise OptionError(opt, key, f"must be {kind} (default {_written(option.default)})", value)
         return bool(value)
     if kind == BETAS:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-            raise OptionError(opt, key, f"must be {kind}", value)
+        n = len(option.default)
+        if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or len(value) != n
+                or any(isinstance(b, bool) or not isinstance(b, Real) for b in value)):
+            raise OptionError(opt, key, f"must be a list of {n} numbers, e.g. {_written(option.default)}", value)
+        for b in value:
+            if not math.isfinite(float(b)):
+                raise OptionError(opt, key, f"every entry must be a finite number, not {_written(float(b))}",
+                                  shown=False)
         for i, b in enumerate(value):
-            if isinstance(b, bool) or not isinstance(b, Real) or not 0.0 <= float(b) < 1.0:
-                raise OptionError(opt, key, f"must be {kind}; beta at index {i} is {b!r}", shown=False)
+            if not 0.0 <= float(b) < 1.0:
+                raise OptionError(opt, key, f"must be {kind}; beta at index {i} is {float(b)!r}", shown=False)
         return tuple(float(b) for b in value)
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise OptionError(opt, key, f"must be {kind}", value)
+        raise OptionError(opt, key, "must be a finite number", value)
     x = float(value)
-    if not math.isfinite(x) or (kind == NONNEG and not 0.0 <= x):
+    if not math.isfinite(x):
+        raise OptionError(opt, key, f"must be a finite number, not {_written(x)}", shown=False)
+    if kind == NONNEG and not 0.0 <= x:
         raise OptionError(opt, key, f"must be {kind}", value)
     return x
 
 
 def _check_lr(opt: str, lr: Any) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)) or float(lr) < 0:
-        raise OptionError(opt, "learning_rate", "must be a number >= 0", lr)
+    # > 0, not torch's >= 0: a rate of 0 never moves a weight, so a run would
+    # stand still and say nothing. The preset's learning_rate is declared the same.
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)) or float(lr) <= 0:
+        raise OptionError(opt, "learning_rate", "must be a number > 0", lr)
     return float(lr)
 
 
@@ -281,7 +304,7 @@ class Optimizer:
     def check_option(cls, key: str, value: object) -> object:
         """One option's value, normalised; OptionError if the kind refuses it."""
         cls._check_known(key)
-        return _check_value(cls.name, key, cls.options_taken[key].kind, value)
+        return _check_value(cls.name, key, cls.options_taken[key], value)
 
     def __init__(self, lr: float, **options: object) -> None:
         defaults = self.defaults()

@@ -41,8 +41,8 @@ from nntui.engine.datasets import MAX_INPUTS as MAX_CSV_INPUTS
 from nntui.engine.features import FEATURE_NAMES, PLANE
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
-from nntui.engine.spec import (MAX_EPOCHS, MAX_SAMPLES, Choice, Config, DataConfig, Int, ModelConfig, Num, TrainConfig,
-                               declared, default_of, is_required, key_of)
+from nntui.engine.spec import (MAX_EPOCHS, MAX_SAMPLES, SECTIONS, Choice, Config, DataConfig, Int, ModelConfig, Num,
+                               TrainConfig, declared, default_of, is_required, key_of, setting)
 from nntui.engine.names import allowed, did_you_mean
 
 __all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict", "override"]
@@ -59,10 +59,15 @@ class ConfigError(ValueError):
 _MISSING = object()
 _TOP_KEYS = ("title", "description")
 _SECTIONS = ("data", "model", "train")
-# Each section's keys, in the order declared (engine/spec.py); [train]'s options are the optimizer's.
-_DATA_KEYS = tuple(f.name for f in declared(DataConfig))
-_MODEL_KEYS = tuple(f.name for f in declared(ModelConfig))
-_TRAIN_KEYS = tuple(f.name for f in declared(TrainConfig) if not key_of(f).spread)
+
+
+def section_keys(section: str) -> tuple[str, ...]:
+    """A section's keys, in the order declared (engine/spec.py, read when asked);
+    [train]'s optimizer options are the optimizer's, not among them."""
+    return tuple(f.name for f in declared(SECTIONS[section]) if not key_of(f).spread)
+
+
+_DATA_KEYS, _MODEL_KEYS, _TRAIN_KEYS = (section_keys(s) for s in _SECTIONS)
 
 MAX_LAYER = 4096
 _FEATURE_LIST = ", ".join(FEATURE_NAMES)  # in the table's order (DESIGN), not sorted
@@ -77,8 +82,6 @@ DEFAULTS = {
     for f in declared(cls)
     if default_of(f) is not None and not key_of(f).derived and not key_of(f).spread
 }
-_FIELDS = {f"{section}.{f.name}": f for section, cls in (("data", DataConfig), ("model", ModelConfig),
-                                                          ("train", TrainConfig)) for f in declared(cls)}
 # Output and loss when omitted: from each other (the loss registry's pairs), else from the task.
 _LOSS_OUTPUT = {name: loss.output for name, loss in LOSSES.items() if loss.output}
 _OUTPUT_LOSS = {out: name for name, out in _LOSS_OUTPUT.items() if out != "sigmoid"}
@@ -282,12 +285,12 @@ class _Checker:
             return self.name(section, key, v, kind.registry, kind.what)
         return v
 
-    def declared(self, section: str, cls: type, t: dict, skip: tuple[str, ...] = (),
+    def declared(self, section: str, t: dict, skip: tuple[str, ...] = (),
                  takes: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """Every key of `cls` with a declared kind, but `skip`, checked in the
-        order declared; the keys without one are checked by hand."""
+        """Every key of the section with a declared kind, but `skip`, checked in
+        the order declared; the keys without one are checked by hand."""
         out = {}
-        for f in declared(cls):
+        for f in declared(SECTIONS[section]):
             k = key_of(f)
             if f.name not in skip and k.kind is not None:
                 out[f.name] = self.value(section, f, t, taken=not k.only or f.name in takes)
@@ -295,7 +298,7 @@ class _Checker:
 
     def refuse_not_taken(self, t: dict, dataset: str, takes: frozenset[str]) -> None:
         """A key declared `only` for some data sets, given for another."""
-        for f in declared(DataConfig):
+        for f in declared(SECTIONS["data"]):
             only = key_of(f).only
             if only and f.name in t and f.name not in takes:
                 self.fail("data", f.name, t[f.name], f'does not apply to dataset = "{dataset}": '
@@ -331,8 +334,8 @@ class _Checker:
         title = self.text(None, "title", d.get("title", Path(self.source).stem))
         description = self.text(None, "description", d.get("description", ""))
         data_t, model_t, train_t = (self.table(d, s) for s in _SECTIONS)
-        self.no_unknown(data_t, "data", _DATA_KEYS)
-        self.no_unknown(model_t, "model", _MODEL_KEYS)
+        self.no_unknown(data_t, "data", section_keys("data"))
+        self.no_unknown(model_t, "model", section_keys("model"))
         train = self.train(train_t)
         data, task, n_in, n_out, n_rows = self.data(data_t)
         model = self.model(model_t, train, task)
@@ -393,18 +396,18 @@ class _Checker:
 
     def data(self, t: dict):
         """DataConfig, task, (inputs, outputs) and row count where known."""
-        dataset = self.value("data", _FIELDS["data.dataset"], t)
+        dataset = self.value("data", setting("data.dataset")[0], t)
         is_csv = dataset == "csv"
         takes = dataset_takes(dataset)
         is_gate = not takes  # a truth table: nothing to draw, split or count
         self.refuse_not_taken(t, dataset, takes)
-        values = self.declared("data", DataConfig, t, skip=("dataset",), takes=takes)
+        values = self.declared("data", t, skip=("dataset",), takes=takes)
         features = self.features(t)
         n_in = n_out = n_rows = task = None
         if is_csv:
             path, target = self.csv_keys(t)
             image = self.image(t)
-            config = DataConfig(dataset, **values, path=path, target=target, features=features, image=image)
+            config = SECTIONS["data"](dataset, **values, path=path, target=target, features=features, image=image)
             if self.dataset is not None:
                 known = self.dataset
                 n_in, n_out, task = known.n_inputs, known.n_outputs, known.task
@@ -421,7 +424,7 @@ class _Checker:
             else:
                 task = "regression" if isinstance(target, tuple) else None
             return config, task, n_in, n_out, n_rows
-        config = DataConfig(dataset, **values, features=features)
+        config = SECTIONS["data"](dataset, **values, features=features)
         task = dataset_task(dataset, config.classes or 2)
         n_in, n_out = dataset_dims(dataset, config.classes or 2)
         self.features_fit(t, config, n_in)
@@ -535,10 +538,10 @@ class _Checker:
                       f"this network needs about {need / 2**30:.1f} GB (its parameters, gradients, optimizer "
                       f"state and one batch's trace); nntui trains networks of up to "
                       f"{MEMORY_LIMIT / 2**30:.0f} GB: use fewer or smaller layers")
-        values = self.declared("model", ModelConfig, t)
+        values = self.declared("model", t)
         if values["output"] is None:
             values["output"] = self.default_output(train, task)
-        return ModelConfig(tuple(layers), **values)
+        return SECTIONS["model"](tuple(layers), **values)
 
     def default_output(self, train: TrainConfig, task: str | None) -> str:
         if train.loss:
@@ -596,20 +599,21 @@ class _Checker:
     # ----- [train]
 
     def train(self, t: dict) -> TrainConfig:
-        optimizer = self.value("train", _FIELDS["train.optimizer"], t)
+        optimizer = self.value("train", setting("train.optimizer")[0], t)
         takes = OPTIMIZERS[optimizer].defaults()
         takes_text = ", ".join(takes) if takes else "no options"
         all_options = option_names()
+        keys = section_keys("train")
         for key in t:
-            if key in _TRAIN_KEYS or key in takes:
+            if key in keys or key in takes:
                 continue
             if key in all_options:
                 self.fail("train", key, t[key], f"optimizer \"{optimizer}\" does not take this option; "
                           f"it takes: {takes_text}")
             self.fail(None, None, _MISSING,
-                      f"[train] unknown key '{key}'{did_you_mean(key, _TRAIN_KEYS + all_options)}; allowed: "
-                      f"{', '.join(_TRAIN_KEYS)} and the options of optimizer \"{optimizer}\": {takes_text}")
-        values = self.declared("train", TrainConfig, t, skip=("optimizer",))
+                      f"[train] unknown key '{key}'{did_you_mean(key, keys + all_options)}; allowed: "
+                      f"{', '.join(keys)} and the options of optimizer \"{optimizer}\": {takes_text}")
+        values = self.declared("train", t, skip=("optimizer",))
         given = {key: t[key] for key in t if key in takes}
         # The options are the optimizer's: building it checks each (and the pairs
         # that must agree, e.g. nesterov and momentum), and normalises them.
@@ -620,7 +624,7 @@ class _Checker:
                 self.fail("train", e.key, t[e.key], e.problem)
             self.fail("train", "optimizer", optimizer, e.problem)
         options = {key: built.options[key] for key in given}
-        return TrainConfig(**{**values, "loss": values["loss"] or ""}, optimizer=optimizer, options=options)
+        return SECTIONS["train"](**{**values, "loss": values["loss"] or ""}, optimizer=optimizer, options=options)
 
     def loss(self, train: TrainConfig, model: ModelConfig, task: str | None) -> TrainConfig:
         """Fill in the loss from the output (and the task) if it was omitted."""

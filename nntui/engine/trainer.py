@@ -93,11 +93,12 @@ class Trace:
         self.done = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made every step, and a frozen one costs 4 times as much
 class Checkpoint:
     """The run at a step boundary, by reference: parameters and optimizer state
     are replaced each step, never changed in place, so holding them is enough.
-    The history is not held: going back cuts it to `step` batches and `epoch` epochs."""
+    The history is not held: going back cuts it to `step` batches and `epoch` epochs.
+    Never changed once made."""
 
     params: dict[str, np.ndarray]
     optimizer: Any  # the optimizer's (t, state), from copy_state()

@@ -11,7 +11,7 @@ import pytest
 
 from nntui.app.widgets.controls import controlled
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer
-from nntui.engine.spec import SECTIONS, Choice, Int, K, Num, TrainConfig, declared, key_of, setting
+from nntui.engine.spec import SECTIONS, Bool, Choice, Int, K, Num, TrainConfig, declared, key_of, setting
 from nntui.experiment import config as cfg
 from nntui.experiment.config import ConfigError, config_from_dict
 from nntui.experiment.edits import CHOICE_KEYS, edit
@@ -39,7 +39,7 @@ def test_the_controls_rows_are_the_keys_declared_with_a_label():
         ("data.dataset", "dataset"), ("data.samples", "samples"), ("data.noise", "noise"),
         ("data.validation", "validation")]
     assert [label for _, label, _ in controlled("train")] == ["loss", "optimizer", "learn. rate", "batch size"]
-    assert all(isinstance(kind, (Choice, Int, Num)) for s in SECTIONS for _, _, kind in controlled(s))
+    assert all(isinstance(kind, (Bool, Choice, Int, Num)) for s in SECTIONS for _, _, kind in controlled(s))
 
 
 @pytest.fixture
@@ -66,6 +66,20 @@ def test_a_new_setting_is_one_declaration(patience):
         _preset(patiense=3)
     assert edit(c, "train.patience", "7").train.patience == 7  # typed text, read as a whole number
     assert ("train.patience", "patience", Int(1, 50)) in controlled("train")
+
+
+def test_a_new_switch_is_one_declaration(monkeypatch):
+    extended = make_dataclass(
+        "TrainConfig", [("restore_best", bool, field(default=False, metadata=K(Bool(), control="restore best")))],
+        bases=(TrainConfig,), frozen=True)
+    monkeypatch.setitem(SECTIONS, "train", extended)
+    assert _preset().train.restore_best is False and _preset().to_dict()["train"]["restore_best"] is False
+    c = _preset(restore_best=True)
+    assert c.train.restore_best is True and config_from_dict(c.to_dict(), "p.toml") == c
+    with pytest.raises(ConfigError, match=r"^p.toml: \[train\] restore_best = 1: must be true or false$"):
+        _preset(restore_best=1)
+    assert edit(c, "train.restore_best", "off").train.restore_best is False
+    assert ("train.restore_best", "restore best", Bool()) in controlled("train")
 
 
 def test_a_key_for_some_data_sets_only_is_refused_elsewhere_and_left_out():

@@ -5,7 +5,7 @@ The engine owns these types; `nntui.experiment.config` reads a preset file into 
 `dataclasses.replace` or `nntui.experiment.edits.edit`.
 
 Each preset key is declared here once, as a dataclass field: its default, and in
-its metadata (`K(...)`) its kind (`Int`, `Num`, `Choice`, or `None` for a key
+its metadata (`K(...)`) its kind (`Int`, `Num`, `Bool`, `Choice`, or `None` for a key
 checked by hand), the data sets it applies to (`only`), and its label in the
 app's controls. The preset reader, the app's edits and controls, and
 `Config.to_dict` all read these declarations; none keeps a list of keys. A new
@@ -54,6 +54,11 @@ class Num:
     lo_open: bool = False
     hi: float | None = None
     hi_open: bool = False
+
+
+@dataclass(frozen=True)
+class Bool:
+    """true or false."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ class Only:
 class Key:
     """What a field's metadata says of its preset key (see `K`)."""
 
-    kind: Int | Num | Choice | None  # None: checked by hand (nntui.experiment.config)
+    kind: Int | Num | Bool | Choice | None  # None: checked by hand (nntui.experiment.config)
     only: Only | None = None
     derived: bool = False  # omitted, it is derived from other keys (output, loss)
     fill: Any = None  # the value when omitted for a data set that takes it, if not the default
@@ -115,7 +120,7 @@ class Key:
     spread: bool = False  # a table whose keys sit in the section itself (the optimizer's options)
 
 
-def K(kind: Int | Num | Choice | None, **how: Any) -> dict[str, Key]:
+def K(kind: Int | Num | Bool | Choice | None, **how: Any) -> dict[str, Key]:
     """A field's metadata: `field(default=..., metadata=K(Int(1), control="label"))`."""
     return {"key": Key(kind, **how)}
 

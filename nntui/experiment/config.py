@@ -9,7 +9,10 @@ the bad value and what is allowed, e.g.
 
     spiral.toml: [train] learning_rate = -1: must be > 0
 
-What an omitted key means (required: data.dataset and model.layers):
+Each key's kind, range and default are declared once, in engine/spec.py; this
+module checks every key so declared, in the order declared, and by hand the
+keys declared without a kind and how the keys fit together. What an omitted
+key means (required: data.dataset and model.layers), as declared there:
 
     [data]   samples 200, noise 0, validation 0.2, seed 0; classes 3 (blobs only);
              path (csv only, relative to the preset file), target: the last column;
@@ -41,7 +44,7 @@ from nntui.engine.datasets import MAX_INPUTS as MAX_CSV_INPUTS
 from nntui.engine.features import FEATURE_NAMES, PLANE
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
-from nntui.engine.spec import (MAX_EPOCHS, MAX_SAMPLES, SECTIONS, Choice, Config, DataConfig, Int, ModelConfig, Num,
+from nntui.engine.spec import (MAX_SAMPLES, SECTIONS, Bool, Choice, Config, DataConfig, Int, ModelConfig, Num,
                                TrainConfig, declared, default_of, is_required, key_of, setting)
 from nntui.engine.names import allowed, did_you_mean
 
@@ -283,6 +286,8 @@ class _Checker:
             return self.number(section, key, v, kind.lo, kind.lo_open, kind.hi, kind.hi_open)
         if isinstance(kind, Choice):
             return self.name(section, key, v, kind.registry, kind.what)
+        if isinstance(kind, Bool) and not isinstance(v, bool):
+            self.fail(section, key, v, "must be true or false")
         return v
 
     def declared(self, section: str, t: dict, skip: tuple[str, ...] = (),

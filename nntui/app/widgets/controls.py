@@ -26,7 +26,7 @@ from nntui.engine.datasets import dataset_dims, dataset_takes
 from nntui.engine.features import FEATURE_NAMES, is_plane
 from nntui.engine.features import label as feature_label
 from nntui.engine.optimizers import BOOL, DECAY, OPTIMIZER_DEFAULTS, OPTIMIZERS
-from nntui.engine.spec import SECTIONS, Choice, Int, declared, key_of
+from nntui.engine.spec import SECTIONS, Bool, Choice, Int, declared, key_of
 
 # Options shown under "Regularization" rather than with the optimizer.
 REGULARIZATION = tuple(DECAY)
@@ -163,6 +163,8 @@ class ControlsPanel(VerticalScroll):
         for key, label, kind in controlled(section):
             if isinstance(kind, Choice):
                 control = self._select(key, [(n, n) for n in kind.menu()])
+            elif isinstance(kind, Bool):
+                control = self._select(key, BOOL_CHOICES)
             else:
                 control = self._input(key, "integer" if isinstance(kind, Int) else "number")
             yield Row(label, control)

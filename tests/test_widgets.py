@@ -216,10 +216,12 @@ async def test_boundary_multiclass_and_regression_render():
 
 async def test_boundary_regression_points_wear_their_target_colour():
     """plane: every point was the same dark grey, so the target could not be
-    compared with the prediction around it. Each point is now its target's
-    colour in the map the background uses, darkened so that it shows where the
-    model is right, on the map's own colour (a dark square around each point
-    riddled the map with holes); train '●', validation '◆'."""
+    compared with the prediction around it; then, darkened on the map's own
+    colour, a point vanished where the model was nearly right. Each point is
+    now its target's colour in the map the background uses, in full, ringed
+    by the map's own colour darkened (not a black square, which riddled the
+    map with holes): a ring darker than the point by a clear margin, of the
+    map's hue; train '●', validation '◆'."""
     x_tr, _, x_va, _ = data_2d(n=80)
     y_tr, y_va = x_tr[:, :1] + x_tr[:, 1:], x_va[:, :1] + x_va[:, 1:]
     w = BoundaryView()
@@ -230,15 +232,19 @@ async def test_boundary_regression_points_wear_their_target_colour():
         d = w.data
 
         def target_colours(y):
-            shades = darken(diverging((y.ravel() - d["y_centre"]) / d["y_scale"], 1.0, 8), 0.5).astype(np.uint8)
+            shades = diverging((y.ravel() - d["y_centre"]) / d["y_scale"], 1.0, 8)
             return {tuple(int(v) for v in c) for c in shades}
+
+        def lum(c):
+            return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255
 
         drawn: dict[str, set] = {"●": set(), "◆": set()}
         for y in range(w.size.height - 1):
             for seg in w.render_line(y):
                 if seg.text in drawn:
-                    drawn[seg.text].add(tuple(seg.style.color.triplet))
-                    assert tuple(seg.style.bgcolor.triplet) != (24, 24, 24)
+                    fg, bg = tuple(seg.style.color.triplet), tuple(seg.style.bgcolor.triplet)
+                    drawn[seg.text].add(fg)
+                    assert lum(fg) - lum(bg) >= 0.25 and bg != (0, 0, 0)
         assert len(drawn["●"]) >= 4 and drawn["●"] <= target_colours(y_tr)
         assert drawn["◆"] and drawn["◆"] <= target_colours(y_va)
         assert "● train ◆ val" in lines_of(w)[-1]

@@ -39,6 +39,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from nntui.engine.snapshot import Snapshot
+from nntui.text import palette
 
 from ._common import Braille, cells_to_strip, pack
 from .view import View
@@ -47,10 +48,10 @@ MAX_FPS = 5.0
 POINTS_PER_COLUMN = 2
 AUTO_LOG_DECADES = 6.0  # the linear chart turns log when the losses span more than this
 
-# Mid-luminance colours, legible on dark and light backgrounds. The accuracy
-# panel uses the same pair: blue is train, orange is validation, in both.
-C_TRAIN = (66, 133, 214)
-C_VAL = (230, 140, 50)
+# The CLI's pair (text/palette.py): blue is train, orange is validation, in
+# the loss and the accuracy panels alike.
+C_TRAIN = palette.TRAIN_CURVE
+C_VAL = palette.VAL_CURVE
 
 
 def downsample(n: int, max_points: int) -> np.ndarray:

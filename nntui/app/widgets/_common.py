@@ -79,10 +79,11 @@ def fmt_mat(m, max_rows: int = 4, max_cols: int = 6, digits: int = 4) -> list[st
             texts.insert(max_cols - 2, "…")
         rows.append("[" + ", ".join(texts) + "]")
     cut = []
+    # Numbered from 0, as the units are (h1[0], W1[:,0]).
     if n_rows > max_rows:
-        cut.append(f"rows 1–{max_rows} of {n_rows}")
+        cut.append(f"rows 0–{max_rows - 1} of {n_rows}")
     if n_cols > max_cols:
-        cut.append(f"columns 1–{max_cols - 2} and {n_cols} of {n_cols}")
+        cut.append(f"columns 0–{max_cols - 3} and {n_cols - 1} of {n_cols}")
     if cut:
         rows.append("… " + ", ".join(cut) + " shown")
     return rows

@@ -13,6 +13,8 @@ snapshot, the sample, the neuron or the width changes.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from rich.segment import Segment
 from textual.cache import LRUCache
@@ -28,6 +30,12 @@ from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 from ._common import fmt, fmt_mat, fmt_vec, shape_str
 from .view import View
+
+def uses(rule, name: str) -> bool:
+    """Whether a row of the rule reads `name` (as a whole name: v is not v_max)."""
+    pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(name)}(?![A-Za-z_0-9])")
+    return any(pattern.search(r.formula) for r in rule.rows)
+
 
 # What the rule's starting arrays are, for a learner reading the rows.
 _INPUT_NOTES = {"g": "the batch's gradient (backward pass)", "W": "the parameter now"}
@@ -418,8 +426,10 @@ class StepInspector(View, ScrollView, can_focus=True):
         for p, rule in s.rules.items():
             out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
             for name, value in rule.inputs.items():
-                if name == "W" and not any("W" in r.formula for r in rule.rows):
-                    continue  # W is on screen elsewhere; shown here when the rule uses it
+                if not uses(rule, name):
+                    # Not in this rule's rows: W (on screen elsewhere) without
+                    # decay, Adam's vₘₐₓ without amsgrad.
+                    continue
                 self._value(out, show(name, p), value, _INPUT_NOTES.get(name, "before this step"))
             for row in rule.rows:
                 self._value(out, row.text(p), row.value, row.note)

@@ -106,3 +106,44 @@ def test_any_string_reads_back_the_same(s):
 @given(st.floats(allow_nan=False))
 def test_any_float_reads_back_the_same(x):
     assert tomllib.loads(toml_text({"t": {"x": x}}))["t"]["x"] == x
+
+
+async def test_ctrl_s_in_the_race_saves_a_variant_that_reopens_as_its_run(tmp_path, monkeypatch):
+    """The race's ctrl+s: pick a variant, Enter saves it; a path already
+    there asks a second Enter before it is replaced."""
+    import asyncio
+
+    from nntui.app.app import make_app
+    from nntui.app.screens.compare import CompareScreen
+    from nntui.app.screens.save import SaveVariantDialog
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(400):
+            if isinstance(app.screen, CompareScreen) and hasattr(app.screen, "boundaries"):
+                break
+            await pilot.pause(0.05)
+        race = app.screen
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SaveVariantDialog)
+        dialog.query_one("#variant").value = 3  # adam
+        await pilot.pause()
+        assert dialog.query_one("#preset-path").value == "./optimizers-adam.toml"
+        (tmp_path / "optimizers-adam.toml").write_text("# mine\n")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and (tmp_path / "optimizers-adam.toml").read_text() == "# mine\n"
+        assert "already there" in str(dialog.query_one("#hint").render())
+        await pilot.press("enter")  # the same path again: replace it
+        for _ in range(200):
+            if (tmp_path / "optimizers-adam.toml").read_text() != "# mine\n":
+                break
+            await asyncio.sleep(0.02)
+        assert app.screen is race
+    back = load_preset(tmp_path / "optimizers-adam.toml")
+    adam = race.variants[3].config
+    assert back.train == adam.train and back.train.optimizer == "adam"
+    same_run(run(adam, 20), run(back, 20))

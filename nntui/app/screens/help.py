@@ -36,7 +36,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("L", "the lesson: what this preset teaches (shown at first from 140×40)"),
     ("<  >", "previous / next lesson, in the story's order (nntui presets)"),
     ("i", "80×24: the step inspector or the network (image data: the mistakes and the units' pictures)"),
-    ("ctrl+s", "save the run (.npz), or drawn data as a preset (.toml + .csv)"),
+    ("ctrl+s", "save the run (.npz), or the experiment with your edits as a preset (.toml; drawn data: + .csv); "
+               "in the race, a variant"),
     ("click", "on the boundary (2-input data): add a point of the current class"),
     ("right-click", "or shift-click: add a point of the next class (binary: the other)"),
     ("p", "drawing: the next class (regression: value) a click adds"),

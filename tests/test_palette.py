@@ -74,3 +74,11 @@ def test_points_show_on_their_own_class_region_and_any_value():
         for point in points:
             for system in (lambda c: tuple(int(v) for v in c), in_256):
                 assert lum(system(point)) - lum(system(r)) >= 0.2, (shade, point)
+
+
+def test_in_16_colours_negative_zero_and_positive_stay_three_colours():
+    """16 colours draw the boundary and the maps in characters; the weights'
+    heatmaps and lines keep their colours, which must not merge there."""
+    ends = diverging(np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), 1.0)
+    standard = [Color.from_rgb(*(int(v) for v in c)).downgrade(ColorSystem.STANDARD).number for c in ends]
+    assert len({standard[0], standard[2], standard[4]}) == 3, standard

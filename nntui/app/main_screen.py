@@ -373,8 +373,8 @@ class MainScreen(PacedScreen):
         if trainer is not None:
             self.replace_model(trainer, config)
             if config.model.init == "explicit":
-                self.notify("Model seed {}: the weights are given by the preset, so only the "
-                            "order of the batches changes.".format(seed), timeout=4)
+                self.notify(f"Model seed {seed}: the weights are given by the preset, so only the "
+                            "order of the batches changes.", timeout=4)
             else:
                 self.notify(f"New model seed {seed}", timeout=2)
 

@@ -21,6 +21,7 @@ from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.worker import SPEEDS, Pause, Play, RunEpoch, SetSpeed, Status
+from nntui.engine.trainer import Trainer
 from nntui.experiment.presets import load_preset
 from nntui.experiment.runs import load_run
 
@@ -694,7 +695,8 @@ async def test_stale_frames_of_a_replaced_model_are_dropped():
         app.runner.send(Play())
         await asyncio.sleep(0.2)
         for name in ("spiral", "circle", "xor", "moons"):
-            assert await open_preset(app, name)
+            config = load_preset(name)
+            app.main.adopt(config, Trainer(config))  # as an opened preset is, once built
             assert app.main.shown_generation == app.main.generation
             assert app.main.shown.step == 0
         await asyncio.sleep(0.2)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from textual.widgets import Input, OptionList
 
-from nntui.app.app import MIN_HEIGHT, MIN_WIDTH, Published, make_app, next_lr
+from nntui.app.app import Published, make_app
+from nntui.app.main_screen import MIN_HEIGHT, MIN_WIDTH, next_lr
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 
-from nntui.app.app import make_app, next_lr
+from nntui.app.app import make_app
+from nntui.app.main_screen import next_lr
 from nntui.app.ghosts import MAX_GHOSTS, Ghosts
 from nntui.app.keys import KEYS, help_rows
 from nntui.app.worker import RunEpoch

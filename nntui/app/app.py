@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from nntui.app import keys
-from nntui.app.main_screen import MIN_HEIGHT, MIN_WIDTH, MainScreen, next_lr, sub_title
+from nntui.app.main_screen import MainScreen, sub_title
 from nntui.app.pacing import Pacer
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.help import HelpScreen
@@ -32,8 +32,6 @@ from nntui.app.worker import DEFAULT_SPEED, EngineRunner, Frame, Status, Wake
 from nntui.engine.trainer import Trainer
 from nntui.experiment.config import Config
 from nntui.experiment.presets import load_preset
-
-__all__ = ["MIN_HEIGHT", "MIN_WIDTH", "EngineFailed", "NNTuiApp", "Published", "make_app", "next_lr"]
 
 
 class Published(Message):

@@ -108,7 +108,7 @@ KEYS: tuple[Key, ...] = (
     Key("d", "digits", "digits", "4 or 10 significant digits", views=("inspector", "network", "heatmaps")),
     Key("pagedown", "scroll_panel(1)", "scroll down",
         "scroll the step inspector down / up a page (no Tab needed; Tab focuses a panel, then ↑ ↓ scroll it)",
-        help_key="PgDn  PgUp", views=("inspector",)),
+        help_key="pagedown  pageup", views=("inspector",)),
     Key("pageup", "scroll_panel(-1)", "scroll up", None, views=("inspector",)),
     Key("ctrl+p", None, "", "command palette (themes, keys, quit)"),  # the App's own binding
     Key("escape", "unfocus", "unfocus", "leave a field or close a dialog"),

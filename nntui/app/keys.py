@@ -84,8 +84,7 @@ KEYS: tuple[Key, ...] = (
     Key("greater_than_sign", "next_lesson(1)", "next lesson", None, display=">"),
     Key("i", "panel", "panel",
         "80×24: the step inspector or the network (image data: the mistakes and the units' pictures)"),
-    Key("ctrl+s", "save", "save", "save the run (.npz), or the experiment with your edits as a preset "
-        "(.toml; drawn data: + .csv); in the race, a variant", display="^s",
+    Key("ctrl+s", "save", "save", "save the run (.npz), or this experiment as a preset (.toml)", display="^s",
         help_key="ctrl+s", footer=19, palette=("Save the run", "ctrl+s: a runfile that nntui --load opens")),
     Key("click", None, "", "on the boundary (2-input data): add a point of the current class", views=("boundary",)),
     Key("right-click", None, "", "or shift-click: add a point of the next class (binary: the other)",
@@ -107,9 +106,9 @@ KEYS: tuple[Key, ...] = (
     Key("k", "neuron(-1)", "previous neuron", None, views=("network", "inspector", "heatmaps", "units")),
     Key("d", "digits", "digits", "4 or 10 significant digits", views=("inspector", "network", "heatmaps")),
     Key("pagedown", "scroll_panel(1)", "scroll down",
-        "scroll the step inspector down / up a page (no Tab needed; Tab focuses a panel, then ↑ ↓ scroll it)",
-        help_key="pagedown  pageup", views=("inspector",)),
-    Key("pageup", "scroll_panel(-1)", "scroll up", None, views=("inspector",)),
+        "scroll the step inspector a page down, no Tab needed (Tab focuses a panel; ↑ ↓ then scroll it)",
+        views=("inspector",)),
+    Key("pageup", "scroll_panel(-1)", "scroll up", "scroll the step inspector a page up", views=("inspector",)),
     Key("ctrl+p", None, "", "command palette (themes, keys, quit)"),  # the App's own binding
     Key("escape", "unfocus", "unfocus", "leave a field or close a dialog"),
     Key("question_mark", "app.help", "help", "this help", display="?", footer=5,

@@ -16,18 +16,20 @@ from nntui.cli.main import main
 
 def _parse_options(values: tuple[str, ...]) -> dict:
     """`--option momentum=0.9 --option nesterov=true` -> {"momentum": 0.9, "nesterov": True}."""
-    import tomllib
+    from nntui.experiment.presets import TooDeep, toml_value
 
     options = {}
     for item in values:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UserError(f"--option {item}: write NAME=VALUE, e.g. --option momentum=0.9")
+            raise UserError(f"--option {item[:80]}: write NAME=VALUE, e.g. --option momentum=0.9")
         try:
-            options[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise UserError(f"--option {item}: the value must be a TOML value: a number, true/false, "
+            options[key] = toml_value(raw.strip())
+        except TooDeep as e:
+            raise UserError(f"--option {key}: {e}; give a number, true/false, or a list such as [0.9, 0.999]") from None
+        except ValueError:
+            raise UserError(f"--option {item[:80]}: the value must be a TOML value: a number, true/false, "
                             "or a list such as [0.9, 0.999]") from None
     return options
 

@@ -728,18 +728,20 @@ class _Checker:
 # --- small helpers ------------------------------------------------------------------
 
 
-def _show(v: Any, limit: int = 60) -> str:
-    """A value as it would be written in TOML, shortened if long."""
-    if isinstance(v, bool):
+def _show(v: Any, limit: int = 60, depth: int = 0) -> str:
+    """A value as it would be written in TOML, shortened if long (and if deep)."""
+    if depth > 3 and isinstance(v, (list, tuple, dict)):
+        s = "[...]" if isinstance(v, (list, tuple)) else "{...}"
+    elif isinstance(v, bool):
         s = "true" if v else "false"
     elif isinstance(v, str):
         s = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     elif isinstance(v, float):
         s = "nan" if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else repr(v))
     elif isinstance(v, (list, tuple)):
-        s = "[" + ", ".join(_show(x, limit) for x in v) + "]"
+        s = "[" + ", ".join(_show(x, limit, depth + 1) for x in v[:limit]) + "]"
     elif isinstance(v, dict):
-        s = "{" + ", ".join(f"{k} = {_show(x, limit)}" for k, x in v.items()) + "}"
+        s = "{" + ", ".join(f"{k} = {_show(x, limit, depth + 1)}" for k, x in list(v.items())[:limit]) + "}"
     else:
         s = str(v)
     return s if len(s) <= limit else s[: limit - 3] + "..."

@@ -40,6 +40,9 @@ def compare_command(preset: str, vary: tuple[str, ...], epochs: int | None, as_j
 
     if len(vary) > 1:
         raise UserError(f"one --vary at a time (given {len(vary)}: {', '.join(vary)})")
+    if common.is_runfile(preset):
+        raise UserError(f"{preset}: a runfile cannot be raced (compare starts every variant from the same "
+                        "first step); give a preset, a built-in name or a .toml file, e.g. the one the run came from")
     config = common.load(preset)
     try:
         if vary:

@@ -109,7 +109,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         lr = config.train.learning_rate
         found = _rate_that_trains(config)
         if found is None:
-            advice = (f"it is {lr:g} now, and no rate down to {lr / 10**SUGGEST_TRIES:g} trained it: "
+            advice = (f"it is {lr:g} now, and no rate down to {_tried_rate(lr, SUGGEST_TRIES):g} trained it: "
                       "look at the data's scale and the model")
         else:
             advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
@@ -122,6 +122,12 @@ SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...
 SUGGEST_SECONDS = 20.0
 
 
+def _tried_rate(lr: float, k: int) -> float:
+    """The k-th rate tried: lr/10^k, counted from 10 at most (a rate of 1e300
+    is tried as 1, 0.1, ..., not as 1e299)."""
+    return float(f"{min(lr, 10.0) / 10**k:.3g}")
+
+
 def _rate_that_trains(config) -> tuple[float, float, float] | None:
     """After a divergence, a learning rate that trains, found by trying: the
     first of lr/10, lr/100, ... whose run of the same epochs neither diverges
@@ -131,7 +137,7 @@ def _rate_that_trains(config) -> tuple[float, float, float] | None:
 
     deadline = time.perf_counter() + SUGGEST_SECONDS
     for k in range(1, SUGGEST_TRIES + 1):
-        rate = float(f"{config.train.learning_rate / 10**k:.3g}")
+        rate = _tried_rate(config.train.learning_rate, k)
         trial = Trainer(override(config, learning_rate=rate))
         try:
             with common.quiet_numpy():

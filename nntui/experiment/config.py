@@ -434,8 +434,17 @@ class _Checker:
         raw = self.get(t, "data", "path")
         if not isinstance(raw, str) or not raw.strip():
             self.fail("data", "path", raw, "must be the CSV file's path in quotes, relative to the preset file")
-        path = Path(raw).expanduser()
-        path = str((path if path.is_absolute() else self.base_dir / path).resolve())
+        try:
+            path = Path(raw).expanduser()
+        except RuntimeError:  # ~name of no user
+            self.fail("data", "path", raw, "starts with the home folder of a user this machine does not have; "
+                                           "give a path relative to the preset file, or an absolute one")
+        try:
+            path = str((path if path.is_absolute() else self.base_dir / path).resolve())
+        except ValueError:
+            self.fail("data", "path", raw, "cannot hold a NUL character")
+        except (RuntimeError, OSError) as e:  # a symlink loop
+            self.fail("data", "path", raw, f"cannot be followed ({getattr(e, 'strerror', None) or 'a symlink loop'})")
         target = self.get(t, "data", "target", None)
         if target is None or isinstance(target, str):
             if target is not None and not target:

@@ -79,10 +79,14 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
             )
     path = Path(text)
     try:
-        if not path.exists():
-            raise ConfigError(f"{text}: no such preset file")
-    except OSError as e:  # a name too long, a folder that cannot be searched, ...
-        raise ConfigError(os_problem(text, e)) from None
+        os.stat(text)
+    except FileNotFoundError:
+        dangling = os.path.islink(text)
+        raise ConfigError(f"{text}: {'a symbolic link to a file that does not exist' if dangling else 'no such preset file'}") from None
+    except OSError as e:  # a symlink loop, a name too long, a folder that cannot be searched, ...
+        raise ConfigError(f"{os_problem(text, e)}; a preset must be a readable .toml file") from None
+    except ValueError:
+        raise ConfigError(f"{text!r}: a path cannot hold a NUL character") from None
     if path.is_dir():
         raise ConfigError(f"{text}: is a folder, not a preset file")
     return path, text

@@ -988,14 +988,20 @@ class NNTuiApp(App[None]):
             self._save(path)
 
     @work(exclusive=False, group="save")
-    async def save_drawn(self, path: str) -> None:
+    async def save_drawn(self, path: str, replace: bool = False) -> None:
         """Save the drawn points as a preset: a CSV and a TOML that reads it
-        (nntui/drawn_preset.py), written off the screen's thread."""
-        from nntui.experiment.drawn_preset import DrawnSaveError, save_drawn_preset
+        (nntui/drawn_preset.py), written off the screen's thread. Files
+        already there are replaced only once the user says so."""
+        from nntui.app.screens.replace import ReplaceDialog
+        from nntui.experiment.drawn_preset import DrawnExists, DrawnSaveError, save_drawn_preset
         from nntui.engine.files import FileRefused
 
         try:
-            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, self.config, self.dataset, path)
+            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, self.config, self.dataset, path,
+                                                          replace)
+        except DrawnExists as exc:
+            self.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and self.save_drawn(path, replace=True))
+            return
         except (DrawnSaveError, FileRefused) as exc:
             self.show_error("Cannot save the drawn data", str(exc))
             return

@@ -20,6 +20,7 @@ first the generator, then the train/validation split, so one seed fixes both.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import inspect
 from array import array
@@ -412,7 +413,8 @@ def _load_csv(path: str | Path, target: Target = None) -> CsvData:
             try:
                 return _parse_csv(where, reader, raw, target)
             except UnicodeDecodeError as e:
-                raise DataError.at(where, f"cannot be read as UTF-8 text ({e.reason})", line=reader.line_num) from None
+                raise DataError.at(where, f"cannot be read as UTF-8 text ({e.reason} at byte "
+                                          f"{_bad_utf8_at(raw)})") from None
             except csv.Error as e:
                 raise DataError.at(where, f"{e}", line=reader.line_num) from None
             except OSError as e:
@@ -428,6 +430,22 @@ _PROGRESS_EVERY = 20_000  # rows between two reports
 # A class-label column with more distinct labels than this is refused as it is
 # read (its labels are the only text kept per row); no network has that many outputs.
 MAX_CLASSES = 4096
+
+
+def _bad_utf8_at(raw) -> int:
+    """The offset of the first byte that is not UTF-8 (the text reader only
+    knows its place in a chunk): the file read again, only when it fails."""
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    for chunk in iter(lambda: raw.read(2**20), b""):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as e:
+            return offset - pending + e.start
+        offset += len(chunk)
+    return offset
 
 
 def _parse_csv(where: str, reader, raw, target: Target) -> CsvData:

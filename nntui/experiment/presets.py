@@ -15,7 +15,7 @@ from typing import Any
 
 from nntui.experiment.config import Config, ConfigError, config_from_dict
 from nntui.engine.files import FileRefused, os_problem, read_regular
-from nntui.engine.names import did_you_mean, nesting, printable_tree
+from nntui.engine.names import did_you_mean, nesting, printable, printable_tree
 
 PRESET_LIMIT = 2**20  # a preset is a page of TOML: 1 MB is far more than any needs
 MAX_NESTING = 20  # tables and arrays inside each other; a preset needs 4
@@ -89,7 +89,7 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
         raise ConfigError(f"{text!r}: a path cannot hold a NUL character") from None
     if path.is_dir():
         raise ConfigError(f"{text}: is a folder, not a preset file")
-    return path, text
+    return path, printable(text)  # the label names it on screens: a file's name is data too
 
 
 def _is_file(path: Path) -> bool:

@@ -24,7 +24,7 @@ def export_command(preset: str, target: str, output: str | None, epochs: int | N
     val_loss V`, equal to `nntui train`'s history to about 1e-9.
 
     A RUN.npz goes on from where it stopped, with its optimizer's state."""
-    from nntui.experiment.config import MAX_EPOCHS
+    from nntui.engine.spec import MAX_EPOCHS
     from nntui.experiment.export import ExportError, pytorch_script
 
     if epochs is not None and not 1 <= epochs <= MAX_EPOCHS:

@@ -210,6 +210,9 @@ def damaged(a: dict) -> dict:
         "truncated": (None, "truncated"),
         "zip-bomb-unused-2GiB": ("bomb1", "unexpected member"),
         "zip-bomb-history-50M": ("bomb2", "history_batch_loss"),
+        # The same 400 MB history with a step count to match: 'step' disagrees with the
+        # epochs, and is refused before the history (a list of 50 million floats) is read.
+        "zip-bomb-history-50M-steps": ("bomb3", "'step'"),
     }
 
 
@@ -227,6 +230,8 @@ def corpus(good_run, tmp_path_factory) -> dict[str, tuple[Path, str]]:
             path.write_bytes(zip_bomb_unused_member(a))
         elif content == "bomb2":
             path.write_bytes(zip_bomb_history(a))
+        elif content == "bomb3":
+            path.write_bytes(zip_bomb_history(meta_with(a, step=50_000_000)))
         else:
             np.savez(path, **content)
         out[name] = (path, word)

@@ -862,3 +862,33 @@ def test_a_csvs_peak_memory_is_a_stated_multiple_of_its_size(tmp_path, kind):
         datasets._last_csv = None
     assert len(ds.x_train) + len(ds.x_val) == 100_000
     assert peak <= CSV_PEAK_MULTIPLE * size, (peak / size, kind)
+
+
+async def test_the_app_refuses_to_save_to_the_home_of_no_user_in_one_line():
+    from nntui.app.app import make_app
+    from nntui.app.screens.error import ErrorDialog
+
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        app.save_run("~nosuchuser9/r.npz")
+        for _ in range(300):
+            if isinstance(app.screen, ErrorDialog):
+                break
+            await asyncio.sleep(0.01)
+        assert "home folder of a user" in str(app.screen.message)
+        await pilot.press("escape")
+        await pilot.press("s")
+        assert (await app.settle()).snapshot.step == 1  # the experiment goes on
+    assert app.return_code in (0, None)
+
+
+def test_a_drawn_preset_to_the_home_of_no_user_is_one_line(tmp_path):
+    from nntui.engine import drawn
+    from nntui.engine.files import FileRefused
+    from nntui.experiment.drawn_preset import save_drawn_preset
+
+    config = load_preset("xor")
+    data = drawn.add_point(Trainer(config).dataset, 0.5, 0.5, 1)
+    with pytest.raises(FileRefused, match="home folder of a user"):
+        save_drawn_preset(config, data, "~nosuchuser9/mine")

@@ -1015,7 +1015,13 @@ class NNTuiApp(App[None]):
     async def _save(self, path: str) -> None:
         from nntui.engine.runfile import RunfileError, save_run
 
-        target = Path(path).expanduser()
+        from nntui.engine.files import FileRefused, expand_user
+
+        try:
+            target = expand_user(path)
+        except FileRefused as exc:
+            self.show_error("Cannot save the run", str(exc))
+            return
         try:
             written = await asyncio.wrap_future(self.runner.submit(lambda tr: save_run(tr, target)))
         except RunfileError as exc:  # one line that names the file already

@@ -22,7 +22,7 @@ from typing import Any
 from nntui.experiment.config import Config
 from nntui.engine.datasets import Dataset
 from nntui.engine.drawn import missing_classes, why_not
-from nntui.engine.files import write_atomic, write_target
+from nntui.engine.files import expand_user, write_atomic, write_target
 
 
 class DrawnSaveError(ValueError):
@@ -42,7 +42,7 @@ class DrawnExists(DrawnSaveError):
 
 def preset_paths(path: str | Path) -> tuple[Path, Path]:
     """(preset.toml, preset.csv) for the path typed: '.toml' added if missing."""
-    p = Path(path).expanduser()
+    p = expand_user(path)
     if p.suffix != ".toml":
         p = p.with_name(p.name + ".toml")
     return p, p.with_suffix(".csv")

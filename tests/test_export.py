@@ -208,6 +208,7 @@ def test_no_text_from_a_preset_or_runfile_runs_in_the_script(torch, tmp_path, wi
     for out, name in zip(outputs, ("PWNED-file", "PWNED-run")):
         script = out.read_text()
         assert "PWNED-title" in script and name in script  # written, as literals
+        assert "PWNED-description" in script and "PWNED-label-a" in script
         p = run_in(tmp_path, out)
         assert p.returncode == 0, p.stderr
         epochs = [line.split()[1] for line in p.stdout.splitlines()]
@@ -241,8 +242,17 @@ def test_a_runfile_with_payloads_in_its_metadata_exports_them_as_data(torch, tmp
                         "--to", "pytorch", "--epochs", "2", "-o", str(out)],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert "PWNED-title" in out.read_text()
+    assert "PWNED-title" in out.read_text() and "PWNED-c1" in out.read_text()
     p = run_in(tmp_path, out)
     assert p.returncode == 0, p.stderr
     assert [line.split()[1] for line in p.stdout.splitlines()] == ["2", "3"]
     assert not [f.name for f in tmp_path.iterdir() if f.name.startswith("PWNED")]
+
+
+@pytest.mark.parametrize("text", ["", "short", "a " * 100, "x" * 300, 'q"""\n' * 40 + "\x00 ''' #", "é " * 90])
+def test_long_text_is_written_as_literals_that_join_back_exactly(text):
+    from nntui.experiment.export import _literal
+
+    code = _literal(text)
+    assert eval(compile(code, "x", "eval"), {"__builtins__": {}}) == text
+    assert all(len(line) < 100 for line in code.splitlines())

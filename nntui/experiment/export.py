@@ -83,8 +83,8 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
     opt_args = ", ".join(f"{k}={_py(v)}" for k, v in options.items() if k != "weight_decay")
     opt_args = f", {opt_args}" if opt_args else ""
     return _TEMPLATE.format(
-        title=repr(c.title or name), version=__version__, today=date.today().isoformat(),
-        source=repr(source or name), epochs=epochs, start=start, batch_size=trainer.batch_size, seed=m.seed,
+        title=_literal(c.title or name), description=_literal(c.description), version=__version__,
+        today=date.today().isoformat(), source=repr(source or name), classes=repr(tuple(d.classes)), epochs=epochs, start=start, batch_size=trainer.batch_size, seed=m.seed,
         full_batch=trainer.batches_per_epoch == 1, layers="\n".join(layers),
         output_note=_output_note(m.output, t.loss, folded), loss=loss_code,
         torch_optimizer=_OPTIMIZERS[t.optimizer], lr=_py(trainer.optimizer.lr), wd=_py(wd), l1=_py(l1),
@@ -125,6 +125,19 @@ def _output_note(output: str, loss: str, folded: bool) -> str:
                 f"    # outputs z (the logits), stably, as nntui computes it. Predictions: torch.{output}"
                 f"(model(x){', dim=1' if output == 'softmax' else ''}).")
     return f"# The {output} output is the model's last module; {loss} compares it with y."
+
+
+def _literal(text: str, width: int = 72) -> str:
+    """`text` as a Python literal: its repr, or for long text the reprs of
+    its pieces (cut after a space) in parentheses, which Python joins again."""
+    if len(text) <= width:
+        return repr(text)
+    parts = []
+    while text:
+        cut = len(text) if len(text) <= width else (text.rfind(" ", 0, width) + 1 or width)
+        parts.append(text[:cut])
+        text = text[cut:]
+    return "(\n    " + "\n    ".join(repr(p) for p in parts) + "\n)"
 
 
 def _py(v) -> str:
@@ -174,7 +187,9 @@ import torch
 
 # Text from the preset or runfile, as Python literals: data, never code.
 TITLE = {title}
+DESCRIPTION = {description}
 SOURCE = {source}
+CLASSES = {classes}  # label k (an output's index) is the class CLASSES[k]; () for a regression
 
 torch.set_default_dtype(torch.float64)  # nntui computes in float64
 torch.set_num_threads(1)  # tiny matrices: one thread is faster, and sums are summed in one order

@@ -892,3 +892,15 @@ def test_a_drawn_preset_to_the_home_of_no_user_is_one_line(tmp_path):
     data = drawn.add_point(Trainer(config).dataset, 0.5, 0.5, 1)
     with pytest.raises(FileRefused, match="home folder of a user"):
         save_drawn_preset(config, data, "~nosuchuser9/mine")
+
+
+def test_markup_in_a_title_is_shown_as_written(tmp_path):
+    """Rich markup from a file is text: `[link=...]` would otherwise become a
+    terminal hyperlink (an escape sequence) on a terminal."""
+    title = "[bold]T[/] [link=http://evil.example]L"
+    (tmp_path / "m.toml").write_text(f'title = "{title}"\n[data]\ndataset = "xor"\n[model]\nlayers = [2, 4, 1]\n'
+                                     '[train]\nepochs = 2\n')
+    for args in (("train", "m.toml", "--no-plot"), ("compare", "m.toml", "--vary", "lr=0.1,1", "--no-plot")):
+        p = nntui(*args, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert "[bold]T[/]" in p.stdout and "[link=http://evil.example]L" in p.stdout, p.stdout

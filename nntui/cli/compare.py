@@ -99,7 +99,7 @@ def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, 
     c = config
     labels = [r.variant.label for r in race.runners]
     console.print(f"{c.title} ({c.name}): {', '.join(labels)}, in lockstep on the same data",
-                  highlight=False, soft_wrap=True)
+                  highlight=False, markup=False, soft_wrap=True)  # a title's [brackets] as written
     if plot:
         from nntui.text.curves import Chart, Curve, curves_text
 

@@ -205,7 +205,10 @@ def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
     console = common.make_console()
     plain = ascii_only or common.no_color() or not console.is_terminal or console.color_system is None
     c = trainer.config
-    table = Table(title=f"{c.title} ({c.name})", title_justify="left",
+    from rich.text import Text
+
+    # A Text, not a str: a title's [brackets] are shown as written, never read as markup.
+    table = Table(title=Text(f"{c.title} ({c.name})"), title_justify="left",
                   box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
     table.add_column("metric")
     table.add_column("train", justify="right")

@@ -592,7 +592,7 @@ class _Labels:
     def result(self) -> tuple[Array, str, tuple[str, ...]]:
         values = np.frombuffer(self.values, dtype=np.float64)
         if self.fraction:
-            return values.reshape(-1, 1).copy(), "regression", ()
+            return values.reshape(-1, 1), "regression", ()
         if self.word:
             # Labels that differ only in control characters are one class once made printable.
             shown = [printable(text) for text in self.texts]

@@ -110,11 +110,12 @@ def test_any_float_reads_back_the_same(x):
 
 async def test_ctrl_s_in_the_race_saves_a_variant_that_reopens_as_its_run(tmp_path, monkeypatch):
     """The race's ctrl+s: pick a variant, Enter saves it; a path already
-    there asks a second Enter before it is replaced."""
+    there is replaced only once the user says so."""
     import asyncio
 
     from nntui.app.app import make_app
     from nntui.app.screens.compare import CompareScreen
+    from nntui.app.screens.replace import ReplaceDialog
     from nntui.app.screens.save import SaveVariantDialog
 
     monkeypatch.chdir(tmp_path)
@@ -134,10 +135,13 @@ async def test_ctrl_s_in_the_race_saves_a_variant_that_reopens_as_its_run(tmp_pa
         assert dialog.query_one("#preset-path").value == "./optimizers-adam.toml"
         (tmp_path / "optimizers-adam.toml").write_text("# mine\n")
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen is dialog and (tmp_path / "optimizers-adam.toml").read_text() == "# mine\n"
-        assert "already there" in str(dialog.query_one("#hint").render())
-        await pilot.press("enter")  # the same path again: replace it
+        for _ in range(200):
+            if isinstance(app.screen, ReplaceDialog):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, ReplaceDialog) and "already there" in str(app.screen.message)
+        assert (tmp_path / "optimizers-adam.toml").read_text() == "# mine\n"
+        await pilot.press("r")  # replace it
         for _ in range(200):
             if (tmp_path / "optimizers-adam.toml").read_text() != "# mine\n":
                 break

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nntui.engine.files import FileRefused, write_atomic, write_target
+from nntui.engine.files import FileRefused, expand_user, write_atomic, write_target
 from nntui.experiment.config import Config
 
 
@@ -32,7 +32,7 @@ class PresetExists(FileRefused):
 
 def preset_path(path: str | os.PathLike) -> Path:
     """The path typed, with '.toml' added if missing."""
-    p = Path(path).expanduser()
+    p = expand_user(path)
     return p if p.suffix == ".toml" else p.with_name(p.name + ".toml")
 
 

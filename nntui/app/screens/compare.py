@@ -276,15 +276,21 @@ class CompareScreen(Screen[None]):
         self.app.push_screen(SaveVariantDialog(labels, self.variants[0].config.name), self._save_variant)
 
     @work(exclusive=False, group="save")
-    async def _save_variant(self, answer) -> None:
+    async def _save_variant(self, answer, replace: bool = False) -> None:
+        """Asks before it replaces a file already there (screens/replace.py)."""
+        from nntui.app.screens.replace import ReplaceDialog
         from nntui.engine.files import FileRefused
-        from nntui.experiment.preset_file import save_preset
+        from nntui.experiment.preset_file import PresetExists, save_preset
 
         if answer is None or answer.variant is None:
             return
         variant = self.variants[answer.variant]
         try:
-            path = await asyncio.to_thread(save_preset, variant.config, answer.path, replace=answer.replace)
+            path = await asyncio.to_thread(save_preset, variant.config, answer.path, replace=replace)
+        except PresetExists as exc:
+            self.app.push_screen(ReplaceDialog(str(exc)),
+                                 lambda yes: yes and self._save_variant(answer, replace=True))
+            return
         except FileRefused as exc:  # one line naming the file
             self.app.notify(str(exc), title="Cannot save the variant", severity="error", timeout=6)
             return

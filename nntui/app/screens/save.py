@@ -4,7 +4,7 @@ drawn data the preset also writes the points (a CSV beside it). A race's
 variant is saved as a preset the same way (SaveVariantDialog).
 
 A preset path that names a file already there is not replaced unasked: the
-dialog says so, and a second Enter on the same path replaces it."""
+save asks first (screens/replace.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Select
 
 from nntui.app.screens.base import Dialog, PathDialog
-from nntui.experiment.preset_file import preset_path
 
 
 @dataclass(frozen=True)
@@ -25,32 +24,10 @@ class SavePreset:
     """The answer when the experiment is to be saved as a preset."""
 
     path: str
-    replace: bool = False  # the file is there, and a second Enter asked to replace it
     variant: int | None = None  # a race's variant (its index), or the experiment
 
 
-def _exists(path: str) -> bool:
-    try:
-        return preset_path(path).exists()
-    except OSError:
-        return False  # the save says why
-
-
-class _AsksBeforeReplacing:
-    """A preset field's Enter: a path already there is replaced only when the
-    same path is entered twice."""
-
-    _confirmed: str | None = None
-
-    def preset_answer(self, path: str, hint: Label, variant: int | None = None) -> SavePreset | None:
-        if _exists(path) and self._confirmed != path:
-            self._confirmed = path
-            hint.update(f"{preset_path(path).name} is already there: Enter again replaces it, or type another name")
-            return None
-        return SavePreset(path, replace=_exists(path), variant=variant)
-
-
-class SaveDialog(_AsksBeforeReplacing, PathDialog):
+class SaveDialog(PathDialog):
     """Enter in the first field saves the run (the answer is its path); Enter
     in the second saves the experiment as a preset (the answer is a
     SavePreset). `drawn`: the preset also writes the drawn points, a CSV."""
@@ -96,9 +73,7 @@ class SaveDialog(_AsksBeforeReplacing, PathDialog):
         event.stop()
         path = event.value.strip()
         if path:
-            answer = self.preset_answer(path, self.query_one("#preset-hint", Label))
-            if answer is not None:
-                self.close(answer)
+            self.close(SavePreset(path))
 
 
 def slug(text: str) -> str:
@@ -107,7 +82,7 @@ def slug(text: str) -> str:
     return s[:40] or "variant"
 
 
-class SaveVariantDialog(_AsksBeforeReplacing, Dialog[SavePreset | None]):
+class SaveVariantDialog(Dialog[SavePreset | None]):
     """Which variant of the race to save as a preset, and where."""
 
     DEFAULT_CSS = """
@@ -150,10 +125,7 @@ class SaveVariantDialog(_AsksBeforeReplacing, Dialog[SavePreset | None]):
         event.stop()
         path = event.value.strip()
         if path:
-            variant = self.query_one("#variant", Select).value
-            answer = self.preset_answer(path, self.query_one("#hint", Label), int(variant))
-            if answer is not None:
-                self.close(answer)
+            self.close(SavePreset(path, variant=int(self.query_one("#variant", Select).value)))
 
     def action_cancel(self) -> None:
         self.close(None)

@@ -432,6 +432,16 @@ def test_help_imports_neither_numpy_nor_textual(args):
     assert "HEAVY []" in p.stdout
 
 
+def test_the_optimizer_help_lists_the_engines_registry():
+    """The names come from the engine's OPTIMIZERS, read without importing it."""
+    from nntui.cli.train import optimizer_names
+    from nntui.engine.optimizers import OPTIMIZERS
+
+    assert optimizer_names() == list(OPTIMIZERS)
+    out = " ".join(run("train", "--help").stdout.split())
+    assert f"{', '.join(list(OPTIMIZERS)[:-1])} or {list(OPTIMIZERS)[-1]} (overrides train.optimizer" in out
+
+
 def test_help_documents_the_seed():
     out = run("train", "--help").stdout
     assert "data.seed" in out and "model.seed" in out

@@ -9,9 +9,9 @@ ratio to its budget, a share of a 30 fps frame (33 ms); below 1 it fits:
 1. the decision boundary's grid: 200x50 cells (200x100 pixels) in one batched
    forward pass, the spiral preset's 2-16-16-1 net (budget 30 ms);
 2. the network diagram's lines at 160x48, the same net (budget 30 ms);
-3. the network diagram with its unit maps, in the app at 160x48 (each unit's
-   activation over the plane, the dead units' pass over the training set, the
-   lines; budget 30 ms);
+3. the network diagram with its unit maps, its panel in the app at 160x48
+   (each unit's activation over the plane, the dead units' pass over the
+   training set, the lines; budget 30 ms);
 4. the weight heatmaps of a 784-128-10 net, downsampled to the screen
    (budget 500 ms: it is drawn when the weights change, not every frame).
 
@@ -93,7 +93,7 @@ async def diagram_lines(trainer: Trainer, rounds: int) -> float:
         return best(rounds, redraw)
 
 
-async def diagram_with_maps(rounds: int) -> float:
+async def diagram_with_maps(rounds: int) -> tuple[float, str]:
     app = make_app(load_preset("spiral"))
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
@@ -107,7 +107,7 @@ async def diagram_with_maps(rounds: int) -> float:
 
         took = best(rounds, redraw)
         assert net.maps_shown(), "the unit maps were not on: nothing of theirs was timed"
-        return took
+        return took, f"{net.size.width}x{net.size.height}"
 
 
 async def big_heatmaps(rounds: int) -> float:
@@ -138,10 +138,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     spiral = Trainer(load_preset("spiral"))
+    maps, panel = asyncio.run(diagram_with_maps(args.rounds))
     results = [
         ("boundary grid, 200x50 cells, 2-16-16-1", boundary_grid(spiral, args.rounds), FRAME),
         ("network diagram lines, 160x48, 2-16-16-1", asyncio.run(diagram_lines(spiral, args.rounds)), FRAME),
-        ("network diagram with unit maps, spiral", asyncio.run(diagram_with_maps(args.rounds)), FRAME),
+        (f"network diagram with unit maps, {panel} panel", maps, FRAME),
         ("weight heatmaps, 784-128-10", asyncio.run(big_heatmaps(args.rounds)), 0.5),
     ]
     print(f"{platform.platform()}, Python {sys.version.split()[0]}, NumPy {np.__version__}, "

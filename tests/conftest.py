@@ -51,11 +51,14 @@ FILE_MARKERS = {
     "test_oracle.py": ("torch",),
 }
 
-# Tests of quick files that cost many seconds each, as (file, test name): each
-# export test trains a preset in a fresh Python that imports torch (2-3 s).
-# The quick run keeps that file's other tests, the CLI's export among them.
+# Tests of quick files that cost seconds each, as (file, test name): each
+# export test trains a preset in a fresh Python that imports torch (2-3 s),
+# and the loss chart's toggles wait out a 1 s redraw throttle three times in
+# a Textual app run by asyncio.run. The quick run keeps their files' other
+# tests, the CLI's export among them.
 SLOW_TESTS = {
     ("test_export.py", "test_every_preset_torch_can_train_gives_nntuis_history"),
+    ("test_widgets.py", "test_losschart_toggle_shows_the_other_scale_even_before_a_redraw"),
 }
 
 

@@ -98,7 +98,7 @@ async def diagram_with_maps(rounds: int) -> tuple[float, str]:
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
 
         def redraw():
             net._maps_key = net._dead_key = net._lines_key = None

@@ -34,6 +34,7 @@ FILE_MARKERS = {
     "test_app.py": ("app", "slow"),
     "test_app_features.py": ("app", "slow"),
     "test_app_fuzz.py": ("app", "slow"),
+    "test_app_main.py": ("app",),
     "test_app_snapshots.py": ("app", "slow"),
     "test_compare_view.py": ("app",),
     "test_ghosts.py": ("app",),

@@ -16,8 +16,10 @@ Without chromium, playwright or textual-serve it is skipped with the reason.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import signal
@@ -114,6 +116,281 @@ def test_the_server_refuses_other_hosts_and_other_origins():
 
         asyncio.run(asyncio.wait_for(probe(), 20))
         assert _apps(proc.pid) == []
+
+
+# --- classroom mode and the limits, with websocket clients ------------------------------
+#
+# The "non-loopback" server of these tests is bound to 127.0.0.2 with --classroom,
+# which the code treats exactly as a non-loopback --host (classroom mode, the same
+# Host and Origin checks); only loopback addresses are used.
+
+ROOM = "127.0.0.2"
+
+
+class WsTab:
+    """A websocket client as the page's script is one: it types, resizes, and
+    gathers what the app draws as text (ANSI codes stripped)."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.received: list[bytes] = []
+        self.reason = ""  # why the server closed the connection
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def open(cls, http, port: int, *, host: str = ROOM, width: int = 120, height: int = 40,
+                   origin: str | None = None, **kwargs) -> "WsTab":
+        origin = origin or f"http://{host}:{port}"
+        ws = await http.ws_connect(f"http://{host}:{port}/ws?width={width}&height={height}",
+                                   headers={"Origin": origin}, max_msg_size=0, **kwargs)
+        return cls(ws)
+
+    async def _read(self) -> None:
+        import aiohttp
+
+        while True:
+            message = await self.ws.receive()
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.received.append(message.data)
+            elif message.type == aiohttp.WSMsgType.CLOSE:
+                self.reason = message.extra or ""
+            elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
+                return
+
+    def text(self) -> str:
+        return ANSI.sub("", b"".join(self.received).decode("utf-8", "replace"))
+
+    async def wait_for(self, needle: str, timeout: float = 40) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.text():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} never reached the tab; it got: {self.text()[-1500:]!r}")
+            await asyncio.sleep(0.1)
+
+    async def wait_closed(self, timeout: float = 20) -> int | None:
+        await asyncio.wait_for(asyncio.shield(self.reader), timeout)
+        return self.ws.close_code
+
+    async def type(self, keys: str) -> None:
+        await self.ws.send_str(json.dumps(["stdin", keys]))
+
+    async def close(self) -> None:
+        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.reader, 10)
+
+
+def _run(coro, timeout: float = 120):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@needs_serve
+def test_a_forged_host_or_origin_is_refused_on_a_classroom_bind():
+    """DNS rebinding (Host: evil.example, with its own Origin) and a websocket
+    from another site's page, another port or scheme, are refused; the server's
+    own names and --allow-host's are answered."""
+    import aiohttp
+
+    with _server("--classroom", "--allow-host", "nntui.school.example", host=ROOM) as (port, proc):
+        async def probe():
+            base = f"http://{ROOM}:{port}"
+            async with aiohttp.ClientSession() as http:
+                for name, status in ((f"evil.example:{port}", 403), (f"{ROOM}:{port}", 200),
+                                     (f"localhost:{port}", 200), (f"nntui.school.example:{port}", 200),
+                                     (f"{ROOM}.evil.example:{port}", 403), ("", 403)):
+                    async with http.get(base + "/", headers={"Host": name}) as r:
+                        assert r.status == status, name
+                forged = [({"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}),
+                          ({"Origin": "http://evil.example"}), ({"Origin": f"http://{ROOM}:{port + 1}"}),
+                          ({"Origin": f"https://{ROOM}:{port}"}), ({"Origin": "null"}), ({})]
+                for headers in forged:
+                    with pytest.raises(aiohttp.WSServerHandshakeError) as e:
+                        await http.ws_connect(base + "/ws", headers=headers)
+                    assert e.value.status == 403, headers
+                assert _apps(proc.pid) == []
+                tab = await WsTab.open(http, port, host=ROOM)  # the page's own origin: an app
+                await tab.wait_for("XOR needs a hidden layer")
+                await tab.close()
+
+        _run(probe())
+        proc.log.seek(0)
+        banner = proc.log.read().decode()
+    assert f"classroom mode: give the class http://{ROOM}:{port}/" in banner
+    assert "limits: " in banner and "tabs at once (--max-sessions)" in banner
+
+
+@needs_serve
+def test_no_more_tabs_than_the_limits():
+    """--max-sessions 3 --max-per-client 2: a third tab from one address is
+    refused, and a fourth from anywhere; the tab is told why; no app starts."""
+    import aiohttp
+
+    with _server("--classroom", "--max-sessions", "3", "--max-per-client", "2", host=ROOM) as (port, proc):
+        async def probe():
+            async with aiohttp.ClientSession() as one, \
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.3", 0))) as two, \
+                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.4", 0))) as three:
+                tabs = [await WsTab.open(one, port), await WsTab.open(one, port)]
+                third = await WsTab.open(one, port)
+                assert await third.wait_closed() == 1013
+                assert third.reason == "Your computer has 2 tabs open here already: close one first."
+                tabs.append(await WsTab.open(two, port))
+                fourth = await WsTab.open(three, port)
+                assert await fourth.wait_closed() == 1013
+                assert fourth.reason == "This server is full (3 tabs at once). Try again later."
+                for tab in tabs:
+                    await tab.wait_for("XOR needs a hidden layer")
+                assert len(_apps(proc.pid)) == 3
+                await tabs[0].close()
+                _wait_for_apps(proc.pid, 2)
+                again = await WsTab.open(three, port)  # a place is free again
+                await again.wait_for("XOR needs a hidden layer")
+                assert len(_apps(proc.pid)) == 3
+                for tab in (*tabs[1:], again):
+                    await tab.close()
+
+        _run(probe(), 180)
+
+
+@needs_serve
+def test_a_huge_terminal_or_message_cannot_grow_an_app():
+    """A tab asking for 6000x3000 cells gets 400x200; each app's address space
+    is bounded (RLIMIT_AS); a paste over --max-input is cut; a message too large
+    to be an input closes the connection, and its app ends."""
+    import aiohttp
+
+    with _server("--classroom", "--app-memory", "900", host=ROOM) as (port, proc):
+        async def probe():
+            async with aiohttp.ClientSession() as http:
+                tab = await WsTab.open(http, port, width=6000, height=3000)
+                await tab.wait_for("XOR needs a hidden layer")
+                (app,) = _apps(proc.pid)
+                env = dict(e.split(b"=", 1) for e in Path(f"/proc/{app}/environ").read_bytes().split(b"\0") if b"=" in e)
+                assert (env[b"COLUMNS"], env[b"ROWS"]) == (b"400", b"200")
+                limits = Path(f"/proc/{app}/limits").read_text()
+                assert re.search(r"Max address space\s+943718400\s+943718400", limits)
+                await tab.ws.send_str(json.dumps(["resize", {"width": 10**9, "height": 10**9}]))
+                await tab.type("x" * 40_000)  # within a message's bytes, over --max-input: cut
+                await tab.ws.send_str(json.dumps(["stdin", "n"]))
+                await asyncio.sleep(3)
+                assert _alive(app)
+                assert _vm_peak(app) <= 900 * 2**20
+                await tab.ws.send_str(json.dumps(["stdin", "x" * 3_000_000]))  # 3 MB: refused whole
+                assert await tab.wait_closed() == 1009  # message too big
+                _wait_ended(app, "the tab's app outlived a refused message", timeout=6)
+
+        _run(probe())
+
+
+@needs_serve
+def test_an_app_blocked_writing_ends_within_5_s_of_its_tab_closing():
+    """A client that stops reading while the app draws a 400x200 screen, then
+    drops its connection: the app, blocked writing to a full pipe, ends."""
+    import aiohttp
+
+    with _server("--classroom", host=ROOM) as (port, proc):
+        async def probe():
+            async with aiohttp.ClientSession() as http:
+                ws = await http.ws_connect(f"http://{ROOM}:{port}/ws?width=400&height=200",
+                                           headers={"Origin": f"http://{ROOM}:{port}"})
+                (app,) = _wait_for_apps(proc.pid, 1)
+                await asyncio.sleep(2)
+                await ws.send_str(json.dumps(["stdin", " "]))  # play: the app draws without end
+                deadline = time.monotonic() + 30
+                while not any("pipe_write" in w for w in _wchans(app)):  # never read: its pipe fills
+                    assert time.monotonic() < deadline, f"the app never blocked writing: {_wchans(app)}"
+                    await asyncio.sleep(0.2)
+                ws._response.connection.transport.abort()  # the tab is gone, without a goodbye
+                closed = time.monotonic()
+                while _alive(app) and time.monotonic() - closed < 10:
+                    await asyncio.sleep(0.05)
+                assert not _alive(app), "the app outlived its tab by 10 s"
+                assert time.monotonic() - closed <= 5.5, "the app outlived its tab by more than 5 s"
+
+        _run(probe())
+
+
+@needs_serve
+def test_every_app_ends_when_the_server_stops_or_dies():
+    """SIGTERM (as Ctrl+C) ends every app, one of them blocked writing; a server
+    killed outright (SIGKILL, no cleanup) takes its apps with it."""
+    import aiohttp
+
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        with _server("--classroom", host=ROOM) as (port, proc):
+            async def probe():
+                async with aiohttp.ClientSession() as http:
+                    busy = await http.ws_connect(f"http://{ROOM}:{port}/ws?width=400&height=200",
+                                                 headers={"Origin": f"http://{ROOM}:{port}"})
+                    tab = await WsTab.open(http, port)
+                    await tab.wait_for("XOR needs a hidden layer")
+                    await busy.send_str(json.dumps(["stdin", " "]))
+                    apps = _wait_for_apps(proc.pid, 2)
+                    await asyncio.sleep(2)
+                    proc.send_signal(how)
+                    deadline = time.monotonic() + 15
+                    while any(_alive(a) for a in apps):
+                        assert time.monotonic() < deadline, f"{how.name}: apps left running"
+                        await asyncio.sleep(0.1)
+                    return apps
+
+            _run(probe())
+            code = proc.wait(timeout=15)
+            assert code == (0 if how == signal.SIGTERM else -signal.SIGKILL)
+
+
+@needs_serve
+def test_input_is_cut_and_the_terminal_bounded_before_the_app():
+    """The server's message loop: stdin cut at --max-input characters, resize
+    within --max-terminal, malformed messages ignored."""
+    import aiohttp
+    from types import SimpleNamespace
+
+    from nntui.serve.limits import Limits
+    from nntui.serve.server import NNTuiServer
+
+    server = NNTuiServer(["true"], "127.0.0.1", 0, limits=Limits(input_chars=100, cols=300, rows=100))
+    sent = []
+
+    class App:
+        async def send_bytes(self, data):
+            sent.append(("stdin", data))
+
+        async def set_terminal_size(self, w, h):
+            sent.append(("resize", w, h))
+
+    class Socket:
+        def __init__(self, *texts):
+            self.messages = [SimpleNamespace(type=aiohttp.WSMsgType.TEXT, data=t) for t in texts]
+
+        def __aiter__(self):
+            return self._iter()
+
+        async def _iter(self):
+            for m in self.messages:
+                yield m
+
+    texts = [json.dumps(["stdin", "é" * 1000]), json.dumps(["resize", {"width": 6000, "height": -5}]),
+             "not json", json.dumps({"stdin": 1}), json.dumps(["stdin", 7]), json.dumps(["resize", "big"]),
+             json.dumps(["resize", {"width": "1e9", "height": 10**30}])]
+    asyncio.run(server._process_messages(Socket(*texts), App()))
+    assert sent == [("stdin", "é".encode() * 100), ("resize", 300, 1), ("resize", 80, 100)]
+
+
+def _wchans(pid: int) -> list[str]:
+    """Where each of the process's threads waits in the kernel."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out.append((task / "wchan").read_text())
+    return out
+
+
+def _vm_peak(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmPeak:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 # --- the app in a browser ---------------------------------------------------------------
@@ -240,17 +517,18 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _server():
-    """`nntui serve --port P` in its own session, its output in a file; killed, with
-    its apps, whatever happens."""
+def _server(*args: str, host: str = "127.0.0.1"):
+    """`nntui serve --host H --port P ARGS` in its own session, its output in a
+    file; killed, with its apps, whatever happens."""
     port = _free_port()
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "nntui", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "nntui", "serve", "--host", host, "--port", str(port), *args],
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log = log
     try:
         deadline = time.monotonic() + 20
         while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
                 break
             if proc.poll() is not None:
                 log.seek(0)
@@ -260,6 +538,9 @@ def _server():
             time.sleep(0.1)
         yield port, proc
     finally:
+        for app in _apps(proc.pid):  # each app leads a session of its own
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(app, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)

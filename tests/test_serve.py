@@ -4,7 +4,8 @@ real browser (Debian's chromium driven by playwright's sync API).
 The browser test starts `nntui serve --port P` in a subprocess (its own session,
 killed in a `finally`), opens http://127.0.0.1:P/ in headless chromium with
 every request to another host aborted, and checks that:
-- the page loads and the app draws: the app's own text reaches the terminal
+- the page loads and the app draws, with nothing fetched beyond the server
+  (no web font from the internet: the terminal's font is served locally): the app's own text reaches the terminal
   (read from the websocket's frames, ANSI codes stripped) and the canvas is no
   longer blank (screenshots);
 - `n` changes the screen: new text arrives ("next forward 2") and the
@@ -405,7 +406,8 @@ class Tab:
     def __init__(self, browser, url: str):
         self.page = browser.new_page(viewport={"width": 1600, "height": 1000})
         self.received: list[bytes] = []
-        self.page.route("**/*", _local_only)
+        self.elsewhere: list[str] = []  # requests the page made beyond this server (refused)
+        self.page.route("**/*", self._local_only)
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.page.goto(url, timeout=20_000)
 
@@ -432,12 +434,18 @@ class Tab:
         self.page.keyboard.press(key)
 
 
-def _local_only(route) -> None:
-    """Network only on 127.0.0.1: the page also asks for a web font, which is refused."""
-    if route.request.url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:")):
-        route.continue_()
-    else:
-        route.abort()
+    def _local_only(self, route) -> None:
+        """Network only on 127.0.0.1, as in a classroom without internet."""
+        if route.request.url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:")):
+            route.continue_()
+        else:
+            self.elsewhere.append(route.request.url)
+            route.abort()
+
+    def font_loaded(self) -> bool:
+        """The terminal's font (Roboto Mono) came from this server and is in use."""
+        return self.page.evaluate("""() => document.fonts.check('16px "Roboto Mono"')
+            && [...document.fonts].some(f => f.family.includes('Roboto Mono') && f.status === 'loaded')""")
 
 
 @needs_serve
@@ -459,6 +467,8 @@ def test_the_app_in_a_real_browser():
             first.wait_for_text("XOR needs a hidden layer")  # the title bar: the app drew
             first.wait_for_text("Press n to run one phase")  # the step inspector, at step 0
             assert _inked(first) > 10_000, "the terminal's canvas shows nothing"
+            assert first.elsewhere == [], "the page fetched from beyond its server"
+            assert first.font_loaded(), "the terminal's font was not served"
             before = _settled_screenshot(first)
             (app_one,) = _wait_for_apps(proc.pid, 1)
 

@@ -126,8 +126,16 @@ class NNTuiServer(Server):
 
     # --- what is refused --------------------------------------------------------------
 
-    def _refused(self, request: web.Request) -> str | None:
-        return refused_host(request, self.names)
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self._host_check)  # every route: the page, its files, downloads
+        return app
+
+    @web.middleware
+    async def _host_check(self, request: web.Request, handler):
+        if (why := refused_host(request, self.names)) is not None:
+            raise web.HTTPForbidden(text=why)
+        return await handler(request)
 
     def _full(self, client: str) -> str | None:
         """Why a new tab from `client` is refused for now, or None."""
@@ -140,14 +148,12 @@ class NNTuiServer(Server):
     # --- the page and its websocket -------------------------------------------------
 
     async def handle_index(self, request: web.Request):
-        if (why := self._refused(request)) is not None:
-            raise web.HTTPForbidden(text=why)
         # The page's links (static files, the websocket) follow the address the browser used.
         self.public_url = f"{request.scheme}://{request.host}"
         return await super().handle_index(request)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        if (why := self._refused(request) or refused_origin(request)) is not None:
+        if (why := refused_origin(request)) is not None:
             raise web.HTTPForbidden(text=why)
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=self.limits.message_bytes)
         client = request.remote or "?"

@@ -9,10 +9,15 @@ sized to the machine; `describe` says them all in one line at start.
 from __future__ import annotations
 
 import os
+import re
 import resource
 from dataclasses import dataclass
 
 MAX_COLS, MAX_ROWS = 400, 200  # a full-screen 4K browser at a small font is about 380x110 cells
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"  # how a terminal brackets a paste
+# An escape sequence the end of a string cuts short: ESC alone, a CSI without its
+# final byte, SS3 without its key, an OSC without its terminator.
+_UNFINISHED = re.compile(r"\x1b(\[[0-?]*[ -/]*|O|\][^\x07\x1b]*)?\Z")
 
 
 def default_sessions(cores: int | None = None) -> int:
@@ -43,6 +48,19 @@ class Limits:
         (a surrogate pair), with room for the envelope. A larger one closes
         the connection before it is held in memory whole."""
         return 12 * self.input_chars + 1024
+
+    def cut(self, data: str) -> str:
+        """One input message within input_chars. A cut never leaves the app's
+        input parser mid-sequence: an escape sequence the cut split is dropped,
+        and a bracketed paste the cut split is closed."""
+        if len(data) <= self.input_chars:
+            return data
+        kept = data[: self.input_chars]
+        if split := _UNFINISHED.search(kept):
+            kept = kept[: split.start()]
+        if kept.rfind(PASTE_START) > kept.rfind(PASTE_END):
+            kept += PASTE_END
+        return kept
 
     def size(self, width: int, height: int) -> tuple[int, int]:
         """A terminal size the app is given: within 1..cols x 1..rows."""

@@ -211,7 +211,7 @@ class NNTuiServer(Server):
             except (ValueError, TypeError, IndexError, KeyError):
                 continue
             if kind == "stdin" and isinstance(data, str):
-                await app_service.send_bytes(data[: limits.input_chars].encode("utf-8", "replace"))
+                await app_service.send_bytes(limits.cut(data).encode("utf-8", "replace"))
             elif kind == "resize" and isinstance(data, dict):
                 width, height = limits.size(_int(data.get("width"), 80), _int(data.get("height"), 24))
                 await app_service.set_terminal_size(width, height)

@@ -379,6 +379,41 @@ def test_input_is_cut_and_the_terminal_bounded_before_the_app():
     assert sent == [("stdin", "é".encode() * 100), ("resize", 300, 1), ("resize", 80, 100)]
 
 
+@needs_serve
+def test_files_a_tab_hands_its_browser_are_bounded(monkeypatch):
+    """Screenshots wait in the server's memory until downloaded: a tab may hand
+    over DELIVERY_BYTES in all, then its deliveries are dropped."""
+    from textual_serve.app_service import AppService
+
+    from nntui.serve import session
+    from nntui.serve.limits import Limits
+
+    passed = []
+
+    async def record(self, payload):
+        passed.append(len(payload))
+
+    monkeypatch.setattr(AppService, "on_packed", record)
+    monkeypatch.setattr(session, "DELIVERY_BYTES", 1000)
+    tab = session.AppSession(["true"], env={}, limits=Limits(), write_bytes=None, write_str=None, close=None,
+                             download_manager=None)
+    for _ in range(5):
+        asyncio.run(tab.on_packed(b"x" * 300))
+    assert passed == [300, 300, 300]
+
+
+def test_a_cut_input_never_leaves_the_app_mid_sequence():
+    from nntui.serve.limits import Limits
+
+    limits = Limits(input_chars=20)
+    assert limits.cut("abc") == "abc"
+    assert limits.cut("x" * 50) == "x" * 20
+    assert limits.cut("x" * 18 + "\x1b[A" * 5) == "x" * 18  # an arrow key split: dropped
+    paste = "\x1b[200~" + "y" * 40 + "\x1b[201~"
+    assert limits.cut(paste) == "\x1b[200~" + "y" * 14 + "\x1b[201~"  # closed, or the app stays pasting
+    assert limits.cut("\x1b[200~ab\x1b[201~" + "z" * 30) == "\x1b[200~ab\x1b[201~" + "z" * 6
+
+
 def _wchans(pid: int) -> list[str]:
     """Where each of the process's threads waits in the kernel."""
     out = []

@@ -31,6 +31,7 @@ log = logging.getLogger("nntui.serve")
 QUIT_SECONDS = 2.5  # for the app to quit when asked (it saves nothing: a tab's state lives in it)
 TERM_SECONDS = 1.0  # then for SIGTERM, before SIGKILL
 STOP_SECONDS = 5.0  # the most a tab's app outlives its connection
+DELIVERY_BYTES = 64 * 2**20  # files a tab's app may hand its browser (screenshots), in all
 
 
 class AppSession(AppService):
@@ -41,6 +42,7 @@ class AppSession(AppService):
         self.limits = limits
         self.gone = False  # the tab has gone: the app's output is read and dropped
         self._stopped: asyncio.Future | None = None
+        self.delivered = 0
 
     @property
     def pid(self) -> int | None:
@@ -79,7 +81,10 @@ class AppSession(AppService):
             self.gone = True
 
     async def on_packed(self, payload: bytes) -> None:
-        if not self.gone:
+        """A file the app delivers to the browser (Textual's screenshot): held
+        in the server's memory until downloaded, so bounded per tab."""
+        self.delivered += len(payload)
+        if not self.gone and self.delivered <= DELIVERY_BYTES:
             with contextlib.suppress(Exception):
                 await super().on_packed(payload)
 

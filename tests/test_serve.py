@@ -402,6 +402,24 @@ def test_files_a_tab_hands_its_browser_are_bounded(monkeypatch):
     assert passed == [300, 300, 300]
 
 
+@needs_serve
+def test_an_app_whose_tab_has_gone_has_a_cpu_budget():
+    """limit_cpu: a busy process given 1 s more of CPU is ended by the kernel
+    (SIGXCPU, then SIGKILL), whatever it does."""
+    from nntui.serve.limits import limit_cpu
+
+    busy = subprocess.Popen([sys.executable, "-c", "import signal; signal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+                                                   "while True: pass"])
+    try:
+        time.sleep(0.5)
+        limit_cpu(busy.pid, 1.0)
+        assert re.search(r"Max cpu time\s+\d+\s+\d+", Path(f"/proc/{busy.pid}/limits").read_text())
+        assert busy.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        busy.kill()
+        busy.wait()
+
+
 def test_a_cut_input_never_leaves_the_app_mid_sequence():
     from nntui.serve.limits import Limits
 

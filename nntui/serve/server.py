@@ -140,9 +140,9 @@ class NNTuiServer(Server):
     def _full(self, client: str) -> str | None:
         """Why a new tab from `client` is refused for now, or None."""
         if len(self._sessions) >= self.limits.sessions:
-            return f"This server is full ({self.limits.sessions} tabs at once). Try again later."
+            return f"This server is full ({_tabs(self.limits.sessions)} at once). Try again later."
         if self._per_client[client] >= self.limits.per_client:
-            return f"Your computer has {self.limits.per_client} tabs open here already: close one first."
+            return f"Your computer has {_tabs(self.limits.per_client)} open here already: close one first."
         return None
 
     # --- the page and its websocket -------------------------------------------------
@@ -269,6 +269,10 @@ class NNTuiServer(Server):
             lines.append(f"nntui: warning: listening on {self.host}: anyone who can reach port {self.port} "
                          "gets an nntui tab, with no password")
         return lines
+
+
+def _tabs(n: int) -> str:
+    return f"{n} tab{'s' * (n != 1)}"
 
 
 def _int(value, default: int) -> int:

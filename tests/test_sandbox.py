@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nntui.experiment.presets import load_preset
+from nntui.experiment import sandbox
 from nntui.experiment.sandbox import ENV_PRESETS, ENV_SAVES, MAX_SAVES, Sandbox, SandboxRefused
 
 LESSON = '''title = "Week 3"
@@ -119,3 +120,40 @@ def test_a_symlink_planted_in_the_folder_is_not_followed(room, tmp_path):
     path, = room.save_paths("run.npz", (".npz",))
     assert path == room.saves / "run-2.npz"
     assert target.read_bytes() == b"precious"
+
+
+@pytest.fixture
+def served(room, monkeypatch):
+    """This process as a classroom tab's app: the sandbox in its environment."""
+    for key, value in room.environ().items():
+        monkeypatch.setenv(key, value)
+    sandbox.current.cache_clear()
+    yield room
+    sandbox.current.cache_clear()
+
+
+def test_what_the_app_calls_without_a_sandbox(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_SAVES, raising=False)
+    sandbox.current.cache_clear()
+    assert sandbox.current() is None
+    outside = tmp_path / "mine.toml"
+    outside.write_text(LESSON)
+    assert sandbox.open_preset(str(outside)).title == "Week 3"
+    assert [n for n, _ in sandbox.picker_titles()][:1] == ["perceptron-and"]
+    with sandbox.save_target("~/x.npz", (".npz",)) as target:
+        assert target == Path("~/x.npz").expanduser()
+
+
+def test_what_the_app_calls_in_a_classroom_tab(served, tmp_path):
+    assert sandbox.current() == served
+    assert sandbox.open_preset("week3").title == "Week 3"
+    with pytest.raises(SandboxRefused):
+        sandbox.open_preset(str(tmp_path / "outside.toml"))
+    assert ("week3.toml", "Week 3") in sandbox.picker_titles()
+    with sandbox.save_target(str(tmp_path / "evil.toml"), (".toml", ".csv")) as target:
+        assert target == served.saves / "evil.toml" and (served.saves / "evil.csv").exists()
+        target.write_text("saved")
+    with pytest.raises(RuntimeError), sandbox.save_target("evil.toml", (".toml", ".csv")) as target:
+        assert target.name == "evil-2.toml"
+        raise RuntimeError("the save failed")
+    assert sorted(p.name for p in served.saves.iterdir()) == ["evil.csv", "evil.toml"]  # evil-2.* given back

@@ -13,13 +13,16 @@ path outside the allowed folders exists, and never shows a file's content.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from nntui.experiment.config import ConfigError
-from nntui.experiment.presets import list_presets, preset_titles, read_toml
+from nntui.experiment.config import Config, ConfigError
+from nntui.experiment.presets import list_presets, load_preset, preset_titles, read_toml
 
 ENV_SAVES = "NNTUI_CLASSROOM_SAVES"  # this tab's folder: every save goes there
 ENV_PRESETS = "NNTUI_CLASSROOM_PRESETS"  # the teacher's folder of presets, or empty
@@ -161,6 +164,44 @@ class Sandbox:
             return Path(os.path.realpath(path)).parent == folder
         except (OSError, ValueError):
             return False
+
+
+# --- what the app calls: the same with or without a sandbox -------------------------------
+
+
+@functools.cache
+def current() -> Sandbox | None:
+    """This process's sandbox (read once from its environment), or None."""
+    return Sandbox.from_environ()
+
+
+def open_preset(name_or_path: str) -> Config:
+    """load_preset, within this process's sandbox if it has one."""
+    sandbox = current()
+    return load_preset(sandbox.resolve(name_or_path) if sandbox else name_or_path)
+
+
+def picker_titles() -> list[tuple[str, str]]:
+    """(name, title) of the presets the picker lists."""
+    sandbox = current()
+    return sandbox.preset_titles() if sandbox else preset_titles()
+
+
+@contextmanager
+def save_target(typed: str, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """Where a save the user typed as `typed` goes: that path; sandboxed, a
+    new file in the tab's folder (`save_paths`; the first suffix's), given
+    back if the save fails."""
+    sandbox = current()
+    if sandbox is None:
+        yield Path(typed).expanduser()
+        return
+    paths = sandbox.save_paths(typed, suffixes)
+    try:
+        yield paths[0]
+    except BaseException:
+        sandbox.release(*paths)
+        raise
 
 
 def _stem(typed: str, suffixes: tuple[str, ...]) -> str:

@@ -347,6 +347,72 @@ def test_every_app_ends_when_the_server_stops_or_dies():
 
 
 @needs_serve
+def test_a_classroom_tab_saves_only_in_its_folder_and_opens_only_the_lessons(tmp_path):
+    """Through the app's own keys (ctrl+s, o) in a served tab: a save typed to
+    a path outside lands in the tab's folder under the name typed, never over
+    a file; a preset outside the teacher's folder is refused without a word of
+    its content; the teacher's preset opens."""
+    import aiohttp
+
+    presets, saves, outside = tmp_path / "lessons", tmp_path / "saves", tmp_path / "outside"
+    for folder in (presets, saves, outside):
+        folder.mkdir()
+    (presets / "week3.toml").write_text('title = "Week three lesson"\n[data]\ndataset = "circle"\n'
+                                        '[model]\nlayers = [2, 4, 1]\n')
+    (outside / "secret.toml").write_text('title = "SECRET-OUTSIDE-TITLE"\n[data]\ndataset = "xor"\n'
+                                         '[model]\nlayers = [2, 2, 1]\n')
+
+    with _server("--classroom", "--presets", str(presets), "--saves", str(saves), host=ROOM) as (port, proc):
+        async def probe():
+            async with aiohttp.ClientSession() as http:
+                tab = await WsTab.open(http, port, width=160, height=48)
+                await tab.wait_for("XOR needs a hidden layer")
+                folder = saves / "tab-0001"
+                assert folder.is_dir()
+                for n in (1, 2):  # the same name twice: the second is numbered, the first kept
+                    await tab.type("\x13")  # ctrl+s
+                    await tab.wait_for("Save the run")
+                    for keys in ("\x15", str(outside / "evil.npz"), "\r"):  # ctrl+u, the path, enter
+                        await tab.type(keys)
+                        await asyncio.sleep(0.5)
+                    await _wait_file(folder / ("evil.npz" if n == 1 else "evil-2.npz"))
+                    await tab.wait_for("Saved to")
+                    tab.received.clear()
+                first = (folder / "evil.npz").read_bytes()
+                assert first[:2] == b"PK" and (folder / "evil.npz").read_bytes() == first
+                assert list(outside.iterdir()) == [outside / "secret.toml"]
+
+                await tab.type("o")
+                await tab.wait_for("week3.toml")  # the teacher's preset is in the picker
+                for keys in ("\t", str(outside / "secret.toml"), "\r"):
+                    await tab.type(keys)
+                    await asyncio.sleep(0.5)
+                await tab.wait_for("Cannot open this preset")
+                await tab.wait_for("classroom opens only its lessons, by name")  # the line wraps before it
+                await asyncio.sleep(1)
+                assert "SECRET-OUTSIDE-TITLE" not in tab.text()
+                await tab.type("\x1b")  # the error closes
+                await asyncio.sleep(1)
+                await tab.type("o")
+                await tab.wait_for("Open a preset")
+                for keys in ("\t", "week3.toml", "\r"):
+                    await tab.type(keys)
+                    await asyncio.sleep(0.5)
+                await tab.wait_for("Opened Week three lesson")
+                await tab.close()
+
+        _run(probe(), 150)
+
+
+async def _wait_file(path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not (path.is_file() and path.stat().st_size > 0):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} was never saved; the folder has {sorted(path.parent.iterdir())}")
+        await asyncio.sleep(0.1)
+
+
+@needs_serve
 def test_input_is_cut_and_the_terminal_bounded_before_the_app():
     """The server's message loop: stdin cut at --max-input characters, resize
     within --max-terminal, malformed messages ignored."""

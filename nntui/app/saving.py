@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.save import SaveDialog, SavePreset
 from nntui.engine import drawn
 from nntui.engine.trainer import Trainer
+from nntui.experiment import sandbox
 
 if TYPE_CHECKING:
     from nntui.app.main_screen import MainScreen
@@ -48,14 +48,14 @@ class Saving:
         from nntui.engine.runfile import RunfileError, save_run
 
         s = self.screen
-        target = Path(path).expanduser()
         try:
-            written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
-        except RunfileError as exc:  # one line that names the file already
+            with sandbox.save_target(path, (".npz",)) as target:  # classroom mode: in the tab's own folder
+                written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
+        except (RunfileError, sandbox.SandboxRefused) as exc:  # one line that names the file already
             s.show_error("Cannot save the run", str(exc))
             return
         except Exception as exc:  # noqa: BLE001
-            s.show_error("Cannot save the run", f"{target}: {exc}")
+            s.show_error("Cannot save the run", f"{path}: {exc}")
             return
         s.notify(f"Saved to {written or target}", title="Run saved", timeout=4)
 
@@ -67,8 +67,9 @@ class Saving:
 
         s = self.screen
         try:
-            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, path)
-        except (DrawnSaveError, FileRefused) as exc:
+            with sandbox.save_target(path, (".toml", ".csv")) as target:  # classroom mode: in the tab's own folder
+                toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, target)
+        except (DrawnSaveError, FileRefused, sandbox.SandboxRefused) as exc:
             s.show_error("Cannot save the drawn data", str(exc))
             return
         except Exception as exc:  # noqa: BLE001

@@ -1,5 +1,11 @@
-"""`nntui serve`: the command's refusals, the server's guards, and the app in a
-real browser (Debian's chromium driven by playwright's sync API).
+"""`nntui serve`: the command's refusals, the server's guards, classroom mode and
+the limits (with aiohttp websocket clients, as the page's script is one), and the
+app in a real browser (Debian's chromium driven by playwright's sync API).
+
+The classroom tests bind 127.0.0.2 with --classroom, which the server treats as a
+non-loopback bind (classroom mode, the same Host and Origin checks); only
+loopback addresses are used. Apps are checked through /proc (their environment,
+limits, kernel wait channel and state), never psutil.
 
 The browser test starts `nntui serve --port P` in a subprocess (its own session,
 killed in a `finally`), opens http://127.0.0.1:P/ in headless chromium with

@@ -497,6 +497,29 @@ def test_an_app_whose_tab_has_gone_has_a_cpu_budget():
         busy.wait()
 
 
+@needs_serve
+def test_what_the_teacher_reads_at_start(tmp_path):
+    """The address to give the class (this machine's own on a wildcard bind,
+    never 0.0.0.0), the folders, every limit with its flag; no server is bound."""
+    from nntui.serve.limits import Limits
+    from nntui.serve.server import Classroom, NNTuiServer, app_argv
+
+    room = Classroom(tmp_path / "saves", tmp_path / "lessons", made_saves=True)
+    lines = NNTuiServer(app_argv(None), "0.0.0.0", 8123, limits=Limits(sessions=12), classroom=room).banner()
+    text = "\n".join(lines)
+    assert re.match(r"nntui: classroom mode: give the class http://[\d.]+:8123/", lines[0])
+    assert "0.0.0.0" not in lines[0] and "0.0.0.0," not in text
+    assert f"the presets in {tmp_path / 'lessons'}" in text
+    assert f"under {tmp_path / 'saves'} (a fresh temporary folder, kept after the server stops)" in text
+    for flag in ("12 tabs at once (--max-sessions)", "--max-per-client", "400x200 cells (--max-terminal)",
+                 "--max-input", "1024 MB of memory per app (--app-memory)", "--cpu-after-close"):
+        assert flag in text
+    assert "warning: listening on 0.0.0.0" in text
+    plain = NNTuiServer(app_argv(None), "127.0.0.1", 8123).banner()
+    assert plain[0].startswith("nntui: serving the app on http://127.0.0.1:8123/")
+    assert not any("warning" in line or "classroom" in line for line in plain)
+
+
 def test_a_cut_input_never_leaves_the_app_mid_sequence():
     from nntui.serve.limits import Limits
 

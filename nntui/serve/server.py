@@ -262,7 +262,7 @@ class NNTuiServer(Server):
             lines.append(f"nntui: each tab saves into its own folder under {room.saves} ({made}kept after the "
                          "server stops)")
         lines.append(f"nntui: limits: {self.limits.describe()}")
-        names = ", ".join(sorted(self.names))
+        names = ", ".join(sorted(self.names - {"0.0.0.0", "::"}))
         lines.append(f"nntui: answers requests addressed to {names} or the address reached "
                      "(--allow-host NAME adds one)")
         if not self.loopback_only:

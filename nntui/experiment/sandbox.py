@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from nntui.engine.files import expand_user
 from nntui.experiment.config import Config, ConfigError
 from nntui.experiment.presets import list_presets, load_preset, preset_titles, read_toml
 
@@ -194,7 +195,7 @@ def save_target(typed: str, suffixes: tuple[str, ...]) -> Iterator[Path]:
     back if the save fails."""
     sandbox = current()
     if sandbox is None:
-        yield Path(typed).expanduser()
+        yield expand_user(typed)
         return
     paths = sandbox.save_paths(typed, suffixes)
     try:

@@ -256,7 +256,8 @@ class NNTuiServer(Server):
             room = self.classroom
             lines.append(f"nntui: classroom mode: give the class {url} (each browser tab runs its own app); "
                          "Ctrl+C stops")
-            folder = f"the presets in {room.presets}" if room.presets else "no other presets (--presets DIR adds a folder's)"
+            folder = (f"the presets in {room.presets}" if room.presets
+                      else "no other presets (--presets DIR adds a folder's)")
             lines.append(f"nntui: tabs open the built-in lessons and {folder}")
             made = "a fresh temporary folder, " if room.made_saves else ""
             lines.append(f"nntui: each tab saves into its own folder under {room.saves} ({made}kept after the "

@@ -3,6 +3,7 @@ what it may open, where and under which names it saves."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -157,3 +158,38 @@ def test_what_the_app_calls_in_a_classroom_tab(served, tmp_path):
         assert target.name == "evil-2.toml"
         raise RuntimeError("the save failed")
     assert sorted(p.name for p in served.saves.iterdir()) == ["evil.csv", "evil.toml"]  # evil-2.* given back
+
+
+async def _wait_saved(path: Path) -> None:
+    for _ in range(500):
+        if path.is_file() and path.stat().st_size > 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{path} was never saved; its folder has {sorted(p.name for p in path.parent.iterdir())}")
+
+
+async def test_a_classroom_tab_saves_drawn_data_in_its_folder_without_asking(served, tmp_path):
+    """ctrl+s on drawn data, typed to a path outside: the preset and its CSV go
+    to the tab's folder under the name typed, and a second save of the same name
+    is numbered (no question: nothing would be replaced)."""
+    from nntui.app.screens.replace import ReplaceDialog
+    from tests.test_drawn import SIZE, app_for, click, save_drawn_in_app
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await click(pilot, 5, 3)
+        for name in ("mine.toml", "mine-2.toml"):
+            await save_drawn_in_app(pilot, outside / "mine.toml")
+            await _wait_saved(served.saves / name)
+            await _wait_saved((served.saves / name).with_suffix(".csv"))
+            await pilot.pause()
+            assert not isinstance(app.screen, ReplaceDialog)
+        drawn = len(app.main.dataset.x_train)
+    assert list(outside.iterdir()) == []
+    assert len(load_preset(served.saves / "mine.toml").title) > 0
+    from nntui.engine.trainer import Trainer
+
+    assert len(Trainer(load_preset(served.saves / "mine-2.toml")).dataset.x_train) == drawn

@@ -21,8 +21,9 @@ _UNFINISHED = re.compile(r"\x1b(\[[0-?]*[ -/]*|O|\][^\x07\x1b]*)?\Z")
 
 
 def default_sessions(cores: int | None = None) -> int:
-    """4 tabs per core, at most 40: the app redraws at about 10 frames a
-    second on a quarter of a core (benchmarks/serve_load.py)."""
+    """4 tabs per core, at most 40: a frame costs a playing tab 7 to 11 ms of
+    CPU (benchmarks/serve_load.py), so a quarter of a core each is 20 to 35
+    frames a second, and 10 under other load."""
     cores = cores or os.cpu_count() or 1
     return max(1, min(40, 4 * cores))
 

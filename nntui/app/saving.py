@@ -52,12 +52,15 @@ class Saving:
 
         s = self.screen
         try:
-            path = await asyncio.to_thread(save_preset, s.config, answer.path, replace=replace)
+            with sandbox.save_target(answer.path, (".toml",)) as target:  # classroom mode: in the tab's own folder
+                # Sandboxed, the target is an empty file made for this save: filling it replaces nothing.
+                replace = replace or sandbox.current() is not None
+                path = await asyncio.to_thread(save_preset, s.config, target, replace=replace)
         except PresetExists as exc:
             s.app.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and s.run_worker(
                 self.save_preset(answer, replace=True), exclusive=False, group="save"))
             return
-        except FileRefused as exc:  # one line naming the file
+        except (FileRefused, sandbox.SandboxRefused) as exc:  # one line naming the file
             s.show_error("Cannot save the preset", str(exc))
             return
         except Exception as exc:  # noqa: BLE001

@@ -39,6 +39,7 @@ from textual.widgets import Footer, Static
 
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.text.curves import PALETTE, Chart, Curve, chart_text
+from nntui.experiment import sandbox
 from nntui.experiment.variants import Race, Runner, Variant
 
 FPS = 20
@@ -286,12 +287,14 @@ class CompareScreen(Screen[None]):
             return
         variant = self.variants[answer.variant]
         try:
-            path = await asyncio.to_thread(save_preset, variant.config, answer.path, replace=replace)
+            with sandbox.save_target(answer.path, (".toml",)) as target:  # classroom mode: in the tab's own folder
+                replace = replace or sandbox.current() is not None  # (sandboxed: an empty file made for it)
+                path = await asyncio.to_thread(save_preset, variant.config, target, replace=replace)
         except PresetExists as exc:
             self.app.push_screen(ReplaceDialog(str(exc)),
                                  lambda yes: yes and self._save_variant(answer, replace=True))
             return
-        except FileRefused as exc:  # one line naming the file
+        except (FileRefused, sandbox.SandboxRefused) as exc:  # one line naming the file
             self.app.notify(str(exc), title="Cannot save the variant", severity="error", timeout=6)
             return
         self.app.notify(f"Saved {variant.label} to {path}. Reopen with o or nntui --preset {path}",

@@ -15,6 +15,7 @@ from collections import deque
 
 import numpy as np
 
+from . import gradnorm
 from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
@@ -116,16 +117,21 @@ class Trainer:
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.data_step: int | None = None  # the step at which replace_data last changed the data
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
+        self.history.update({k: [] for k in gradnorm.keys(self.net.W[1:])})
         # The classifier's confusion matrix at the last epoch's end (None before
         # the first, and for regression); rewound with the rest.
         self.confusion: Confusion | None = None
         # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion) at a step boundary.
         self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
-        # The epoch so far: (sum of batch loss x batch size, samples classified right).
-        self._tally = (0.0, 0)
+        # The epoch so far: (sum of batch loss x batch size, samples classified right,
+        # per weight matrix the sum of its gradient's norms).
+        self._tally = self._fresh_tally()
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
         self._p_epoch: np.ndarray | None = None  # the epoch's 2-D points, when the inputs are their features
         self._shuffle(0)
+
+    def _fresh_tally(self) -> tuple:
+        return 0.0, 0, gradnorm.zero(self.net.L)
 
     def _rewind_depth(self) -> int:
         # An entry holds one set of parameters and up to three optimizer buffers per parameter.
@@ -267,7 +273,9 @@ class Trainer:
         tr = self.trace
         n = len(tr.y)
         L = self.net.L
-        self._tally = (self._tally[0] + tr.loss * n, self._tally[1] + self._correct(tr.a[L], tr.y))
+        loss_sum, right, norms = self._tally
+        self._tally = (loss_sum + tr.loss * n, right + self._correct(tr.a[L], tr.y),
+                       gradnorm.added(norms, tr.grads, self.net.W[1:]))
         self.history["batch_loss"].append(tr.loss)
         self.step += 1
         self.batch += 1
@@ -299,7 +307,9 @@ class Trainer:
             h["val_loss"].append(val_loss)
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
-        self._tally = (0.0, 0)
+        for k, total in zip(gradnorm.keys(self.net.W[1:]), self._tally[2]):
+            h[k].append(total / self.batches_per_epoch)
+        self._tally = self._fresh_tally()
         self.epoch += 1
         self.confusion = self._confusion(a_val)
         self.batch = 0
@@ -449,6 +459,8 @@ class Trainer:
         del h["batch_loss"][step:]
         for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
             del h[k][epoch:]
+        for k in gradnorm.keys(self.net.W[1:]):
+            del h[k][epoch:]
         self.trace = None
         return True
 
@@ -463,7 +475,7 @@ class Trainer:
         opt = self.optimizer
         return {
             "step": self.step, "epoch": self.epoch, "batch": self.batch,
-            "tally": (float(self._tally[0]), int(self._tally[1])),
+            "tally": (float(self._tally[0]), int(self._tally[1]), [float(v) for v in self._tally[2]]),
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
@@ -490,7 +502,7 @@ class Trainer:
         for k in self.history:
             self.history[k] = [float(v) for v in state["history"][k]]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        self._tally = (float(state["tally"][0]), int(state["tally"][1]))
+        self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
@@ -524,7 +536,7 @@ class Trainer:
         self.batch_size = max(1, min(self.config.train.batch_size, n))
         self.batches_per_epoch = math.ceil(n / self.batch_size)
         self.batch = 0
-        self._tally = (0.0, 0)
+        self._tally = self._fresh_tally()
         self._ring.clear()
         self.data_step = self.step
         self._order = None  # a full batch caches its order once: draw it again

@@ -41,7 +41,11 @@ def added(sums: tuple[float, ...], grads: dict, weights) -> tuple[float, ...]:
     """`sums` plus this step's norm of each weight matrix's gradient. One dot
     product per matrix (np.vdot ravels without a copy); nothing else per step."""
     vdot, sqrt = np.vdot, math.sqrt
-    return tuple(s + sqrt(vdot(g, g)) for s, g in zip(sums, map(grads.__getitem__, weights)))
+    out = []
+    for s, w in zip(sums, weights):  # a plain loop: a generator's frames cost more than the dots here
+        g = grads[w]
+        out.append(s + sqrt(vdot(g, g)))
+    return tuple(out)
 
 
 def as_dict(history: dict) -> dict[str, list[float]]:

@@ -19,6 +19,10 @@ DEFAULT_GRID = 41
 @click.argument("preset", metavar="NAME|FILE|RUN.npz")
 @click.option("--epochs", type=int,
               help="Epochs to train (default: the preset's); for a RUN.npz, epochs more (default: none).")
+@click.option("--optimizer", help="Overrides train.optimizer (not for a RUN.npz).")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Overrides train.learning_rate.")
+@click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
+              help="An optimizer option, e.g. momentum=0.9; may be repeated.")
 @click.option("--axes", metavar="W1[0,0],W2[1,0]",
               help="Two weights (or biases, b1[0]) whose own directions span the slice: alpha and beta are "
                    "exactly what is added to each. Default: the path's two principal directions.")
@@ -30,7 +34,8 @@ DEFAULT_GRID = 41
               help='Print {"axes", "alpha", "beta", "loss", "path", "explained", ...}: loss[i][j] is at '
                    "(alpha[i], beta[j]).")
 @click.option("--ascii", "ascii_only", is_flag=True, help="Draw the map in plain ASCII.")
-def landscape_command(preset: str, epochs: int | None, axes: str | None, grid: int, span: float | None,
+def landscape_command(preset: str, epochs: int | None, optimizer: str | None, learning_rate: float | None,
+                      options: tuple[str, ...], axes: str | None, grid: int, span: float | None,
                       as_json: bool, ascii_only: bool) -> None:
     """Train a run (or read a RUN.npz), then measure the training set's loss on a
     G x G grid of offsets around its final weights, along two directions, every
@@ -51,7 +56,15 @@ def landscape_command(preset: str, epochs: int | None, axes: str | None, grid: i
     runfile = common.is_runfile(preset)
     if epochs is not None and epochs < (0 if runfile else 1):
         raise UserError(f"--epochs {epochs}: give {'0 or more epochs (more training)' if runfile else 'at least 1'}")
-    trainer = common.resume(preset) if runfile else common.make_trainer(common.load(preset))
+    if runfile:
+        changed = [f for f, v in (("--optimizer", optimizer), ("--learning-rate", learning_rate),
+                                  ("--option", options or None)) if v is not None]
+        if changed:
+            raise UserError(f"{preset}: {changed[0]} cannot change a saved run; give --epochs, --axes, --grid, "
+                            "--span, --json or --ascii")
+        trainer = common.resume(preset)
+    else:
+        trainer = common.make_trainer(_config(preset, optimizer, learning_rate, options))
     try:
         parsed = landscape.parse_axes(axes, trainer.params) if axes is not None else None
     except ValueError as e:
@@ -68,6 +81,19 @@ def landscape_command(preset: str, epochs: int | None, axes: str | None, grid: i
         click.echo(json.dumps(_json(trainer, sl, end_loss, note), indent=1))
         return
     _print(trainer, sl, end_loss, note, ascii_only)
+
+
+def _config(preset: str, optimizer: str | None, learning_rate: float | None, options: tuple[str, ...]):
+    from nntui.cli.train import _parse_options
+    from nntui.experiment.config import ConfigError, override
+
+    config = common.load(preset)
+    if optimizer is None and learning_rate is None and not options:
+        return config
+    try:
+        return override(config, optimizer=optimizer, learning_rate=learning_rate, options=_parse_options(options))
+    except ConfigError as e:
+        raise UserError(str(e)) from None
 
 
 def _path(trainer, preset: str, epochs: int | None, runfile: bool):

@@ -194,6 +194,8 @@ def batch_losses(net, loss, thetas: np.ndarray, like: dict, names, X: np.ndarray
     for l in range(1, net.L):
         z = a @ stacked[net.W[l]] + stacked[net.b[l]][:, None, :]
         a = net.hidden.f(z)
+        if net.keep[l] is not None:
+            a = a * net.keep[l]  # units switched off stay at 0 on the whole slice
     L = net.L
     z = a @ stacked[net.W[L]] + stacked[net.b[L]][:, None, :]
     out = np.empty(k)

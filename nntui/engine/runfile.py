@@ -19,6 +19,7 @@ from .datasets import Dataset
 from .drawn import DRAWN
 from . import gradnorm
 from .features import is_plane
+from .network import units_off
 from .files import FileRefused, open_regular, size_text, write_atomic, write_target
 
 FORMAT = "nntui-run"
@@ -49,7 +50,7 @@ def _meta(trainer, state: dict) -> dict:
     d = trainer.dataset
     return {
         "format": FORMAT, "version": VERSION,
-        **{k: state[k] for k in _META_STATE},
+        **{k: state[k] for k in _META_STATE}, "off": state["off"],
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name, "source": getattr(trainer.config, "source", ""),
     }
@@ -314,6 +315,7 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         dataset = Dataset(x_train, y_train, x_val, y_val, task, tuple(classes), tuple(features),
                           str(meta.get("dataset_name", "")))
         state = {k: meta[k] for k in _META_STATE}
+        state["off"] = meta.get("off", [])  # units switched off: none in a runfile without the key
         state["params"] = {k: v for k, v in arrays.items() if k[:1] in "Wb"}
         state["initial_params"] = {k[len("init_"):]: v for k, v in arrays.items() if k.startswith("init_")}
         state["optimizer"] = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
@@ -503,6 +505,15 @@ def _check_counters(path, saved: SavedRun, config) -> None:
                        for v in tally[2])):
         raise _refuse(path, "meta 'tally' must be [sum of batch losses, samples right, [sum of gradient norms, "
                             f"one for each of the {L} weight matrices]] for the epoch so far")
+    off = st["off"]
+    if not isinstance(off, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
+            for p in off):
+        raise _refuse(path, "meta 'off' must be a list of [layer, unit] pairs, the hidden units switched off")
+    try:
+        units_off(config.model.layers, off)
+    except ValueError as e:
+        raise _refuse(path, f"meta 'off': {e}") from None
     lr = st["lr"]
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise _refuse(path, f"meta 'lr' must be a positive number, not {str(lr)[:40]}")

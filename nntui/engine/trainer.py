@@ -479,6 +479,7 @@ class Trainer:
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            "off": sorted([l, j] for l, j in self.net.off),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -504,7 +505,7 @@ class Trainer:
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
         self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
-        self.trace = None
+        self.switch_off(state.get("off", ()))
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
         # A runfile keeps no confusion matrix: measured again, with the parameters
         # saved (those of the epoch's end when the run was saved there).
@@ -546,6 +547,14 @@ class Trainer:
         """The network's inputs for the data's points: the points, or their features."""
         d = self.dataset
         self.x_train, self.x_val = (self.inputs(x) for x in (d.x_train, d.x_val))
+
+    def switch_off(self, units) -> None:
+        """Hold these hidden units' outputs at 0 from now on, in training and in
+        every forward pass ((layer, unit) pairs; empty: every unit on). A step in
+        progress is dropped: its numbers were computed with the other units."""
+        n = self.net
+        self.net = Network(n.sizes, n.activation_name, n.output_name, units)
+        self.trace = None
 
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer.lr = float(lr)
@@ -609,6 +618,7 @@ class Trainer:
         history = History(
             tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
             tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]),
+            {w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
         )
         tr = self.trace
         common = dict(
@@ -620,7 +630,7 @@ class Trainer:
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
             classes=self.dataset.classes, features=self.features, confusion=self.confusion,
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t,
+            optimizer_step=self.optimizer.t, off=self.net.off,
         )
         if tr is None:
             return Snapshot(**common)

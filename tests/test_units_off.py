@@ -89,3 +89,12 @@ def test_a_bad_list_of_units_off_is_refused(tmp_path, off, words):
     with pytest.raises(RunfileError, match="meta 'off'") as info:
         load_run(bad)
     assert words in str(info.value)
+
+
+def test_export_refuses_a_run_with_units_off():
+    from nntui.experiment.export import ExportError, pytorch_script
+
+    tr = Trainer(config())
+    tr.switch_off([(1, 3)])
+    with pytest.raises(ExportError, match="unit 3 of layer 1 switched off"):
+        pytorch_script(tr, 2)

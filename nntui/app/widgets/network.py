@@ -67,11 +67,21 @@ class NetworkDiagram(View, can_focus=True):
     ``selected`` ((layer, index), layer 0 = inputs) and ``digits``
     (significant digits of the caption, 4 by default); message
     ``NetworkDiagram.NeuronSelected(layer, index)`` posted when the selection
-    changes (arrow keys when focused, or a click on a neuron).
+    changes (arrow keys when focused, or a click on a neuron), and
+    ``NetworkDiagram.SwitchUnit(layer, index)`` when a right click on a hidden
+    unit asks to switch it off (or on again). A unit switched off is drawn ⊘.
     """
 
     class NeuronSelected(Message):
         """A neuron was selected: layer 0 is the input, 1..L the weight layers."""
+
+        def __init__(self, layer: int, index: int) -> None:
+            self.layer = layer
+            self.index = index
+            super().__init__()
+
+    class SwitchUnit(Message):
+        """Switch this hidden unit off, or on again if it is off."""
 
         def __init__(self, layer: int, index: int) -> None:
             self.layer = layer
@@ -217,6 +227,9 @@ class NetworkDiagram(View, can_focus=True):
         hit = self._hits.get((offset.x, offset.y))
         if hit is not None:
             self.selected = hit
+            s = self.snapshot
+            if event.button == 3 and s is not None and 0 < hit[0] < s.L:
+                self.post_message(self.SwitchUnit(*hit))
 
     # ------------------------------------------------------------ unit maps
 
@@ -236,7 +249,7 @@ class NetworkDiagram(View, can_focus=True):
         if not self.maps_shown():
             return None
         s = self.snapshot
-        key = (cols, rows, self._data_version, s.sizes, s.activation, s.output,
+        key = (cols, rows, self._data_version, s.sizes, s.activation, s.output, s.off,
                tuple(id(v) for v in s.params.values()))
         if key != self._maps_key:
             lo, hi, _ = self._plane
@@ -259,7 +272,8 @@ class NetworkDiagram(View, can_focus=True):
         if s is None or x is None or x.ndim != 2 or (width or x.shape[1]) != s.sizes[0]:
             key, dead = None, {}
         else:
-            key = (self._data_version, s.sizes, s.activation, s.features, tuple(id(v) for v in s.params.values()))
+            key = (self._data_version, s.sizes, s.activation, s.features, s.off,
+                   tuple(id(v) for v in s.params.values()))
             if key == self._dead_key:
                 return
             # A very large training set is judged on DEAD_SAMPLE points evenly
@@ -504,6 +518,8 @@ class NetworkDiagram(View, can_focus=True):
                     self._put_map(cv, x + 1, y, l, j, maps, inline, scales)
                     if self._is_dead(l, j):
                         cv.put(x, y, "✕", muted)
+                    if (l, j) in s.off:
+                        cv.put(x, y, "⊘", active)
                     if (l, j) == tuple(self.selected):
                         cv.put(x, rows_of[l][j], "▸", active)
                     if val_w and l in s.a:
@@ -529,6 +545,8 @@ class NetworkDiagram(View, can_focus=True):
                     glyph_style, glyph, val = muted, "○", ""
                 if self._is_dead(l, j):
                     glyph = "✕"
+                if (l, j) in s.off:
+                    glyph = "⊘"
                 sel = (l, j) == tuple(self.selected)
                 if sel:
                     glyph_style = glyph_style + cursor
@@ -646,7 +664,9 @@ class NetworkDiagram(View, can_focus=True):
             parts.append(f"b{l}={fmt(b[j], self.digits)}")
         act = s.output if l == L else s.activation
         head = " ".join(parts) + f" ({act})"
-        if self._is_dead(l, j):
+        if (l, j) in s.off:
+            head += " · switched off: held at 0"
+        elif self._is_dead(l, j):
             head += f" · {DEAD_WHY.get(act, 'dead')}"
         W = s.params.get(f"W{l}")
         win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8, self.digits)}" if W is not None else ""

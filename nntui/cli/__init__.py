@@ -16,6 +16,6 @@ diverged.
 """
 
 from nntui.cli.main import main, run
-from nntui.cli import compare, export, gradcheck, landscape, presets, serve, train  # noqa: F401  (each registers its verb)
+from nntui.cli import compare, export, gradcheck, landscape, presets, serve, shot, train  # noqa: F401  (each registers its verb)
 
 __all__ = ["main", "run"]

@@ -36,6 +36,7 @@ GRID = 21
 WORK_MS = 4.0  # of the UI thread a tick, measuring
 TICK = 0.1
 MAX_PATH = 400
+CHUNK_FLOPS = 2_000_000  # multiply-adds a piece of a row: a few ms of the UI thread
 
 
 class _Job:
@@ -52,21 +53,29 @@ class _Job:
         self.alpha = self.beta = ls.offsets_grid(ls.default_span(proj), GRID)
         self.theta = theta
         self.loss_grid = np.full((GRID, GRID), np.nan)
-        self.row = 0
+        self.row = self.col = 0
+        # Parameter sets a piece: about CHUNK_FLOPS multiply-adds (a few ms), at least one.
+        sizes = net.sizes
+        per_set = len(X) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        self.per = max(1, min(GRID, CHUNK_FLOPS // max(per_set, 1)))
 
     @property
     def done(self) -> bool:
         return self.row >= GRID
 
     def work(self, budget_s: float) -> None:
+        """Measure pieces of rows until `budget_s` has passed (one piece at least)."""
         end = time.perf_counter() + budget_s
-        while not self.done and time.perf_counter() < end:
+        while not self.done:
+            lo, hi = self.col, min(GRID, self.col + self.per)
             base = self.theta + self.alpha[self.row] * self.d1
-            thetas = base[None, :] + self.beta[:, None] * self.d2[None, :]
+            thetas = base[None, :] + self.beta[lo:hi, None] * self.d2[None, :]
             with np.errstate(all="ignore"):
-                self.loss_grid[self.row] = ls.batch_losses(self.net, self.loss, thetas, self.centre, self.names,
-                                                           self.X, self.y)
-            self.row += 1
+                self.loss_grid[self.row, lo:hi] = ls.batch_losses(self.net, self.loss, thetas, self.centre,
+                                                                  self.names, self.X, self.y)
+            self.row, self.col = (self.row + 1, 0) if hi == GRID else (self.row, hi)
+            if time.perf_counter() >= end:
+                break
 
     def project(self, path: list[dict]) -> np.ndarray:
         offsets = np.stack([ls.flatten(p, self.names) for p in path]) - self.theta

@@ -176,7 +176,7 @@ def test_the_map_puts_alpha_across_and_beta_up():
     g = landscape.offsets_grid(1.0, 5)
     loss = np.add.outer(10.0 * (g + 1), g + 1) + 1  # rises with alpha (fast) and beta (slowly)
     sl = landscape.Slice(("a", "b"), (0.5, 0.5), g, g, loss, np.array([[-1.0, 1.0], [0.0, 0.0]]))
-    out = render(sl, cols=10, rows=5, ascii_only=True).plain.splitlines()
+    out = render(sl, cols=11, rows=5, ascii_only=True).plain.splitlines()
     body = [line[line.index("|") + 1:line.rindex("|")] for line in out[1:6]]
     assert body[4][0] == " " and body[0][-1] == "@"  # lowest bottom left, highest top right
     assert SHADES.index(body[2][1]) < SHADES.index(body[2][-1])  # rising to the right

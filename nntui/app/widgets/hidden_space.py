@@ -135,30 +135,44 @@ def draw(s: Snapshot, dataset, layer: int, pair, width: int, height: int, few: b
         got = decision_classes(net, s.params, gu.ravel(), gv.ravel(), s.task)
         regions = got.reshape(rows, cols) if got is not None else None
     colours = PALETTE
+    region_bg = [int(pack(darken(c, REGION_DARKEN))) for c in colours]
+    point_fg = [int(pack(c)) for c in colours]
+    bold, dim = Style(bold=True), Style(dim=True)
     for r in range(rows):
-        chars = canvas.chars(r)
+        chars = canvas.chars(r).tolist()
+        fgs = canvas.colour[r].tolist()
+        cells: list[tuple[str, Style | None]] = []
         for c in range(cols):
             k = marks.get((r, c))
             region = None if regions is None else int(regions[r, c])
             if few:
                 if k is not None:
-                    out.append(POINT_CHARS[k % len(POINT_CHARS)], style=Style(bold=True))
+                    cells.append((POINT_CHARS[k % len(POINT_CHARS)], bold))
                 elif chars[c] != " ":
-                    out.append(chars[c])
+                    cells.append((chars[c], None))
                 elif region is not None:
-                    out.append(REGION_CHARS[region % len(REGION_CHARS)], style="dim")
+                    cells.append((REGION_CHARS[region % len(REGION_CHARS)], dim))
                 else:
-                    out.append(" ")
+                    cells.append((" ", None))
                 continue
-            bg = -1 if region is None else int(pack(darken(colours[region % len(colours)], REGION_DARKEN)))
+            bg = -1 if region is None else region_bg[region % len(colours)]
             if k is not None:
-                out.append("●", style=style_for(int(pack(colours[k % len(colours)])), bg, True))
+                cells.append(("●", style_for(point_fg[k % len(colours)], bg, True)))
             else:
-                fg = int(canvas.colour[r, c])
-                out.append(chars[c], style=style_for(fg, bg))
+                cells.append((chars[c], style_for(fgs[c], bg)))
+        _append_runs(out, cells)
         if r < rows - 1:
             out.append("\n")
     return out
+
+
+def _append_runs(out: Text, cells: list[tuple[str, Style | None]]) -> None:
+    """Append cells to `out`, one span per run of the same style (styles are cached objects)."""
+    start = 0
+    for c in range(1, len(cells) + 1):
+        if c == len(cells) or cells[c][1] is not cells[start][1]:
+            out.append("".join(ch for ch, _ in cells[start:c]), style=cells[start][1])
+            start = c
 
 
 class HiddenSpace(View):

@@ -50,7 +50,10 @@ def colours_for(kind: str):
                 os.environ[k] = v
 
 
-async def take(trainer, view: str | None, size: tuple[int, int], kind: str) -> str:
+IN_APP_EPOCHS = 30  # the landscape's path: the last epochs trained in the app, where the view sees them
+
+
+async def take(trainer, view: str | None, size: tuple[int, int], kind: str, in_app: int = 0) -> str:
     """The screen of the app on `trainer` showing `view`, as "svg" or "txt"."""
     from nntui.app.app import NNTuiApp
 
@@ -59,16 +62,21 @@ async def take(trainer, view: str | None, size: tuple[int, int], kind: str) -> s
         raise ValueError(f"{trainer.config.name} declares no [compare] variants to race")
     with colours_for(kind):
         app = NNTuiApp(trainer.config, trainer, race=race)
-        return await _take(app, trainer, view, size, kind, race)
+        return await _take(app, trainer, view, size, kind, race, in_app)
 
 
-async def _take(app, trainer, view, size, kind, race) -> str:
+async def _take(app, trainer, view, size, kind, race, in_app) -> str:
+    from nntui.app.worker import RunEpoch
+
     async with app.run_test(size=size) as pilot:
         await app.settle()
         await pilot.pause()
         if view is not None and not race:
             show_view(app, view)
             await pilot.pause()
+        for _ in range(in_app):
+            app.runner.send(RunEpoch())
+            await app.settle()
         await app.settle()
         await pilot.pause(0.3)
         if kind == "svg":
@@ -77,7 +85,14 @@ async def _take(app, trainer, view, size, kind, race) -> str:
 
 
 def show_view(app, view: str) -> None:
-    """Bring `view` on screen."""
-    widget = app.views[view]
-    widget.display = True
-    widget.focus()
+    """Bring `view` on screen, as its key does."""
+    screen = app.screen
+    if view in ("gradients", "hidden", "landscape"):
+        screen.why = view
+    elif view == "confusion":
+        screen.show_confusion = True
+    elif view == "network" and getattr(screen, "compact", False):
+        screen.show_network = True
+    widget = screen.views.get(view)
+    if widget is not None and widget.can_focus:
+        widget.focus()

@@ -62,13 +62,16 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
         raise UserError(f"--view race: {trainer.config.source or preset} declares no [compare] variants to race "
                         "(`nntui compare` races --vary variants headless)")
     more = epochs if epochs is not None else (0 if runfile else trainer.config.train.epochs)
+    # The landscape view draws the path it sees: its last epochs are trained in the app.
+    in_app = min(more, shots.IN_APP_EPOCHS) if view == "landscape" else 0
     trainer.keep_rewind(1)
     with common.quiet_numpy():
         try:
-            trainer.run(until_epochs=trainer.epoch + more)
+            trainer.run(until_epochs=trainer.epoch + more - in_app)
         except Diverged as e:
             click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
-    picture = asyncio.run(shots.take(trainer, view, (width, height), kind))
+            in_app = 0
+    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, in_app))
     try:
         write_atomic(output, lambda f: f.write(picture.encode("utf-8")))
     except (FileRefused, OSError) as e:

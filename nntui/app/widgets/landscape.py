@@ -140,6 +140,8 @@ class LandscapeView(View):
         d = self.dataset
         if (self._job is not None and not self._job.done) or d is None or not len(self.path) or s is None:
             return
+        if not self.display or not self.is_mounted:
+            return  # hidden: measured when shown (render begins it)
         if self._shown is not None and self._shown.centre is self.path[-1]:
             return
         if not len(d.x_train):
@@ -151,8 +153,8 @@ class LandscapeView(View):
 
     def _tick(self) -> None:
         job = self._job
-        if job is None:
-            self._timer.pause()
+        if job is None or not self.display:
+            self._timer.pause()  # render resumes it when the view is shown again
             return
         job.work(WORK_MS / 1000)
         if job.done:
@@ -169,6 +171,8 @@ class LandscapeView(View):
             return Text("The landscape needs training data.", style="dim")
         if self._job is None and (self._shown is None or self._shown.centre is not self.path[-1]):
             self._begin(s)
+        elif self._job is not None and self._timer is not None:
+            self._timer.resume()
         shown = self._shown
         width, height = max(10, self.size.width), max(3, self.size.height)
         if shown is None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from nntui.app import keys
 from nntui.app.main_screen import MainScreen
-from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.network import SwitchUnit
 from nntui.app.worker import RunEpoch
 from tests.test_app import SIZE, app_for, press, screen_text
 
@@ -81,7 +81,7 @@ async def test_a_right_click_message_switches_a_unit_and_only_hidden_ones():
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         network = app.screen.views["network"]
-        network.post_message(NetworkDiagram.SwitchUnit(1, 2))
+        network.post_message(SwitchUnit(1, 2))
         await pilot.pause()
         await app.settle()
         assert app.screen.frame.snapshot.off == frozenset({(1, 2)})

@@ -45,7 +45,7 @@ from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.hint import Hint
 from nntui.app.widgets.lesson import LessonPanel
-from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.network import NetworkDiagram, SwitchUnit
 from nntui.app.widgets.unit_images import UnitImages
 from nntui.app.widgets.view import Context, View
 from nntui.app.worker import (
@@ -517,8 +517,8 @@ class MainScreen(PacedScreen):
         """Switch the selected hidden unit off (its output held at 0), or on again."""
         self._switch_unit(*self.unit)
 
-    @on(NetworkDiagram.SwitchUnit)
-    def unit_switched(self, event: NetworkDiagram.SwitchUnit) -> None:
+    @on(SwitchUnit)
+    def unit_switched(self, event: SwitchUnit) -> None:
         self._switch_unit(event.layer, event.index)
 
     def _switch_unit(self, layer: int, index: int) -> None:

@@ -60,6 +60,15 @@ def layer_name(l: int, L: int) -> str:
     return "x" if l == 0 else ("ŷ" if l == L else f"h{l}")
 
 
+class SwitchUnit(Message):
+    """Switch this hidden unit off (its output held at 0, drawn ⊘), or on again if it is off."""
+
+    def __init__(self, layer: int, index: int) -> None:
+        self.layer = layer
+        self.index = index
+        super().__init__()
+
+
 class NetworkDiagram(View, can_focus=True):
     """The network, one column per layer.
 
@@ -67,21 +76,11 @@ class NetworkDiagram(View, can_focus=True):
     ``selected`` ((layer, index), layer 0 = inputs) and ``digits``
     (significant digits of the caption, 4 by default); message
     ``NetworkDiagram.NeuronSelected(layer, index)`` posted when the selection
-    changes (arrow keys when focused, or a click on a neuron), and
-    ``NetworkDiagram.SwitchUnit(layer, index)`` when a right click on a hidden
-    unit asks to switch it off (or on again). A unit switched off is drawn ⊘.
+    changes (arrow keys when focused, or a click on a neuron); SwitchUnit on a right click.
     """
 
     class NeuronSelected(Message):
         """A neuron was selected: layer 0 is the input, 1..L the weight layers."""
-
-        def __init__(self, layer: int, index: int) -> None:
-            self.layer = layer
-            self.index = index
-            super().__init__()
-
-    class SwitchUnit(Message):
-        """Switch this hidden unit off, or on again if it is off."""
 
         def __init__(self, layer: int, index: int) -> None:
             self.layer = layer
@@ -231,9 +230,8 @@ class NetworkDiagram(View, can_focus=True):
         hit = self._hits.get((offset.x, offset.y))
         if hit is not None:
             self.selected = hit
-            s = self.snapshot
-            if event.button == 3 and s is not None and 0 < hit[0] < s.L:
-                self.post_message(self.SwitchUnit(*hit))
+            if event.button == 3 and self.snapshot is not None and 0 < hit[0] < self.snapshot.L:
+                self.post_message(SwitchUnit(*hit))
 
     # ------------------------------------------------------------ unit maps
 
@@ -520,10 +518,8 @@ class NetworkDiagram(View, can_focus=True):
                 for j in range(s.sizes[l]):
                     x, y = xs[l], tops[(l, j)]
                     self._put_map(cv, x + 1, y, l, j, maps, inline, scales)
-                    if self._is_dead(l, j):
-                        cv.put(x, y, "✕", muted)
-                    if (l, j) in s.off:
-                        cv.put(x, y, "⊘", active)
+                    if self._is_dead(l, j) or (l, j) in s.off:
+                        cv.put(x, y, *(("⊘", active) if (l, j) in s.off else ("✕", muted)))
                     if (l, j) == tuple(self.selected):
                         cv.put(x, rows_of[l][j], "▸", active)
                     if val_w and l in s.a:
@@ -549,8 +545,7 @@ class NetworkDiagram(View, can_focus=True):
                     glyph_style, glyph, val = muted, "○", ""
                 if self._is_dead(l, j):
                     glyph = "✕"
-                if (l, j) in s.off:
-                    glyph = "⊘"
+                glyph = "⊘" if (l, j) in s.off else glyph
                 sel = (l, j) == tuple(self.selected)
                 if sel:
                     glyph_style = glyph_style + cursor
@@ -668,10 +663,8 @@ class NetworkDiagram(View, can_focus=True):
             parts.append(f"b{l}={fmt(b[j], self.digits)}")
         act = s.output if l == L else s.activation
         head = " ".join(parts) + f" ({act})"
-        if (l, j) in s.off:
-            head += " · switched off: held at 0"
-        elif self._is_dead(l, j):
-            head += f" · {DEAD_WHY.get(act, 'dead')}"
+        head += " · switched off: held at 0" if (l, j) in s.off else (
+            f" · {DEAD_WHY.get(act, 'dead')}" if self._is_dead(l, j) else "")
         W = s.params.get(f"W{l}")
         win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8, self.digits)}" if W is not None else ""
         return [head, win]

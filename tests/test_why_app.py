@@ -56,7 +56,7 @@ async def test_y_and_shift_y_cycle_the_hidden_spaces_units_and_layers():
         hidden = app.screen.views["hidden"]
         assert hidden.choice() == (1, (0, 1))
         await press(pilot, "y")
-        assert hidden.choice() == (1, (0, 2)) and "unit 2 → y" in screen_text(app)
+        assert hidden.choice() == (1, (0, 2)) and "2 → y" in screen_text(app)
         await press(pilot, "Y")
         assert hidden.choice() == (2, (0, 1)) and "layer 2:" in screen_text(app)
 

@@ -92,8 +92,10 @@ def draw(s: Snapshot, dataset, layer: int, pair, width: int, height: int, few: b
     last = layer == net.L - 1 and s.sizes[layer] == 2
     off = [u for u in pair if (layer, u) in s.off]
     what = "the output's regions" if last and s.task != "regression" else "the input grid, bent"
-    caption = (f"layer {layer}: unit {i} → x, unit {j} → y (of {s.sizes[layer]})"
-               + "".join(f" · unit {u} off" for u in off) + f" · {what}")
+    offs = "".join(f" · unit {u} off" for u in off)
+    caption = f"layer {layer}: unit {i} → x, unit {j} → y (of {s.sizes[layer]}){offs} · {what}"
+    if len(caption) > width:  # a narrow panel (80×24): the units and what is off first
+        caption = f"layer {layer}: units {i} → x, {j} → y{offs}"
     out.append(caption[:width] + "\n", style="bold")
     rows, cols = max(2, height - 1), max(4, width)
     both = np.concatenate([pts, lines.reshape(-1, 2)])

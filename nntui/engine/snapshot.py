@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics import Confusion
+from .metrics import Confusion, LazyConfusion
 from .rules import Rule
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
@@ -48,6 +48,7 @@ class History:
     train_accuracy: tuple[float, ...] = ()
     val_accuracy: tuple[float, ...] = ()
     batch_loss: tuple[float, ...] = ()
+    lr: tuple[float, ...] = ()  # the learning rate each epoch was trained with
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ class Snapshot:
     # The network's inputs when they are features of the 2-D points (engine/features.py),
     # in order; () when the network takes the data's own inputs.
     features: tuple[str, ...] = ()
-    # The confusion matrix at the last epoch's end (metrics.Confusion); None before it, or for regression.
-    confusion: Confusion | None = None
+    # The confusion matrix at the last epoch's end, measured when first read
+    # (`confusion`); None before it, or for regression. The same object until
+    # the next epoch's end, so a view can tell whether it changed without measuring it.
+    lazy_confusion: LazyConfusion | None = None
     # The trace of the step in progress (or the last one finished in phase mode);
     # empty in fast play, which records no trace.
     batch_x: np.ndarray | None = None
@@ -90,6 +93,11 @@ class Snapshot:
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
+
+    @property
+    def confusion(self) -> Confusion | None:
+        """The confusion matrix at the last epoch's end (metrics.Confusion)."""
+        return self.lazy_confusion.value if self.lazy_confusion is not None else None
 
     @property
     def next_phase(self) -> Phase:

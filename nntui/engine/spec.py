@@ -29,6 +29,8 @@ class DataConfig:
     # What the network sees of a 2-input point (x1, x2): engine/features.py's names, in order.
     features: tuple[str, ...] = PLANE
     image: tuple[int, int] | None = None  # csv only: (rows, columns) of the inputs as an image, row by row
+    # The network's inputs scaled with the training set's statistics (engine/scaling.py).
+    scale: str = "none"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,28 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class EarlyStoppingConfig:
+    """[train.early_stopping], Keras's rule (engine/stopping.py)."""
+
+    monitor: str = "val_loss"
+    patience: int = 20
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """[train.schedule]: torch.optim.lr_scheduler's `kind` with its own
+    argument names (engine/schedules.py), after `warmup` epochs of LinearLR."""
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)  # only the arguments given
+    warmup: int = 0
+    warmup_start: float = 1.0 / 3
+    monitor: str | None = None  # plateau only: what it reads
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     loss: str = "bce"
     optimizer: str = "sgd"
@@ -50,6 +74,8 @@ class TrainConfig:
     epochs: int = 100
     options: dict[str, Any] = field(default_factory=dict)  # only the optimizer options given
     target_loss: float | None = None  # stop once an epoch's train loss is at or below it
+    early_stopping: EarlyStoppingConfig | None = None
+    schedule: ScheduleConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,8 @@ class Config:
             data["classes"] = d.classes
         if d.features != PLANE:  # the default stays unwritten: older runfiles and echoes read the same
             data["features"] = list(d.features)
+        if d.scale != "none":
+            data["scale"] = d.scale
         model = {"layers": list(m.layers), "activation": m.activation, "output": m.output,
                  "init": m.init, "seed": m.seed}
         if m.weights is not None:
@@ -93,6 +121,17 @@ class Config:
         if t.target_loss is not None:
             train["target_loss"] = t.target_loss
         train.update({k: _plain(v) for k, v in t.options.items()})
+        if t.early_stopping is not None:
+            e = t.early_stopping
+            train["early_stopping"] = {"monitor": e.monitor, "patience": e.patience, "min_delta": e.min_delta,
+                                       "restore_best": e.restore_best}
+        if t.schedule is not None:
+            sc = t.schedule
+            train["schedule"] = {"kind": sc.kind, **{k: _plain(v) for k, v in sc.args.items()}}
+            if sc.warmup:
+                train["schedule"].update(warmup=sc.warmup, warmup_start=sc.warmup_start)
+            if sc.monitor is not None:
+                train["schedule"]["monitor"] = sc.monitor
         out = {"title": self.title, "description": self.description,
                "data": data, "model": model, "train": train}
         if self.variants:

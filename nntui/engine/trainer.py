@@ -19,11 +19,14 @@ from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
 from .losses import LOSSES
-from .metrics import Confusion, measure
+from .metrics import Confusion, LazyConfusion
 from .network import Network
 from .optimizers import make_optimizer
+from .scaling import Scaler
+from .schedules import Schedule
 from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
+from .stopping import EarlyStopping, StopState
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
@@ -115,11 +118,25 @@ class Trainer:
         self.batch = 0  # index of the next batch within the epoch
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.data_step: int | None = None  # the step at which replace_data last changed the data
-        self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
-        # The classifier's confusion matrix at the last epoch's end (None before
-        # the first, and for regression); rewound with the rest.
-        self.confusion: Confusion | None = None
-        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion) at a step boundary.
+        self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss",
+                                        "lr")}
+        # The classifier's confusion matrix at the last epoch's end, measured
+        # only when asked for (None before the first epoch, and for regression).
+        self._confusion: LazyConfusion | None = None
+        # [train.schedule] and [train.early_stopping]; their state changes at an
+        # epoch's end only, and is kept (immutable) with each rewind entry.
+        sc, es = getattr(t, "schedule", None), getattr(t, "early_stopping", None)
+        self.schedule = (Schedule(t.learning_rate, sc.kind, dict(sc.args), sc.warmup, sc.warmup_start)
+                         if sc is not None else None)
+        if self.schedule is not None:
+            self.optimizer.lr = self.schedule.lr
+        self._plateau_monitor = getattr(sc, "monitor", None) or "val_loss"
+        self.stopper = (EarlyStopping(es.monitor, es.patience, es.min_delta, es.restore_best)
+                        if es is not None else None)
+        self.stop: StopState | None = self.stopper.start() if self.stopper else None
+        self._epoch_state = self._save_epoch_state()
+        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion, epoch state)
+        # at a step boundary.
         self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right).
         self._tally = (0.0, 0)
@@ -261,7 +278,7 @@ class Trainer:
         opt = self.optimizer
         # References, not copies: parameters and optimizer state are replaced each step, never mutated.
         self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                           self.confusion))
+                           self._confusion, self._epoch_state))
         self.params = new_params
         opt.commit(pending)
         tr = self.trace
@@ -294,16 +311,51 @@ class Trainer:
         h["train_loss"].append(self._tally[0] / n)
         if self.dataset.task != "regression":
             h["train_accuracy"].append(self._tally[1] / n)
-        val_loss, val_acc, a_val = self._metrics(self.x_val, self.dataset.y_val, outputs=True)
+        val_loss, val_acc = self._metrics(self.x_val, self.dataset.y_val)
         if val_loss is not None:
             h["val_loss"].append(val_loss)
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
+        h["lr"].append(self.optimizer.lr)
         self._tally = (0.0, 0)
         self.epoch += 1
-        self.confusion = self._confusion(a_val)
+        self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
         self._shuffle(self.epoch)
+        if self.stopper is not None or self.schedule is not None:
+            self._end_epoch_rules()
+
+    def _end_epoch_rules(self) -> None:
+        """Early stopping, then the schedule's step for the next epoch."""
+        if self.stopper is not None and not self.stop.stopped:
+            self.stop = self.stopper.update(self.stop, self.epoch - 1, self._monitored(self.stopper.monitor),
+                                            self.params)
+            if self.stop.stopped and self.stop.best_params is not None:
+                self.params = self.stop.best_params
+                self._confusion = self._lazy_confusion(self.params, self.stop.best_epoch + 1)
+        if self.schedule is not None:
+            metric = self._monitored(self._plateau_monitor) if self.schedule.reads_metric else None
+            self.optimizer.lr = self.schedule.step(metric)
+        self._epoch_state = self._save_epoch_state()
+
+    def _monitored(self, name: str) -> float | None:
+        values = self.history[name]
+        return values[-1] if values else None
+
+    def _save_epoch_state(self) -> tuple:
+        return (self.schedule.state() if self.schedule is not None else None, self.stop)
+
+    def _load_epoch_state(self, state: tuple) -> None:
+        self._epoch_state = state
+        sched, self.stop = state
+        if sched is not None:
+            self.schedule.set_state(sched)
+            self.optimizer.lr = self.schedule.lr
+
+    @property
+    def stopped(self) -> bool:
+        """Whether early stopping has ended the run."""
+        return self.stop is not None and self.stop.stopped
 
     # ----- larger moves -----------------------------------------------------
 
@@ -353,9 +405,12 @@ class Trainer:
         until_epochs = self.config.train.epochs if until_epochs is None else until_epochs
         target = self.config.train.target_loss if target_loss is None else target_loss
         stop_step = None if max_steps is None else self.step + max_steps
+        losses = self.history["train_loss"]
+        low = min(losses) if losses else math.inf  # the run's lowest epoch loss, kept as it goes
         with quiet_overflow():
             start = self._checkpoint()
-            while self.epoch < until_epochs and (stop_step is None or self.step < stop_step):
+            while (self.epoch < until_epochs and (stop_step is None or self.step < stop_step)
+                   and not self.stopped):
                 epoch = self.epoch
                 self.train_step()
                 if self.epoch != epoch:
@@ -364,8 +419,9 @@ class Trainer:
                     if callback is not None:
                         callback(self)
                     if explode is not None:
-                        self._check_explosion(explode)
-                    if target is not None and self.history["train_loss"][-1] <= target:
+                        self._check_explosion(explode, low)
+                    low = min(low, losses[-1])
+                    if target is not None and losses[-1] <= target:
                         break
             self.check_parameters()
             self._check_optimizer_state(start)
@@ -373,7 +429,7 @@ class Trainer:
     def _checkpoint(self) -> tuple:
         """The state now, by reference (no array is ever changed in place)."""
         return (self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                self.confusion, {k: len(v) for k, v in self.history.items()})
+                self._confusion, self._epoch_state, {k: len(v) for k, v in self.history.items()})
 
     def _check_optimizer_state(self, checkpoint: tuple) -> None:
         """Adam's v (or another optimizer's state) can overflow while the
@@ -384,9 +440,10 @@ class Trainer:
             bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
             if bad is None:
                 continue
-            params, opt_state, step, epoch, batch, self._tally, self.confusion, lengths = checkpoint
+            params, opt_state, step, epoch, batch, self._tally, self._confusion, epoch_state, lengths = checkpoint
             self.params = params
             self.optimizer.restore_state(opt_state)
+            self._load_epoch_state(epoch_state)
             if epoch != self.epoch:
                 self._shuffle(epoch)
             self.step, self.epoch, self.batch = step, epoch, batch
@@ -397,12 +454,12 @@ class Trainer:
             raise Diverged(step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
-    def _check_explosion(self, factor: float) -> None:
+    def _check_explosion(self, factor: float, low: float) -> None:
         """Diverged if the epoch just ended lost `factor` times its run's lowest
-        (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""
+        before it, `low` (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""
         losses = self.history["train_loss"]
         if len(losses) >= 2:
-            low, last = min(losses[:-1]), losses[-1]
+            last = losses[-1]
             if last > factor * low and last > low + 1.0:
                 raise Diverged(self.step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
 
@@ -439,15 +496,17 @@ class Trainer:
             return True
         if not self._ring:
             return False
-        params, opt_state, step, epoch, batch, self._tally, self.confusion = self._ring.pop()
+        params, opt_state, step, epoch, batch, self._tally, self._confusion, epoch_state = self._ring.pop()
         self.params = params
         self.optimizer.restore_state(opt_state)
+        if epoch_state is not self._epoch_state:
+            self._load_epoch_state(epoch_state)
         if epoch != self.epoch:
             self._shuffle(epoch)
         self.step, self.epoch, self.batch = step, epoch, batch
         h = self.history
         del h["batch_loss"][step:]
-        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
             del h[k][epoch:]
         self.trace = None
         return True
@@ -467,7 +526,32 @@ class Trainer:
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            **self._rules_state(),
         }
+
+    def _rules_state(self) -> dict:
+        """The schedule's state and early stopping's, as plain data (best_params apart)."""
+        out = {}
+        if self.schedule is not None:
+            out["schedule"] = self.schedule.state()
+        if self.stop is not None:
+            st = self.stop
+            out["stop"] = {"best": st.best, "best_epoch": st.best_epoch, "wait": st.wait,
+                           "stopped_epoch": st.stopped_epoch}
+            if st.best_params is not None:
+                out["best_params"] = dict(st.best_params)
+        return out
+
+    def _load_rules_state(self, state: dict) -> None:
+        if self.schedule is not None and "schedule" in state:
+            self.schedule.set_state(state["schedule"])
+        if self.stop is not None and "stop" in state:
+            st, best = state["stop"], state.get("best_params")
+            if best is not None:
+                best = {k: np.asarray(best[k], dtype=np.float64) for k in self.net.param_names}
+            self.stop = StopState(float(st["best"]), int(st["best_epoch"]), int(st["wait"]),
+                                  None if st["stopped_epoch"] is None else int(st["stopped_epoch"]), best)
+        self._epoch_state = self._save_epoch_state()
 
     def load_state_dict(self, state: dict) -> None:
         """Adopt what state_dict() gave (from this run or a runfile). Raises
@@ -488,15 +572,18 @@ class Trainer:
         opt.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()})
         opt.set_state(state["optimizer"])
         for k in self.history:
-            self.history[k] = [float(v) for v in state["history"][k]]
+            # A runfile from before history.lr has the rate it stopped with for every epoch.
+            given = state["history"][k] if k in state["history"] else [state["lr"]] * int(state["epoch"])
+            self.history[k] = [float(v) for v in given]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
+        self._load_rules_state(state)
         self._tally = (float(state["tally"][0]), int(state["tally"][1]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
-        # A runfile keeps no confusion matrix: measured again, with the parameters
-        # saved (those of the epoch's end when the run was saved there).
-        self.confusion = self._confusion(None) if self.epoch else None
+        # A runfile keeps no confusion matrix: measured again (when asked), with
+        # the parameters saved (those of the epoch's end when the run was saved there).
+        self._confusion = self._lazy_confusion(self.params, self.epoch) if self.epoch else None
 
     # ----- live changes -----------------------------------------------------
 
@@ -533,9 +620,16 @@ class Trainer:
     def _set_inputs(self) -> None:
         """The network's inputs for the data's points: the points, or their features."""
         d = self.dataset
-        self.x_train, self.x_val = (self.inputs(x) for x in (d.x_train, d.x_val))
+        self.scaler = None
+        raw = self.inputs(d.x_train)
+        self.scaler = Scaler(getattr(self.config.data, "scale", "none"), raw)
+        self.x_train, self.x_val = self.scaler(raw), self.inputs(d.x_val)
 
     def set_learning_rate(self, lr: float) -> None:
+        """A new rate from now on; with a schedule, the whole schedule scaled to it."""
+        if self.schedule is not None and self.optimizer.lr > 0:
+            self.schedule.scale(float(lr) / self.optimizer.lr)
+            self._epoch_state = self._save_epoch_state()
         self.optimizer.lr = float(lr)
 
     def set_option(self, name: str, value) -> None:
@@ -546,7 +640,8 @@ class Trainer:
     def inputs(self, X) -> np.ndarray:
         """What the network takes for data points X: their features, if the run has any."""
         X = np.asarray(X, dtype=np.float64)
-        return expand(X, self.features) if self.features else X
+        X = expand(X, self.features) if self.features else X
+        return self.scaler(X) if self.scaler is not None else X
 
     def predict(self, X) -> np.ndarray:
         """The output for data points X (2-D points for a run with features)."""
@@ -569,16 +664,21 @@ class Trainer:
         acc = None if self.dataset.task == "regression" else self._correct(a, y) / len(y)
         return (self.loss.value(z, a, y), acc, a) if outputs else (self.loss.value(z, a, y), acc)
 
-    def _confusion(self, a_val: np.ndarray | None) -> Confusion | None:
-        """The confusion matrix now: of the validation set (its outputs a_val
-        when already computed), else of the training set; None for regression."""
+    @property
+    def confusion(self) -> Confusion | None:
+        """The confusion matrix at the last epoch's end (None before it, and for
+        regression), measured the first time it is asked for."""
+        return self._confusion.value if self._confusion is not None else None
+
+    def _lazy_confusion(self, params: dict, epoch: int) -> LazyConfusion | None:
+        """The confusion matrix of `params`, to measure when asked: of the
+        validation set, else of the training set; None for regression."""
         d = self.dataset
         if d.task == "regression":
             return None
         if len(d.y_val):
-            a = a_val if a_val is not None else self.net.forward(self.params, self.x_val)
-            return measure(a, d.y_val, d.task, d.classes, "validation", self.epoch)
-        return measure(self.net.forward(self.params, self.x_train), d.y_train, d.task, d.classes, "train", self.epoch)
+            return LazyConfusion(self.net, params, self.x_val, d.y_val, d.task, d.classes, "validation", epoch)
+        return LazyConfusion(self.net, params, self.x_train, d.y_train, d.task, d.classes, "train", epoch)
 
     def evaluate(self) -> dict:
         """Loss and accuracy of the current parameters on the whole training and validation sets."""
@@ -596,7 +696,7 @@ class Trainer:
         h = self.history
         history = History(
             tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
-            tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]),
+            tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]), tuple(h["lr"]),
         )
         tr = self.trace
         common = dict(
@@ -606,7 +706,7 @@ class Trainer:
             sizes=self.net.sizes, activation=self.net.activation_name, output=self.net.output_name,
             loss_name=self.loss.name, optimizer_name=self.optimizer.name,
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
-            classes=self.dataset.classes, features=self.features, confusion=self.confusion,
+            classes=self.dataset.classes, features=self.features, lazy_confusion=self._confusion,
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
             optimizer_step=self.optimizer.t,
         )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,6 +45,7 @@ from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
 from nntui.engine.spec import Config, DataConfig, ModelConfig, TrainConfig
 from nntui.engine.names import allowed, did_you_mean
+from nntui.experiment import train_rules
 
 __all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict",
            "load_preset", "override"]
@@ -62,9 +63,10 @@ _MISSING = object()
 _TOP_KEYS = ("title", "description")
 _SECTIONS = ("data", "model", "train")
 _DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target", "features",
-              "image")
+              "image", "scale")
 _MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
-_TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
+_TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss", "early_stopping",
+               "schedule")
 # A gate is its truth table: samples, noise and validation do not apply.
 
 MAX_LAYER = 4096
@@ -298,10 +300,20 @@ class _Checker:
             self.sizes(data, model, train, task, n_in, n_out)
         if n_rows is not None:
             self.split(data, n_rows)
+        data = replace(data, scale=train_rules.scale(self, data_t))
+        train = train_rules.needs_validation(self, train, self.has_validation(data, n_rows))
         if model.init == "explicit" or "weights" in model_t:
             model = self.weights(model_t, model)
         variants = self.compare(self.table(d, "compare")) if "compare" in d else ()
         return Config(title, description, self.source, data, model, train, variants)
+
+    def has_validation(self, data: DataConfig, n_rows: int | None) -> bool | None:
+        """Whether the data has a validation set (None: not known without reading it)."""
+        if not dataset_takes(data.dataset) or data.validation == 0:
+            return False
+        if self.dataset is not None:
+            return len(self.dataset.x_val) > 0
+        return None if n_rows is None else round(data.validation * n_rows) > 0
 
     # ----- [compare]
 
@@ -605,7 +617,9 @@ class _Checker:
             if e.key in t:
                 self.fail("train", e.key, t[e.key], e.problem)
             self.fail("train", "optimizer", optimizer, e.problem)
-        return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss)
+        stopping = train_rules.early_stopping(self, t.get("early_stopping"))
+        return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss, stopping,
+                           train_rules.schedule(self, t.get("schedule"), stopping))
 
     def option(self, optimizer: str, key: str, v: Any, default: Any) -> Any:
         if isinstance(default, bool):
@@ -637,8 +651,7 @@ class _Checker:
             loss = "bce"
         else:
             loss = "mse"
-        return TrainConfig(loss, train.optimizer, train.learning_rate, train.batch_size,
-                           train.epochs, train.options, train.target_loss)
+        return replace(train, loss=loss)
 
     # ----- how the parts fit together
 

@@ -312,7 +312,7 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         dataset = Dataset(x_train, y_train, x_val, y_val, task, tuple(classes), tuple(features),
                           str(meta.get("dataset_name", "")))
         state = {k: meta[k] for k in _META_STATE}
-        state["params"] = {k: v for k, v in arrays.items() if k[:1] in "Wb"}
+        state["params"] = {k: v for k, v in arrays.items() if re.fullmatch(r"[Wb][0-9]+", k)}
         best = {k[len("best_"):]: v for k, v in arrays.items() if k.startswith("best_")}
         if best:
             state["best_params"] = best

@@ -14,6 +14,7 @@ from .metrics import Confusion, LazyConfusion
 from .rules import Rule
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
+SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,37 @@ class Snapshot:
     @property
     def L(self) -> int:
         return len(self.sizes) - 1
+
+
+def take_snapshot(trainer, at=None) -> Snapshot:
+    """A cheap copy of what the UI shows of `trainer` (of its
+    timeline's entry `at`, if given). Arrays are shared, never copied: the
+    trainer never changes an array in place once made."""
+    h = trainer.history
+    e, s = (trainer.epoch, trainer.step) if at is None else (at.epoch, at.step)
+    history = History(
+        tuple(h["train_loss"][:e]), tuple(h["val_loss"][:e]), tuple(h["train_accuracy"][:e]),
+        tuple(h["val_accuracy"][:e]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
+        tuple(h["lr"][:e]),
+    )
+    tr = trainer.trace if at is None else None
+    params, (t, state), lr, confusion = ((trainer.params, trainer.optimizer.copy_state(), trainer.optimizer.lr,
+                                          trainer._confusion) if at is None else
+                                         (at.params, at.optimizer, at.lr, at.confusion))
+    common = dict(
+        step=s, epoch=e, batch_in_epoch=trainer.batch if at is None else 0,
+        batches_per_epoch=trainer.batches_per_epoch, phases=trainer.phases,
+        done=tr.done if tr is not None else 0,
+        sizes=trainer.net.sizes, activation=trainer.net.activation_name, output=trainer.net.output_name,
+        loss_name=trainer.loss.name, optimizer_name=trainer.optimizer.name,
+        learning_rate=lr, task=trainer.dataset.task, params=dict(params),
+        classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
+        history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
+    )
+    if tr is None:
+        return Snapshot(**common)
+    return Snapshot(
+        **common, batch_x=tr.X, batch_y=tr.y, batch_points=tr.points, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
+        deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
+        update_applied=tr.applied,
+    )

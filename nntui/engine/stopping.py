@@ -15,7 +15,7 @@ parameters.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss")
 NEEDS_VALIDATION = ("val_loss", "val_accuracy")
@@ -32,7 +32,7 @@ class StopState:
     best_epoch: int = 0  # 0-based, as Keras counts; reported 1-based
     wait: int = 0
     stopped_epoch: int | None = None  # 1-based: the epochs run when it stopped
-    best_params: dict | None = None  # the best epoch's weights, with restore_best
+    best_params: dict | None = field(default=None, compare=False)  # the best epoch's weights, with restore_best
 
     @property
     def stopped(self) -> bool:

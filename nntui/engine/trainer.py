@@ -22,15 +22,15 @@ from .losses import LOSSES
 from .metrics import Confusion, LazyConfusion
 from .network import Network
 from .optimizers import make_optimizer
+from .epoch_rules import EpochRules
 from .scaling import Scaler
-from .schedules import Schedule
 from .spec import Config
-from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
+from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
 from .stopping import EarlyStopping, StopState
+from .timeline import EpochEnd, Timeline
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
-SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
 # A diverging run overflows on its way to inf; the trainer reports that itself
@@ -123,18 +123,9 @@ class Trainer:
         # The classifier's confusion matrix at the last epoch's end, measured
         # only when asked for (None before the first epoch, and for regression).
         self._confusion: LazyConfusion | None = None
-        # [train.schedule] and [train.early_stopping]; their state changes at an
-        # epoch's end only, and is kept (immutable) with each rewind entry.
-        sc, es = getattr(t, "schedule", None), getattr(t, "early_stopping", None)
-        self.schedule = (Schedule(t.learning_rate, sc.kind, dict(sc.args), sc.warmup, sc.warmup_start)
-                         if sc is not None else None)
-        if self.schedule is not None:
-            self.optimizer.lr = self.schedule.lr
-        self._plateau_monitor = getattr(sc, "monitor", None) or "val_loss"
-        self.stopper = (EarlyStopping(es.monitor, es.patience, es.min_delta, es.restore_best)
-                        if es is not None else None)
-        self.stop: StopState | None = self.stopper.start() if self.stopper else None
-        self._epoch_state = self._save_epoch_state()
+        # [train.schedule] and [train.early_stopping], applied at each epoch's end.
+        self.rules = EpochRules(t, self.optimizer)
+        self.timeline: Timeline | None = None  # every epoch's end, once keep_timeline is called
         # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion, epoch state)
         # at a step boundary.
         self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
@@ -278,7 +269,7 @@ class Trainer:
         opt = self.optimizer
         # References, not copies: parameters and optimizer state are replaced each step, never mutated.
         self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                           self._confusion, self._epoch_state))
+                           self._confusion, self.rules.state))
         self.params = new_params
         opt.commit(pending)
         tr = self.trace
@@ -322,40 +313,71 @@ class Trainer:
         self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
         self._shuffle(self.epoch)
-        if self.stopper is not None or self.schedule is not None:
-            self._end_epoch_rules()
+        trained, measured = self.params, self._confusion
+        if self.rules.active:
+            best = self.rules.end_epoch(self.history, self.epoch, self.params)
+            if best is not None:  # early stopping stopped, and restores the best epoch's weights
+                self.params = best
+                self._confusion = self._lazy_confusion(best, self.rules.stop.best_epoch + 1)
+        if self.timeline is not None:  # the epoch as trained, even when the run ends restored
+            self.timeline.record(EpochEnd(self.epoch, self.step, trained, self.optimizer.copy_state(),
+                                          self.rules.state, self.optimizer.lr, measured))
 
-    def _end_epoch_rules(self) -> None:
-        """Early stopping, then the schedule's step for the next epoch."""
-        if self.stopper is not None and not self.stop.stopped:
-            self.stop = self.stopper.update(self.stop, self.epoch - 1, self._monitored(self.stopper.monitor),
-                                            self.params)
-            if self.stop.stopped and self.stop.best_params is not None:
-                self.params = self.stop.best_params
-                self._confusion = self._lazy_confusion(self.params, self.stop.best_epoch + 1)
-        if self.schedule is not None:
-            metric = self._monitored(self._plateau_monitor) if self.schedule.reads_metric else None
-            self.optimizer.lr = self.schedule.step(metric)
-        self._epoch_state = self._save_epoch_state()
+    @property
+    def schedule(self):
+        return self.rules.schedule
 
-    def _monitored(self, name: str) -> float | None:
-        values = self.history[name]
-        return values[-1] if values else None
+    @property
+    def stopper(self) -> EarlyStopping | None:
+        return self.rules.stopper
 
-    def _save_epoch_state(self) -> tuple:
-        return (self.schedule.state() if self.schedule is not None else None, self.stop)
-
-    def _load_epoch_state(self, state: tuple) -> None:
-        self._epoch_state = state
-        sched, self.stop = state
-        if sched is not None:
-            self.schedule.set_state(sched)
-            self.optimizer.lr = self.schedule.lr
+    @property
+    def stop(self) -> StopState | None:
+        return self.rules.stop
 
     @property
     def stopped(self) -> bool:
         """Whether early stopping has ended the run."""
-        return self.stop is not None and self.stop.stopped
+        return self.rules.stopped
+
+    # ----- the timeline -----------------------------------------------------
+
+    def keep_timeline(self, budget: int | None = None) -> Timeline:
+        """Keep every epoch's end from now on (within `budget` bytes, thinned evenly beyond it)."""
+        entry = 4 * sum(p.nbytes for p in self.params.values())
+        self.timeline = Timeline(entry, **({"budget": budget} if budget is not None else {}))
+        if self.batch == 0 and not self.done:
+            self.timeline.record(EpochEnd(self.epoch, self.step, self.params, self.optimizer.copy_state(),
+                                          self.rules.state, self.optimizer.lr, self._confusion))
+        return self.timeline
+
+    def snapshot_at(self, epoch: int) -> Snapshot | None:
+        """What the views show of the timeline's `epoch` (the nearest kept before it), without changing the run."""
+        entry = self.timeline.at(epoch) if self.timeline is not None else None
+        if entry is None:
+            return None
+        return self.snapshot(at=entry)
+
+    def branch_from(self, epoch: int) -> bool:
+        """Go back to the timeline's `epoch` (the nearest kept before it) to train on from there:
+        the later epochs are dropped from the history and the timeline (a caller keeps them as a ghost)."""
+        entry = self.timeline.at(epoch) if self.timeline is not None else None
+        if entry is None:
+            return False
+        self.params, self.step, self.epoch, self.batch = entry.params, entry.step, entry.epoch, 0
+        self.optimizer.restore_state(entry.optimizer)
+        self.rules.load(entry.rules)
+        self.optimizer.lr = entry.lr
+        self._confusion, self._tally, self.trace = entry.confusion, (0.0, 0), None
+        self._ring.clear()
+        self._truncate_history()
+        self.timeline.drop_after(entry.epoch)
+        self._shuffle(self.epoch)
+        return True
+
+    def _truncate_history(self) -> None:
+        for k, v in self.history.items():
+            del v[self.step if k == "batch_loss" else self.epoch:]
 
     # ----- larger moves -----------------------------------------------------
 
@@ -429,7 +451,7 @@ class Trainer:
     def _checkpoint(self) -> tuple:
         """The state now, by reference (no array is ever changed in place)."""
         return (self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                self._confusion, self._epoch_state, {k: len(v) for k, v in self.history.items()})
+                self._confusion, self.rules.state, {k: len(v) for k, v in self.history.items()})
 
     def _check_optimizer_state(self, checkpoint: tuple) -> None:
         """Adam's v (or another optimizer's state) can overflow while the
@@ -443,7 +465,7 @@ class Trainer:
             params, opt_state, step, epoch, batch, self._tally, self._confusion, epoch_state, lengths = checkpoint
             self.params = params
             self.optimizer.restore_state(opt_state)
-            self._load_epoch_state(epoch_state)
+            self.rules.load(epoch_state)
             if epoch != self.epoch:
                 self._shuffle(epoch)
             self.step, self.epoch, self.batch = step, epoch, batch
@@ -499,15 +521,14 @@ class Trainer:
         params, opt_state, step, epoch, batch, self._tally, self._confusion, epoch_state = self._ring.pop()
         self.params = params
         self.optimizer.restore_state(opt_state)
-        if epoch_state is not self._epoch_state:
-            self._load_epoch_state(epoch_state)
+        if epoch_state is not self.rules.state:
+            self.rules.load(epoch_state)
         if epoch != self.epoch:
             self._shuffle(epoch)
         self.step, self.epoch, self.batch = step, epoch, batch
-        h = self.history
-        del h["batch_loss"][step:]
-        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
-            del h[k][epoch:]
+        self._truncate_history()
+        if self.timeline is not None:
+            self.timeline.drop_after(epoch)
         self.trace = None
         return True
 
@@ -526,32 +547,8 @@ class Trainer:
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
-            **self._rules_state(),
+            **self.rules.to_dict(),
         }
-
-    def _rules_state(self) -> dict:
-        """The schedule's state and early stopping's, as plain data (best_params apart)."""
-        out = {}
-        if self.schedule is not None:
-            out["schedule"] = self.schedule.state()
-        if self.stop is not None:
-            st = self.stop
-            out["stop"] = {"best": st.best, "best_epoch": st.best_epoch, "wait": st.wait,
-                           "stopped_epoch": st.stopped_epoch}
-            if st.best_params is not None:
-                out["best_params"] = dict(st.best_params)
-        return out
-
-    def _load_rules_state(self, state: dict) -> None:
-        if self.schedule is not None and "schedule" in state:
-            self.schedule.set_state(state["schedule"])
-        if self.stop is not None and "stop" in state:
-            st, best = state["stop"], state.get("best_params")
-            if best is not None:
-                best = {k: np.asarray(best[k], dtype=np.float64) for k in self.net.param_names}
-            self.stop = StopState(float(st["best"]), int(st["best_epoch"]), int(st["wait"]),
-                                  None if st["stopped_epoch"] is None else int(st["stopped_epoch"]), best)
-        self._epoch_state = self._save_epoch_state()
 
     def load_state_dict(self, state: dict) -> None:
         """Adopt what state_dict() gave (from this run or a runfile). Raises
@@ -576,7 +573,7 @@ class Trainer:
             given = state["history"][k] if k in state["history"] else [state["lr"]] * int(state["epoch"])
             self.history[k] = [float(v) for v in given]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        self._load_rules_state(state)
+        self.rules.from_dict(state, self.net.param_names)
         self._tally = (float(state["tally"][0]), int(state["tally"][1]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None
@@ -627,9 +624,8 @@ class Trainer:
 
     def set_learning_rate(self, lr: float) -> None:
         """A new rate from now on; with a schedule, the whole schedule scaled to it."""
-        if self.schedule is not None and self.optimizer.lr > 0:
-            self.schedule.scale(float(lr) / self.optimizer.lr)
-            self._epoch_state = self._save_epoch_state()
+        if self.optimizer.lr > 0:
+            self.rules.scale(float(lr) / self.optimizer.lr)
         self.optimizer.lr = float(lr)
 
     def set_option(self, name: str, value) -> None:
@@ -690,30 +686,6 @@ class Trainer:
 
     # ----- for the UI -------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        """A cheap copy of what the UI shows. Arrays are shared, never copied:
-        the trainer never changes an array in place once made."""
-        h = self.history
-        history = History(
-            tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
-            tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]), tuple(h["lr"]),
-        )
-        tr = self.trace
-        common = dict(
-            step=self.step, epoch=self.epoch, batch_in_epoch=self.batch,
-            batches_per_epoch=self.batches_per_epoch, phases=self.phases,
-            done=tr.done if tr is not None else 0,
-            sizes=self.net.sizes, activation=self.net.activation_name, output=self.net.output_name,
-            loss_name=self.loss.name, optimizer_name=self.optimizer.name,
-            learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
-            classes=self.dataset.classes, features=self.features, lazy_confusion=self._confusion,
-            history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t,
-        )
-        if tr is None:
-            return Snapshot(**common)
-        return Snapshot(
-            **common, batch_x=tr.X, batch_y=tr.y, batch_points=tr.points, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
-            deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
-            update_applied=tr.applied,
-        )
+    def snapshot(self, at: EpochEnd | None = None) -> Snapshot:
+        """A cheap copy of what the UI shows (of the timeline's entry `at`, if given)."""
+        return take_snapshot(self, at)

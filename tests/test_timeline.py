@@ -1,0 +1,71 @@
+"""The timeline of a run: every epoch's end kept by reference within a budget,
+shown without changing the run, and branched from bit-identically."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nntui.engine.trainer import Trainer
+from nntui.experiment.config import config_from_dict
+from nntui.experiment.presets import load_preset
+
+
+def same_params(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def overfit(epochs: int, **train):
+    d = load_preset("overfit").to_dict()
+    d["train"].update(epochs=epochs, **train)
+    return config_from_dict(d, "overfit.toml")
+
+
+def test_every_epoch_is_kept_and_shown_as_it_was():
+    tr = Trainer(overfit(120))
+    tr.keep_timeline()
+    tr.run()
+    assert tr.timeline.epochs == list(range(121))
+    snap = tr.snapshot_at(50)
+    ref = Trainer(overfit(50))
+    ref.run()
+    assert snap.epoch == 50 and snap.step == ref.step and same_params(snap.params, ref.params)
+    assert list(snap.history.val_loss) == ref.history["val_loss"] and len(snap.history.lr) == 50
+    assert np.array_equal(snap.confusion.counts, ref.confusion.counts) and snap.confusion.epoch == 50
+    assert tr.epoch == 120 and len(tr.history["train_loss"]) == 120  # the run itself is unchanged
+
+
+def test_beyond_the_budget_it_thins_evenly():
+    tr = Trainer(overfit(100))
+    entry = 4 * sum(p.nbytes for p in tr.params.values())
+    tr.keep_timeline(budget=10 * entry)  # room for 10 epochs' ends
+    tr.run()
+    epochs = tr.timeline.epochs
+    assert len(epochs) <= 10 and epochs[0] == 0 and epochs[-1] >= 100 - tr.timeline.stride
+    assert len({b - a for a, b in zip(epochs, epochs[1:])}) == 1  # evenly spaced
+    assert tr.snapshot_at(37).epoch == max(e for e in epochs if e <= 37)
+
+
+def test_training_on_from_a_past_epoch_is_the_run_that_never_went_further():
+    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 10, "gamma": 0.7})
+    tr = Trainer(cfg)
+    tr.keep_timeline()
+    tr.run()
+    assert tr.stopped
+    assert tr.branch_from(20)
+    assert tr.epoch == 20 and len(tr.history["val_loss"]) == 20 and not tr.stopped
+    assert tr.timeline.epochs[-1] == 20
+    tr.run(until_epochs=30)
+    ref = Trainer(cfg)
+    ref.run(until_epochs=30)
+    assert same_params(tr.params, ref.params) and tr.history == ref.history
+    assert tr.optimizer.lr == ref.optimizer.lr and tr.stop == ref.stop
+    assert same_params(tr.stop.best_params, ref.stop.best_params)
+
+
+def test_a_step_back_drops_the_epochs_it_undoes():
+    tr = Trainer(overfit(10))
+    tr.keep_timeline()
+    tr.run()
+    while tr.epoch == 10:
+        tr.step_back()
+    assert tr.timeline.epochs[-1] == 9

@@ -69,3 +69,42 @@ def test_a_step_back_drops_the_epochs_it_undoes():
     while tr.epoch == 10:
         tr.step_back()
     assert tr.timeline.epochs[-1] == 9
+
+
+def test_a_runfile_keeps_the_timeline(tmp_path):
+    from nntui.engine.runfile import RunfileError, save_run
+    from nntui.experiment.runs import load_run
+
+    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 10, "gamma": 0.7})
+    tr = Trainer(cfg)
+    entry = 4 * sum(p.nbytes for p in tr.params.values())
+    tr.keep_timeline(budget=16 * entry)  # thinned: early stopping's best epoch may not be kept
+    tr.run()
+    back = load_run(save_run(tr, tmp_path / "run.npz"))
+    assert back.timeline.epochs == tr.timeline.epochs and back.timeline.stride == tr.timeline.stride
+    for a, b in zip(back.timeline.entries(), tr.timeline.entries()):
+        assert same_params(a.params, b.params) and a.lr == b.lr and a.rules[1] == b.rules[1]
+    e = tr.timeline.epochs[len(tr.timeline) // 2]
+    back.branch_from(e)
+    tr.branch_from(e)
+    back.run()
+    tr.run()
+    assert same_params(back.params, tr.params) and back.history == tr.history and back.epoch == tr.epoch
+    # A member of the wrong shape is refused by name.
+    import zipfile
+
+    bad = tmp_path / "bad.npz"
+    with zipfile.ZipFile(tmp_path / "run.npz") as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == f"timeline/{e}/W1.npy":
+                import io
+
+                buf = io.BytesIO()
+                np.save(buf, np.zeros((3, 3)))
+                data = buf.getvalue()
+            dst.writestr(info, data)
+    import pytest
+
+    with pytest.raises(RunfileError, match=f"member 'timeline/{e}/W1' has shape"):
+        load_run(bad)

@@ -51,6 +51,7 @@ def _meta(trainer, state: dict) -> dict:
         "format": FORMAT, "version": VERSION,
         **{k: state[k] for k in _META_STATE},
         **{k: state[k] for k in ("schedule", "stop") if k in state},
+        **({"timeline": {k: v for k, v in state["timeline"].items() if k != "arrays"}} if "timeline" in state else {}),
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name, "source": getattr(trainer.config, "source", ""),
     }
@@ -79,6 +80,8 @@ def save_run(trainer, path) -> Path:
     arrays.update({f"init_{k}": v for k, v in state["initial_params"].items()})
     arrays.update(state["params"])
     arrays.update({f"best_{k}": v for k, v in state.get("best_params", {}).items()})
+    if "timeline" in state:  # the app's timeline: every kept epoch's end
+        arrays.update({f"timeline/{k}": v for k, v in state["timeline"]["arrays"].items()})
     arrays.update({f"optimizer/{k}": v for k, v in state["optimizer"].items()})
     arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in state["history"].items()})
     _check_finite_state(arrays, path)
@@ -126,7 +129,9 @@ _MEMBER = re.compile(
     r"(?P<name>meta|config|[xy]_(?:train|val)"
     r"|(?:init_|best_)?[Wb](?P<layer>[1-9][0-9]{0,3})"
     r"|optimizer/t|optimizer/[Wb](?P<olayer>[1-9][0-9]{0,3})/[a-z_]{1,40}"
-    rf"|history_(?:{_HISTORY_RE}))\.npy"
+    rf"|history_(?:{_HISTORY_RE})"
+    r"|timeline/[0-9]{1,8}/(?:(?:best_)?[Wb](?P<tlayer>[1-9][0-9]{0,3})"
+    r"|optimizer/[Wb](?P<tolayer>[1-9][0-9]{0,3})/[a-z_]{1,40}))\.npy"
 )
 
 
@@ -285,6 +290,11 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
             limit = 8 * (step if name == "history_batch_loss" else epoch)
         elif name == "optimizer/t":
             limit = 8
+        elif m.group("tlayer") or m.group("tolayer"):
+            pname = name.split("/")[-2 if m.group("tolayer") else -1].removeprefix("best_")
+            if pname not in sizes:
+                raise _refuse(path, f"member '{name}': the network has no parameter {pname} (layers {layers})")
+            limit = sizes[pname]
         elif m.group("layer") or m.group("olayer"):
             pname = name.removeprefix("init_").removeprefix("best_").removeprefix("optimizer/").split("/")[0]
             if pname not in sizes:
@@ -317,6 +327,11 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         if best:
             state["best_params"] = best
         state.update({k: meta[k] for k in ("schedule", "stop") if k in meta})
+        if "timeline" in meta:
+            if not isinstance(meta["timeline"], dict):
+                raise _refuse(path, "meta 'timeline' must be a table")
+            state["timeline"] = {**meta["timeline"], "arrays": {
+                k[len("timeline/"):]: v for k, v in arrays.items() if k.startswith("timeline/")}}
         state["initial_params"] = {k[len("init_"):]: v for k, v in arrays.items() if k.startswith("init_")}
         state["optimizer"] = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
         state["history"] = {k[len("history_"):]: v for k, v in arrays.items() if k.startswith("history_")}
@@ -413,7 +428,24 @@ def check_state(saved: SavedRun, config, path) -> None:
         if extra:
             raise _refuse(path, f"member '{prefix}{extra[0]}': the network has no such parameter")
     _check_optimizer(path, config.train.optimizer, st["optimizer"], shapes, st["step"])
+    if "timeline" in st:
+        _check_timeline(path, config.train.optimizer, st["timeline"]["arrays"], shapes)
     _check_counters(path, saved, config)
+
+
+def _check_timeline(path, optimizer: str, arrays: dict, shapes: dict) -> None:
+    """Each kept epoch's arrays: shapes of the network's, slots the optimizer keeps, finite."""
+    from .optimizers import OPTIMIZERS
+
+    allowed = set(OPTIMIZERS[optimizer].state_keys)
+    for key, a in arrays.items():
+        parts = key.split("/")
+        pname = parts[2] if parts[1] == "optimizer" else parts[1].removeprefix("best_")
+        if parts[1] == "optimizer" and parts[3] not in allowed:
+            raise _refuse(path, f"member 'timeline/{key}': {optimizer} keeps no '{parts[3]}'")
+        if a.shape != shapes[pname]:
+            raise _refuse(path, f"member 'timeline/{key}' has shape {a.shape}; {pname} has {shapes[pname]}")
+        arrays[key] = _real(path, f"timeline/{key}", a)
 
 
 def _required_slots(optimizer: str) -> set[str]:

@@ -69,3 +69,71 @@ class Timeline:
 
     def entries(self) -> list[EpochEnd]:
         return [self._entries[e] for e in self.epochs]
+
+
+# ----- as a runfile stores it: plain data and flat arrays ------------------------
+
+
+def to_state(timeline: Timeline) -> dict:
+    """{"budget", "stride", "entries": [...plain data...], "arrays": {name: array}}.
+    Array names: "E/W1", "E/optimizer/W1/exp_avg", and "E/best_W1" for early
+    stopping's best weights when the best epoch is not itself kept."""
+    entries, arrays = [], {}
+    kept = timeline._entries
+    for x in timeline.entries():
+        t, opt_state = x.optimizer
+        sched, stop = x.rules
+        row = {"epoch": x.epoch, "step": x.step, "t": int(t), "lr": x.lr, "schedule": sched, "stop": None}
+        arrays.update({f"{x.epoch}/{k}": v for k, v in x.params.items()})
+        arrays.update({f"{x.epoch}/optimizer/{p}/{slot}": a for p, slots in opt_state.items() for slot, a in slots.items()})
+        if stop is not None:
+            row["stop"] = {"best": stop.best, "best_epoch": stop.best_epoch, "wait": stop.wait,
+                           "stopped_epoch": stop.stopped_epoch, "best_from": None}
+            if stop.best_params is not None:
+                source = kept.get(stop.best_epoch + 1)
+                if source is not None and source.params is stop.best_params:
+                    row["stop"]["best_from"] = source.epoch
+                else:
+                    row["stop"]["best_from"] = "own"
+                    arrays.update({f"{x.epoch}/best_{k}": v for k, v in stop.best_params.items()})
+        entries.append(row)
+    return {"budget": timeline.budget, "stride": timeline.stride, "entries": entries, "arrays": arrays}
+
+
+def from_state(state: dict, entry_bytes: int, confusion_of) -> Timeline:
+    """The Timeline `to_state` described; `confusion_of(params, epoch)` makes
+    each entry's lazy confusion matrix. KeyError, TypeError or ValueError for
+    anything inconsistent (the runfile reader words it)."""
+    from .stopping import StopState
+
+    timeline = Timeline(entry_bytes, int(state["budget"]))
+    timeline.stride = int(state["stride"])
+    arrays = state["arrays"]
+    entries = {}
+    for row in state["entries"]:
+        e = int(row["epoch"])
+        if e % timeline.stride:
+            raise ValueError(f"timeline epoch {e} is not a multiple of its stride {timeline.stride}")
+        params = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{e}/") and k.count("/") == 1
+                  and not k.split("/", 1)[1].startswith("best_")}
+        opt = {}
+        for k, v in arrays.items():
+            if k.startswith(f"{e}/optimizer/"):
+                p, slot = k.split("/", 2)[2].split("/")
+                opt.setdefault(p, {})[slot] = v
+        stop = None
+        if row["stop"] is not None:
+            st = row["stop"]
+            best = st["best_from"]
+            if best == "own":
+                best = {k.split("/best_", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{e}/best_")}
+            elif best is not None:
+                best = params if int(best) == e else entries[int(best)].params
+            stop = StopState(float(st["best"]), int(st["best_epoch"]), int(st["wait"]),
+                             None if st["stopped_epoch"] is None else int(st["stopped_epoch"]), best)
+        entries[e] = EpochEnd(e, int(row["step"]), params, (int(row["t"]), opt), (row["schedule"], stop),
+                              float(row["lr"]), confusion_of(params, e) if e else None)
+    if len(entries) > timeline.capacity:
+        raise ValueError(f"the timeline holds {len(entries)} epochs, more than its budget's {timeline.capacity}")
+    timeline._entries = entries
+    return timeline

@@ -27,7 +27,7 @@ from .scaling import Scaler
 from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
 from .stopping import EarlyStopping, StopState
-from .timeline import EpochEnd, Timeline
+from .timeline import EpochEnd, Timeline, from_state, to_state
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
@@ -548,6 +548,7 @@ class Trainer:
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
             **self.rules.to_dict(),
+            **({"timeline": to_state(self.timeline)} if self.timeline is not None else {}),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -574,6 +575,9 @@ class Trainer:
             self.history[k] = [float(v) for v in given]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
         self.rules.from_dict(state, self.net.param_names)
+        if "timeline" in state:
+            entry = 4 * sum(p.nbytes for p in self.params.values())
+            self.timeline = from_state(state["timeline"], entry, self._lazy_confusion)
         self._tally = (float(state["tally"][0]), int(state["tally"][1]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None

@@ -172,3 +172,31 @@ def test_the_slowest_speed_is_named_per_phase():
     from nntui.app.worker import SPEEDS, speed_label
 
     assert speed_label(0) == "1 phase/s" and speed_label(1) == "5/s" and speed_label(len(SPEEDS) - 1) == "max"
+
+
+def test_early_stopping_pauses_play_and_says_why():
+    from nntui.experiment.config import config_from_dict
+
+    d = load_preset("overfit").to_dict()
+    d["train"]["early_stopping"] = {"monitor": "val_loss", "patience": 10}
+    runner = EngineRunner(Trainer(config_from_dict(d, "overfit.toml")))
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    try:
+        runner.send(SetSpeed(len(SPEEDS) - 1))  # full speed
+        runner.send(Play())
+        deadline = time.monotonic() + 30
+        while runner.trainer.epoch < 400 and not runner.trainer.stopped and time.monotonic() < deadline:
+            time.sleep(0.05)
+        frame = settled(runner)
+        tr = runner.trainer
+        assert tr.stopped and frame.status is Status.PAUSED and tr.epoch == tr.stop.stopped_epoch
+        assert frame.message == (f"stopped: no better val loss for 10 epochs; "
+                                 f"best at epoch {tr.stop.best_epoch + 1} (restored)")
+        runner.send(Play())  # playing on goes on, from the best weights, without stopping again
+        assert settled(runner).status is Status.PLAYING
+    finally:
+        stop.set()
+        runner.send(Wake())
+        thread.join(5)

@@ -293,6 +293,8 @@ class EngineRunner:
         # Play pauses once this many epochs are done: the preset's own count, the
         # first time it is reached; playing on from there goes on without a stop.
         self._stop_at: int | None = self._stop_epoch() if playing else None
+        # Early stopping pauses play when it stops the run (once: play on goes on).
+        self._watch_early_stop = playing and not trainer.stopped
 
     # ------------------------------------------------------------------ UI side
 
@@ -405,7 +407,13 @@ class EngineRunner:
         return epochs if self.trainer.epoch < epochs else None
 
     def _reached_stop(self) -> bool:
-        """Pause with a message when play reaches the preset's epochs."""
+        """Pause with a message when play reaches the preset's epochs, or early stopping stops the run."""
+        tr = self.trainer
+        if self._watch_early_stop and tr.stopped:
+            self._set_playing(False)
+            self._message = tr.stopper.reason(tr.stop)
+            self._watch_early_stop = False
+            return True
         if self._stop_at is None or self.trainer.epoch < self._stop_at:
             return False
         self._set_playing(False)
@@ -420,6 +428,7 @@ class EngineRunner:
         if playing and not self.playing:
             self._message = None
             self._stop_at = self._stop_epoch()
+            self._watch_early_stop = not self.trainer.stopped
         self.playing = playing
         self._status = Status.PLAYING if playing else Status.PAUSED
         self._rate_samples.clear()
@@ -437,6 +446,7 @@ class EngineRunner:
         self._message = None
         self._status = Status.PLAYING if self.playing else Status.PAUSED
         self._stop_at = self._stop_epoch() if self.playing else None
+        self._watch_early_stop = self.playing and not trainer.stopped
         self._rate_samples.clear()
         self._next_due = time.perf_counter()
 
@@ -454,7 +464,7 @@ class EngineRunner:
             try:
                 stop_at = self._stop_at
                 while not is_cancelled() and commands.empty():
-                    if stop_at is not None and tr.epoch >= stop_at:
+                    if (stop_at is not None and tr.epoch >= stop_at) or (self._watch_early_stop and tr.stopped):
                         break
                     if self._held:
                         # The UI is answering a key or drawing: let it have the CPU (the GIL).

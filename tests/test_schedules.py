@@ -245,3 +245,59 @@ def test_schedule_and_stopping_round_trip_through_to_dict():
     cfg = preset(schedule={"kind": "multistep", "milestones": [5, 9], "gamma": 0.5, "warmup": 2},
                  early_stopping={"monitor": "val_accuracy", "patience": 7, "min_delta": 0.01})
     assert config_from_dict(cfg.to_dict(), cfg.source) == cfg
+
+
+def test_nntui_train_json_and_report_say_where_it_stopped(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from nntui.cli import main
+
+    preset = tmp_path / "es.toml"
+    preset.write_text(_overfit_path().read_text()
+                      + '\n[train.early_stopping]\nmonitor = "val_loss"\npatience = 20\n'
+                      + '\n[train.schedule]\nkind = "exponential"\ngamma = 0.99\n')
+    out = CliRunner().invoke(main, ["train", str(preset), "--json"])
+    assert out.exit_code == 0, out.stderr
+    r = json.loads(out.stdout)
+    plain = Trainer(preset_from(preset, epochs=400, drop_stopping=True))
+    plain.run()
+    best, stopped = keras_rule(plain.history["val_loss"], 20, 0.0, "min")
+    assert r["early_stopping"] == {"monitor": "val_loss", "best_epoch": best, "best": plain.history["val_loss"][best - 1],
+                                   "stopped_epoch": stopped, "restored": True}
+    assert r["epochs"] == stopped and len(r["history"]["val_loss"]) == stopped
+    assert r["val_loss"] == plain.history["val_loss"][best - 1]  # the restored weights' numbers
+    assert r["val_accuracy"] == plain.history["val_accuracy"][best - 1]
+    assert r["history"]["lr"] == plain.history["lr"][:stopped]
+    text = CliRunner().invoke(main, ["train", str(preset), "--no-plot"]).stdout
+    assert (f"{stopped} epochs" in text and
+            f"(stopped: no better val loss for 20 epochs; best at epoch {best} (restored))" in text)
+
+
+def _overfit_path():
+    from nntui.experiment.presets import list_presets
+
+    return dict(list_presets())["overfit"]
+
+
+def preset_from(path, epochs, drop_stopping):
+    import tomllib
+
+    d = tomllib.loads(path.read_text())
+    d["train"]["epochs"] = epochs
+    if drop_stopping:
+        del d["train"]["early_stopping"]
+    return config_from_dict(d, path.name)
+
+
+def test_a_stopped_run_trains_on_when_asked(tmp_path):
+    from nntui.engine.runfile import save_run
+    from nntui.experiment.runs import load_run
+
+    tr = Trainer(preset("overfit", epochs=400, early_stopping={"patience": 10}))
+    tr.run()
+    stopped = tr.epoch
+    back = load_run(save_run(tr, tmp_path / "r.npz"))
+    back.run(until_epochs=stopped + 5)
+    assert back.epoch == stopped + 5 and back.stop.stopped_epoch == stopped

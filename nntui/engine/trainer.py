@@ -420,8 +420,8 @@ class Trainer:
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
             target_loss: float | None = None, callback=None, explode: float | None = EXPLODED) -> None:
         """Train until a stop condition: `until_epochs` epochs done (default: the
-        config's), `max_steps` more steps, or the epoch's train loss at or below
-        `target_loss` (default: the config's). Diverged if the loss or a
+        config's), `max_steps` more steps, the epoch's train loss at or below
+        `target_loss` (default: the config's), or early stopping stopping the run. Diverged if the loss or a
         parameter becomes NaN or inf, or (unless `explode` is None) an epoch's
         loss is `explode` times the run's lowest."""
         until_epochs = self.config.train.epochs if until_epochs is None else until_epochs
@@ -429,10 +429,11 @@ class Trainer:
         stop_step = None if max_steps is None else self.step + max_steps
         losses = self.history["train_loss"]
         low = min(losses) if losses else math.inf  # the run's lowest epoch loss, kept as it goes
+        stops = not self.stopped  # a run early stopping already stopped trains on when asked to
         with quiet_overflow():
             start = self._checkpoint()
             while (self.epoch < until_epochs and (stop_step is None or self.step < stop_step)
-                   and not self.stopped):
+                   and not (stops and self.stopped)):
                 epoch = self.epoch
                 self.train_step()
                 if self.epoch != epoch:

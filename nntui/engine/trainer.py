@@ -62,6 +62,16 @@ class Diverged(ArithmeticError):
         super().__init__(f"training diverged at step {step}: {what} {how}; {advice}")
 
 
+def check_explosion(losses: list, factor: float, low: float, step: int) -> None:
+    """Diverged if the epoch just ended (`losses[-1]`) lost `factor` times the
+    run's lowest before it, `low` (and more than 1 above it: 1e-20 growing to
+    1e-17 is no explosion)."""
+    if len(losses) >= 2:
+        last = losses[-1]
+        if last > factor * low and last > low + 1.0:
+            raise Diverged(step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
+
+
 class NoData(ValueError):
     """The training set is empty (drawn data cleared): there is no batch to
     train on until points are added."""
@@ -442,7 +452,7 @@ class Trainer:
                     if callback is not None:
                         callback(self)
                     if explode is not None:
-                        self._check_explosion(explode, low)
+                        check_explosion(losses, explode, low, self.step)
                     low = min(low, losses[-1])
                     if target is not None and losses[-1] <= target:
                         break
@@ -476,15 +486,6 @@ class Trainer:
             self._ring.clear()
             raise Diverged(step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
-
-    def _check_explosion(self, factor: float, low: float) -> None:
-        """Diverged if the epoch just ended lost `factor` times its run's lowest
-        before it, `low` (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""
-        losses = self.history["train_loss"]
-        if len(losses) >= 2:
-            last = losses[-1]
-            if last > factor * low and last > low + 1.0:
-                raise Diverged(self.step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
 
     # ----- rewinding --------------------------------------------------------
 

@@ -105,7 +105,7 @@ def test_a_live_rate_change_scales_the_whole_schedule():
     cfg = preset(schedule={"kind": "step", "step_size": 2, "gamma": 0.5}, learning_rate=0.04)
     tr = Trainer(cfg)
     tr.run(until_epochs=3)  # 0.04, 0.04, 0.02; now 0.02
-    tr.set_learning_rate(tr.optimizer.lr * 2)
+    tr.set_learning_rate(0.08)  # the preset's rate doubled: the whole schedule doubles
     tr.run(until_epochs=6)
     assert tr.history["lr"] == [0.04, 0.04, 0.02, 0.04, 0.02, 0.02]
 
@@ -301,3 +301,28 @@ def test_a_stopped_run_trains_on_when_asked(tmp_path):
     back = load_run(save_run(tr, tmp_path / "r.npz"))
     back.run(until_epochs=stopped + 5)
     assert back.epoch == stopped + 5 and back.stop.stopped_epoch == stopped
+
+
+@pytest.mark.parametrize("meta_change,message", [
+    (lambda m: m["schedule"]["sched"].update(last_epoch="x"), "meta 'schedule' does not hold the state"),
+    (lambda m: m.pop("stop"), "missing meta 'stop'"),
+    (lambda m: m["stop"].update(wait=-1), "meta 'stop' must be"),
+])
+def test_a_runfile_with_a_broken_rules_state_is_refused_in_one_line(tmp_path, meta_change, message):
+    import json
+
+    from nntui.engine.runfile import RunfileError, save_run
+    from nntui.experiment.runs import load_run
+
+    tr = Trainer(preset("overfit", schedule={"kind": "cosine", "T_max": 9}, early_stopping={"patience": 5}))
+    tr.run(until_epochs=3)
+    good = save_run(tr, tmp_path / "good.npz")
+    with np.load(good) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta_change(meta)
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(RunfileError, match=message) as e:
+        load_run(tmp_path / "bad.npz")
+    assert "\n" not in str(e.value)

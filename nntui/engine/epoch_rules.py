@@ -57,6 +57,7 @@ class EpochRules:
         """A live change of the rate scales the whole schedule."""
         if self.schedule is not None:
             self.schedule.scale(factor)
+            self.optimizer.lr = self.schedule.lr
             self.state = self._save()
 
     def _save(self) -> tuple:

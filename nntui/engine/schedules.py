@@ -289,6 +289,11 @@ class Schedule:
         return self.group.lr
 
     @property
+    def base_lr(self) -> float:
+        """The rate the schedule is computed from (torch's initial_lr)."""
+        return self.group.initial_lr
+
+    @property
     def reads_metric(self) -> bool:
         return self.kind == "plateau"
 

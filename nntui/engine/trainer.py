@@ -629,10 +629,12 @@ class Trainer:
         self.x_train, self.x_val = self.scaler(raw), self.inputs(d.x_val)
 
     def set_learning_rate(self, lr: float) -> None:
-        """A new rate from now on; with a schedule, the whole schedule scaled to it."""
-        if self.optimizer.lr > 0:
-            self.rules.scale(float(lr) / self.optimizer.lr)
-        self.optimizer.lr = float(lr)
+        """A new rate from now on. With a schedule, `lr` is its new base rate
+        (the preset's learning_rate): the whole schedule is scaled to it."""
+        if self.schedule is not None:
+            self.rules.scale(float(lr) / self.schedule.base_lr)
+        else:
+            self.optimizer.lr = float(lr)
 
     def set_option(self, name: str, value) -> None:
         self.optimizer.set_option(name, value)

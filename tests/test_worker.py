@@ -200,3 +200,22 @@ def test_early_stopping_pauses_play_and_says_why():
         stop.set()
         runner.send(Wake())
         thread.join(5)
+
+
+def test_a_command_pauses_with_a_reason_through_the_public_runner():
+    """pause(message) says why on the status line; pause() keeps what it says; play() clears it."""
+
+    @dataclass(frozen=True)
+    class StopForALesson(Command):
+        def apply(self, runner: EngineRunner) -> None:
+            runner.pause("a question about the boundary")
+
+    with running(playing=True) as runner:
+        runner.send(StopForALesson())
+        frame = settled(runner)
+        assert frame.status is Status.PAUSED and frame.message == "a question about the boundary"
+        runner.send(Pause())
+        assert settled(runner).message == "a question about the boundary"
+        runner.send(Play())
+        frame = settled(runner)
+        assert frame.status is Status.PLAYING and frame.message is None

@@ -22,7 +22,7 @@ class EpochRules:
         self.schedule = (Schedule(train_config.learning_rate, sc.kind, dict(sc.args), sc.warmup, sc.warmup_start)
                          if sc is not None else None)
         if self.schedule is not None:
-            optimizer.lr = self.schedule.lr
+            optimizer.schedule_lr(self.schedule.lr)
         self.plateau_monitor = getattr(sc, "monitor", None) or "val_loss"
         self.stopper = (EarlyStopping(es.monitor, es.patience, es.min_delta, es.restore_best)
                         if es is not None else None)
@@ -49,7 +49,7 @@ class EpochRules:
             metric = _last(history, self.plateau_monitor) if self.schedule.reads_metric else None
             if metric is None and self.schedule.reads_metric:
                 metric = _last(history, "train_loss")
-            self.optimizer.lr = self.schedule.step(metric)
+            self.optimizer.schedule_lr(self.schedule.step(metric))
         self.state = self._save()
         return restore
 
@@ -57,7 +57,7 @@ class EpochRules:
         """A live change of the rate scales the whole schedule."""
         if self.schedule is not None:
             self.schedule.scale(factor)
-            self.optimizer.lr = self.schedule.lr
+            self.optimizer.schedule_lr(self.schedule.lr)
             self.state = self._save()
 
     def _save(self) -> tuple:
@@ -68,7 +68,7 @@ class EpochRules:
         sched, self.stop = state
         if sched is not None:
             self.schedule.set_state(sched)
-            self.optimizer.lr = self.schedule.lr
+            self.optimizer.schedule_lr(self.schedule.lr)
 
     # ----- as plain data, for a runfile
 

@@ -536,7 +536,9 @@ def _check_counters(path, saved: SavedRun, config) -> None:
             or not math.isfinite(tally[0]) or not isinstance(tally[1], int) or not 0 <= tally[1] <= n):
         raise _refuse(path, "meta 'tally' must be [sum of batch losses, samples right] for the epoch so far")
     lr = st["lr"]
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    scheduled = config.train.schedule is not None  # a schedule may reach 0 (cosine's eta_min)
+    if (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0
+            or (lr == 0 and not scheduled)):
         raise _refuse(path, f"meta 'lr' must be a positive number, not {str(lr)[:40]}")
     if not isinstance(st["options"], dict):
         raise _refuse(path, "meta 'options' must be a table of optimizer options")

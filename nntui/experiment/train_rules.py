@@ -1,4 +1,7 @@
-"""The preset's [train.early_stopping] and [train.schedule] tables, and [data] scale, checked.
+"""The preset's [train.early_stopping] and [train.schedule] tables, checked.
+
+They are declared in engine/spec.py (TrainConfig.early_stopping and .schedule,
+kind None: tables checked by hand, here).
 
 Each function takes the config's checker (for its one-line messages: the
 file, the key, the value, what is allowed) and returns the engine's type.
@@ -17,7 +20,6 @@ file, the key, the value, what is allowed) and returns the engine's type.
                                            monitor, else val_loss, else train_loss without validation)
                              warmup (whole epochs, >= 1) and warmup_start (0 < f <= 1, default 1/3):
                              torch's SequentialLR([LinearLR(warmup_start, 1, warmup), KIND], [warmup])
-    [data] scale             "none" (default) | "standard" | "minmax"
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 from nntui.engine.names import allowed, did_you_mean
-from nntui.engine.scaling import SCALES
 from nntui.engine.schedules import ARGUMENTS, KINDS, REQUIRED, WARMUP_START
 from nntui.engine.spec import EarlyStoppingConfig, ScheduleConfig
 from nntui.engine.stopping import MONITORS, NEEDS_VALIDATION, mode_of
@@ -121,10 +122,6 @@ def _argument(ck, kind: str, key: str, v: Any) -> Any:
     if key == "factor":
         return ck.number(SC, key, v, lo=0.0, hi=1.0, hi_open=True)
     return ck.number(SC, key, v, lo=0.0)  # eta_min, threshold, min_lr, eps
-
-
-def scale(ck, t: dict) -> str:
-    return ck.name("data", "scale", t.get("scale", "none"), SCALES, "scale")
 
 
 def needs_validation(ck, train, has_validation: bool | None) -> Any:

@@ -299,8 +299,10 @@ def test_a_stopped_run_trains_on_when_asked(tmp_path):
     tr.run()
     stopped = tr.epoch
     back = load_run(save_run(tr, tmp_path / "r.npz"))
-    back.run(until_epochs=stopped + 5)
-    assert back.epoch == stopped + 5 and back.stop.stopped_epoch == stopped
+    back.run(until_epochs=stopped + 5)  # early stopping starts afresh (patience 10 > 5 epochs)
+    assert back.epoch == stopped + 5 and not back.stopped and back.stop.best_epoch >= stopped
+    back.run(until_epochs=stopped + 400)  # and stops again by the same rule
+    assert back.stopped and back.epoch == back.stop.best_epoch + 1 + 10
 
 
 @pytest.mark.parametrize("meta_change,message", [

@@ -194,8 +194,12 @@ def test_early_stopping_pauses_play_and_says_why():
         assert tr.stopped and frame.status is Status.PAUSED and tr.epoch == tr.stop.stopped_epoch
         assert frame.message == (f"stopped: no better val loss for 10 epochs; "
                                  f"best at epoch {tr.stop.best_epoch + 1} (restored)")
-        runner.send(Play())  # playing on goes on, from the best weights, without stopping again
-        assert settled(runner).status is Status.PLAYING
+        stopped_at = tr.epoch
+        runner.send(Play())  # playing on goes on from the best weights, early stopping afresh
+        deadline = time.monotonic() + 10
+        while runner.trainer.epoch <= stopped_at and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert runner.trainer.epoch > stopped_at
     finally:
         stop.set()
         runner.send(Wake())

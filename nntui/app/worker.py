@@ -465,7 +465,9 @@ class EngineRunner:
         if playing and not self.playing:
             self._message = None
             self._stop_at = self._stop_epoch()
-            self._watch_early_stop = not self.trainer.stopped
+            if self.trainer.stopped:  # playing on: early stopping starts afresh, as at Keras's next fit
+                self.trainer.rules.restart()
+            self._watch_early_stop = True
         self.playing = playing
         self._status = Status.PLAYING if playing else Status.PAUSED
         self._rate_samples.clear()

@@ -53,6 +53,13 @@ class EpochRules:
         self.state = self._save()
         return restore
 
+    def restart(self) -> None:
+        """Early stopping afresh (Keras starts it at each fit): a stopped run
+        asked to train on may stop again, `patience` epochs after a new best."""
+        if self.stopper is not None:
+            self.stop = self.stopper.start()
+            self.state = self._save()
+
     def scale(self, factor: float) -> None:
         """A live change of the rate scales the whole schedule."""
         if self.schedule is not None:

@@ -457,11 +457,11 @@ class Trainer:
         stop_step = None if max_steps is None else self.step + max_steps
         losses = self.history["train_loss"]
         low = min(losses) if losses else math.inf  # the run's lowest epoch loss, kept as it goes
-        stops = not self.stopped  # a run early stopping already stopped trains on when asked to
+        if self.stopped and self.epoch < until_epochs:
+            self.rules.restart()  # asked to train on: early stopping starts afresh, as at Keras's next fit
         with quiet_overflow():
             start = self._checkpoint()
-            while (self.epoch < until_epochs and (stop_step is None or self.step < stop_step)
-                   and not (stops and self.stopped)):
+            while self.epoch < until_epochs and (stop_step is None or self.step < stop_step) and not self.stopped:
                 epoch = self.epoch
                 self.train_step()
                 if self.epoch != epoch:

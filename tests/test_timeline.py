@@ -29,7 +29,8 @@ def test_every_epoch_is_kept_and_shown_as_it_was():
     ref = Trainer(overfit(50))
     ref.run()
     assert snap.epoch == 50 and snap.step == ref.step and same_params(snap.params, ref.params)
-    assert list(snap.history.val_loss) == ref.history["val_loss"] and len(snap.history.lr) == 50
+    assert snap.replay_of == 120 and list(snap.history.val_loss) == tr.history["val_loss"]  # the whole run's curve
+    assert tr.snapshot().replay_of is None
     assert np.array_equal(snap.confusion.counts, ref.confusion.counts) and snap.confusion.epoch == 50
     assert tr.epoch == 120 and len(tr.history["train_loss"]) == 120  # the run itself is unchanged
 
@@ -108,3 +109,15 @@ def test_a_runfile_keeps_the_timeline(tmp_path):
 
     with pytest.raises(RunfileError, match=f"member 'timeline/{e}/W1' has shape"):
         load_run(bad)
+
+
+def test_snapshots_say_the_best_epoch_and_why_it_stopped():
+    tr = Trainer(overfit(300, early_stopping={"patience": 12}))
+    tr.keep_timeline()
+    tr.run(until_epochs=5)
+    assert tr.snapshot().best_epoch == tr.stop.best_epoch + 1 and tr.snapshot().stop_reason is None
+    tr.run()
+    s = tr.snapshot()
+    assert s.best_epoch == tr.stop.best_epoch + 1
+    assert s.stop_reason == f"stopped: no better val loss for 12 epochs; best at epoch {s.best_epoch} (restored)"
+    assert tr.snapshot_at(3).stop_reason is None and Trainer(overfit(3)).snapshot().best_epoch is None

@@ -94,6 +94,13 @@ class Snapshot:
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
+    # Early stopping (None without it): the best epoch so far (1-based), and
+    # once it has stopped the run, why ("stopped: no better val loss for 20 epochs; ...").
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    # A past epoch of the run shown from its timeline: the run's epochs then
+    # (the history is the whole run's, `epoch` the one shown); None for the run now.
+    replay_of: int | None = None
 
     @property
     def confusion(self) -> Confusion | None:
@@ -126,11 +133,14 @@ def take_snapshot(trainer, at=None) -> Snapshot:
     trainer never changes an array in place once made."""
     h = trainer.history
     e, s = (trainer.epoch, trainer.step) if at is None else (at.epoch, at.step)
+    # A past epoch keeps the whole run's curves: the chart marks the epoch on them.
     history = History(
-        tuple(h["train_loss"][:e]), tuple(h["val_loss"][:e]), tuple(h["train_accuracy"][:e]),
-        tuple(h["val_accuracy"][:e]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
-        tuple(h["lr"][:e]),
+        tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
+        tuple(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]), tuple(h["lr"]),
     )
+    stop = at.rules[1] if at is not None else trainer.stop
+    stopping = dict(best_epoch=stop.best_epoch + 1 if e else None,
+                    stop_reason=trainer.stopper.reason(stop) if stop.stopped else None) if stop is not None else {}
     tr = trainer.trace if at is None else None
     params, (t, state), lr, confusion = ((trainer.params, trainer.optimizer.copy_state(), trainer.optimizer.lr,
                                           trainer._confusion) if at is None else
@@ -144,6 +154,7 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         learning_rate=lr, task=trainer.dataset.task, params=dict(params),
         classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
+        replay_of=trainer.epoch if at is not None else None, **stopping,
     )
     if tr is None:
         return Snapshot(**common)

@@ -223,3 +223,36 @@ def test_a_command_pauses_with_a_reason_through_the_public_runner():
         runner.send(Play())
         frame = settled(runner)
         assert frame.status is Status.PLAYING and frame.message is None
+
+
+def test_the_timeline_moves_epoch_by_epoch_and_play_branches_from_a_past_one():
+    from nntui.app.worker import MoveEpoch, ShowEpoch
+
+    with running("overfit") as runner:
+        for _ in range(6):
+            runner.send(RunEpoch())
+        assert settled(runner).snapshot.epoch == 6
+        runner.send(MoveEpoch(-1))
+        s = settled(runner).snapshot
+        assert (s.epoch, s.replay_of) == (5, 6) and len(s.history.train_loss) == 6
+        runner.send(ShowEpoch(2))
+        s = settled(runner).snapshot
+        ref = Trainer(load_preset("overfit"))
+        ref.run(until_epochs=2)
+        assert s.epoch == 2 and all((s.params[k] == ref.params[k]).all() for k in ref.params)
+        runner.send(MoveEpoch(+1))
+        assert settled(runner).snapshot.epoch == 3
+        for _ in range(3):
+            runner.send(MoveEpoch(+1))
+        s = settled(runner).snapshot
+        assert s.epoch == 6 and s.replay_of is None  # past the last kept epoch: the run as it is
+        runner.send(ShowEpoch(3))
+        settled(runner)
+        runner.send(Play())  # trains on from epoch 3: epochs 4-6 become a ghost
+        frame = settled(runner)
+        runner.send(Pause())
+        assert frame.branches == 1 and len(frame.branched.train_loss) == 6
+        frame = settled(runner)
+        ref = Trainer(load_preset("overfit"))
+        ref.run(until_epochs=frame.snapshot.epoch)
+        assert frame.snapshot.replay_of is None and frame.snapshot.history.train_loss == tuple(ref.history["train_loss"])

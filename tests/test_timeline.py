@@ -37,8 +37,9 @@ def test_every_epoch_is_kept_and_shown_as_it_was():
 
 def test_beyond_the_budget_it_thins_evenly():
     tr = Trainer(overfit(100))
-    entry = 4 * sum(p.nbytes for p in tr.params.values())
-    tr.keep_timeline(budget=10 * entry)  # room for 10 epochs' ends
+    from nntui.engine.timeline import entry_bytes
+
+    tr.keep_timeline(budget=10 * entry_bytes(tr.params))  # room for 10 epochs' ends
     tr.run()
     epochs = tr.timeline.epochs
     assert len(epochs) <= 10 and epochs[0] == 0 and epochs[-1] >= 100 - tr.timeline.stride
@@ -78,8 +79,9 @@ def test_a_runfile_keeps_the_timeline(tmp_path):
 
     cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 10, "gamma": 0.7})
     tr = Trainer(cfg)
-    entry = 4 * sum(p.nbytes for p in tr.params.values())
-    tr.keep_timeline(budget=16 * entry)  # thinned: early stopping's best epoch may not be kept
+    from nntui.engine.timeline import entry_bytes
+
+    tr.keep_timeline(budget=16 * entry_bytes(tr.params))  # thinned: early stopping's best epoch may not be kept
     tr.run()
     back = load_run(save_run(tr, tmp_path / "run.npz"))
     assert back.timeline.epochs == tr.timeline.epochs and back.timeline.stride == tr.timeline.stride

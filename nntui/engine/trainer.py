@@ -29,7 +29,7 @@ from .scaling import Scaler
 from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
 from .stopping import EarlyStopping, StopState
-from .timeline import EpochEnd, Timeline, from_state, to_state
+from .timeline import EpochEnd, Timeline, entry_bytes, from_state, to_state
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
@@ -371,8 +371,7 @@ class Trainer:
 
     def keep_timeline(self, budget: int | None = None) -> Timeline:
         """Keep every epoch's end from now on (within `budget` bytes, thinned evenly beyond it)."""
-        entry = 4 * sum(p.nbytes for p in self.params.values())
-        self.timeline = Timeline(entry, **({"budget": budget} if budget is not None else {}))
+        self.timeline = Timeline(entry_bytes(self.params), **({"budget": budget} if budget is not None else {}))
         if self.batch == 0 and not self.done:
             self.timeline.record(EpochEnd(self.epoch, self.step, self.params, self.optimizer.copy_state(),
                                           self.rules.state, self.optimizer.lr, self._confusion))
@@ -594,8 +593,7 @@ class Trainer:
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
         self.rules.from_dict(state, self.net.param_names)
         if "timeline" in state:
-            entry = 4 * sum(p.nbytes for p in self.params.values())
-            self.timeline = from_state(state["timeline"], entry, self._lazy_confusion)
+            self.timeline = from_state(state["timeline"], entry_bytes(self.params), self._lazy_confusion)
         self._tally = (float(state["tally"][0]), int(state["tally"][1]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.trace = None

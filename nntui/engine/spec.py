@@ -184,7 +184,7 @@ class ModelConfig:
     # Omitted, the output follows the loss, the optimizer or the data's task.
     output: str = field(default="sigmoid", metadata=K(
         Choice(OUTPUTS, "output activation"), derived=True, control="output"))
-    init: str = field(default="xavier", metadata=K(Choice(INITIALIZERS, "initializer")))
+    init: str = field(default="xavier", metadata=K(Choice(INITIALIZERS, "initializer"), control="init"))
     seed: int = field(default=0, metadata=K(Int(0)))
     # init = "explicit" only: W1, b1, ... as nested lists
     weights: dict[str, list] | None = field(default=None, metadata=K(None))

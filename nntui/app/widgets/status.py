@@ -76,8 +76,10 @@ class StatusLine(View):
         batch_index = speed_index = acc_index = phase_index = None
         if s is not None:
             in_step = 0 < s.done < len(s.phases)
-            # The epoch in progress, 1-based.
-            groups.append([(f"epoch {s.epoch + 1} · step {s.shown_step}", None)])
+            if s.replay_of is not None:  # a past epoch's end, from the run's timeline
+                groups.append([(f"epoch {s.epoch} of {s.replay_of} (timeline)", None)])
+            else:  # the epoch in progress, 1-based
+                groups.append([(f"epoch {s.epoch + 1} · step {s.shown_step}", None)])
             batch_index = len(groups)
             groups.append([(f"batch {min(s.batch_in_epoch + 1, s.batches_per_epoch)}/{s.batches_per_epoch}", muted)])
             phase_index = len(groups)

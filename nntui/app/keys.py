@@ -71,8 +71,7 @@ KEYS: tuple[Key, ...] = (
         "the run's timeline: one epoch back / on; every view shows that epoch's end, "
         "and space trains on from there (the later epochs stay as a ghost)", display="{"),
     Key("right_curly_bracket", "move_epoch(1)", "later epoch", None, display="}"),
-    Key("click", None, "", "on the loss chart: show that epoch from the run's timeline", help_key="click loss",
-        views=("loss",)),
+    Key("click", None, "", "on the loss chart: show that epoch from the run's timeline", views=("loss",)),
     Key("h", "toggle_ghosts", "hide earlier runs", "hide / show the earlier runs (ghost curves) on the loss chart",
         views=("loss",)),
     Key("c", "clear_ghosts", "clear earlier runs", "clear the earlier runs from the loss chart", views=("loss",)),

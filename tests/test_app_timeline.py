@@ -47,7 +47,10 @@ async def test_braces_move_through_every_epoch_and_every_view_shows_it():
         assert np.array_equal(s.confusion.counts, ref.confusion.counts)  # the confusion matrix of that epoch
         await pilot.pause(LOSS_CHART_THROTTLE)
         text = screen_text(app)
-        assert "epoch 3 of 12 (timeline)" in text  # the status line
+        assert "epoch 3 of 12 (timeline)" in text  # the status line, with that epoch's loss
+        from nntui.app.widgets._common import fmt
+
+        assert f"loss {fmt(ref.history['train_loss'][-1], 3)} val {fmt(ref.history['val_loss'][-1], 3)}" in text
         assert "┊ epoch 3 of 12" in text  # the loss chart marks it
         for view in app.main.views.values():  # every view was given that epoch's end
             if view.snapshot is not None:

@@ -91,10 +91,14 @@ class StatusLine(View):
             else:
                 groups.append([(f"next {s.next_phase.label()}", muted)])
             h = s.history
-            if h.train_loss:
-                loss = f"loss {fmt(h.train_loss[-1], 3)}"
+            # A past epoch shows its own numbers (the history is the whole run's).
+            at = s.epoch - 1 if s.replay_of is not None and s.epoch > 0 else -1
+            if s.replay_of is not None and s.epoch == 0:
+                groups.append([("loss —", muted)])
+            elif h.train_loss:
+                loss = f"loss {fmt(h.train_loss[at], 3)}"
                 if h.val_loss:
-                    loss += f" val {fmt(h.val_loss[-1], 3)}"
+                    loss += f" val {fmt(h.val_loss[at], 3)}"
                 groups.append([(loss, None)])
             elif s.loss is not None:
                 groups.append([(f"batch loss {fmt(s.loss, 3)}", None)])
@@ -102,10 +106,10 @@ class StatusLine(View):
                 groups.append([(f"batch loss {fmt(h.batch_loss[-1], 3)}", None)])
             else:
                 groups.append([("loss —", muted)])
-            if s.task in ("binary", "multiclass") and h.train_accuracy:
-                acc = f"acc {_pct(h.train_accuracy[-1])}"
+            if s.task in ("binary", "multiclass") and h.train_accuracy and not (s.replay_of is not None and s.epoch == 0):
+                acc = f"acc {_pct(h.train_accuracy[at])}"
                 if h.val_accuracy:
-                    acc += f" val {_pct(h.val_accuracy[-1])}"
+                    acc += f" val {_pct(h.val_accuracy[at])}"
                 acc_index = len(groups)
                 groups.append([(acc, None)])
             sps = self.context.steps_per_second

@@ -488,3 +488,41 @@ def test_click_usage_errors_are_one_line_too(capsys):
         err = capsys.readouterr().err
         assert e.value.code == 2, argv
         assert err.startswith("nntui: error: ") and err.count("\n") == 1 and "Usage" not in err, err
+
+
+# --- messages that say what is wrong -----------------------------------------------------------
+
+
+def test_a_learning_rate_of_1e300_diverges_at_the_first_epoch_with_a_rate_to_try():
+    result = run("train", "xor", "--learning-rate", "1e300")
+    assert result.exit_code == 3
+    m = re.search(r"training diverged at step 10: the loss reached \S+ in 1 epoch, above 69\.3 \(100 × log 2\).*"
+                  r"--learning-rate (\S+) trains it", result.stderr)
+    assert m, result.stderr
+    again = run("train", "xor", "--learning-rate", m.group(1), "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["diverged"] is False
+
+
+def test_a_preset_symlink_loop_says_so(tmp_path):
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    result = run("train", str(tmp_path / "a.toml"))
+    assert result.exit_code == 2 and "too many levels of symbolic links" in result.stderr
+    (tmp_path / "c.toml").symlink_to(tmp_path / "gone.toml")
+    result = run("train", str(tmp_path / "c.toml"))
+    assert result.exit_code == 2 and "a symbolic link to a file that does not exist" in result.stderr
+
+
+def test_compare_on_a_runfile_says_a_runfile_cannot_be_raced(tmp_path):
+    assert run("train", "xor", "--epochs", "2", "--save", str(tmp_path / "r.npz")).exit_code == 0
+    result = run("compare", str(tmp_path / "r.npz"), "--vary", "lr=0.1,1")
+    assert result.exit_code == 2
+    assert "a runfile cannot be raced" in result.stderr and "give a preset" in result.stderr
+
+
+@pytest.mark.parametrize("epochs", ["0", str(10**23), "10000001"])
+def test_export_epochs_have_trains_range(epochs):
+    result = run("export", "xor", "--to", "pytorch", "--epochs", epochs)
+    assert result.exit_code == 2
+    assert result.stderr == f"nntui: error: --epochs {epochs}: must be from 1 to 10000000 (as for nntui train)\n"
+    assert "must be from 1 to 10000000" in run("train", "xor", "--epochs", epochs).stderr

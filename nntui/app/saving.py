@@ -47,8 +47,14 @@ class Saving:
     async def _save_run(self, path: str) -> None:
         from nntui.engine.runfile import RunfileError, save_run
 
+        from nntui.engine.files import FileRefused, expand_user
+
         s = self.screen
-        target = Path(path).expanduser()
+        try:
+            target = expand_user(path)
+        except FileRefused as exc:
+            s.show_error("Cannot save the run", str(exc))
+            return
         try:
             written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
         except RunfileError as exc:  # one line that names the file already
@@ -59,15 +65,20 @@ class Saving:
             return
         s.notify(f"Saved to {written or target}", title="Run saved", timeout=4)
 
-    async def save_drawn(self, path: str) -> None:
+    async def save_drawn(self, path: str, replace: bool = False) -> None:
         """The drawn points as a preset: a CSV and a TOML that reads it
-        (experiment/drawn_preset.py), written off the screen's thread."""
+        (experiment/drawn_preset.py), written off the screen's thread. Files
+        already there are replaced only once the user says so."""
+        from nntui.app.screens.replace import ReplaceDialog
         from nntui.engine.files import FileRefused
-        from nntui.experiment.drawn_preset import DrawnSaveError, save_drawn_preset
+        from nntui.experiment.drawn_preset import DrawnExists, DrawnSaveError, save_drawn_preset
 
         s = self.screen
         try:
-            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, path)
+            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, path, replace)
+        except DrawnExists as exc:
+            s.app.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and self._replace_drawn(path))
+            return
         except (DrawnSaveError, FileRefused) as exc:
             s.show_error("Cannot save the drawn data", str(exc))
             return
@@ -76,6 +87,9 @@ class Saving:
             return
         s.notify(f"Saved {len(s.dataset.x_train)} points: {toml_path} and {csv_path.name} beside it. "
                  f"Reopen with o or nntui --preset {toml_path}", title="Drawn data saved", timeout=6)
+
+    def _replace_drawn(self, path: str) -> None:
+        self.screen.run_worker(self.save_drawn(path, replace=True), exclusive=False, group="save")
 
     def gradcheck(self) -> None:
         self.screen.run_worker(self._gradcheck(), exclusive=True, group="grad")

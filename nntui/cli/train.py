@@ -16,18 +16,20 @@ from nntui.cli.main import main
 
 def _parse_options(values: tuple[str, ...]) -> dict:
     """`--option momentum=0.9 --option nesterov=true` -> {"momentum": 0.9, "nesterov": True}."""
-    import tomllib
+    from nntui.experiment.presets import TooDeep, toml_value
 
     options = {}
     for item in values:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UserError(f"--option {item}: write NAME=VALUE, e.g. --option momentum=0.9")
+            raise UserError(f"--option {item[:80]}: write NAME=VALUE, e.g. --option momentum=0.9")
         try:
-            options[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise UserError(f"--option {item}: the value must be a TOML value: a number, true/false, "
+            options[key] = toml_value(raw.strip())
+        except TooDeep as e:
+            raise UserError(f"--option {key}: {e}; give a number, true/false, or a list such as [0.9, 0.999]") from None
+        except ValueError:
+            raise UserError(f"--option {item[:80]}: the value must be a TOML value: a number, true/false, "
                             "or a list such as [0.9, 0.999]") from None
     return options
 
@@ -107,7 +109,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         lr = config.train.learning_rate
         found = _rate_that_trains(config)
         if found is None:
-            advice = (f"it is {lr:g} now, and no rate down to {lr / 10**SUGGEST_TRIES:g} trained it: "
+            advice = (f"it is {lr:g} now, and no rate down to {_tried_rate(lr, SUGGEST_TRIES):g} trained it: "
                       "look at the data's scale and the model")
         else:
             advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
@@ -120,6 +122,12 @@ SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...
 SUGGEST_SECONDS = 20.0
 
 
+def _tried_rate(lr: float, k: int) -> float:
+    """The k-th rate tried: lr/10^k, counted from 10 at most (a rate of 1e300
+    is tried as 1, 0.1, ..., not as 1e299)."""
+    return float(f"{min(lr, 10.0) / 10**k:.3g}")
+
+
 def _rate_that_trains(config) -> tuple[float, float, float] | None:
     """After a divergence, a learning rate that trains, found by trying: the
     first of lr/10, lr/100, ... whose run of the same epochs neither diverges
@@ -129,7 +137,7 @@ def _rate_that_trains(config) -> tuple[float, float, float] | None:
 
     deadline = time.perf_counter() + SUGGEST_SECONDS
     for k in range(1, SUGGEST_TRIES + 1):
-        rate = float(f"{config.train.learning_rate / 10**k:.3g}")
+        rate = _tried_rate(config.train.learning_rate, k)
         trial = Trainer(override(config, learning_rate=rate))
         try:
             with common.quiet_numpy():
@@ -197,7 +205,10 @@ def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
     console = common.make_console()
     plain = ascii_only or common.no_color() or not console.is_terminal or console.color_system is None
     c = trainer.config
-    table = Table(title=f"{c.title} ({c.name})", title_justify="left",
+    from rich.text import Text
+
+    # A Text, not a str: a title's [brackets] are shown as written, never read as markup.
+    table = Table(title=Text(f"{c.title} ({c.name})"), title_justify="left",
                   box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
     table.add_column("metric")
     table.add_column("train", justify="right")

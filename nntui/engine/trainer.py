@@ -64,14 +64,19 @@ class Diverged(ArithmeticError):
         super().__init__(f"training diverged at step {step}: {what} {how}; {advice}")
 
 
-def check_explosion(losses: list, factor: float, low: float, step: int) -> None:
+def check_explosion(losses: list, factor: float, low: float, step: int, bound: float = math.inf,
+                    bound_text: str = "") -> None:
     """Diverged if the epoch just ended (`losses[-1]`) lost `factor` times the
     run's lowest before it, `low` (and more than 1 above it: 1e-20 growing to
-    1e-17 is no explosion)."""
+    1e-17 is no explosion), or more than its loss's absolute bound (Loss.too_high),
+    which holds from the first epoch on, whatever the lowest."""
     if len(losses) >= 2:
         last = losses[-1]
         if last > factor * low and last > low + 1.0:
             raise Diverged(step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
+    if losses and not losses[-1] <= bound:  # NaN too
+        raise Diverged(step, "the loss", f"reached {losses[-1]:.3g} in {len(losses)} epoch"
+                       f"{'s' * (len(losses) != 1)}, above {bound:.3g} ({bound_text})")
 
 
 class NoData(ValueError):
@@ -469,7 +474,7 @@ class Trainer:
                     if callback is not None:
                         callback(self)
                     if explode is not None:
-                        check_explosion(losses, explode, low, self.step)
+                        check_explosion(losses, explode, low, self.step, self._loss_bound(), self.loss.too_high_text)
                     low = min(low, losses[-1])
                     if target is not None and losses[-1] <= target:
                         break
@@ -509,6 +514,14 @@ class Trainer:
             self._ring.clear()
             raise Diverged(checkpoint.step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
+
+    _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
+
+    def _loss_bound(self) -> float:
+        """The loss's absolute bound on this data (Loss.too_high), measured once per data set."""
+        if self._too_high[0] is not self.dataset:  # once per data: the bound reads every target
+            self._too_high = (self.dataset, self.loss.too_high(self.dataset.y_train, self.dataset.n_outputs))
+        return self._too_high[1]
 
     # ----- rewinding --------------------------------------------------------
 

@@ -9,7 +9,7 @@ import asyncio
 
 import numpy as np
 
-from nntui.app.worker import RunEpoch, Status
+from nntui.app.worker import Pause, RunEpoch, Status
 from nntui.engine.trainer import Trainer
 from nntui.experiment.config import config_from_dict
 from nntui.experiment.presets import load_preset
@@ -69,11 +69,17 @@ async def test_space_from_a_past_epoch_trains_on_from_there_and_keeps_a_ghost():
         assert app.main.shown.epoch == 4
         await press(pilot, "space")
         await asyncio.sleep(0.05)
-        await press(pilot, "space")  # pause again
-        assert app.main.ghosts.items and len(app.main.ghosts.items[-1].train_loss) == 10
-        tr = app.runner.trainer
-        ref = overfit_run(tr.epoch)
-        assert tr.history["train_loss"] == ref.history["train_loss"]  # a run that went on from epoch 4
+        app.runner.send(Pause())
+        await app.settle()
+        for _ in range(200):  # the branch's frame reaches the screen
+            if app.main.ghosts.items:
+                break
+            await asyncio.sleep(0.01)
+            await app.settle()
+        assert app.main.ghosts.items and len(app.main.ghosts.items[-1].train_loss) == 10, app.main.ghosts.items
+        shown = app.main.shown
+        ref = overfit_run(shown.epoch)
+        assert shown.history.train_loss == tuple(ref.history["train_loss"])  # a run that went on from epoch 4
 
 
 async def test_a_click_on_the_loss_chart_jumps_to_that_epoch():

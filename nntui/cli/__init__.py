@@ -7,6 +7,8 @@ before it needs them, so `nntui --help` stays instant.
     nntui compare NAME|FILE --vary KEY=V1,V2                race variants
     nntui export NAME|FILE|RUN.npz --to pytorch             a PyTorch script
     nntui gradcheck NAME|FILE [--json]                      check every gradient
+    nntui landscape NAME|FILE|RUN.npz [--axes ...]          the loss on a 2-D slice, with the path
+    nntui shot NAME|FILE|RUN.npz [--view V] -o OUT.svg|.txt a picture of the app, made headless
     nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
 
 Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
@@ -15,6 +17,6 @@ diverged.
 """
 
 from nntui.cli.main import main, run
-from nntui.cli import compare, export, gradcheck, presets, serve, train  # noqa: F401  (each registers its verb)
+from nntui.cli import compare, export, gradcheck, landscape, presets, serve, shot, train  # noqa: F401  (each registers its verb)
 
 __all__ = ["main", "run"]

@@ -34,14 +34,57 @@ def _parse_options(values: tuple[str, ...]) -> dict:
     return options
 
 
+def optimizer_names() -> list[str]:
+    """The names in the engine's OPTIMIZERS registry, in its order, read from
+    the registry's source rather than imported: the engine imports numpy, and
+    `nntui train --help` must stay instant (tests/test_cli.py checks that help
+    imports no numpy, and that these names are the registry's)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parents[1] / "engine" / "optimizers.py").read_text(encoding="utf-8"))
+    named = {}  # class -> its `name = "..."`
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if (isinstance(item, ast.Assign) and [getattr(t, "id", None) for t in item.targets] == ["name"]
+                        and isinstance(item.value, ast.Constant)):
+                    named[node.name] = item.value.value
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [None])[0]
+        if getattr(target, "id", None) == "OPTIMIZERS":
+            found = [named[n.id] for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in named]
+            return list(dict.fromkeys(found))
+    return []
+
+
+class _HelpWhenShown(click.Option):
+    """An option whose help text is made only when help is printed, so that
+    running a command never pays for it."""
+
+    def __init__(self, *args, make_help, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._make_help = make_help
+
+    def get_help_record(self, ctx):
+        if self.help is None:
+            self.help = self._make_help()
+        return super().get_help_record(ctx)
+
+
+def _optimizer_help() -> str:
+    *first, last = optimizer_names()
+    return (f"{', '.join(first)} or {last} (overrides train.optimizer; "
+            "the preset's options this optimizer does not take are dropped).")
+
+
 @main.command("train")
 @click.argument("preset", metavar="NAME|FILE")
 @click.option("--epochs", type=int, help="Train this many epochs (overrides train.epochs).")
 @click.option("--seed", type=int,
               help="Seed for both the data (data.seed) and the model (model.seed): one number, a new run.")
 @click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Overrides train.learning_rate.")
-@click.option("--optimizer", help="sgd, adam, adamw, rmsprop, adagrad or perceptron (overrides train.optimizer; "
-                                  "the preset's options this optimizer does not take are dropped).")
+@click.option("--optimizer", cls=_HelpWhenShown, make_help=_optimizer_help)
 @click.option("--batch-size", type=int, help="Overrides train.batch_size (at or above the training set's size: full batch).")
 @click.option("--init", help="Overrides model.init (xavier, he, normal, ...).")
 @click.option("--activation", help="Overrides model.activation, the hidden layers' (tanh, relu, ...).")

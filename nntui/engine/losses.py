@@ -34,7 +34,7 @@ def _mse_delta(z, a, y, out: Activation):
 
 def _bce_value(z, a, y):
     # log(1 + e^z) - z y: BCE of sigmoid(z), stable for any z. np.logaddexp(0, z)
-    # is max(z, 0) + log1p(e^-|z|) in one call (it was five: a third of a tiny step).
+    # is max(z, 0) + log1p(e^-|z|) in one call; written out it is five, a third of a tiny step.
     return float(_sum(np.logaddexp(0.0, z) - z * y, None)) / z.size
 
 

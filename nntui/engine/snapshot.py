@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import gradnorm
 from .metrics import Confusion, LazyConfusion
 from .rules import Rule
 
@@ -50,6 +51,8 @@ class History:
     val_accuracy: tuple[float, ...] = ()
     batch_loss: tuple[float, ...] = ()
     lr: tuple[float, ...] = ()  # the learning rate each epoch was trained with
+    # Each weight matrix's mean gradient norm per epoch, {"W1": (...), ...} (engine/gradnorm.py).
+    grad_norm: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Snapshot:
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
+    off: frozenset[tuple[int, int]] = frozenset()  # hidden units switched off, (layer, unit)
     # Early stopping (None without it): the best epoch so far (1-based), and
     # once it has stopped the run, why ("stopped: no better val loss for 20 epochs; ...").
     best_epoch: int | None = None
@@ -136,7 +140,8 @@ def take_snapshot(trainer, at=None) -> Snapshot:
     # A past epoch keeps the whole run's curves: the chart marks the epoch on them.
     history = History(
         tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
-        tuple(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]), tuple(h["lr"]),
+        tuple(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
+        lr=tuple(h["lr"]), grad_norm={w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
     )
     stop = at.rules[1] if at is not None else trainer.stop
     stopping = dict(best_epoch=stop.best_epoch + 1 if e else None,
@@ -154,6 +159,7 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         learning_rate=lr, task=trainer.dataset.task, params=dict(params),
         classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
+        off=trainer.net.off,
         replay_of=trainer.epoch if at is not None else None, **stopping,
     )
     if tr is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import gradnorm
 from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
@@ -123,7 +124,7 @@ class Checkpoint:
     step: int
     epoch: int
     batch: int
-    tally: tuple[float, int]  # the epoch so far: (sum of batch loss x batch size, samples right)
+    tally: tuple  # the epoch so far: (sum of batch loss x batch size, samples right, gradient norm sums)
     confusion: LazyConfusion | None
     rules: tuple  # EpochRules.state: the schedule's and early stopping's
 
@@ -154,6 +155,7 @@ class Trainer:
         self.data_step: int | None = None  # the step at which replace_data last changed the data
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss",
                                         "lr")}
+        self.history.update({k: [] for k in gradnorm.keys(self.net.W[1:])})
         # The classifier's confusion matrix at the last epoch's end, measured
         # only when asked for (None before the first epoch, and for regression).
         self._confusion: LazyConfusion | None = None
@@ -162,11 +164,15 @@ class Trainer:
         self.timeline: Timeline | None = None  # every epoch's end, once keep_timeline is called
         # A Checkpoint at each step boundary, the latest last.
         self._ring: deque[Checkpoint] = deque(maxlen=self._rewind_depth())
-        # The epoch so far: (sum of batch loss x batch size, samples classified right).
-        self._tally = (0.0, 0)
+        # The epoch so far: (sum of batch loss x batch size, samples classified right,
+        # per weight matrix the sum of its gradient's norms).
+        self._tally = self._fresh_tally()
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
         self._p_epoch: np.ndarray | None = None  # the epoch's 2-D points, when the inputs are their features
         self._shuffle(0)
+
+    def _fresh_tally(self) -> tuple:
+        return 0.0, 0, gradnorm.zero(self.net.L)
 
     def _rewind_depth(self) -> int:
         # An entry holds one set of parameters and up to three optimizer buffers per parameter.
@@ -307,7 +313,9 @@ class Trainer:
         tr = self.trace
         n = len(tr.y)
         L = self.net.L
-        self._tally = (self._tally[0] + tr.loss * n, self._tally[1] + self._correct(tr.a[L], tr.y))
+        loss_sum, right, norms = self._tally
+        self._tally = (loss_sum + tr.loss * n, right + self._correct(tr.a[L], tr.y),
+                       gradnorm.added(norms, tr.grads, self.net.W[1:]))
         self.history["batch_loss"].append(tr.loss)
         self.step += 1
         self.batch += 1
@@ -340,7 +348,9 @@ class Trainer:
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
         h["lr"].append(self.optimizer.lr)
-        self._tally = (0.0, 0)
+        for k, total in zip(gradnorm.keys(self.net.W[1:]), self._tally[2]):
+            h[k].append(total / self.batches_per_epoch)
+        self._tally = self._fresh_tally()
         self.epoch += 1
         self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
@@ -400,7 +410,7 @@ class Trainer:
         self.rules.load(entry.rules)
         if self.schedule is None:  # a schedule's rate came back with its state
             self.optimizer.lr = entry.lr
-        self._confusion, self._tally, self.trace = entry.confusion, (0.0, 0), None
+        self._confusion, self._tally, self.trace = entry.confusion, self._fresh_tally(), None
         self._ring.clear()
         self._truncate_history()
         self.timeline.drop_after(entry.epoch)
@@ -570,12 +580,13 @@ class Trainer:
         opt = self.optimizer
         return {
             "step": self.step, "epoch": self.epoch, "batch": self.batch,
-            "tally": (float(self._tally[0]), int(self._tally[1])),
+            "tally": (float(self._tally[0]), int(self._tally[1]), [float(v) for v in self._tally[2]]),
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
             **self.rules.to_dict(),
             **({"timeline": to_state(self.timeline)} if self.timeline is not None else {}),
+            "off": sorted([l, j] for l, j in self.net.off),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -607,9 +618,9 @@ class Trainer:
         self.rules.from_dict(state, self.net.param_names)
         if "timeline" in state:
             self.timeline = from_state(state["timeline"], entry_bytes(self.params), self._lazy_confusion)
-        self._tally = (float(state["tally"][0]), int(state["tally"][1]))
+        self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
-        self.trace = None
+        self.switch_off(state.get("off", ()))
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
         # A runfile keeps no confusion matrix: measured again (when asked), with
         # the parameters saved (those of the epoch's end when the run was saved there).
@@ -641,7 +652,7 @@ class Trainer:
         self.batch_size = max(1, min(self.config.train.batch_size, n))
         self.batches_per_epoch = math.ceil(n / self.batch_size)
         self.batch = 0
-        self._tally = (0.0, 0)
+        self._tally = self._fresh_tally()
         self._ring.clear()
         self.data_step = self.step
         self._order = None  # a full batch caches its order once: draw it again
@@ -654,6 +665,14 @@ class Trainer:
         raw = self.inputs(d.x_train)
         self.scaler = Scaler(getattr(self.config.data, "scale", "none"), raw)
         self.x_train, self.x_val = self.scaler(raw), self.inputs(d.x_val)
+
+    def switch_off(self, units) -> None:
+        """Hold these hidden units' outputs at 0 from now on, in training and in
+        every forward pass ((layer, unit) pairs; empty: every unit on). A step in
+        progress is dropped: its numbers were computed with the other units."""
+        n = self.net
+        self.net = Network(n.sizes, n.activation_name, n.output_name, units)
+        self.trace = None
 
     def set_learning_rate(self, lr: float) -> None:
         """A new rate from now on. With a schedule, `lr` is its new base rate

@@ -20,7 +20,7 @@ axes are computed so that every label sits on the row that holds its value.
   they show, the x-axis is the epoch even before the live run's first epoch.
 - Marks: a dotted vertical line at early stopping's best epoch (green), and at
   the epoch shown from the run's timeline (white), named in the bottom border.
-- The learning rate (`show_lr`, the `l` key): a small panel under the loss, the
+- The learning rate (`show_lr`, the `E` key): a small panel under the loss, the
   rate each epoch was trained with (a schedule's curve).
 - A click on the plot posts `LossChart.EpochPicked(epoch)`: the app shows that
   epoch from the run's timeline.
@@ -321,9 +321,9 @@ def _log_row_label(lo: float, hi: float) -> str:
 
 def x_ticks(xmin: float, xmax: float, columns: int, dots: int) -> list[tuple[int, str]]:
     """Integer ticks as (column, label): the first epoch, then the multiples of
-    the finest 1-2-5 step whose labels all fit, two blanks apart. (Labels that
-    overlapped used to be dropped one by one, which left the rest uneven:
-    90 95 100 110 115, or 152 170 190.)"""
+    the finest 1-2-5 step whose labels all fit, two blanks apart. (Dropping
+    overlapping labels one by one would leave the rest uneven: 90 95 100 110
+    115, or 152 170 190.)"""
     if columns <= 0:
         return []
     width = len(str(int(xmax))) + 2

@@ -80,6 +80,25 @@ def check_explosion(losses: list, factor: float, low: float, step: int, bound: f
                        f"{'s' * (len(losses) != 1)}, above {bound:.3g} ({bound_text})")
 
 
+def overflowed_state(state: dict) -> str | None:
+    """"W1/exp_avg_sq", the first optimizer buffer that holds NaN or inf, or None."""
+    for name, st in state.items():
+        bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
+        if bad is not None:
+            return f"{name}/{bad}"
+    return None
+
+
+def lazy_confusion(net, params: dict, d: Dataset, x_train, x_val, epoch: int) -> LazyConfusion | None:
+    """The confusion matrix of `params`, to measure when asked: of the
+    validation set (network inputs x_val), else of the training set; None for regression."""
+    if d.task == "regression":
+        return None
+    if len(d.y_val):
+        return LazyConfusion(net, params, x_val, d.y_val, d.task, d.classes, "validation", epoch)
+    return LazyConfusion(net, params, x_train, d.y_train, d.task, d.classes, "train", epoch)
+
+
 class NoData(ValueError):
     """The training set is empty (drawn data cleared): there is no batch to
     train on until points are added."""
@@ -365,17 +384,9 @@ class Trainer:
             self.timeline.record(EpochEnd(self.epoch, self.step, trained, self.optimizer.copy_state(),
                                           self.rules.state, self.optimizer.lr, measured))
 
-    @property
-    def schedule(self):
-        return self.rules.schedule
-
-    @property
-    def stopper(self) -> EarlyStopping | None:
-        return self.rules.stopper
-
-    @property
-    def stop(self) -> StopState | None:
-        return self.rules.stop
+    schedule = property(lambda self: self.rules.schedule)  # schedules.Schedule of [train.schedule], or None
+    stopper = property(lambda self: self.rules.stopper)  # stopping.EarlyStopping of [train.early_stopping], or None
+    stop = property(lambda self: self.rules.stop)  # its stopping.StopState, or None
 
     @property
     def stopped(self) -> bool:
@@ -395,9 +406,7 @@ class Trainer:
     def snapshot_at(self, epoch: int) -> Snapshot | None:
         """What the views show of the timeline's `epoch` (the nearest kept before it), without changing the run."""
         entry = self.timeline.at(epoch) if self.timeline is not None else None
-        if entry is None:
-            return None
-        return self.snapshot(at=entry)
+        return self.snapshot(at=entry) if entry is not None else None
 
     def branch_from(self, epoch: int) -> bool:
         """Go back to the timeline's `epoch` (the nearest kept before it) to train on from there:
@@ -516,20 +525,17 @@ class Trainer:
         parameters stay finite (its steps just become 0): no later loss shows
         it, and a runfile must not hold it. Checked at each epoch's end; back
         to the epoch's start, then Diverged."""
-        for name, st in self.optimizer.state.items():
-            bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
-            if bad is None:
-                continue
+        bad = overflowed_state(self.optimizer.state)
+        if bad is not None:
             self._restore(checkpoint)
             self._ring.clear()
-            raise Diverged(checkpoint.step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
+            raise Diverged(checkpoint.step + 1, f"the optimizer's state ({bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
 
-    def _loss_bound(self) -> float:
-        """The loss's absolute bound on this data (Loss.too_high), measured once per data set."""
-        if self._too_high[0] is not self.dataset:  # once per data: the bound reads every target
+    def _loss_bound(self) -> float:  # measured once per data set: the bound reads every target
+        if self._too_high[0] is not self.dataset:
             self._too_high = (self.dataset, self.loss.too_high(self.dataset.y_train, self.dataset.n_outputs))
         return self._too_high[1]
 
@@ -721,14 +727,7 @@ class Trainer:
         return self._confusion.value if self._confusion is not None else None
 
     def _lazy_confusion(self, params: dict, epoch: int) -> LazyConfusion | None:
-        """The confusion matrix of `params`, to measure when asked: of the
-        validation set, else of the training set; None for regression."""
-        d = self.dataset
-        if d.task == "regression":
-            return None
-        if len(d.y_val):
-            return LazyConfusion(self.net, params, self.x_val, d.y_val, d.task, d.classes, "validation", epoch)
-        return LazyConfusion(self.net, params, self.x_train, d.y_train, d.task, d.classes, "train", epoch)
+        return lazy_confusion(self.net, params, self.dataset, self.x_train, self.x_val, epoch)
 
     def evaluate(self) -> dict:
         """Loss and accuracy of the current parameters on the whole training and validation sets."""

@@ -29,7 +29,6 @@ from .epoch_rules import EpochRules
 from .scaling import Scaler
 from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
-from .stopping import EarlyStopping, StopState
 from .timeline import EpochEnd, Timeline, entry_bytes, from_state, to_state
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough

@@ -8,6 +8,7 @@ before it needs them, so `nntui --help` stays instant.
     nntui export NAME|FILE|RUN.npz --to pytorch             a PyTorch script
     nntui gradcheck NAME|FILE [--json]                      check every gradient
     nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
+    nntui lessons [--json]                                  the lessons, with progress
 
 Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
 or a bad preset or runfile (one line on stderr, no traceback); 3 training
@@ -15,6 +16,6 @@ diverged.
 """
 
 from nntui.cli.main import main, run
-from nntui.cli import compare, export, gradcheck, presets, serve, train  # noqa: F401  (each registers its verb)
+from nntui.cli import compare, export, gradcheck, lessons, presets, serve, train  # noqa: F401  (each registers its verb)
 
 __all__ = ["main", "run"]

@@ -126,7 +126,9 @@ class _Check:
             raise ConditionError(f"nests too deeply; at most {MAX_DEPTH} levels")
         d = depth + 1
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            if isinstance(node.value, bool):
+                self.refuse(node, "write a comparison, not")
+            if not isinstance(node.value, (int, float)):
                 self.refuse(node, "only numbers may be written as values, not")
             return _NUMBER
         if isinstance(node, ast.Name):
@@ -221,7 +223,10 @@ class _Eval:
 
     def value(self, node):
         if isinstance(node, ast.Constant):
-            return np.float64(node.value) if abs(node.value) < 1e308 else np.float64(math.inf)
+            try:
+                return np.float64(float(node.value))
+            except OverflowError:  # an integer literal beyond float64
+                return np.float64(math.inf)
         if isinstance(node, ast.Name):
             return self.note(node, np.float64(self.env.get(node.id, math.nan)))
         if isinstance(node, ast.UnaryOp):

@@ -251,3 +251,28 @@ def test_lesson_text_from_a_file_carries_no_terminal_control(tmp_path):
                  'choices = [{ text = "a\\u001b[2J", when = "epochs > 1" }, { text = "b", when = "epochs < 1" }]\n')
     ask = load_preset(path).lesson.asks[0]
     assert ask.question == "evil]2;pwned q" and ask.choices[0].text == "a[2J"
+
+
+def test_a_quiz_opens_each_ask_in_turn_and_judges_the_answers(tmp_path, state):
+    from nntui.experiment.progress import Progress
+    from nntui.experiment.quiz import Quiz
+
+    config = load_preset(write(tmp_path, LESSON))
+    quiz = Quiz(config.lesson)
+    assert quiz.open_ask[0] == 1
+    assert quiz.answer(3) == "question 1 has choices 1 to 2" and quiz.open_ask[0] == 1
+    assert quiz.answer(1) is None and quiz.open_ask[0] == 2
+    assert quiz.answer(3) is None and quiz.open_ask is None
+    assert quiz.answer(1) == "every question is answered"
+    trainer = Trainer(config)
+    trainer.run()
+    env = trainer_env(trainer)
+    first, second = quiz.verdicts(env)
+    assert (first.answer, first.right, first.right_choices) == (1, False, (2,))
+    assert first.line() == "Q1 wrong: the run says 2 (max(train_accuracy) = 0.75)"
+    assert second.right and second.line() == "Q2 right: the run says 2, 3 (weights = 3)"
+    assert quiz.challenges(env) == [("Separate XOR with a perceptron", False, "last(train_accuracy) = 0.75"),
+                                    ("Use at most three weights", True, "weights = 3")]
+    assert quiz.keep(Progress(), "k", env) is None
+    assert Progress().summary("k", config.lesson) == {"asks": {"answered": 2, "right": 1, "total": 2},
+                                                      "challenges": {"met": 1, "total": 2}}

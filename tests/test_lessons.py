@@ -276,3 +276,29 @@ def test_a_quiz_opens_each_ask_in_turn_and_judges_the_answers(tmp_path, state):
     assert quiz.keep(Progress(), "k", env) is None
     assert Progress().summary("k", config.lesson) == {"asks": {"answered": 2, "right": 1, "total": 2},
                                                       "challenges": {"met": 1, "total": 2}}
+
+
+def test_the_app_quiz_judges_once_at_the_run_end_and_keeps_it(tmp_path, state):
+    from nntui.app.lesson_quiz import LessonQuiz
+
+    config = load_preset(write(tmp_path, LESSON))
+    quiz = LessonQuiz(config)
+    assert quiz.lines()[:3] == [("Q1/2 · Will the perceptron ever get all four rows right?", "ask"),
+                                ("1 yes   2 no", "choice"), ("press 1-2 to answer before you run it", "hint")]
+    assert quiz.answer(2) is None and quiz.lines()[0][0].startswith("Q2/2 · How many weights")
+    trainer = Trainer(config)
+    trainer.run(until_epochs=3)
+    changed, notice = quiz.frame(trainer.snapshot())
+    assert changed and notice is None and quiz.verdicts is None  # 3 of 20 epochs: not judged yet
+    assert ("Challenge: Use at most three weights · met ✓", "met") in quiz.lines()
+    assert quiz.answer(1) is None and quiz.open_ask is None
+    assert quiz.lines()[0] == ("Answered (Q1 → 2 · Q2 → 1); judged when the run ends", "hint")
+    trainer.run()
+    assert quiz.frame(trainer.snapshot()) == (True, None)
+    assert quiz.lines()[:3] == [("Q1 right: the run says 2 (max(train_accuracy) = 0.75)", "right"),
+                                ("   No straight line separates XOR's classes.", "explain"),
+                                ("Q2 wrong: the run says 2, 3 (weights = 3)", "wrong")]
+    assert quiz.answer(1).startswith("the run is over")
+    assert quiz.frame(trainer.snapshot()) == (False, None)  # judged once
+    kept = json.loads(state.read_text())["lessons"][str((tmp_path / "lesson.toml").resolve())]
+    assert kept["asks"]["1"]["right"] is True and kept["asks"]["2"]["right"] is False

@@ -269,8 +269,8 @@ def test_a_quiz_opens_each_ask_in_turn_and_judges_the_answers(tmp_path, state):
     env = trainer_env(trainer)
     first, second = quiz.verdicts(env)
     assert (first.answer, first.right, first.right_choices) == (1, False, (2,))
-    assert first.line() == "Q1 wrong: the run says 2 (max(train_accuracy) = 0.75)"
-    assert second.right and second.line() == "Q2 right: the run says 2, 3 (weights = 3)"
+    assert first.line() == "Q1 wrong: you said 1 (yes); the run says 2 (no): max(train_accuracy) = 0.75"
+    assert second.right and second.line() == "Q2 right: 3 (three or fewer); the run: weights = 3"
     assert quiz.challenges(env) == [("Separate XOR with a perceptron", False, "last(train_accuracy) = 0.75"),
                                     ("Use at most three weights", True, "weights = 3")]
     assert quiz.keep(Progress(), "k", env) is None
@@ -295,9 +295,10 @@ def test_the_app_quiz_judges_once_at_the_run_end_and_keeps_it(tmp_path, state):
     assert quiz.lines()[0] == ("Answered (Q1 → 2 · Q2 → 1); judged when the run ends", "hint")
     trainer.run()
     assert quiz.frame(trainer.snapshot()) == (True, None)
-    assert quiz.lines()[:3] == [("Q1 right: the run says 2 (max(train_accuracy) = 0.75)", "right"),
+    assert quiz.lines()[:3] == [("Q1 right: 2 (no); the run: max(train_accuracy) = 0.75", "right"),
                                 ("   No straight line separates XOR's classes.", "explain"),
-                                ("Q2 wrong: the run says 2, 3 (weights = 3)", "wrong")]
+                                ("Q2 wrong: you said 1 (two); the run says 2 (three) or 3 (three or fewer): "
+                                 "weights = 3", "wrong")]
     assert quiz.answer(1).startswith("the run is over")
     assert quiz.frame(trainer.snapshot()) == (False, None)  # judged once
     kept = json.loads(state.read_text())["lessons"][str((tmp_path / "lesson.toml").resolve())]

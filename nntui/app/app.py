@@ -45,6 +45,7 @@ from nntui.app.screens.vary import VaryDialog
 from nntui.app.views import COLUMNS, TOP, VIEWS, ViewSpec, views_in
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
+from nntui.app.lesson_quiz import LessonQuiz
 from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.network import NetworkDiagram
 from nntui.app.widgets.unit_images import UnitImages
@@ -176,6 +177,7 @@ class NNTuiApp(App[None]):
         Binding("L", "lesson", "lesson", key_display="L"),
         Binding("greater_than_sign", "next_lesson(1)", "next lesson", show=False, key_display=">"),
         Binding("less_than_sign", "next_lesson(-1)", "previous lesson", show=False, key_display="<"),
+        *(Binding(str(n), f"answer({n})", "answer", show=False) for n in range(1, 10)),
         Binding("i", "panel", "panel", show=False),
         Binding("o", "open_preset", "open"),
         Binding("v", "compare", "race"),
@@ -228,6 +230,7 @@ class NNTuiApp(App[None]):
         self.pacer = Pacer(self.runner, self.call_after_refresh)
         self.title = config.title
         self.sub_title = self._sub_title()
+        self.lesson_quiz = LessonQuiz(config)
 
     # ------------------------------------------------------------------ layout
 
@@ -293,6 +296,7 @@ class NNTuiApp(App[None]):
         compact = width < MEDIUM[0] or height < MEDIUM[1]
         self.set_class(compact, "-compact")
         self.set_class(not compact and (width < LARGE[0] or height < LARGE[1]), "-medium")
+        self._place_lesson()
         if small:
             self.too_small.update(
                 f"Enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}\n"
@@ -319,6 +323,7 @@ class NNTuiApp(App[None]):
         self.status = frame.status
         if frame.status == Status.DIVERGED and (previous is None or previous.status != Status.DIVERGED):
             self.notify(frame.message or "training diverged", title="Diverged", severity="error", timeout=8)
+        self._follow_lesson(frame)
         # A new model's first frame, or a change of state (play, pause,
         # diverged): every view; in fast play otherwise, the views take turns.
         first = previous is None or previous.generation != frame.generation or previous.status != frame.status
@@ -434,6 +439,10 @@ class NNTuiApp(App[None]):
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
+        if config.lesson != self.lesson_quiz.config.lesson or config.source != self.lesson_quiz.config.source:
+            self.lesson_quiz = LessonQuiz(config)
+        else:  # the same lesson, run again (reset, an edit): judged afresh, the answers stand
+            self.lesson_quiz.restart()
         self._show_lesson()
         self._update_hint()
 
@@ -531,10 +540,42 @@ class NNTuiApp(App[None]):
         builtin = self.config.source == f"{self.config.name}.toml" and self.config.name in names
         place = (names.index(self.config.name) + 1, len(names)) if builtin else None
         self.query_one(LessonPanel).set_lesson(self.config.title, self.config.description, place)
+        self._show_quiz()
+
+    def _show_quiz(self) -> None:
+        opened = self.lesson_quiz.open_ask
+        self.query_one(LessonPanel).set_quiz(self.lesson_quiz.lines(), len(opened[1].choices) if opened else 0)
+
+    def _place_lesson(self) -> None:
+        """Below 140×40 the lesson is brief until L: its first sentence (and at
+        100×30 its open question); L shows all of it."""
+        if not self.views:  # on_mount places it
+            return
+        toggled = self.has_class("-lesson-toggled")
+        compact = self.has_class("-compact")
+        brief = (compact or self.has_class("-medium")) and not toggled
+        self.query_one(LessonPanel).set_brief(brief, with_quiz=not compact)
+
+    def _follow_lesson(self, frame: Frame) -> None:
+        changed, notice = self.lesson_quiz.frame(frame.snapshot, frame.status == Status.DIVERGED)
+        if changed:
+            self._show_quiz()
+        if notice:
+            self.notify(notice, timeout=6)
+
+    def action_answer(self, choice: int) -> None:
+        """Answer the lesson's open question with choice 1-9."""
+        problem = self.lesson_quiz.answer(choice)
+        if problem:
+            self.notify(f"{choice}: {problem}", timeout=3)
+            return
+        self._show_quiz()
 
     def action_lesson(self) -> None:
-        """Show or hide the lesson (hidden at first below 140×40, where rows are few)."""
+        """Below 140×40 show the whole lesson and its question, or make it brief
+        again; from 140×40 show or hide it."""
         self.toggle_class("-lesson-toggled")
+        self._place_lesson()
 
     def action_next_lesson(self, delta: int) -> None:
         """The next (or previous) built-in preset, in the story's order."""

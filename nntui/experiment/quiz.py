@@ -24,19 +24,23 @@ class Verdict:
     right_choices: tuple[int, ...]
     values: str  # "max(train_accuracy) = 0.75"
     explain: str
+    choices: tuple[str, ...] = ()
 
     @property
     def right(self) -> bool:
         return self.answer is not None and self.answer in self.right_choices
 
+    def _choice(self, n: int) -> str:
+        return f"{n} ({self.choices[n - 1]})" if 0 < n <= len(self.choices) else str(n)
+
     def line(self) -> str:
-        """One line: "right: ... (max(train_accuracy) = 0.75)"."""
+        """One line: "Q1 wrong: you said 1 (yes); the run says 2 (no): max(train_accuracy) = 0.75"."""
+        says = " or ".join(self._choice(n) for n in self.right_choices) or "none of them"
         if self.answer is None:
-            verdict = "not answered"
-        else:
-            verdict = "right" if self.right else "wrong"
-        shown = ", ".join(str(n) for n in self.right_choices) or "none"
-        return f"Q{self.number} {verdict}: the run says {shown} ({self.values})"
+            return f"Q{self.number} not answered; the run says {says}: {self.values}"
+        if self.right:
+            return f"Q{self.number} right: {self._choice(self.answer)}; the run: {self.values}"
+        return f"Q{self.number} wrong: you said {self._choice(self.answer)}; the run says {says}: {self.values}"
 
 
 class Quiz:
@@ -76,7 +80,7 @@ class Quiz:
                 if holds:
                     right.append(n)
             out.append(Verdict(i, ask.question, self.answers.get(i), tuple(right), format_values(values),
-                               ask.explain))
+                               ask.explain, tuple(c.text for c in ask.choices)))
         return out
 
     def challenges(self, env: dict) -> list[tuple[str, bool, str]]:

@@ -303,3 +303,11 @@ def test_the_app_quiz_judges_once_at_the_run_end_and_keeps_it(tmp_path, state):
     assert quiz.frame(trainer.snapshot()) == (False, None)  # judged once
     kept = json.loads(state.read_text())["lessons"][str((tmp_path / "lesson.toml").resolve())]
     assert kept["asks"]["1"]["right"] is True and kept["asks"]["2"]["right"] is False
+
+
+def test_another_dataset_leaves_the_lesson_behind_and_other_edits_keep_it():
+    from nntui.experiment.edits import edit
+
+    config = load_preset("perceptron-and")
+    assert edit(config, "train.learning_rate", "0.5").lesson == config.lesson
+    assert edit(config, "data.dataset", "plane").lesson is None  # its asks read an accuracy

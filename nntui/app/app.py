@@ -258,6 +258,7 @@ class NNTuiApp(App[None]):
         self.hint = self.query_one("#hint", Hint)
         self.too_small = self.query_one("#too-small", Static)
         self.controls = self.query_one(ControlsPanel)
+        self.lesson_panel = self.query_one(LessonPanel)
         self._check_size(self.size.width, self.size.height)
         self._set_data(self.dataset)
         self._show(self._initial, 0, every_view=True)
@@ -539,12 +540,12 @@ class NNTuiApp(App[None]):
         names = [name for name, _ in list_presets()]
         builtin = self.config.source == f"{self.config.name}.toml" and self.config.name in names
         place = (names.index(self.config.name) + 1, len(names)) if builtin else None
-        self.query_one(LessonPanel).set_lesson(self.config.title, self.config.description, place)
+        self.lesson_panel.set_lesson(self.config.title, self.config.description, place)
         self._show_quiz()
 
     def _show_quiz(self) -> None:
         opened = self.lesson_quiz.open_ask
-        self.query_one(LessonPanel).set_quiz(self.lesson_quiz.lines(), len(opened[1].choices) if opened else 0)
+        self.lesson_panel.set_quiz(self.lesson_quiz.lines(), len(opened[1].choices) if opened else 0)
 
     def _place_lesson(self) -> None:
         """Below 140×40 the lesson is brief until L: its first sentence (and at
@@ -554,7 +555,7 @@ class NNTuiApp(App[None]):
         toggled = self.has_class("-lesson-toggled")
         compact = self.has_class("-compact")
         brief = (compact or self.has_class("-medium")) and not toggled
-        self.query_one(LessonPanel).set_brief(brief, with_quiz=not compact)
+        self.lesson_panel.set_brief(brief, with_quiz=not compact)
 
     def _follow_lesson(self, frame: Frame) -> None:
         changed, notice = self.lesson_quiz.frame(frame.snapshot, frame.status == Status.DIVERGED)

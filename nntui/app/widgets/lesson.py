@@ -87,12 +87,31 @@ class LessonPanel(Widget):
                        (keys, "$text-muted")]
         text = [f"{where}{title}: {description}{keys}"]
         quiz = self._quiz if not self.brief or self.brief_quiz else []
-        for line, kind in quiz:
+        for line, kind in self._joined(quiz):
             parts += ["\n", (line, STYLES.get(kind, ""))]
             text.append(line)
         self.text = "\n".join(text)
         self._content = Content.assemble(*parts)
         self.refresh(layout=True)
+
+    def _joined(self, lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The choices on one line when they fit the panel's width, else one a line."""
+        choices = [line for line, kind in lines if kind == "choice"]
+        one_line = "   ".join(choices)
+        width = self.size.width - 2 if self.size.width else 0
+        if not choices or (width and len(one_line) > width):
+            return lines
+        out, placed = [], False
+        for line, kind in lines:
+            if kind != "choice":
+                out.append((line, kind))
+            elif not placed:
+                out.append((one_line, "choice"))
+                placed = True
+        return out
+
+    def on_resize(self) -> None:
+        self._redraw()
 
     def render(self) -> Content:
         return self._content

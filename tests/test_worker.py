@@ -172,3 +172,22 @@ def test_the_slowest_speed_is_named_per_phase():
     from nntui.app.worker import SPEEDS, speed_label
 
     assert speed_label(0) == "1 phase/s" and speed_label(1) == "5/s" and speed_label(len(SPEEDS) - 1) == "max"
+
+
+def test_a_command_pauses_with_a_reason_through_the_public_runner():
+    """pause(message) says why on the status line; pause() keeps what it says; play() clears it."""
+
+    @dataclass(frozen=True)
+    class StopForALesson(Command):
+        def apply(self, runner: EngineRunner) -> None:
+            runner.pause("a question about the boundary")
+
+    with running(playing=True) as runner:
+        runner.send(StopForALesson())
+        frame = settled(runner)
+        assert frame.status is Status.PAUSED and frame.message == "a question about the boundary"
+        runner.send(Pause())
+        assert settled(runner).message == "a question about the boundary"
+        runner.send(Play())
+        frame = settled(runner)
+        assert frame.status is Status.PLAYING and frame.message is None

@@ -50,6 +50,7 @@ HOLD_TIMEOUT = 0.15
 TRACE_UP_TO = 20
 # What play says when drawn data has no points left.
 NO_POINTS = "no points to train on: click on the boundary to draw some"
+_KEEP = object()  # pause(): the status line keeps its message
 
 
 def speed_label(level: int) -> str:
@@ -95,27 +96,29 @@ class Command:
 @dataclass(frozen=True)
 class Play(Command):
     def apply(self, runner: EngineRunner) -> None:
-        runner._set_playing(True)
+        runner.play()
 
 
 @dataclass(frozen=True)
 class Pause(Command):
     def apply(self, runner: EngineRunner) -> None:
-        runner._set_playing(False)
+        runner.pause()
 
 
 @dataclass(frozen=True)
 class TogglePlay(Command):
     def apply(self, runner: EngineRunner) -> None:
-        runner._set_playing(not runner.playing)
+        if runner.playing:
+            runner.pause()
+        else:
+            runner.play()
 
 
 class Move(Command):
     """A move by hand, which pauses play first."""
 
     def apply(self, runner: EngineRunner) -> None:
-        runner._set_playing(False)
-        runner._message = None
+        runner.pause(None)  # what the line said was of before the move
         self.move(runner.trainer)
 
     def move(self, trainer: Trainer) -> None:
@@ -146,12 +149,12 @@ class StepBack(Move):
         super().apply(runner)
         tr = runner.trainer
         if tr.step > 0 and not tr.can_step_back and tr.data_step == tr.step:
-            runner._message = (f"step {tr.step}: the data changed here; the steps before trained "
-                               "on other data and cannot be rewound")
+            runner.pause(f"step {tr.step}: the data changed here; the steps before trained "
+                         "on other data and cannot be rewound")
         elif tr.step > 0 and not tr.can_step_back:
             # The ring is bounded by memory: say how far back it reaches.
-            runner._message = (f"step {tr.step}: the earliest kept; the last {tr.rewind_depth} "
-                               f"step{'s' * (tr.rewind_depth != 1)} can be rewound")
+            runner.pause(f"step {tr.step}: the earliest kept; the last {tr.rewind_depth} "
+                         f"step{'s' * (tr.rewind_depth != 1)} can be rewound")
 
     def move(self, trainer: Trainer) -> None:
         trainer.phase_back()  # the mirror of n: one phase mid-step, else a whole step
@@ -165,7 +168,7 @@ class Replace(Command):
     generation: int
 
     def apply(self, runner: EngineRunner) -> None:
-        runner._replace(self.trainer, self.generation)
+        runner.replace(self.trainer, self.generation)
 
 
 @dataclass(frozen=True)
@@ -183,9 +186,9 @@ class ReplaceData(Command):
             return
         runner.trainer.replace_data(self.dataset)
         if not len(self.dataset.x_train):
-            runner._no_data()
-        elif runner._waiting_for_data:  # play stopped for want of points: it goes on
-            runner._set_playing(True)
+            runner.no_data()
+        elif runner.waiting_for_data:  # play stopped for want of points: it goes on
+            runner.play()
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,7 @@ class SetSpeed(Command):
     level: int  # index into SPEEDS
 
     def apply(self, runner: EngineRunner) -> None:
-        runner.speed = max(0, min(len(SPEEDS) - 1, int(self.level)))
-        runner._next_due = time.perf_counter()
+        runner.set_speed(self.level)
 
 
 @dataclass(frozen=True)
@@ -247,8 +249,7 @@ class Sync(Command):
     redraws: ClassVar[bool] = False  # the frame it publishes is already the latest
 
     def apply(self, runner: EngineRunner) -> None:
-        runner._publish()
-        self.future.set_result(runner._seq)
+        self.future.set_result(runner.publish())
 
 
 class EngineRunner:
@@ -334,6 +335,52 @@ class EngineRunner:
         with self._lock:
             return self._latest
 
+    # ------------------------------------------- worker side: what commands call
+
+    def play(self) -> None:
+        """Play from here (a message about an earlier stop goes)."""
+        self._set_playing(True)
+
+    def pause(self, message: str | None | object = _KEEP) -> None:
+        """Stop playing. `message` says why on the status line (None: nothing);
+        omitted, the line says what it said."""
+        self._set_playing(False)
+        if message is not _KEEP:
+            self._message = message
+
+    def set_speed(self, level: int) -> None:
+        """A level of SPEEDS (clamped); the next step is due at once."""
+        self.speed = max(0, min(len(SPEEDS) - 1, int(level)))
+        self._next_due = time.perf_counter()
+
+    def replace(self, trainer: Trainer, generation: int) -> None:
+        """Train `trainer` from now on; its frames carry `generation`."""
+        self.trainer = trainer
+        self.generation = generation
+        self._message = None
+        self._status = Status.PLAYING if self.playing else Status.PAUSED
+        self._stop_at = self._stop_epoch() if self.playing else None
+        self._rate_samples.clear()
+        self._next_due = time.perf_counter()
+
+    @property
+    def waiting_for_data(self) -> bool:
+        """Whether play paused for want of points (and goes on once some are drawn)."""
+        return self._waiting_for_data
+
+    def no_data(self) -> None:
+        """Nothing to train on (drawn data cleared): pause, and say so; play
+        goes on by itself once points are drawn again."""
+        was_playing = self.playing or self._waiting_for_data
+        self.pause(NO_POINTS)
+        self._waiting_for_data = was_playing
+        self._dirty = True
+
+    def publish(self) -> int:
+        """Publish a frame now; its seq."""
+        self._publish()
+        return self._seq
+
     # -------------------------------------------------------------- worker side
 
     def run(self, is_cancelled: Callable[[], bool]) -> None:
@@ -378,7 +425,7 @@ class EngineRunner:
             with quiet_overflow():  # a divergence is reported as such, not as warnings
                 fn(*args)
         except NoData:
-            self._no_data()
+            self.no_data()
         except Diverged as exc:
             self.playing = False
             self._status = Status.DIVERGED
@@ -391,15 +438,6 @@ class EngineRunner:
             self._dirty = True
             self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
 
-    def _no_data(self) -> None:
-        """Nothing to train on (drawn data cleared): pause, and say so; play
-        goes on by itself once points are drawn again."""
-        was_playing = self.playing or self._waiting_for_data
-        self._set_playing(False)
-        self._waiting_for_data = was_playing
-        self._message = NO_POINTS
-        self._dirty = True
-
     def _stop_epoch(self) -> int | None:
         epochs = self.trainer.config.train.epochs
         return epochs if self.trainer.epoch < epochs else None
@@ -408,8 +446,7 @@ class EngineRunner:
         """Pause with a message when play reaches the preset's epochs."""
         if self._stop_at is None or self.trainer.epoch < self._stop_at:
             return False
-        self._set_playing(False)
-        self._message = f"reached the preset's {self._stop_at} epochs"
+        self.pause(f"reached the preset's {self._stop_at} epochs")
         self._stop_at = None
         return True
 
@@ -430,15 +467,6 @@ class EngineRunner:
         command.apply(self)
         if command.redraws:
             self._dirty = True
-
-    def _replace(self, trainer: Trainer, generation: int) -> None:
-        self.trainer = trainer
-        self.generation = generation
-        self._message = None
-        self._status = Status.PLAYING if self.playing else Status.PAUSED
-        self._stop_at = self._stop_epoch() if self.playing else None
-        self._rate_samples.clear()
-        self._next_due = time.perf_counter()
 
     def _play(self, is_cancelled: Callable[[], bool]) -> None:
         """Train until the next frame is due (or a command is waiting)."""

@@ -39,7 +39,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -83,30 +83,53 @@ class Option:
 DECAY = {"weight_decay": Option(0.0, NONNEG, "lam"), "l1": Option(0.0, NONNEG, "l1")}
 
 
-def _check_value(opt: str, key: str, kind: str, value: Any) -> object:
-    """The value normalised (float, bool, tuple), or OptionError."""
+def _written(v: Any) -> str:
+    """A value as a preset writes it: true, nan, [0.9, 0.999]."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_written(x) for x in v) + "]"
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else "inf" if v == math.inf else "-inf" if v == -math.inf else repr(v)
+    return str(v)
+
+
+def _check_value(opt: str, key: str, option: Option, value: Any) -> object:
+    """The value normalised (float, bool, tuple), or OptionError saying what the
+    option takes: the one check of an option, for a preset as for a live change."""
+    kind = option.kind
     if kind == BOOL:
         if not isinstance(value, (bool, np.bool_)):
-            raise OptionError(opt, key, f"must be {kind}", value)
+            raise OptionError(opt, key, f"must be {kind} (default {_written(option.default)})", value)
         return bool(value)
     if kind == BETAS:
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-            raise OptionError(opt, key, f"must be {kind}", value)
+        n = len(option.default)
+        if (isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") or len(value) != n
+                or any(isinstance(b, bool) or not isinstance(b, Real) for b in value)):
+            raise OptionError(opt, key, f"must be a list of {n} numbers, e.g. {_written(option.default)}", value)
+        for b in value:
+            if not math.isfinite(float(b)):
+                raise OptionError(opt, key, f"every entry must be a finite number, not {_written(float(b))}",
+                                  shown=False)
         for i, b in enumerate(value):
-            if isinstance(b, bool) or not isinstance(b, Real) or not 0.0 <= float(b) < 1.0:
-                raise OptionError(opt, key, f"must be {kind}; beta at index {i} is {b!r}", shown=False)
+            if not 0.0 <= float(b) < 1.0:
+                raise OptionError(opt, key, f"must be {kind}; beta at index {i} is {float(b)!r}", shown=False)
         return tuple(float(b) for b in value)
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise OptionError(opt, key, f"must be {kind}", value)
+        raise OptionError(opt, key, "must be a finite number", value)
     x = float(value)
-    if not math.isfinite(x) or (kind == NONNEG and not 0.0 <= x):
+    if not math.isfinite(x):
+        raise OptionError(opt, key, f"must be a finite number, not {_written(x)}", shown=False)
+    if kind == NONNEG and not 0.0 <= x:
         raise OptionError(opt, key, f"must be {kind}", value)
     return x
 
 
 def _check_lr(opt: str, lr: Any) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)) or float(lr) < 0:
-        raise OptionError(opt, "learning_rate", "must be a number >= 0", lr)
+    # > 0, not torch's >= 0: a rate of 0 never moves a weight, so a run would
+    # stand still and say nothing. The preset's learning_rate is declared the same.
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(float(lr)) or float(lr) <= 0:
+        raise OptionError(opt, "learning_rate", "must be a number > 0", lr)
     return float(lr)
 
 
@@ -272,6 +295,9 @@ class Optimizer:
     # What it can train (checked by the config, named in its messages): a rule
     # that needs no gradient (the perceptron's) trains one step layer alone.
     needs_gradient: ClassVar[bool] = True
+    # How weight_decay acts: False, it joins the gradient (L2, as torch's Adam,
+    # SGD...); True, decoupled, it shrinks W itself before the step (AdamW).
+    decoupled: ClassVar[bool] = False
 
     @classmethod
     def defaults(cls) -> dict[str, object]:
@@ -281,7 +307,7 @@ class Optimizer:
     def check_option(cls, key: str, value: object) -> object:
         """One option's value, normalised; OptionError if the kind refuses it."""
         cls._check_known(key)
-        return _check_value(cls.name, key, cls.options_taken[key].kind, value)
+        return _check_value(cls.name, key, cls.options_taken[key], value)
 
     def __init__(self, lr: float, **options: object) -> None:
         defaults = self.defaults()
@@ -391,14 +417,15 @@ class Optimizer:
         self.commit(pending)
         return new_params
 
-    # Subclasses: the step's scalar constants, and the rule over flat vectors:
+    # Subclasses: the step's scalar constants (a NamedTuple of the rule's own,
+    # `Constants`, made once a step), and the rule over flat vectors:
     # P parameters (never to be changed), G the gradient (fresh, may be changed),
     # S the old state (never to be changed), weights in [:nw], biases after.
-    def _constants(self, lr: float, options: dict[str, object], t: int) -> tuple:
+    def _constants(self, lr: float, options: dict[str, object], t: int) -> NamedTuple:
         raise NotImplementedError
 
     def _update(
-        self, P: np.ndarray, G: np.ndarray, S: dict[str, np.ndarray], nw: int, c: tuple
+        self, P: np.ndarray, G: np.ndarray, S: dict[str, np.ndarray], nw: int, c: NamedTuple
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         raise NotImplementedError
 
@@ -434,11 +461,9 @@ class Optimizer:
         rows = []
         if o.get("l1"):
             rows.append(("g", "g + l1*sign(W)", "L1: pulls each weight toward 0 by a constant"))
-        if o.get("weight_decay") and self.decay_in_gradient:
+        if o.get("weight_decay") and not self.decoupled:
             rows.append(("g", "g + lam*W", "weight decay (L2) joins the gradient"))
         return rows
-
-    decay_in_gradient: ClassVar[bool] = True  # AdamW: False, it shrinks W itself
 
     def _rule(self, o: dict, inputs: dict, weight: bool) -> list[tuple]:
         """``(target, formula[, note])`` rows over ``inputs`` (g, W and the
@@ -526,28 +551,37 @@ class SGD(Optimizer):
             raise OptionError(self.name, "nesterov", "nesterov momentum requires momentum > 0 and dampening = 0",
                               text="nesterov momentum requires momentum > 0 and dampening = 0")
 
+    class Constants(NamedTuple):
+        neg_lr: float
+        momentum: float
+        one_minus_dampening: float
+        nesterov: bool
+        weight_decay: float
+        l1: float
+
     def _constants(self, lr, o, t):
-        return (-lr, o["momentum"], 1.0 - o["dampening"], o["nesterov"], o["weight_decay"], o["l1"])
+        return self.Constants(neg_lr=-lr, momentum=o["momentum"], one_minus_dampening=1.0 - o["dampening"],
+                              nesterov=o["nesterov"], weight_decay=o["weight_decay"], l1=o["l1"])
 
     def _update(self, P, G, S, nw, c):
-        neg_lr, momentum, one_minus_damp, nesterov, wd, l1 = c
-        _decay(P, G, nw, l1, wd)
+        _decay(P, G, nw, c.l1, c.weight_decay)
         new_S = S  # with momentum 0 a buffer is kept as it is, as torch keeps it
         d = G
+        momentum = c.momentum
         if momentum != 0:
             buf = S.get("momentum_buffer")
             if buf is None:
                 buf = G  # torch: the buffer starts as g itself
             else:
                 buf = buf * momentum
-                buf += G * one_minus_damp
+                buf += G * c.one_minus_dampening
             new_S = {"momentum_buffer": buf}
-            if nesterov:
+            if c.nesterov:
                 d = buf * momentum
                 d += G
             else:
                 d = buf
-        new_P = d * neg_lr
+        new_P = d * c.neg_lr
         new_P += P
         return new_P, new_S
 
@@ -578,7 +612,18 @@ class Adam(Optimizer):
     }
     state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     state_symbols = {"exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v_max"}
-    decoupled = False
+
+    class Constants(NamedTuple):
+        one_minus_beta1: float  # the weight of g in m's lerp
+        beta2: float
+        one_minus_beta2: float
+        bias_correction2_sqrt: float
+        neg_step_size: float  # -lr / (1 - beta1**t)
+        eps: float
+        amsgrad: bool
+        weight_decay: float
+        l1: float
+        shrink: float  # decoupled decay: W *= 1 - lr*weight_decay
 
     def _constants(self, lr, o, t):
         beta1, beta2 = o["betas"]
@@ -586,36 +631,36 @@ class Adam(Optimizer):
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
-        return (
-            1 - beta1,
-            beta2,
-            1 - beta2,
-            bias_correction2**0.5,
-            -step_size,
-            o["eps"],
-            o["amsgrad"],
-            o["weight_decay"],
-            o["l1"],
-            1 - lr * o["weight_decay"],
+        return self.Constants(
+            one_minus_beta1=1 - beta1,
+            beta2=beta2,
+            one_minus_beta2=1 - beta2,
+            bias_correction2_sqrt=bias_correction2**0.5,
+            neg_step_size=-step_size,
+            eps=o["eps"],
+            amsgrad=o["amsgrad"],
+            weight_decay=o["weight_decay"],
+            l1=o["l1"],
+            shrink=1 - lr * o["weight_decay"],
         )
 
     def _update(self, P, G, S, nw, c):
-        w1, beta2, one_minus_beta2, bc2_sqrt, neg_step, eps, amsgrad, wd, l1, shrink = c
         base = P
         if self.decoupled:
-            _decay(P, G, nw, l1, 0.0)
-            if wd != 0:  # AdamW: shrink the weights first
+            _decay(P, G, nw, c.l1, 0.0)
+            if c.weight_decay != 0:  # AdamW: shrink the weights first
                 base = P.copy()
-                base[:nw] *= shrink
+                base[:nw] *= c.shrink
         else:
-            _decay(P, G, nw, l1, wd)
+            _decay(P, G, nw, c.l1, c.weight_decay)
+        amsgrad = c.amsgrad
         if not S:
             zeros = np.zeros_like(P)
             S = {"exp_avg": zeros, "exp_avg_sq": zeros}
             if amsgrad:
                 S["max_exp_avg_sq"] = zeros
-        m = _lerp(S["exp_avg"], G, w1)
-        v = _addcmul(S["exp_avg_sq"], beta2, G, one_minus_beta2)
+        m = _lerp(S["exp_avg"], G, c.one_minus_beta1)
+        v = _addcmul(S["exp_avg_sq"], c.beta2, G, c.one_minus_beta2)
         new_S = {"exp_avg": m, "exp_avg_sq": v}
         vmax = S.get("max_exp_avg_sq")
         if amsgrad:
@@ -625,10 +670,10 @@ class Adam(Optimizer):
             denom = np.sqrt(v)
         if vmax is not None:
             new_S["max_exp_avg_sq"] = vmax
-        denom /= bc2_sqrt
-        denom += eps
+        denom /= c.bias_correction2_sqrt
+        denom += c.eps
         new_P = np.divide(m, denom, out=denom)
-        new_P *= neg_step
+        new_P *= c.neg_step_size
         new_P += base
         return new_P, new_S
 
@@ -657,7 +702,6 @@ class AdamW(Adam):
     title = "AdamW"
     options_taken = {**Adam.options_taken, "weight_decay": Option(0.01, NONNEG, "lam")}
     decoupled = True
-    decay_in_gradient = False
 
 
 class RMSprop(Optimizer):
@@ -675,20 +719,32 @@ class RMSprop(Optimizer):
     state_keys = ("square_avg", "momentum_buffer", "grad_avg")
     state_symbols = {"square_avg": "v", "momentum_buffer": "buf", "grad_avg": "gbar"}
 
+    class Constants(NamedTuple):
+        neg_lr: float
+        alpha: float
+        one_minus_alpha: float
+        eps: float
+        momentum: float
+        centered: bool
+        weight_decay: float
+        l1: float
+
     def _constants(self, lr, o, t):
         alpha = o["alpha"]
-        return (-lr, alpha, 1 - alpha, o["eps"], o["momentum"], o["centered"], o["weight_decay"], o["l1"])
+        return self.Constants(neg_lr=-lr, alpha=alpha, one_minus_alpha=1 - alpha, eps=o["eps"],
+                              momentum=o["momentum"], centered=o["centered"], weight_decay=o["weight_decay"],
+                              l1=o["l1"])
 
     def _update(self, P, G, S, nw, c):
-        neg_lr, alpha, one_minus_alpha, eps, momentum, centered, wd, l1 = c
-        _decay(P, G, nw, l1, wd)
+        _decay(P, G, nw, c.l1, c.weight_decay)
+        alpha, one_minus_alpha, momentum, neg_lr = c.alpha, c.one_minus_alpha, c.momentum, c.neg_lr
         # torch makes the slots it needs when a parameter is first seen; one that
         # an option switched on later starts the same way, at zero.
         sq0 = S.get("square_avg")
         sq = _addcmul(np.zeros_like(P) if sq0 is None else sq0, alpha, G, one_minus_alpha)
         new_S = dict(S)
         new_S["square_avg"] = sq
-        if centered:
+        if c.centered:
             ga = S.get("grad_avg")
             ga = _lerp(np.zeros_like(P) if ga is None else ga, G, one_minus_alpha)
             new_S["grad_avg"] = ga
@@ -697,7 +753,7 @@ class RMSprop(Optimizer):
             np.sqrt(avg, out=avg)
         else:
             avg = np.sqrt(sq)
-        avg += eps
+        avg += c.eps
         if momentum > 0:
             buf = S.get("momentum_buffer")
             step = np.divide(G, avg, out=avg)
@@ -747,19 +803,26 @@ class Adagrad(Optimizer):
     state_keys = ("sum",)
     state_symbols = {"sum": "acc"}
 
+    class Constants(NamedTuple):
+        neg_clr: float  # -lr / (1 + (t - 1)*lr_decay)
+        eps: float
+        initial_accumulator_value: float
+        weight_decay: float
+        l1: float
+
     def _constants(self, lr, o, t):
         clr = lr / (1 + (float(t) - 1) * o["lr_decay"])
-        return (-clr, o["eps"], o["initial_accumulator_value"], o["weight_decay"], o["l1"])
+        return self.Constants(neg_clr=-clr, eps=o["eps"], initial_accumulator_value=o["initial_accumulator_value"],
+                              weight_decay=o["weight_decay"], l1=o["l1"])
 
     def _update(self, P, G, S, nw, c):
-        neg_clr, eps, init, wd, l1 = c
-        _decay(P, G, nw, l1, wd)
+        _decay(P, G, nw, c.l1, c.weight_decay)
         total = S.get("sum")
-        total = _addcmul(np.full_like(P, init) if total is None else total, 1.0, G, 1.0)
+        total = _addcmul(np.full_like(P, c.initial_accumulator_value) if total is None else total, 1.0, G, 1.0)
         std = np.sqrt(total)
-        std += eps
+        std += c.eps
         new_P = np.divide(G, std, out=std)
-        new_P *= neg_clr
+        new_P *= c.neg_clr
         new_P += P
         return new_P, {"sum": total}
 
@@ -781,11 +844,14 @@ class Perceptron(Optimizer):
     title = "perceptron rule"
     needs_gradient = False
 
+    class Constants(NamedTuple):
+        neg_lr: float
+
     def _constants(self, lr, o, t):
-        return (-lr,)
+        return self.Constants(neg_lr=-lr)
 
     def _update(self, P, G, S, nw, c):
-        G *= c[0]
+        G *= c.neg_lr
         G += P
         return G, S
 

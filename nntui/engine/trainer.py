@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -91,6 +93,22 @@ class Trace:
         self.done = 0
 
 
+@dataclass(slots=True)  # not frozen: one is made every step, and a frozen one costs 4 times as much
+class Checkpoint:
+    """The run at a step boundary, by reference: parameters and optimizer state
+    are replaced each step, never changed in place, so holding them is enough.
+    The history is not held: going back cuts it to `step` batches and `epoch` epochs.
+    Never changed once made."""
+
+    params: dict[str, np.ndarray]
+    optimizer: Any  # the optimizer's (t, state), from copy_state()
+    step: int
+    epoch: int
+    batch: int
+    tally: tuple[float, int]  # the epoch so far: (sum of batch loss x batch size, samples right)
+    confusion: Confusion | None
+
+
 class Trainer:
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
@@ -119,8 +137,8 @@ class Trainer:
         # The classifier's confusion matrix at the last epoch's end (None before
         # the first, and for regression); rewound with the rest.
         self.confusion: Confusion | None = None
-        # Each entry: (params, optimizer (t, state), step, epoch, batch, tally, confusion) at a step boundary.
-        self._ring: deque[tuple] = deque(maxlen=self._rewind_depth())
+        # A Checkpoint at each step boundary, the latest last.
+        self._ring: deque[Checkpoint] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right).
         self._tally = (0.0, 0)
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
@@ -260,8 +278,7 @@ class Trainer:
     def _commit(self, new_params: dict, pending) -> None:
         opt = self.optimizer
         # References, not copies: parameters and optimizer state are replaced each step, never mutated.
-        self._ring.append((self.params, opt.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                           self.confusion))
+        self._ring.append(self._checkpoint())
         self.params = new_params
         opt.commit(pending)
         tr = self.trace
@@ -370,12 +387,26 @@ class Trainer:
             self.check_parameters()
             self._check_optimizer_state(start)
 
-    def _checkpoint(self) -> tuple:
+    def _checkpoint(self) -> Checkpoint:
         """The state now, by reference (no array is ever changed in place)."""
-        return (self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                self.confusion, {k: len(v) for k, v in self.history.items()})
+        return Checkpoint(self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
+                          self.confusion)
 
-    def _check_optimizer_state(self, checkpoint: tuple) -> None:
+    def _restore(self, cp: Checkpoint) -> None:
+        """Back to `cp`: the history after it is cut, the step in progress dropped."""
+        self.params = cp.params
+        self.optimizer.restore_state(cp.optimizer)
+        if cp.epoch != self.epoch:
+            self._shuffle(cp.epoch)
+        self.step, self.epoch, self.batch = cp.step, cp.epoch, cp.batch
+        self._tally, self.confusion = cp.tally, cp.confusion
+        h = self.history
+        del h["batch_loss"][cp.step:]
+        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            del h[k][cp.epoch:]
+        self.trace = None
+
+    def _check_optimizer_state(self, checkpoint: Checkpoint) -> None:
         """Adam's v (or another optimizer's state) can overflow while the
         parameters stay finite (its steps just become 0): no later loss shows
         it, and a runfile must not hold it. Checked at each epoch's end; back
@@ -384,17 +415,9 @@ class Trainer:
             bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
             if bad is None:
                 continue
-            params, opt_state, step, epoch, batch, self._tally, self.confusion, lengths = checkpoint
-            self.params = params
-            self.optimizer.restore_state(opt_state)
-            if epoch != self.epoch:
-                self._shuffle(epoch)
-            self.step, self.epoch, self.batch = step, epoch, batch
-            for k, n in lengths.items():
-                del self.history[k][n:]
-            self.trace = None
+            self._restore(checkpoint)
             self._ring.clear()
-            raise Diverged(step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
+            raise Diverged(checkpoint.step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
     def _check_explosion(self, factor: float) -> None:
@@ -439,17 +462,7 @@ class Trainer:
             return True
         if not self._ring:
             return False
-        params, opt_state, step, epoch, batch, self._tally, self.confusion = self._ring.pop()
-        self.params = params
-        self.optimizer.restore_state(opt_state)
-        if epoch != self.epoch:
-            self._shuffle(epoch)
-        self.step, self.epoch, self.batch = step, epoch, batch
-        h = self.history
-        del h["batch_loss"][step:]
-        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
-            del h[k][epoch:]
-        self.trace = None
+        self._restore(self._ring.pop())
         return True
 
     # ----- saving and resuming ---------------------------------------------

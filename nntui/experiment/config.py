@@ -9,7 +9,10 @@ the bad value and what is allowed, e.g.
 
     spiral.toml: [train] learning_rate = -1: must be > 0
 
-What an omitted key means (required: data.dataset and model.layers):
+Each key's kind, range and default are declared once, in engine/spec.py; this
+module checks every key so declared, in the order declared, and by hand the
+keys declared without a kind and how the keys fit together. What an omitted
+key means (required: data.dataset and model.layers), as declared there:
 
     [data]   samples 200, noise 0, validation 0.2, seed 0; classes 3 (blobs only);
              path (csv only, relative to the preset file), target: the last column;
@@ -31,24 +34,22 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import MISSING, fields
+from dataclasses import Field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import (DATASET_NAMES, Dataset, DEFAULT_CLASSES, DataError, dataset_dims, dataset_takes,
-                                   dataset_task, load_csv)
+from nntui.engine.datasets import Dataset, DataError, dataset_dims, dataset_takes, dataset_task, load_csv
 from nntui.engine.datasets import MAX_INPUTS as MAX_CSV_INPUTS
 from nntui.engine.features import FEATURE_NAMES, PLANE
-from nntui.engine.initializers import INITIALIZERS
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
 from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, option_names
-from nntui.engine.spec import Config, DataConfig, ModelConfig, TrainConfig
+from nntui.engine.spec import (MAX_SAMPLES, SECTIONS, Bool, Choice, Config, DataConfig, Int, ModelConfig, Num,
+                               TrainConfig, declared, default_of, is_required, key_of, setting)
 from nntui.engine.names import allowed, did_you_mean
 from nntui.experiment.lessons import LessonError, read_lesson
 
-__all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict",
-           "load_preset", "override"]
+__all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict", "override"]
 
 class ConfigError(ValueError):
     """A preset that cannot be used; the message is one line for the user."""
@@ -62,26 +63,28 @@ class ConfigError(ValueError):
 _MISSING = object()
 _TOP_KEYS = ("title", "description")
 _SECTIONS = ("data", "model", "train")
-_DATA_KEYS = ("dataset", "samples", "noise", "validation", "seed", "classes", "path", "target", "features",
-              "image")
-_MODEL_KEYS = ("layers", "activation", "output", "init", "seed", "weights")
-_TRAIN_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "target_loss")
-# A gate is its truth table: samples, noise and validation do not apply.
+
+
+def section_keys(section: str) -> tuple[str, ...]:
+    """A section's keys, in the order declared (engine/spec.py, read when asked);
+    [train]'s optimizer options are the optimizer's, not among them."""
+    return tuple(f.name for f in declared(SECTIONS[section]) if not key_of(f).spread)
+
+
+_DATA_KEYS, _MODEL_KEYS, _TRAIN_KEYS = (section_keys(s) for s in _SECTIONS)
 
 MAX_LAYER = 4096
 _FEATURE_LIST = ", ".join(FEATURE_NAMES)  # in the table's order (DESIGN), not sorted
 MAX_INPUTS = MAX_CSV_INPUTS  # the input layer: a CSV's columns (load_csv refuses a wider file)
 MEMORY_LIMIT = 2 * 2**30  # what a network may need while it trains (see memory_needed)
-MAX_SAMPLES = 1_000_000
-MAX_EPOCHS = 10_000_000
 
 # What an omitted key means: the fields' own defaults in engine/spec.py, but
-# for the output and the loss, which a preset derives from each other and the data.
+# for those derived from other keys (the output and the loss, from each other and the data).
 DEFAULTS = {
     (section, f.name): f.default
     for section, cls in (("data", DataConfig), ("model", ModelConfig), ("train", TrainConfig))
-    for f in fields(cls)
-    if f.default is not MISSING and f.default is not None and f.name not in ("output", "loss")
+    for f in declared(cls)
+    if default_of(f) is not None and not key_of(f).derived and not key_of(f).spread
 }
 # Output and loss when omitted: from each other (the loss registry's pairs), else from the task.
 _LOSS_OUTPUT = {name: loss.output for name, loss in LOSSES.items() if loss.output}
@@ -255,6 +258,58 @@ class _Checker:
                       f"unknown {what}{did_you_mean(v, choices)}; allowed: {allowed(choices)}")
         return v
 
+    # ----- declared keys (engine/spec.py)
+
+    def value(self, section: str, f: Field, t: dict, taken: bool = True) -> Any:
+        """A declared key's value from the section's table `t`, checked as its
+        kind says. Omitted: its default, or its fill for a data set that takes
+        it; None if derived from other keys (or its default is None)."""
+        k = key_of(f)
+        if f.name in t:
+            v = self.get(t, section, f.name)
+            if v is None and not is_required(f) and (k.derived or default_of(f) is None) and k.fill is None:
+                return None  # given as nothing (a dict's None): as if omitted
+        elif is_required(f):
+            choices = f"; allowed: {allowed(k.kind.registry)}" if isinstance(k.kind, Choice) else ""
+            self.fail(section, None, _MISSING, f"missing key '{f.name}'{choices}")
+        elif k.derived:
+            return None
+        else:
+            v = k.fill if k.fill is not None and taken else default_of(f)
+            if v is None:
+                return None
+        return self.check(section, f.name, k.kind, v)
+
+    def check(self, section: str, key: str, kind, v: Any) -> Any:
+        if isinstance(kind, Int):
+            return self.integer(section, key, v, kind.lo, kind.hi)
+        if isinstance(kind, Num):
+            return self.number(section, key, v, kind.lo, kind.lo_open, kind.hi, kind.hi_open)
+        if isinstance(kind, Choice):
+            return self.name(section, key, v, kind.registry, kind.what)
+        if isinstance(kind, Bool) and not isinstance(v, bool):
+            self.fail(section, key, v, "must be true or false")
+        return v
+
+    def declared(self, section: str, t: dict, skip: tuple[str, ...] = (),
+                 takes: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """Every key of the section with a declared kind, but `skip`, checked in
+        the order declared; the keys without one are checked by hand."""
+        out = {}
+        for f in declared(SECTIONS[section]):
+            k = key_of(f)
+            if f.name not in skip and k.kind is not None:
+                out[f.name] = self.value(section, f, t, taken=not k.only or f.name in takes)
+        return out
+
+    def refuse_not_taken(self, t: dict, dataset: str, takes: frozenset[str]) -> None:
+        """A key declared `only` for some data sets, given for another."""
+        for f in declared(SECTIONS["data"]):
+            only = key_of(f).only
+            if only and f.name in t and f.name not in takes:
+                self.fail("data", f.name, t[f.name], f'does not apply to dataset = "{dataset}": '
+                          f"{only.reason(dataset)}")
+
     def table(self, d: dict, key: str) -> dict:
         v = d.get(key, {})
         if not isinstance(v, dict):
@@ -285,8 +340,8 @@ class _Checker:
         title = self.text(None, "title", d.get("title", Path(self.source).stem))
         description = self.text(None, "description", d.get("description", ""))
         data_t, model_t, train_t = (self.table(d, s) for s in _SECTIONS)
-        self.no_unknown(data_t, "data", _DATA_KEYS)
-        self.no_unknown(model_t, "model", _MODEL_KEYS)
+        self.no_unknown(data_t, "data", section_keys("data"))
+        self.no_unknown(model_t, "model", section_keys("model"))
         train = self.train(train_t)
         data, task, n_in, n_out, n_rows = self.data(data_t)
         model = self.model(model_t, train, task)
@@ -355,40 +410,18 @@ class _Checker:
 
     def data(self, t: dict):
         """DataConfig, task, (inputs, outputs) and row count where known."""
-        if "dataset" not in t:
-            self.fail("data", None, _MISSING,
-                      f"missing key 'dataset'; allowed: {allowed(DATASET_NAMES)}")
-        dataset = self.name("data", "dataset", self.get(t, "data", "dataset"), DATASET_NAMES, "dataset")
+        dataset = self.value("data", setting("data.dataset")[0], t)
         is_csv = dataset == "csv"
         takes = dataset_takes(dataset)
         is_gate = not takes  # a truth table: nothing to draw, split or count
-        takes_classes = "classes" in takes
-        for key, why in (
-            ("samples", "the file's rows are the samples" if is_csv else f"{dataset} is its 4 truth-table rows"),
-            ("noise", "noise is for generated data" if is_csv else f"{dataset} is its 4 truth-table rows"),
-            ("validation", f"{dataset} is its 4 truth-table rows, all used for training"),
-            ("classes", "only a generator with a class count (blobs) takes it"),
-            ("path", 'only dataset = "csv" reads a file'),
-            ("target", 'only dataset = "csv" has target columns'),
-            ("image", 'only a CSV\'s inputs can be the pixels of an image'),
-        ):
-            if key in t and key not in takes:
-                self.fail("data", key, t[key], f"does not apply to dataset = \"{dataset}\": {why}")
-        samples = self.integer("data", "samples", self.get(t, "data", "samples"), 1, MAX_SAMPLES)
-        noise = self.number("data", "noise", self.get(t, "data", "noise"), lo=0.0)
-        validation = self.number("data", "validation", self.get(t, "data", "validation"),
-                                 lo=0.0, hi=1.0, hi_open=True)
-        seed = self.integer("data", "seed", self.get(t, "data", "seed"), 0)
-        classes = None
-        if takes_classes:
-            classes = self.integer("data", "classes", self.get(t, "data", "classes", DEFAULT_CLASSES), 2, 100)
+        self.refuse_not_taken(t, dataset, takes)
+        values = self.declared("data", t, skip=("dataset",), takes=takes)
         features = self.features(t)
-        path = target = None
         n_in = n_out = n_rows = task = None
         if is_csv:
             path, target = self.csv_keys(t)
             image = self.image(t)
-            config = DataConfig(dataset, samples, noise, validation, seed, classes, path, target, features, image)
+            config = SECTIONS["data"](dataset, **values, path=path, target=target, features=features, image=image)
             if self.dataset is not None:
                 known = self.dataset
                 n_in, n_out, task = known.n_inputs, known.n_outputs, known.task
@@ -405,11 +438,11 @@ class _Checker:
             else:
                 task = "regression" if isinstance(target, tuple) else None
             return config, task, n_in, n_out, n_rows
-        config = DataConfig(dataset, samples, noise, validation, seed, classes, None, None, features)
-        task = dataset_task(dataset, classes or 2)
-        n_in, n_out = dataset_dims(dataset, classes or 2)
+        config = SECTIONS["data"](dataset, **values, features=features)
+        task = dataset_task(dataset, config.classes or 2)
+        n_in, n_out = dataset_dims(dataset, config.classes or 2)
         self.features_fit(t, config, n_in)
-        return config, task, n_in, n_out, (None if is_gate else samples)
+        return config, task, n_in, n_out, (None if is_gate else config.samples)
 
     def features(self, t: dict) -> tuple[str, ...]:
         """data.features: Playground's input features, each once, at least one."""
@@ -519,15 +552,10 @@ class _Checker:
                       f"this network needs about {need / 2**30:.1f} GB (its parameters, gradients, optimizer "
                       f"state and one batch's trace); nntui trains networks of up to "
                       f"{MEMORY_LIMIT / 2**30:.0f} GB: use fewer or smaller layers")
-        activation = self.name("model", "activation", self.get(t, "model", "activation"),
-                               ACTIVATIONS, "activation")
-        output = self.get(t, "model", "output", None)
-        if output is None:
-            output = self.default_output(train, task)
-        output = self.name("model", "output", output, OUTPUTS, "output activation")
-        init = self.name("model", "init", self.get(t, "model", "init"), INITIALIZERS, "initializer")
-        seed = self.integer("model", "seed", self.get(t, "model", "seed"), 0)
-        return ModelConfig(tuple(layers), activation, output, init, seed, None)
+        values = self.declared("model", t)
+        if values["output"] is None:
+            values["output"] = self.default_output(train, task)
+        return SECTIONS["model"](tuple(layers), **values)
 
     def default_output(self, train: TrainConfig, task: str | None) -> str:
         if train.loss:
@@ -575,7 +603,7 @@ class _Checker:
                     self.fail("model.weights", key, v,
                               f"must have shape ({fan_out},): a list of {_count(fan_out, 'number')}; got {_shape(v)}")
                 out[key] = [self.weight(key, v, x) for x in v]
-        return ModelConfig(model.layers, model.activation, model.output, model.init, model.seed, out)
+        return replace(model, weights=out)
 
     def weight(self, key: str, whole: Any, x: Any) -> float:
         if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
@@ -585,56 +613,32 @@ class _Checker:
     # ----- [train]
 
     def train(self, t: dict) -> TrainConfig:
-        optimizer = self.name("train", "optimizer", self.get(t, "train", "optimizer"), OPTIMIZERS, "optimizer")
+        optimizer = self.value("train", setting("train.optimizer")[0], t)
         takes = OPTIMIZERS[optimizer].defaults()
         takes_text = ", ".join(takes) if takes else "no options"
         all_options = option_names()
+        keys = section_keys("train")
         for key in t:
-            if key in _TRAIN_KEYS or key in takes:
+            if key in keys or key in takes:
                 continue
             if key in all_options:
                 self.fail("train", key, t[key], f"optimizer \"{optimizer}\" does not take this option; "
                           f"it takes: {takes_text}")
             self.fail(None, None, _MISSING,
-                      f"[train] unknown key '{key}'{did_you_mean(key, _TRAIN_KEYS + all_options)}; allowed: "
-                      f"{', '.join(_TRAIN_KEYS)} and the options of optimizer \"{optimizer}\": {takes_text}")
-        loss = self.get(t, "train", "loss", None)
-        if loss is not None:
-            loss = self.name("train", "loss", loss, LOSSES, "loss")
-        lr = self.number("train", "learning_rate", self.get(t, "train", "learning_rate"), lo=0.0, lo_open=True)
-        batch_size = self.integer("train", "batch_size", self.get(t, "train", "batch_size"), 1)
-        epochs = self.integer("train", "epochs", self.get(t, "train", "epochs"), 1, MAX_EPOCHS)
-        target_loss = self.get(t, "train", "target_loss", None)
-        if target_loss is not None:
-            target_loss = self.number("train", "target_loss", target_loss, lo=0.0)
-        options = {key: self.option(optimizer, key, t[key], takes[key]) for key in t if key in takes}
+                      f"[train] unknown key '{key}'{did_you_mean(key, keys + all_options)}; allowed: "
+                      f"{', '.join(keys)} and the options of optimizer \"{optimizer}\": {takes_text}")
+        values = self.declared("train", t, skip=("optimizer",))
+        given = {key: t[key] for key in t if key in takes}
+        # The options are the optimizer's: building it checks each (and the pairs
+        # that must agree, e.g. nesterov and momentum), and normalises them.
         try:
-            make_optimizer(optimizer, lr, options)
-        except OptionError as e:  # a combination, e.g. nesterov without momentum
+            built = make_optimizer(optimizer, values["learning_rate"], given)
+        except OptionError as e:
             if e.key in t:
                 self.fail("train", e.key, t[e.key], e.problem)
             self.fail("train", "optimizer", optimizer, e.problem)
-        return TrainConfig(loss or "", optimizer, lr, batch_size, epochs, options, target_loss)
-
-    def option(self, optimizer: str, key: str, v: Any, default: Any) -> Any:
-        if isinstance(default, bool):
-            if not isinstance(v, bool):
-                self.fail("train", key, v, f"must be true or false (default {_show(default)})")
-            return v
-        if isinstance(default, (tuple, list)):
-            if (not isinstance(v, list) or len(v) != len(default)
-                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v)):
-                self.fail("train", key, v, f"must be a list of {len(default)} numbers, e.g. {_show(default)}")
-            for x in v:
-                if not math.isfinite(x):
-                    self.fail("train", key, v, f"every entry must be a finite number, not {_show(float(x))}")
-            value: Any = tuple(float(x) for x in v)
-        else:
-            value = self.number("train", key, v)
-        try:
-            return OPTIMIZERS[optimizer].check_option(key, value)
-        except OptionError as e:
-            self.fail("train", key, v, e.problem)
+        options = {key: built.options[key] for key in given}
+        return SECTIONS["train"](**{**values, "loss": values["loss"] or ""}, optimizer=optimizer, options=options)
 
     def loss(self, train: TrainConfig, model: ModelConfig, task: str | None) -> TrainConfig:
         """Fill in the loss from the output (and the task) if it was omitted."""
@@ -646,8 +650,7 @@ class _Checker:
             loss = "bce"
         else:
             loss = "mse"
-        return TrainConfig(loss, train.optimizer, train.learning_rate, train.batch_size,
-                           train.epochs, train.options, train.target_loss)
+        return replace(train, loss=loss)
 
     # ----- how the parts fit together
 

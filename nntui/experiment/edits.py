@@ -22,12 +22,12 @@ from typing import Any
 from nntui.experiment.config import DEFAULTS, Config, ConfigError, config_from_dict, optimizer_options
 from nntui.engine.datasets import Dataset, dataset_dims, dataset_takes, dataset_task
 from nntui.engine.losses import LOSSES, TASK_OUTPUT_LOSS
-from nntui.engine.optimizers import OPTIMIZERS, option_names
+from nntui.engine.optimizers import BETAS, OPTIMIZERS, option_names
+from nntui.engine.spec import SECTIONS, Choice, DataConfig, Int, declared, key_of, setting
 
-# Keys whose value is a name from a registry, never text to parse.
-CHOICE_KEYS = frozenset(("data.dataset", "model.activation", "model.output", "train.loss", "train.optimizer"))
-# Keys that change the data, so the data must be made (or read) again.
-_INT_KEYS = ("samples", "batch_size", "epochs", "classes", "seed")
+# Keys whose value is a name from a registry, never text to parse (as declared in engine/spec.py).
+CHOICE_KEYS = frozenset(f"{section}.{f.name}" for section, cls in SECTIONS.items()
+                        for f in declared(cls) if isinstance(key_of(f).kind, Choice))
 
 
 def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -> Config:
@@ -55,7 +55,7 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
                 d["train"].pop(opt, None)
         d["train"]["optimizer"] = value
     else:
-        parsed = value if key in CHOICE_KEYS else _parse(name.rsplit(".", 1)[-1], value)
+        parsed = value if key in CHOICE_KEYS else _parse(key, value)
         if name.startswith("options."):
             d["train"][name.split(".", 1)[1]] = parsed
         else:
@@ -76,15 +76,18 @@ def _features(value: Any) -> list:
     return list(value)
 
 
-def _parse(name: str, value: Any) -> Any:
-    """Typed text as the value it stands for; anything else as it is."""
+def _parse(key: str, value: Any) -> Any:
+    """Typed text as the value it stands for, by the kind its key is declared
+    with (a whole number, a pair of numbers); anything else as it is."""
     if not isinstance(value, str):
         return value
+    name = key.rsplit(".", 1)[-1]
     text = value.strip()
+    declaration = setting(key)
     try:
-        if name in _INT_KEYS:
+        if declaration is not None and isinstance(declaration[1].kind, Int):
             return int(text)
-        if name == "betas":
+        if _option_kind(name) == BETAS:
             return [float(p) for p in text.strip("()[] ").split(",") if p.strip()]
         if text.lower() in ("true", "on", "yes"):
             return True
@@ -93,6 +96,11 @@ def _parse(name: str, value: Any) -> Any:
         return float(text)
     except ValueError:
         raise ConfigError(f"{name}: {value!r} is not a number") from None
+
+
+def _option_kind(name: str) -> str | None:
+    """An optimizer option's kind (the same in every optimizer that takes it)."""
+    return next((cls.options_taken[name].kind for cls in OPTIMIZERS.values() if name in cls.options_taken), None)
 
 
 def _sizes(value: Any) -> list[int]:
@@ -126,11 +134,13 @@ def _switch_dataset(d: dict, config: Config, name: str) -> None:
     classes = data.get("classes") or config.data.classes or 3
     task = dataset_task(name, classes)
     n_in, n_out = dataset_dims(name, classes)
-    for key in ("samples", "noise", "validation", "classes", "path", "target", "image"):
-        if key not in takes:
-            data.pop(key, None)
-        elif key in ("samples", "noise", "validation"):
-            data.setdefault(key, getattr(config.data, key))
+    for f in declared(DataConfig):
+        if not key_of(f).only:
+            continue
+        if f.name not in takes:
+            data.pop(f.name, None)
+        elif getattr(config.data, f.name) is not None:  # kept, where the old data had it
+            data.setdefault(f.name, getattr(config.data, f.name))
     data["dataset"] = name
     if n_in != 2:
         data.pop("features", None)  # features are of a 2-D point

@@ -1,7 +1,9 @@
 """The controls panel: every setting of the experiment, as Selects and Inputs.
 
-The choices come from the engine's registries, so the panel never lists a name
-the config would refuse. The panel does not judge values: it posts
+The rows are the preset keys declared with a `control` label (engine/spec.py),
+in the order declared, each a control of its kind: a Select of the registry's
+names for a Choice, an Input for a number. So the panel never lists a name the
+config would refuse, and a new declared setting gets its row. The panel does not judge values: it posts
 `ControlsPanel.Changed(key, value)` for each edit, and the app builds and
 validates the new Config, then calls `load(config)` to show what was kept.
 
@@ -20,12 +22,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select
 
-from nntui.engine.activations import ACTIVATIONS, OUTPUTS
-from nntui.engine.datasets import DATASET_NAMES, dataset_dims, dataset_takes
+from nntui.engine.datasets import dataset_dims, dataset_takes
 from nntui.engine.features import FEATURE_NAMES, is_plane
 from nntui.engine.features import label as feature_label
-from nntui.engine.losses import LOSSES
 from nntui.engine.optimizers import BOOL, DECAY, OPTIMIZER_DEFAULTS, OPTIMIZERS
+from nntui.engine.spec import SECTIONS, Bool, Choice, Int, declared, key_of
 
 # Options shown under "Regularization" rather than with the optimizer.
 REGULARIZATION = tuple(DECAY)
@@ -57,15 +58,10 @@ def format_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _names(registry: dict, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    seen: set[int] = set()
-    out = []
-    for name, impl in registry.items():
-        if name in skip or id(impl) in seen:
-            continue  # aliases (linear = identity) appear once
-        seen.add(id(impl))
-        out.append((name, name))
-    return out
+def controlled(section: str) -> list[tuple[str, str, object]]:
+    """(dotted key, label, kind) of each key of `section` declared with a control, in order."""
+    return [(f"{section}.{f.name}", key_of(f).control, key_of(f).kind)
+            for f in declared(SECTIONS[section]) if key_of(f).control]
 
 
 class Row(Horizontal):
@@ -162,6 +158,17 @@ class ControlsPanel(VerticalScroll):
             value = options[0][1]
         return Select(options, allow_blank=False, value=value, compact=True, id=self._cid(key), name=key)
 
+    def _declared(self, section: str) -> ComposeResult:
+        """The rows of the section's declared keys."""
+        for key, label, kind in controlled(section):
+            if isinstance(kind, Choice):
+                control = self._select(key, [(n, n) for n in kind.menu()])
+            elif isinstance(kind, Bool):
+                control = self._select(key, BOOL_CHOICES)
+            else:
+                control = self._input(key, "integer" if isinstance(kind, Int) else "number")
+            yield Row(label, control)
+
     def _input(self, key: str, kind: str = "text") -> Input:
         value = format_value(self._initial.get(key, ""))
         return Input(value, compact=True, id=self._cid(key), name=key, type=kind, select_on_focus=True)
@@ -172,12 +179,8 @@ class ControlsPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         self._initial = self._values(self.config)
-        datasets = [(n, n) for n in DATASET_NAMES if n != "csv"]
         yield Label("Data", classes="section")
-        yield Row("dataset", self._select("data.dataset", datasets + [("csv", "csv")]))
-        yield Row("samples", self._input("data.samples", "integer"))
-        yield Row("noise", self._input("data.noise", "number"))
-        yield Row("validation", self._input("data.validation", "number"))
+        yield from self._declared("data")
         yield Label("inputs (features)", classes="control-label", id="features-label")
         with Horizontal(id="feature-toggles"):
             for name in FEATURE_NAMES:
@@ -191,13 +194,9 @@ class ControlsPanel(VerticalScroll):
                 button = Button(label, id=button_id, compact=True)
                 button.can_focus = False  # a click leaves the keys to the app
                 yield button
-        yield Row("activation", self._select("model.activation", _names(ACTIVATIONS)))
-        yield Row("output", self._select("model.output", _names(OUTPUTS)))
+        yield from self._declared("model")
         yield Label("Training", classes="section")
-        yield Row("loss", self._select("train.loss", _names(LOSSES)))
-        yield Row("optimizer", self._select("train.optimizer", _names(OPTIMIZERS)))
-        yield Row("learn. rate", self._input("train.learning_rate", "number"))
-        yield Row("batch size", self._input("train.batch_size", "integer"))
+        yield from self._declared("train")
         for name, kind in all_options().items():
             key = f"train.options.{name}"
             if kind == BOOL:
@@ -219,21 +218,23 @@ class ControlsPanel(VerticalScroll):
 
     def _values(self, config) -> dict[str, Any]:
         """Every control's value for config (options of the optimizer only)."""
-        d, m, t = config.data, config.model, config.train
-        values: dict[str, Any] = {
-            "data.dataset": d.dataset,
-            # A key the data does not take shows no value (a gate is its 4 rows,
-            # a CSV its own), rather than a default that does not apply.
-            **{f"data.{k}": getattr(d, k) if k in dataset_takes(d.dataset) else None
-               for k in ("samples", "noise", "validation")},
-            "model.hidden": ", ".join(str(n) for n in m.layers[1:-1]) or "none",
-            "model.activation": "identity" if m.activation == "linear" else m.activation,
-            "model.output": m.output,
-            "train.loss": t.loss,
-            "train.optimizer": t.optimizer,
-            "train.learning_rate": t.learning_rate,
-            "train.batch_size": t.batch_size,
-        }
+        t = config.train
+        takes = dataset_takes(config.data.dataset)
+        values: dict[str, Any] = {"model.hidden": ", ".join(str(n) for n in config.model.layers[1:-1]) or "none"}
+        for section in SECTIONS:
+            part = getattr(config, section)
+            for f in declared(SECTIONS[section]):
+                k = key_of(f)
+                if not k.control:
+                    continue
+                value = getattr(part, f.name)
+                if k.only and f.name not in takes:
+                    # A key the data does not take shows no value (a gate is its 4 rows,
+                    # a CSV its own), rather than a default that does not apply.
+                    value = None
+                elif isinstance(k.kind, Choice):
+                    value = k.kind.canonical(value)  # an alias (linear) as its menu shows it
+                values[f"{section}.{f.name}"] = value
         options = dict(OPTIMIZER_DEFAULTS.get(t.optimizer, {}))
         options.update(t.options or {})
         for name, value in options.items():
@@ -270,8 +271,9 @@ class ControlsPanel(VerticalScroll):
             self.query_one(f"#feature-{name}", Button).set_class(name in config.data.features, "-on")
         # A gate is its 4 rows (no samples, noise or split); a CSV has its own rows.
         takes = dataset_takes(config.data.dataset)
-        for key in ("samples", "noise", "validation"):
-            self.query_one(f"#{self._cid('data.' + key)}").disabled = key not in takes
+        for f in declared(SECTIONS["data"]):
+            if key_of(f).control and key_of(f).only:
+                self.query_one(f"#{self._cid('data.' + f.name)}").disabled = f.name not in takes
         options = OPTIMIZER_DEFAULTS.get(config.train.optimizer, {})
         for name in (*all_options(), *REGULARIZATION):
             self.query_one(f"#row-{name}").display = name in options

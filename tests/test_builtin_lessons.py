@@ -137,3 +137,24 @@ def test_zero_init_and_optimizers_point_at_controls_that_exist():
     assert "press v" in load_preset("zero-init").description.lower()
     optimizers = load_preset("optimizers")
     assert "opens as a race on screen" in optimizers.description and len(optimizers.variants) == 4
+
+
+# What meets each built-in challenge: the change a learner makes in the controls.
+CHALLENGE_FIXES = {"zero-init": {"init": "xavier"}, "lr-too-high": {"learning_rate": 0.03}}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_challenge_is_open_at_first_and_met_by_its_change(runs, name):
+    config = load_preset(name)
+    if not config.lesson.challenges:
+        assert name not in CHALLENGE_FIXES
+        return
+    trainer = run_of(runs, name)
+    history = {k: list(v) for k, v in trainer.history.items()}
+    for epoch in range(1, trainer.epoch + 1):  # live: not met at any epoch of the preset's own run
+        env = trainer_env(trainer)
+        env.update({k: history[k][:epoch] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")},
+                   epochs=epoch)
+        assert not any(c["met"] for c in judge(config.lesson, env)["challenges"]), (name, epoch)
+    fixed = trained(override(config, **CHALLENGE_FIXES[name]))
+    assert all(c["met"] for c in judge(config.lesson, trainer_env(fixed))["challenges"]), name

@@ -102,6 +102,6 @@ class LessonQuiz:
             given = " · ".join(f"Q{i} → {n}" for i, n in sorted(self.quiz.answers.items()))
             out.append((f"Answered ({given}); judged when the run ends", "hint"))
         for text, met, values in self.challenges:
-            out.append((f"Challenge: {text} · " + ("met ✓" if met else f"not yet ({values})"),
-                        "met" if met else "challenge"))
+            progress = f"not yet ({values})" if self._epoch_seen > 0 else "change the controls, then run it"
+            out.append((f"Challenge: {text} · " + ("met ✓" if met else progress), "met" if met else "challenge"))
         return out

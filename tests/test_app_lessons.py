@@ -120,3 +120,18 @@ def test_first_sentence():
     assert first_sentence("FFN(x) = max(0, x W1 + b1) (Vaswani et al., 2017): one layer. Here") == \
         "FFN(x) = max(0, x W1 + b1) (Vaswani et al., 2017): one layer."
     assert first_sentence("w1..w8 = .15 .. .55, biases .35. Step it") == "w1..w8 = .15 .. .55, biases .35."
+
+
+async def test_a_challenge_shows_its_progress_and_is_kept_when_met(state):
+    app = make_app(load_preset("zero-init"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert "Challenge: Break the tie" in words(app) and "change the controls, then run it" in words(app)
+        await run_to_the_end(app, pilot, 2)
+        assert "not yet (last(train_accuracy) = " in words(app)
+        assert app.apply_control("model.init", "xavier")
+        await app.settle()
+        await run_to_the_end(app, pilot, 50)
+        assert "Challenge: Break the tie: more than 90% of the training points right, still with four hidden " \
+               "units. · met ✓" in words(app)
+    kept = json.loads(state.read_text())["lessons"]["zero-init"]["challenges"]["1"]
+    assert kept["met"] is True

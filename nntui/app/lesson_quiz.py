@@ -41,7 +41,7 @@ class LessonQuiz:
         self.quiz = Quiz(config.lesson)
         self.key = lesson_key(config)
         self.verdicts: list[Verdict] | None = None
-        self.challenges: list[tuple[str, bool, str]] = []
+        self.challenges: list[tuple[str, bool, str]] = [(c.text, False, "") for c in self.quiz.lesson.challenges]
         self._progress_factory = progress_factory
         self._epoch_seen = -1
 

@@ -420,6 +420,11 @@ class Trainer:
             raise Diverged(checkpoint.step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
+    def check_explosion(self, factor: float = EXPLODED) -> None:
+        """After an epoch stepped outside `run` (the race steps its variants one
+        step at a time): Diverged if its loss exploded, as `run` would say."""
+        self._check_explosion(factor)
+
     def _check_explosion(self, factor: float) -> None:
         """Diverged if the epoch just ended lost `factor` times its run's lowest
         (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""

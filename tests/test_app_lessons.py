@@ -42,7 +42,7 @@ async def test_ask_answer_and_judge_from_the_run(state):
     async with app.run_test(size=(160, 48)) as pilot:
         text = words(app)
         assert "Q1/1 · Will the perceptron ever get all four rows of XOR right?" in text
-        assert "1 yes, given enough epochs 2 no, never" in text and "press 1-2 to answer" in text
+        assert "1 yes, given enough epochs 2 no, never" in text and "(1-2 answers, before you run it)" in text
         await press(pilot, "3")  # not a choice: said so, still open
         assert any("question 1 has choices 1 to 2" in n.message for n in app._notifications)
         await press(pilot, "1")
@@ -99,7 +99,7 @@ async def test_at_100x30_the_lesson_and_its_question_show_as_it_opens():
         await pilot.pause()
         text = words(app)
         assert "lesson 4 of" in text and "A 2-4-1 tanh MLP on Playground's XOR quadrants." in text
-        assert "Q1/1 · A perceptron cannot learn XOR." in text and "press 1-3 to answer" in text
+        assert "Q1/1 · A perceptron cannot learn XOR." in text and "(1-3 answers, before you run it)" in text
         assert "(L: the whole lesson)" in text
         await press(pilot, "L")
         assert "Compare with perceptron-xor" in words(app)

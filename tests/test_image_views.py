@@ -171,7 +171,7 @@ async def test_the_sample_shows_its_label_and_the_nets_probabilities():
         # The longest bar is the argmax's.
         cells = sample._cells
         lengths = [int((cells.chars[k, 17:] == "▆").sum()) for k in range(10)]  # right of the 16-cell picture
-        assert int(np.argmax(lengths)) == int(np.argmax(p)) and max(lengths) >= 20
+        assert int(np.argmax(lengths)) == int(np.argmax(p)) and max(lengths) >= 12  # p = 0.56 after epoch 1
         guess = str(int(np.argmax(p)))
         assert sample.border_title.startswith(f"sample: {label} → {guess}")
         # The picture is the sample's ink, 8×8 pixels at scale 2 (16×8 cells).

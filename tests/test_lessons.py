@@ -283,7 +283,8 @@ def test_the_app_quiz_judges_once_at_the_run_end_and_keeps_it(tmp_path, state):
 
     config = load_preset(write(tmp_path, LESSON))
     quiz = LessonQuiz(config)
-    assert quiz.lines()[:3] == [("Q1/2 · Will the perceptron ever get all four rows right?", "ask"),
+    assert quiz.lines()[:3] == [("Q1/2 · Will the perceptron ever get all four rows right?  "
+                                 "(1-2 answers, before you run it)", "ask"),
                                 ("1 yes", "choice"), ("2 no", "choice")]
     assert quiz.answer(2) is None and quiz.lines()[0][0].startswith("Q2/2 · How many weights")
     trainer = Trainer(config)

@@ -95,9 +95,9 @@ class LessonQuiz:
                     out.append((f"   {v.explain}", "explain"))
         elif self.open_ask is not None:
             i, ask = self.open_ask
-            out.append((f"Q{i}/{len(asks)} · {ask.question}", "ask"))
+            out.append((f"Q{i}/{len(asks)} · {ask.question}  (1-{len(ask.choices)} answers, before you run it)",
+                        "ask"))
             out += [(f"{n} {c.text}", "choice") for n, c in enumerate(ask.choices, start=1)]
-            out.append((f"press 1-{len(ask.choices)} to answer before you run it", "hint"))
         elif asks:
             given = " · ".join(f"Q{i} → {n}" for i, n in sorted(self.quiz.answers.items()))
             out.append((f"Answered ({given}); judged when the run ends", "hint"))

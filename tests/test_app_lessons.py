@@ -89,6 +89,8 @@ async def test_at_80x24_each_lesson_opens_on_its_first_sentence(name):
         assert " ".join(config.description.split())[-40:] in text  # the whole text, to its end
         assert f"Q1/{len(config.lesson.asks)} · {config.lesson.asks[0].question}" in text
         assert "1 " + config.lesson.asks[0].choices[0].text in text
+        await press(pilot, "L")  # then L hides it, and L brings it back brief
+        assert first_sentence(config.description) not in words(app)
         await press(pilot, "L")
         assert "(L: the whole lesson and its question)" in words(app)
 

@@ -264,6 +264,9 @@ async def test_every_unit_fits_at_160x48_and_the_page_follows_the_selection(size
     app = make_app(load_preset("digits"))
     async with app.run_test(size=size) as pilot:
         await settled(app, pilot)
+        if size != LARGE:  # at 100x30 the lesson and its question take the rows of a tile: L L hides it
+            await pilot.press("L", "L")
+            await settled(app, pilot)
         units = app.views["units"]
         text_of(units)
         if size == LARGE:

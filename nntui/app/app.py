@@ -552,9 +552,8 @@ class NNTuiApp(App[None]):
         100×30 its open question); L shows all of it."""
         if not self.views:  # on_mount places it
             return
-        toggled = self.has_class("-lesson-toggled")
         compact = self.has_class("-compact")
-        brief = (compact or self.has_class("-medium")) and not toggled
+        brief = (compact or self.has_class("-medium")) and not self.has_class("-lesson-whole")
         self.lesson_panel.set_brief(brief, with_quiz=not compact)
 
     def _follow_lesson(self, frame: Frame) -> None:
@@ -573,9 +572,16 @@ class NNTuiApp(App[None]):
         self._show_quiz()
 
     def action_lesson(self) -> None:
-        """Below 140×40 show the whole lesson and its question, or make it brief
-        again; from 140×40 show or hide it."""
-        self.toggle_class("-lesson-toggled")
+        """Below 140×40: brief -> the whole lesson and its question -> hidden ->
+        brief; from 140×40 (where it is whole): hidden <-> shown."""
+        small = self.has_class("-compact") or self.has_class("-medium")
+        if self.has_class("-lesson-hidden"):
+            self.remove_class("-lesson-hidden")
+        elif small and not self.has_class("-lesson-whole"):
+            self.add_class("-lesson-whole")
+        else:
+            self.remove_class("-lesson-whole")
+            self.add_class("-lesson-hidden")
         self._place_lesson()
 
     def action_next_lesson(self, delta: int) -> None:

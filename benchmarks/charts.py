@@ -64,8 +64,8 @@ async def braille_costs(rounds: int) -> dict:
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)):
         await app.settle()
-        chart = app.views["loss"]
-        base = app.shown
+        chart = app.main.views["loss"]
+        base = app.main.shown
         for name, (train, val) in histories().items():
             chart.snapshot = dataclasses.replace(base, history=History(train_loss=tuple(train), val_loss=tuple(val)))
             for w, h in SIZES:

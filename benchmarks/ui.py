@@ -114,10 +114,10 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.pacer.tune_gc()  # as the app does in a terminal (not when headless)
-        app.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
+        app.main.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
         probe = Probe(app)
         await app.settle()
-        maps_on = app.views["network"].maps_shown()
+        maps_on = app.main.views["network"].maps_shown()
         # warm up both: caches, first epochs
         await alone_in_thread(bare, 0.5)
         app.runner.send(Play())

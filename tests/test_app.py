@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from textual.widgets import Input, OptionList
 
-from nntui.app.app import MIN_HEIGHT, MIN_WIDTH, Published, make_app, next_lr
+from nntui.app.app import Published, make_app
+from nntui.app.main_screen import MIN_HEIGHT, MIN_WIDTH, next_lr
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.help import HelpScreen
@@ -21,6 +22,7 @@ from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.save import SaveDialog
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.worker import SPEEDS, Pause, Play, RunEpoch, SetSpeed, Status
+from nntui.engine.trainer import Trainer
 from nntui.experiment.presets import load_preset
 from nntui.experiment.runs import load_run
 
@@ -35,7 +37,7 @@ async def play_until_diverged(app, pilot) -> None:
         if frame.status == Status.DIVERGED:
             break
         await asyncio.sleep(0.01)
-    assert app.status == Status.DIVERGED
+    assert app.main.status == Status.DIVERGED
 
 
 def app_for(preset: str = "xor", **kw):
@@ -44,6 +46,13 @@ def app_for(preset: str = "xor", **kw):
 
 def params_equal(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+async def open_preset(app, name_or_path: str) -> bool:
+    """Open a preset as o does (in a thread) and wait for it: whether it opened."""
+    app.main.opener.open(name_or_path)
+    await app.opened()
+    return app.main.opener.failure is None
 
 
 async def press(pilot, *keys: str) -> None:
@@ -70,7 +79,7 @@ async def test_opens_paused_at_step_zero_with_a_hint():
         hint = screen_text(app)
         assert "space" in hint and "n next phase" in hint
         await pilot.pause(0.2)
-        assert app.shown.step == 0  # it does not train by itself
+        assert app.main.shown.step == 0  # it does not train by itself
 
 
 async def test_play_flag_starts_training():
@@ -91,46 +100,46 @@ async def test_n_runs_one_phase_and_the_inspector_shows_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "n")
-        assert app.shown.done == 1
-        assert app.shown.last_phase.label() == "forward 1"
-        assert app.shown.step == 0
+        assert app.main.shown.done == 1
+        assert app.main.shown.last_phase.label() == "forward 1"
+        assert app.main.shown.step == 0
         assert "forward 1" in screen_text(app)
         await press(pilot, "n")
-        assert app.shown.last_phase.label() == "forward 2"
+        assert app.main.shown.last_phase.label() == "forward 2"
         await press(pilot, "n")
-        assert app.shown.last_phase.label() == "loss"
-        assert app.shown.loss is not None
+        assert app.main.shown.last_phase.label() == "loss"
+        assert app.main.shown.loss is not None
 
 
 async def test_s_completes_a_step_and_b_rewinds():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        start = app.shown.params
+        start = app.main.shown.params
         await press(pilot, "s")
-        assert app.shown.step == 1 and app.shown.update_applied
+        assert app.main.shown.step == 1 and app.main.shown.update_applied
         await press(pilot, "s")
-        assert app.shown.step == 2
+        assert app.main.shown.step == 2
         await press(pilot, "b")
-        assert app.shown.step == 1
+        assert app.main.shown.step == 1
         await press(pilot, "b")
-        assert app.shown.step == 0
-        assert params_equal(app.shown.params, start)
+        assert app.main.shown.step == 0
+        assert params_equal(app.main.shown.params, start)
         # b in the middle of a step is the mirror of n: one phase back
         await press(pilot, "n", "n", "n")  # forward 1, forward 2, loss
-        assert app.shown.done == 3 and app.shown.loss is not None
+        assert app.main.shown.done == 3 and app.main.shown.loss is not None
         await press(pilot, "b")
-        assert app.shown.done == 2 and app.shown.next_phase.label() == "loss" and app.shown.loss is None
+        assert app.main.shown.done == 2 and app.main.shown.next_phase.label() == "loss" and app.main.shown.loss is None
         await press(pilot, "n")
-        assert app.shown.last_phase.label() == "loss"
+        assert app.main.shown.last_phase.label() == "loss"
         await press(pilot, "b", "b", "b")
-        assert app.shown.done == 0 and app.shown.step == 0
+        assert app.main.shown.done == 0 and app.main.shown.step == 0
 
 
 async def test_e_runs_an_epoch():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "e")
-        snap = app.shown
+        snap = app.main.shown
         assert snap.epoch == 1
         assert snap.step == snap.batches_per_epoch
         assert len(snap.history.train_loss) == 1
@@ -141,11 +150,11 @@ async def test_space_plays_and_pauses():
     async with app.run_test(size=SIZE) as pilot:
         app.runner.send(SetSpeed(3))  # 100 steps/s: the CPU stays mostly idle
         await press(pilot, "space")
-        assert app.status == Status.PLAYING
+        assert app.main.status == Status.PLAYING
         await asyncio.sleep(0.3)
         await press(pilot, "space")
-        assert app.status == "paused"
-        step = app.shown.step
+        assert app.main.status == "paused"
+        step = app.main.shown.step
         assert step > 0
         await asyncio.sleep(0.2)
         frame = await app.settle()
@@ -159,8 +168,8 @@ async def test_n_while_playing_pauses_into_step_mode():
         await press(pilot, "space")
         await asyncio.sleep(0.1)
         await press(pilot, "n")
-        assert app.status == "paused"
-        assert app.shown.done == 1
+        assert app.main.status == "paused"
+        assert app.main.shown.done == 1
 
 
 # ------------------------------------------------------------- settings
@@ -169,17 +178,17 @@ async def test_n_while_playing_pauses_into_step_mode():
 async def test_plus_and_minus_change_the_learning_rate_live():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        lr0 = app.config.train.learning_rate
+        lr0 = app.main.config.train.learning_rate
         await press(pilot, "s")
-        generation = app.generation
+        generation = app.main.generation
         await press(pilot, "plus")
         assert app.runner.trainer.optimizer.lr == next_lr(lr0, True) > lr0
-        assert app.shown.learning_rate == next_lr(lr0, True)
-        assert app.config.train.learning_rate == next_lr(lr0, True)
+        assert app.main.shown.learning_rate == next_lr(lr0, True)
+        assert app.main.config.train.learning_rate == next_lr(lr0, True)
         await press(pilot, "minus", "minus")
         assert app.runner.trainer.optimizer.lr < lr0
         # live: the same model, not reset
-        assert app.generation == generation and app.shown.step == 1
+        assert app.main.generation == generation and app.main.shown.step == 1
         panel = app.query_one(ControlsPanel)
         assert float(panel.value_of("train.learning_rate")) == app.runner.trainer.optimizer.lr
 
@@ -188,9 +197,9 @@ async def test_brackets_change_the_speed():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         start = SPEEDS.index(100)
-        assert app.speed == start
+        assert app.main.speed == start
         await press(pilot, "left_square_bracket")
-        assert app.speed == start - 1 and app.runner.speed == start - 1
+        assert app.main.speed == start - 1 and app.runner.speed == start - 1
         await press(pilot, *["right_square_bracket"] * 10)
         assert app.runner.speed == len(SPEEDS) - 1 and SPEEDS[app.runner.speed] is None
         await press(pilot, *["left_square_bracket"] * 10)
@@ -207,39 +216,39 @@ async def test_slowest_speed_plays_phase_by_phase():
         seen = set()
         for _ in range(60):
             await asyncio.sleep(0.01)
-            seen.add((app.shown.step, app.shown.done))
+            seen.add((app.main.shown.step, app.main.shown.done))
         app.runner.send(Pause())
         await app.settle()
         # a whole step a second, one phase at a time (6 phases for 2 layers):
         # frames in the middle of a step are shown, and few steps go by
         assert any(0 < done < 6 for _, done in seen)
-        assert app.shown.step <= 1
+        assert app.main.shown.step <= 1
 
 
 async def test_r_resets_to_the_same_start():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        start = app.shown.params
+        start = app.main.shown.params
         await press(pilot, "e", "s", "n")
-        assert app.shown.step > 0
-        generation = app.generation
+        assert app.main.shown.step > 0
+        generation = app.main.generation
         await press(pilot, "r")
-        assert app.generation == generation + 1
-        assert app.shown.step == 0 and app.shown.done == 0
-        assert params_equal(app.shown.params, start)
+        assert app.main.generation == generation + 1
+        assert app.main.shown.step == 0 and app.main.shown.done == 0
+        assert params_equal(app.main.shown.params, start)
         assert params_equal(app.runner.trainer.params, start)
 
 
 async def test_shift_r_resets_with_a_new_seed():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        start = app.shown.params
-        seed = app.config.model.seed
+        start = app.main.shown.params
+        seed = app.main.config.model.seed
         await press(pilot, "s", "R")
-        assert app.shown.step == 0
-        assert app.config.model.seed != seed
-        assert not params_equal(app.shown.params, start)
-        assert app.runner.trainer.config.model.seed == app.config.model.seed
+        assert app.main.shown.step == 0
+        assert app.main.config.model.seed != seed
+        assert not params_equal(app.main.shown.params, start)
+        assert app.runner.trainer.config.model.seed == app.main.config.model.seed
 
 
 async def test_view_keys_t_a_l_f():
@@ -300,8 +309,8 @@ async def test_o_opens_a_preset_from_the_picker():
         await press(pilot)
         assert not isinstance(app.screen, PresetPicker)
         assert app.title == load_preset("spiral").title
-        assert app.config.data.dataset == "spiral"
-        assert app.shown.step == 0 and app.shown.sizes == (2, 12, 12, 1)
+        assert app.main.config.data.dataset == "spiral"
+        assert app.main.shown.step == 0 and app.main.shown.sizes == (2, 12, 12, 1)
         assert app.runner.trainer.config.data.dataset == "spiral"
 
 
@@ -312,7 +321,7 @@ async def test_picker_escape_cancels():
         assert isinstance(app.screen, PresetPicker)
         await pilot.press("escape")
         assert not isinstance(app.screen, PresetPicker)
-        assert app.config.name == "xor"
+        assert app.main.config.name == "xor"
 
 
 async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_path):
@@ -321,7 +330,7 @@ async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_pa
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "s", "s")
-        generation, title = app.generation, app.title
+        generation, title = app.main.generation, app.title
         await pilot.press("o")
         app.screen.query_one(Input).focus()
         await pilot.press(*str(bad), "enter")
@@ -332,20 +341,20 @@ async def test_a_bad_preset_path_shows_the_error_and_keeps_the_experiment(tmp_pa
         assert "relux" in text and "bad.toml" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, ErrorDialog)
-        assert app.generation == generation and app.title == title
+        assert app.main.generation == generation and app.title == title
         assert app.runner.trainer.step == 2
         # and it keeps running
         await press(pilot, "s")
-        assert app.shown.step == 3
+        assert app.main.shown.step == 3
 
 
 async def test_a_missing_preset_shows_an_error():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        assert app.open_preset("/no/such/preset.toml") is False
+        assert await open_preset(app, "/no/such/preset.toml") is False
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
-        assert app.config.name == "xor"
+        assert app.main.config.name == "xor"
 
 
 # --------------------------------------------------------- save, gradcheck
@@ -457,13 +466,13 @@ async def test_divergence_pauses_with_a_message_and_reset_recovers():
     app = app_for("lr-too-high")
     async with app.run_test(size=SIZE) as pilot:
         await play_until_diverged(app, pilot)
-        assert "diverged" in (app.frame.message or "")
+        assert "diverged" in (app.main.frame.message or "")
         assert "diverged" in screen_text(app)
         assert app.runner.playing is False
         await press(pilot, "r")
-        assert app.status == "paused" and app.shown.step == 0
+        assert app.main.status == "paused" and app.main.shown.step == 0
         await press(pilot, "s")
-        assert app.shown.step == 1
+        assert app.main.shown.step == 1
 
 
 async def test_an_exception_in_the_worker_is_shown_and_the_app_survives():
@@ -482,7 +491,7 @@ async def test_an_exception_in_the_worker_is_shown_and_the_app_survives():
         await pilot.press("escape")
         del trainer.next_phase
         await press(pilot, "n")
-        assert app.shown.done == 1
+        assert app.main.shown.done == 1
 
 
 # ----------------------------------------------------------------- controls
@@ -492,11 +501,11 @@ async def test_a_control_that_needs_a_new_network_resets_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "s", "s")
-        generation = app.generation
-        assert app.apply_control("model.activation", "relu")
+        generation = app.main.generation
+        assert app.main.apply_control("model.activation", "relu")
         await app.settle()
-        assert app.generation == generation + 1
-        assert app.shown.step == 0 and app.shown.activation == "relu"
+        assert app.main.generation == generation + 1
+        assert app.main.shown.step == 0 and app.main.shown.activation == "relu"
         assert app.runner.trainer.net.activation_name == "relu"
         assert app.sub_title.endswith("(modified)")
         # reset keeps the edited config
@@ -507,29 +516,29 @@ async def test_a_control_that_needs_a_new_network_resets_it():
 async def test_hidden_layers_add_remove_resize():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        assert app.shown.sizes == (2, 4, 1)
+        assert app.main.shown.sizes == (2, 4, 1)
         await pilot.click("#add-layer")
         await app.settle()
-        assert app.shown.sizes == (2, 4, 4, 1)
-        assert app.apply_control("model.hidden", "8, 3")
+        assert app.main.shown.sizes == (2, 4, 4, 1)
+        assert app.main.apply_control("model.hidden", "8, 3")
         await app.settle()
-        assert app.shown.sizes == (2, 8, 3, 1)
+        assert app.main.shown.sizes == (2, 8, 3, 1)
         await pilot.click("#remove-layer")
         await app.settle()
-        assert app.shown.sizes == (2, 8, 1)
-        assert not app.apply_control("model.hidden", "eight")
-        assert app.shown.sizes == (2, 8, 1)
+        assert app.main.shown.sizes == (2, 8, 1)
+        assert not app.main.apply_control("model.hidden", "eight")
+        assert app.main.shown.sizes == (2, 8, 1)
 
 
 async def test_live_controls_keep_the_model():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "s")
-        generation = app.generation
-        assert app.apply_control("train.learning_rate", "0.25")
-        assert app.apply_control("train.options.momentum", "0.9")
+        generation = app.main.generation
+        assert app.main.apply_control("train.learning_rate", "0.25")
+        assert app.main.apply_control("train.options.momentum", "0.9")
         await app.settle()
-        assert app.generation == generation and app.shown.step == 1
+        assert app.main.generation == generation and app.main.shown.step == 1
         assert app.runner.trainer.optimizer.lr == 0.25
         assert app.runner.trainer.optimizer.options["momentum"] == 0.9
 
@@ -538,13 +547,13 @@ async def test_an_invalid_control_value_is_refused_and_the_experiment_kept():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "s")
-        generation, config = app.generation, app.config
-        assert not app.apply_control("train.learning_rate", "-1")
-        assert not app.apply_control("model.output", "softmax")  # softmax with bce on binary data
-        assert not app.apply_control("train.batch_size", "many")
+        generation, config = app.main.generation, app.main.config
+        assert not app.main.apply_control("train.learning_rate", "-1")
+        assert not app.main.apply_control("model.output", "softmax")  # softmax with bce on binary data
+        assert not app.main.apply_control("train.batch_size", "many")
         await app.settle()
-        assert app.generation == generation and app.config == config
-        assert app.shown.step == 1
+        assert app.main.generation == generation and app.main.config == config
+        assert app.main.shown.step == 1
         panel = app.query_one(ControlsPanel)
         assert panel.value_of("model.output") == "sigmoid"
         assert panel.value_of("train.learning_rate") == f"{config.train.learning_rate:g}"
@@ -553,16 +562,16 @@ async def test_an_invalid_control_value_is_refused_and_the_experiment_kept():
 async def test_switching_the_dataset_fits_the_network_to_it():
     app = app_for("xor")
     async with app.run_test(size=SIZE):
-        assert app.apply_control("data.dataset", "blobs")
+        assert app.main.apply_control("data.dataset", "blobs")
         await app.settle()
-        assert app.config.data.dataset == "blobs"
-        assert app.shown.sizes[-1] == 3 and app.shown.task == "multiclass"
-        assert app.config.model.output == "softmax" and app.config.train.loss == "cross_entropy"
-        assert app.apply_control("data.dataset", "moons")
+        assert app.main.config.data.dataset == "blobs"
+        assert app.main.shown.sizes[-1] == 3 and app.main.shown.task == "multiclass"
+        assert app.main.config.model.output == "softmax" and app.main.config.train.loss == "cross_entropy"
+        assert app.main.apply_control("data.dataset", "moons")
         await app.settle()
-        assert app.shown.sizes[-1] == 1 and app.config.train.loss == "bce"
-        assert app.apply_control("data.noise", "0.3")
-        assert app.config.data.noise == 0.3
+        assert app.main.shown.sizes[-1] == 1 and app.main.config.train.loss == "bce"
+        assert app.main.apply_control("data.noise", "0.3")
+        assert app.main.config.data.noise == 0.3
 
 
 async def test_optimizer_select_changes_the_optimizer_and_its_fields():
@@ -591,7 +600,7 @@ async def test_typing_in_a_control_and_enter_applies_it():
         assert app.runner.trainer.optimizer.lr == 0.05
         assert app.focused is None  # keys go back to the app
         await press(pilot, "s")
-        assert app.shown.step == 1
+        assert app.main.shown.step == 1
 
 
 # ----------------------------------------------------------- layout, sizes
@@ -630,12 +639,12 @@ async def test_80x24_is_a_layout_where_every_key_works():
         await press(pilot, "m")
         assert "#controls" in _shown(app)
         await press(pilot, "m", "n", "s")
-        assert app.shown.step == 1 and "#controls" not in _shown(app)
+        assert app.main.shown.step == 1 and "#controls" not in _shown(app)
         await press(pilot, "space")
         for _ in range(100):
             if (await app.settle()).snapshot.step > 5:
                 break
-        assert app.shown.step > 5
+        assert app.main.shown.step > 5
         await press(pilot, "space")
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
@@ -651,7 +660,7 @@ async def test_below_the_minimum_it_asks_for_a_larger_terminal(size):
         assert f"enlarge the terminal to {MIN_WIDTH}×{MIN_HEIGHT}" in words
         assert not app.query_one("#body").display or app.query_one("#body").region.height == 0
         await press(pilot, "s")  # keys still work
-        assert app.shown.step == 1
+        assert app.main.shown.step == 1
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert "enlarge" not in screen_text(app).lower()
@@ -669,7 +678,7 @@ async def test_frames_are_coalesced_not_one_message_a_step():
 
     app = app_for("xor")
     async with app.run_test(size=SIZE, message_hook=hook):
-        app.action_speed(len(SPEEDS))  # full speed: many steps between frames
+        app.main.action_speed(len(SPEEDS))  # full speed: many steps between frames
         app.runner.send(Play())
         await asyncio.sleep(1.0)
         app.runner.send(Pause())
@@ -687,12 +696,13 @@ async def test_stale_frames_of_a_replaced_model_are_dropped():
         app.runner.send(Play())
         await asyncio.sleep(0.2)
         for name in ("spiral", "circle", "xor", "moons"):
-            assert app.open_preset(name)
-            assert app.shown_generation == app.generation
-            assert app.shown.step == 0
+            config = load_preset(name)
+            app.main.adopt(config, Trainer(config))  # as an opened preset is, once built
+            assert app.main.shown_generation == app.main.generation
+            assert app.main.shown.step == 0
         await asyncio.sleep(0.2)
         frame = await app.settle()
-        assert frame.generation == app.generation == app.shown_generation
+        assert frame.generation == app.main.generation == app.main.shown_generation
         assert app.title == load_preset("moons").title
         assert app.runner.trainer.config.data.dataset == "moons"
         await press(pilot, "space")
@@ -711,7 +721,7 @@ async def test_clicking_a_footer_key_runs_it():
         await pilot.click(key)
         await app.settle()
         await pilot.pause()
-        assert app.shown.done == 1
+        assert app.main.shown.done == 1
 
 
 async def test_clicking_a_preset_in_the_picker_opens_it():
@@ -725,7 +735,7 @@ async def test_clicking_a_preset_in_the_picker_opens_it():
         await app.settle()
         await pilot.pause()
         assert len(app.screen_stack) == 1
-        assert app.config.name == "moons"
+        assert app.main.config.name == "moons"
 
 
 async def test_escape_twice_in_a_dialog_closes_only_it():
@@ -737,7 +747,7 @@ async def test_escape_twice_in_a_dialog_closes_only_it():
             await pilot.press("escape", "escape", "escape")
             assert len(app.screen_stack) == 1 and app.is_running
         await press(pilot, "s")
-        assert app.shown.step == 1
+        assert app.main.shown.step == 1
 
 
 async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys():
@@ -757,7 +767,7 @@ async def test_choosing_from_a_menu_with_the_mouse_applies_it_and_frees_the_keys
         assert app.runner.trainer.net.activation_name == "relu"
         assert app.focused is None
         await press(pilot, "space")  # plays, rather than reopening the menu
-        assert app.status == Status.PLAYING
+        assert app.main.status == Status.PLAYING
         await press(pilot, "space")
 
 
@@ -781,17 +791,17 @@ async def test_sample_digits_and_neuron_selection():
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "full_stop")  # no batch yet: a notice, nothing breaks
         await press(pilot, "n", "full_stop", "full_stop")
-        assert app.views["inspector"].sample == 2 == app.views["network"].sample
+        assert app.main.views["inspector"].sample == 2 == app.main.views["network"].sample
         await press(pilot, "comma", "comma", "comma")
-        assert app.views["inspector"].sample == len(app.shown.batch_x) - 1
+        assert app.main.views["inspector"].sample == len(app.main.shown.batch_x) - 1
         await press(pilot, "d")
-        assert app.views["inspector"].digits == 10 == app.views["heatmaps"].digits
+        assert app.main.views["inspector"].digits == 10 == app.main.views["heatmaps"].digits
         await press(pilot, "d")
-        assert app.views["network"].digits == 4
-        app.views["network"].selected = (1, 2)
+        assert app.main.views["network"].digits == 4
+        app.main.views["network"].selected = (1, 2)
         await pilot.pause()
-        assert app.views["heatmaps"].selected == (1, 0, 2)
-        assert app.views["inspector"].neuron == 2
+        assert app.main.views["heatmaps"].selected == (1, 0, 2)
+        assert app.main.views["inspector"].neuron == 2
 
 
 async def test_every_dataset_in_the_menu_can_be_chosen():
@@ -800,17 +810,17 @@ async def test_every_dataset_in_the_menu_can_be_chosen():
     app = app_for("perceptron-and")
     async with app.run_test(size=SIZE):
         for name in [n for n in DATASET_NAMES if n != "csv"] + ["and_gate"]:
-            assert app.apply_control("data.dataset", name), name
+            assert app.main.apply_control("data.dataset", name), name
             await app.settle()
             assert app.runner.trainer.config.data.dataset == name
-            assert app.shown.sizes[0] == app.dataset.n_inputs
-            assert app.shown.sizes[-1] == app.dataset.n_outputs
+            assert app.main.shown.sizes[0] == app.main.dataset.n_inputs
+            assert app.main.shown.sizes[-1] == app.main.dataset.n_outputs
         # back on a gate, the perceptron rule is gone (blobs needed softmax) but all works
         await app.settle()
         app.runner.send(RunEpoch())
         frame = await app.settle()
         assert frame.snapshot.epoch == 1
-        assert not app.apply_control("data.dataset", "csv")
+        assert not app.main.apply_control("data.dataset", "csv")
 
 
 async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs():
@@ -823,14 +833,14 @@ async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs(
     config = replace(config, train=replace(config.train, epochs=3))
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
-        app.action_speed(len(SPEEDS))  # full speed, so 3 epochs pass at once
+        app.main.action_speed(len(SPEEDS))  # full speed, so 3 epochs pass at once
         await press(pilot, "space")
         for _ in range(50):
             await asyncio.sleep(0.1)
-            if app.status == "paused":
+            if app.main.status == "paused":
                 break
         frame = await app.settle()
-        assert app.status == "paused" and frame.snapshot.epoch == 3
+        assert app.main.status == "paused" and frame.snapshot.epoch == 3
         assert "reached the preset's 3 epochs" in screen_text(app)
         await press(pilot, "space")  # plays on past them
         await asyncio.sleep(0.5)
@@ -848,19 +858,19 @@ async def test_the_lesson_is_on_screen_and_the_story_goes_on():
         assert "No straight line separates XOR" not in " ".join(screen_text(app).split())
         await press(pilot, "L", "greater_than_sign")
         for _ in range(100):
-            if app.config.name == "perceptron-features":
+            if app.main.config.name == "perceptron-features":
                 break
             await pilot.pause(0.05)
-        assert app.config.name == "perceptron-features" and "lesson 3 of" in " ".join(screen_text(app).split())
+        assert app.main.config.name == "perceptron-features" and "lesson 3 of" in " ".join(screen_text(app).split())
         await pilot.pause()
         assert any(m.startswith("Opened The right feature makes XOR linear (perceptron-features): a new run")
                    for m in _notices(app))
         await press(pilot, "less_than_sign")
         for _ in range(100):
-            if app.config.name == "perceptron-xor":
+            if app.main.config.name == "perceptron-xor":
                 break
             await pilot.pause(0.05)
-        assert app.config.name == "perceptron-xor"
+        assert app.main.config.name == "perceptron-xor"
 
 
 async def test_the_lesson_is_brief_where_rows_are_few():
@@ -881,11 +891,11 @@ async def test_every_change_says_what_it_did():
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "equals_sign")
         assert any("Learning rate 0.1 → 0.3" in m for m in _notices(app))
-        assert app.apply_control("train.options.momentum", "0.9")
+        assert app.main.apply_control("train.options.momentum", "0.9")
         await pilot.pause()
         assert any("momentum 0.0 → 0.9, from the next step" in m for m in _notices(app))
         await press(pilot, "s")
-        assert app.apply_control("train.optimizer", "adam")
+        assert app.main.apply_control("train.optimizer", "adam")
         await pilot.pause()
         assert any("optimizer sgd → adam: a new run from step 0" in m for m in _notices(app))
         await press(pilot, "r")
@@ -904,7 +914,7 @@ async def test_a_refused_value_is_told_once():
         await press(pilot, "enter")
         await pilot.pause(0.2)
         refused = [m for m in _notices(app) if "learning_rate" in m]
-        assert len(refused) == 1 and app.config.train.learning_rate == 0.1
+        assert len(refused) == 1 and app.main.config.train.learning_rate == 0.1
 
 
 async def test_the_controls_show_no_value_the_data_does_not_take():
@@ -928,7 +938,7 @@ async def test_the_sample_in_the_inspector_is_ringed_on_the_boundary():
         first = boundary._cursor_cell(W, Hp)
         await press(pilot, "full_stop")
         assert boundary.sample == 1 and app.query_one("#inspector").sample == 1
-        x = app.shown.batch_x[1]
+        x = app.main.shown.batch_x[1]
         second = boundary._cursor_cell(W, Hp)
         assert second != first and screen_text(app).count("◎") == 1
         xi, yi, xlo, xhi, ylo, yhi = boundary._axes()
@@ -957,7 +967,7 @@ async def test_while_playing_only_the_status_line_counts_steps():
         await press(pilot, "right_square_bracket", "space")  # 500 steps/s: no trace kept
         for _ in range(200):
             frame = await app.settle()
-            if frame.snapshot.step > 20 and app.views["inspector"].context.status == Status.PLAYING:
+            if frame.snapshot.step > 20 and app.main.views["inspector"].context.status == Status.PLAYING:
                 break
             await asyncio.sleep(0.02)
         await pilot.pause(0.2)
@@ -978,15 +988,15 @@ async def test_opening_a_large_csv_shows_its_progress(tmp_path):
     (tmp_path / "big.toml").write_text('[data]\ndataset = "csv"\npath = "big.csv"\n[model]\nlayers = [2, 1]\n')
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
-        app.open_preset_soon(str(tmp_path / "big.toml"))
+        app.main.opener.open(str(tmp_path / "big.toml"))
         seen = set()
         for _ in range(600):
             await pilot.pause(0.05)
-            if "of its data read" in app.hint.markup:
-                seen.add(app.hint.markup)
-            if app.config.name == "big":
+            if "of its data read" in app.main.hint.markup:
+                seen.add(app.main.hint.markup)
+            if app.main.config.name == "big":
                 break
-        assert app.config.name == "big"
+        assert app.main.config.name == "big"
         assert seen and all("escape" in m for m in seen)
         await pilot.pause(0.4)
-        assert "of its data read" not in app.hint.markup  # the usual hint is back
+        assert "of its data read" not in app.main.hint.markup  # the usual hint is back

@@ -19,6 +19,7 @@ from nntui.app.screens.error import ErrorDialog
 from nntui.app.views import VIEWS as REGISTRY
 from nntui.app.worker import Pause
 from nntui.experiment.presets import list_presets, load_preset
+from tests.test_app import open_preset
 
 KEYS = (
     "space n s e b r R plus minus left_square_bracket right_square_bracket "
@@ -95,7 +96,7 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
         resize(app, 160, 48)
         app.runner.send(Pause())
         frame = await app.settle()
-        assert frame.generation == app.generation == app.shown_generation
+        assert frame.generation == app.main.generation == app.main.shown_generation
         assert app._exception is None
         assert not failures, failures[0]
         assert not any(isinstance(s, ErrorDialog) for s in app.screen_stack)
@@ -116,23 +117,23 @@ async def test_switching_presets_100_times_while_playing_stays_consistent():
         last = "xor"
         for i in range(100):
             last = rng.choice(names)
-            assert app.open_preset(last), last
+            assert await open_preset(app, last), last
             # the screen shows the new model at once, never a frame of an old one
-            assert app.shown_generation == app.generation
+            assert app.main.shown_generation == app.main.generation
             sizes = load_preset(last).model.layers
             for view in VIEWS:
-                assert app.views[view].snapshot.sizes == sizes, view
+                assert app.main.views[view].snapshot.sizes == sizes, view
             await asyncio.sleep(rng.choice((0, 0.001, 0.01, 0.03)))
-            assert app.shown_generation == app.generation
+            assert app.main.shown_generation == app.main.generation
         await asyncio.sleep(0.2)
         frame = await app.settle()
-        assert frame.generation == app.generation == app.shown_generation == app.runner.generation
+        assert frame.generation == app.main.generation == app.main.shown_generation == app.runner.generation
         assert frame.status == "playing"
         expected = load_preset(last)
         assert app.title == expected.title
         assert app.runner.trainer.config == expected
-        assert app.shown.sizes == expected.model.layers
+        assert app.main.shown.sizes == expected.model.layers
         for view in VIEWS:
-            assert app.views[view].snapshot.sizes == expected.model.layers, view
+            assert app.main.views[view].snapshot.sizes == expected.model.layers, view
         app.runner.send(Pause())
         await app.settle()

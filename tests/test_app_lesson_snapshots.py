@@ -22,7 +22,7 @@ def keys_then_epochs(keys: list[str], epochs: int):
             app.runner.send(RunEpoch())
         for _ in range(200):
             await app.settle()
-            if app.frame is None or app.frame.snapshot.epoch >= epochs:
+            if app.main.frame is None or app.main.frame.snapshot.epoch >= epochs:
                 break
             await pilot.pause(0.02)
         await pilot.pause(LOSS_CHART_THROTTLE)

@@ -31,7 +31,7 @@ async def run_to_the_end(app, pilot, epochs: int) -> None:
         app.runner.send(RunEpoch())
     for _ in range(200):
         await app.settle()
-        if app.frame is not None and app.frame.snapshot.epoch >= epochs:
+        if app.main.frame is not None and app.main.frame.snapshot.epoch >= epochs:
             break
         await pilot.pause(0.02)
     await pilot.pause()
@@ -68,7 +68,7 @@ async def test_a_reset_judges_the_next_run_afresh_and_a_new_lesson_asks_again(st
         assert "Answered (Q1 → 1); judged when the run ends" in words(app)
         await press(pilot, "greater_than_sign")
         for _ in range(100):
-            if app.config.name == "perceptron-xor":
+            if app.main.config.name == "perceptron-xor":
                 break
             await pilot.pause(0.05)
         await pilot.pause()
@@ -130,7 +130,7 @@ async def test_a_challenge_shows_its_progress_and_is_kept_when_met(state):
         assert "Challenge: Break the tie" in words(app) and "change the controls, then run it" in words(app)
         await run_to_the_end(app, pilot, 2)
         assert "not yet (last(train_accuracy) = " in words(app)
-        assert app.apply_control("model.init", "xavier")
+        assert app.main.apply_control("model.init", "xavier")
         await app.settle()
         await run_to_the_end(app, pilot, 50)
         assert "Challenge: Break the tie: more than 90% of the training points right, still with four hidden " \

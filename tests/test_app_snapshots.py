@@ -79,7 +79,8 @@ def test_preset_picker(snap_compare):
 
 def test_error_dialog(snap_compare):
     async def run_before(pilot) -> None:
-        pilot.app.open_preset("/no/such/folder/my-preset.toml")
+        pilot.app.main.opener.open("/no/such/folder/my-preset.toml")
+        await pilot.app.opened()
         await pilot.pause()
 
     assert snap_compare(app_for("xor"), run_before=run_before, terminal_size=(160, 48))
@@ -166,7 +167,7 @@ def test_drawn_points(snap_compare):
 
     async def run_before(pilot) -> None:
         app = pilot.app
-        app.DRAW_NOTE_SECONDS = 1e9  # the hint line keeps the last click's note, however slow the machine
+        app.main.drawing.note_seconds = 1e9  # the hint line keeps the last click's note, however slow the machine
         await pilot.press("X", "X")  # asked twice
         await app.settle()
         for col, row, other in DRAWN_CLICKS:
@@ -200,7 +201,7 @@ def test_unit_maps_with_a_dead_relu_unit(snap_compare):
     async def run_before(pilot) -> None:
         app = pilot.app
         await app.settle()
-        app.views["network"].selected = (1, 2)
+        app.main.views["network"].selected = (1, 2)
         await pilot.pause(LOSS_CHART_THROTTLE)
 
     assert snap_compare(NNTuiApp(config, trainer), run_before=run_before, terminal_size=(160, 48))

@@ -13,6 +13,7 @@ from nntui.app.screens.vary import VaryDialog, suggestions
 from nntui.experiment.config import override
 from nntui.engine.trainer import Trainer
 from nntui.experiment.presets import load_preset
+from tests.test_app import open_preset
 
 
 def _racing(app) -> bool:
@@ -69,7 +70,7 @@ async def test_optimizers_opens_as_a_four_way_race_whose_keys_move_every_variant
         assert screen.chart.builds >= 1
         # the single run's keys are off over the race (they would act on the hidden run)
         step = app.runner.trainer.step
-        assert app.check_action("next_phase", ()) is False and app.check_action("help", ()) is True
+        assert "n" not in app.active_bindings and "question_mark" in app.active_bindings
         await pilot.press("space")
         assert screen.playing
         await _wait_for(pilot, lambda: min(r.trainer.epoch for r in screen.race.runners) >= 5)
@@ -84,7 +85,7 @@ async def test_optimizers_opens_as_a_four_way_race_whose_keys_move_every_variant
         assert screen.speed == speed + 1
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)
-        assert app.check_action("next_phase", ()) is True
+        assert "n" in app.active_bindings
         assert app.runner.trainer.step == step  # the single run waited where it was
 
 
@@ -150,13 +151,13 @@ async def test_v_asks_what_to_race_and_runs_it_on_any_preset():
         assert [v.config.train.learning_rate for v in app.screen.variants] == [0.1, 1.0]
         await pilot.press("escape")
         # opening a preset that declares a race opens its race; > leaves it for the next lesson
-        assert app.open_preset("optimizers")
+        assert await open_preset(app, "optimizers")
         await _wait_for(pilot, lambda: _racing(app))
         await pilot.press("greater_than_sign")
-        await _wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen) and app.config.name != "optimizers")
+        await _wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen) and app.main.config.name != "optimizers")
         from nntui.experiment.presets import STORY_ORDER
 
-        assert STORY_ORDER.index(app.config.name) == STORY_ORDER.index("optimizers") + 1
+        assert STORY_ORDER.index(app.main.config.name) == STORY_ORDER.index("optimizers") + 1
 
 
 def test_suggestions_are_races_that_validate_for_the_config():

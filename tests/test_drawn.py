@@ -26,6 +26,7 @@ from nntui.engine.runfile import save_run
 from nntui.engine.trainer import NoData, Trainer
 from nntui.experiment.presets import load_preset, read_toml
 from nntui.experiment.runs import load_run
+from tests.test_app import open_preset
 
 SIZE = (160, 48)
 
@@ -46,7 +47,7 @@ async def trainer_data(app):
 async def click(pilot, col: int, row: int, **kw) -> tuple[float, float]:
     """Click the boundary's content cell (col, row); the (x1, x2) it maps to."""
     app = pilot.app
-    at = app.views["boundary"].data_at(col, row)
+    at = app.main.views["boundary"].data_at(col, row)
     assert at is not None
     await pilot.click("#boundary", offset=(col + 1, row + 1), **kw)  # + 1: the border
     await pilot.pause()
@@ -249,14 +250,14 @@ async def test_left_click_adds_a_point_of_the_current_class_where_clicked():
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        n = len(app.dataset.x_train) + len(app.dataset.x_val)
+        n = len(app.main.dataset.x_train) + len(app.main.dataset.x_val)
         at = await click(pilot, 12, 4)
-        d = app.dataset
+        d = app.main.dataset
         assert d.name == "drawn" and len(d.x_train) == n + 1 and len(d.x_val) == 0
         assert tuple(d.x_train[-1]) == at and d.y_train[-1, 0] == 0.0
         assert at[0] < 0 < at[1]  # left of centre, above it: the plane's own axes
         assert (await trainer_data(app)) is d  # the engine trains on it
-        assert "added a class 0 point at" in app.hint.markup and f"{n + 1} points" in app.hint.markup
+        assert "added a class 0 point at" in app.main.hint.markup and f"{n + 1} points" in app.main.hint.markup
         assert "drawn data" in app.sub_title
 
 
@@ -265,11 +266,11 @@ async def test_right_click_and_shift_click_add_the_other_class():
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         a = await click(pilot, 30, 8, button=3)
-        assert tuple(app.dataset.x_train[-1]) == a and app.dataset.y_train[-1, 0] == 1.0
+        assert tuple(app.main.dataset.x_train[-1]) == a and app.main.dataset.y_train[-1, 0] == 1.0
         b = await click(pilot, 40, 3, shift=True)
-        assert tuple(app.dataset.x_train[-1]) == b and app.dataset.y_train[-1, 0] == 1.0
+        assert tuple(app.main.dataset.x_train[-1]) == b and app.main.dataset.y_train[-1, 0] == 1.0
         await click(pilot, 41, 3)
-        assert app.dataset.y_train[-1, 0] == 0.0
+        assert app.main.dataset.y_train[-1, 0] == 0.0
 
 
 async def draw_cycling(pilot, n: int) -> list[float]:
@@ -277,7 +278,7 @@ async def draw_cycling(pilot, n: int) -> list[float]:
     got = []
     for _ in range(n):
         await click(pilot, 20, 6)
-        got.append(float(pilot.app.dataset.y_train.reshape(len(pilot.app.dataset.y_train), -1)[-1, 0]))
+        got.append(float(pilot.app.main.dataset.y_train.reshape(len(pilot.app.main.dataset.y_train), -1)[-1, 0]))
         await pilot.press("p")
     return got
 
@@ -288,16 +289,16 @@ async def test_p_cycles_the_class_of_multiclass_data():
         await app.settle()
         assert [int(v) for v in await draw_cycling(pilot, 4)] == [0, 1, 2, 0]
         await click(pilot, 20, 7, button=3)  # the class after the current one (1)
-        assert int(app.dataset.y_train[-1]) == 2
-        assert "class 1" in app.views["boundary"].border_subtitle
+        assert int(app.main.dataset.y_train[-1]) == 2
+        assert "class 1" in app.main.views["boundary"].border_subtitle
 
 
 async def test_p_cycles_the_palette_of_regression():
     app = app_for("plane")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        assert await draw_cycling(pilot, 6) == [*app._palette, app._palette[0]]
-        assert app._palette[2] == 0.0 and app._palette[0] == -app._palette[4]
+        assert await draw_cycling(pilot, 6) == [*app.main.drawing.palette, app.main.drawing.palette[0]]
+        assert app.main.drawing.palette[2] == 0.0 and app.main.drawing.palette[0] == -app.main.drawing.palette[4]
 
 
 async def test_the_next_epoch_trains_on_the_clicked_point():
@@ -323,7 +324,7 @@ async def test_a_single_drawn_point_is_the_whole_batch_and_its_loss():
         await pilot.press("X", "X")  # asked twice
         await app.settle()
         at = await click(pilot, 10, 10, button=3)  # class 1
-        params = app.shown.params
+        params = app.main.shown.params
         app.runner.send(FinishStep())
         frame = await app.settle()
         s = frame.snapshot
@@ -337,16 +338,16 @@ async def test_u_removes_the_point_nearest_the_mouse():
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         await pilot.hover("#boundary", offset=(21, 9))
-        at = app.views["boundary"].pointer
-        assert at == app.views["boundary"].data_at(20, 8)
-        points = np.concatenate([app.dataset.x_train, app.dataset.x_val])
+        at = app.main.views["boundary"].pointer
+        assert at == app.main.views["boundary"].data_at(20, 8)
+        points = np.concatenate([app.main.dataset.x_train, app.main.dataset.x_val])
         nearest = points[np.argmin(np.hypot(*(points - at).T))]
         await pilot.press("u")
         await app.settle()
-        assert len(app.dataset.x_train) == len(points) - 1
-        assert tuple(nearest) not in set(map(tuple, app.dataset.x_train.tolist()))
-        assert "removed the class" in app.hint.markup
-        assert (await trainer_data(app)) is app.dataset
+        assert len(app.main.dataset.x_train) == len(points) - 1
+        assert tuple(nearest) not in set(map(tuple, app.main.dataset.x_train.tolist()))
+        assert "removed the class" in app.main.hint.markup
+        assert (await trainer_data(app)) is app.main.dataset
 
 
 async def test_x_clears_every_point_and_play_waits_for_new_ones():
@@ -355,11 +356,11 @@ async def test_x_clears_every_point_and_play_waits_for_new_ones():
         await app.settle()
         await pilot.press("X")  # once: it asks first, as nothing brings the points back
         await pilot.pause()
-        assert len(app.dataset.x_train) == 160 and app.dataset.name != "drawn"
+        assert len(app.main.dataset.x_train) == 160 and app.main.dataset.name != "drawn"
         assert any("Press X again" in n.message for n in app._notifications)
         await pilot.press("X")
         frame = await app.settle()
-        assert len(app.dataset.x_train) == 0 and len((await trainer_data(app)).x_train) == 0
+        assert len(app.main.dataset.x_train) == 0 and len((await trainer_data(app)).x_train) == 0
         assert frame.message == NO_POINTS
         await pilot.press("space")  # play: nothing to train on, so it pauses and says why
         frame = await app.settle()
@@ -368,21 +369,21 @@ async def test_x_clears_every_point_and_play_waits_for_new_ones():
         frame = await app.settle()
         assert frame.snapshot.step == 0 and frame.status == Status.PAUSED  # no error, no divergence
         await click(pilot, 10, 10)
-        assert len(app.dataset.x_train) == 1
-        assert "cleared" not in app.hint.markup
+        assert len(app.main.dataset.x_train) == 1
+        assert "cleared" not in app.main.hint.markup
 
 
 async def test_clicks_on_data_with_more_inputs_say_why_not():
     app = app_for("iris")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
-        before = app.dataset
+        before = app.main.dataset
         notices = []
         app.notify = lambda message, **kw: notices.append(message)
         await pilot.click("#boundary", offset=(10, 5))
         await pilot.pause()
         await pilot.press("X")
-        assert app.dataset is before
+        assert app.main.dataset is before
         assert notices and all("4 inputs" in m for m in notices) and len(notices) == 2
 
 
@@ -391,11 +392,11 @@ async def test_reset_keeps_the_drawn_points():
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         await click(pilot, 12, 4)
-        data = app.dataset
+        data = app.main.dataset
         await pilot.press("r")
         await app.settle()
-        assert app.dataset is data and (await trainer_data(app)) is data
-        assert app.shown.step == 0
+        assert app.main.dataset is data and (await trainer_data(app)) is data
+        assert app.main.shown.step == 0
 
 
 async def test_ctrl_s_saves_the_drawn_data_as_a_preset_that_reopens(tmp_path):
@@ -406,7 +407,7 @@ async def test_ctrl_s_saves_the_drawn_data_as_a_preset_that_reopens(tmp_path):
         await app.settle()
         for col, row, button in ((5, 3, 1), (40, 12, 3), (20, 8, 1)):
             await click(pilot, col, row, button=button)
-        data = app.dataset
+        data = app.main.dataset
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SaveDialog)
         field = app.screen.query_one("#preset-path", Input)
@@ -421,9 +422,9 @@ async def test_ctrl_s_saves_the_drawn_data_as_a_preset_that_reopens(tmp_path):
         await pilot.pause()
         ds = Trainer(load_preset(tmp_path / "mine.toml")).dataset
         assert rows(np.column_stack([ds.x_train, ds.y_train])) == rows(np.column_stack([data.x_train, data.y_train]))
-        assert app.open_preset(str(tmp_path / "mine.toml"))
+        assert await open_preset(app, str(tmp_path / "mine.toml"))
         await app.settle()
-        assert app.config.data.dataset == "csv" and len(app.dataset.x_train) == 3
+        assert app.main.config.data.dataset == "csv" and len(app.main.dataset.x_train) == 3
 
 
 async def test_ctrl_s_offers_no_preset_for_data_not_drawn():
@@ -441,10 +442,10 @@ async def test_controls_rebuild_the_network_on_the_drawn_points_even_when_cleare
         await app.settle()
         await pilot.press("X", "X")  # asked twice
         await app.settle()
-        assert app.apply_control("model.hidden", "8")  # the checks read the preset's data
+        assert app.main.apply_control("model.hidden", "8")  # the checks read the preset's data
         await app.settle()
-        assert app.config.model.layers == (2, 8, 1)
-        assert len((await trainer_data(app)).x_train) == 0 and app.dataset.name == "drawn"
+        assert app.main.config.model.layers == (2, 8, 1)
+        assert len((await trainer_data(app)).x_train) == 0 and app.main.dataset.name == "drawn"
 
 
 async def test_b_says_the_steps_before_a_drawing_cannot_be_rewound():
@@ -472,9 +473,9 @@ async def test_drawing_while_playing_goes_on_with_the_same_run():
             if frame.snapshot.step >= 3:
                 break
             await asyncio.sleep(0.02)
-        step, generation = frame.snapshot.step, app.generation
+        step, generation = frame.snapshot.step, app.main.generation
         at = await click(pilot, 25, 7)
-        assert "pause" in app.hint.markup and "added a class 0 point" in app.hint.markup
+        assert "pause" in app.main.hint.markup and "added a class 0 point" in app.main.hint.markup
         for _ in range(200):
             frame = await app.settle()
             if frame.snapshot.step >= step + 3:
@@ -482,7 +483,7 @@ async def test_drawing_while_playing_goes_on_with_the_same_run():
             await asyncio.sleep(0.02)
         app.runner.send(Pause())
         frame = await app.settle()
-        assert app.generation == generation and frame.status == Status.PAUSED
+        assert app.main.generation == generation and frame.status == Status.PAUSED
         assert frame.snapshot.step >= step + 3  # the same run went on: no reset to step 0
         data = await trainer_data(app)
-        assert data is app.dataset and tuple(data.x_train[-1]) == at
+        assert data is app.main.dataset and tuple(data.x_train[-1]) == at

@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 
 
-from nntui.app.app import make_app, next_lr
+from nntui.app.app import make_app
+from nntui.app.main_screen import next_lr
 from nntui.app.ghosts import MAX_GHOSTS, Ghosts
-from nntui.app.screens.help import KEYS
+from nntui.app.keys import KEYS, help_rows
 from nntui.app.worker import RunEpoch
 from nntui.experiment.config import override
 from nntui.engine.snapshot import History
 from nntui.experiment.presets import load_preset
+from tests.test_app import open_preset
 
 LOSS_CHART_THROTTLE = 0.3
 
@@ -80,9 +82,9 @@ async def _trained(app, pilot, epochs: int) -> None:
 async def test_a_new_optimizer_leaves_the_old_curve_and_keys_hide_and_clear_it():
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
-        chart = app.views["loss"]
+        chart = app.main.views["loss"]
         await _trained(app, pilot, 6)
-        assert app.apply_control("train.optimizer", "adam")
+        assert app.main.apply_control("train.optimizer", "adam")
         await app.settle()
         await pilot.pause(LOSS_CHART_THROTTLE)
         # the new run is at step 0: its chart shows the ghost alone, on the epoch axis
@@ -93,36 +95,36 @@ async def test_a_new_optimizer_leaves_the_old_curve_and_keys_hide_and_clear_it()
         # a live change (the learning rate) starts no new run
         await pilot.press("plus")
         await _trained(app, pilot, 1)
-        assert len(app.ghosts.items) == 1
-        assert app.apply_control("model.activation", "relu")
+        assert len(app.main.ghosts.items) == 1
+        assert app.main.apply_control("model.activation", "relu")
         await app.settle()
-        assert [g.label for g in app.ghosts.items] == ["sgd lr 0.1", f"adam lr {next_lr(0.1, True):g} tanh"]
+        assert [g.label for g in app.main.ghosts.items] == ["sgd lr 0.1", f"adam lr {next_lr(0.1, True):g} tanh"]
         await pilot.press("h")
         await pilot.pause(LOSS_CHART_THROTTLE)
-        assert not app.ghosts.visible and not any(k.startswith("ghost") for k in chart.plotted)
+        assert not app.main.ghosts.visible and not any(k.startswith("ghost") for k in chart.plotted)
         assert "2 earlier runs hidden (h)" in str(chart.border_subtitle)
         await pilot.press("h")
         await pilot.pause(LOSS_CHART_THROTTLE)
         assert len([k for k in chart.plotted if k.startswith("ghost")]) == 2
         await pilot.press("c")
         await pilot.pause(LOSS_CHART_THROTTLE)
-        assert app.ghosts.items == () and not any(k.startswith("ghost") for k in chart.plotted)
+        assert app.main.ghosts.items == () and not any(k.startswith("ghost") for k in chart.plotted)
 
 
 async def test_another_preset_clears_the_ghosts():
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
         await _trained(app, pilot, 2)
-        app.action_reset_new_seed()
+        app.main.action_reset_new_seed()
         await app.settle()
-        assert len(app.ghosts.items) == 1 and app.ghosts.items[0].label.startswith("sgd lr 0.1 seed 0")
-        assert app.open_preset("moons")
+        assert len(app.main.ghosts.items) == 1 and app.main.ghosts.items[0].label.startswith("sgd lr 0.1 seed 0")
+        assert await open_preset(app, "moons")
         await app.settle()
-        assert app.ghosts.items == ()
+        assert app.main.ghosts.items == ()
 
 
 def test_help_lists_the_keys():
-    keys = dict(KEYS)
+    keys = dict(help_rows(KEYS))
     assert "hide" in keys["h"] and "clear" in keys["c"]
 
 
@@ -137,7 +139,7 @@ def test_snapshot_sgd_ghost_under_an_adam_run(snap_compare):
         for _ in range(12):
             app.runner.send(RunEpoch())
         await app.settle()
-        assert app.apply_control("train.optimizer", "adam")
+        assert app.main.apply_control("train.optimizer", "adam")
         await app.settle()
         for _ in range(4):
             app.runner.send(RunEpoch())

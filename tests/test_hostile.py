@@ -531,7 +531,7 @@ async def test_the_app_survives_saving_to_a_markup_laden_path_and_quits_0(tmp_pa
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
-        app.save_run(f"{MARKUP}.npz")
+        app.main.saving.save_run(f"{MARKUP}.npz")
         for _ in range(300):
             if (tmp_path / f"{MARKUP}.npz").exists() and app._notifications:
                 break
@@ -540,7 +540,7 @@ async def test_the_app_survives_saving_to_a_markup_laden_path_and_quits_0(tmp_pa
         assert any(MARKUP in n.message for n in app._notifications)
         # every notice and dialog takes such text as it is
         app.notify(f"[b]{MARKUP}[/x] [", title=f"[{MARKUP}", severity="error")
-        app.show_error(f"[{MARKUP}", f"{MARKUP} [/]", f"[{MARKUP}]")
+        app.main.show_error(f"[{MARKUP}", f"{MARKUP} [/]", f"[{MARKUP}]")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
@@ -569,7 +569,7 @@ async def test_the_app_survives_opening_a_fifo_and_quits_0(tmp_path):
         assert isinstance(app.screen, ErrorDialog)
         assert "FIFO" in str(app.screen.message)
         await pilot.press("escape")
-        assert app.config.name == "xor"
+        assert app.main.config.name == "xor"
         await pilot.press("q")
     assert app.return_code in (0, None)
 
@@ -588,7 +588,7 @@ async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(
     opened in a thread: the screen answers meanwhile, and escape cancels."""
     import threading
 
-    from nntui.app import app as app_module
+    from nntui.app import opening as app_module
     from nntui.app.app import make_app
 
     release = threading.Event()
@@ -601,7 +601,7 @@ async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
-        app.open_preset_soon("spiral")
+        app.main.opener.open("spiral")
         await pilot.press("s")  # the engine and the screen go on
         frame = await app.settle()
         assert frame.snapshot.step == 1
@@ -609,12 +609,12 @@ async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(
         release.set()
         await asyncio.sleep(0.3)
         await pilot.pause()
-        assert app.config.name == "xor" and app._opening is None  # cancelled: the result is dropped
+        assert app.main.config.name == "xor" and not app.main.opener.busy  # cancelled: the result is dropped
         # and an opening that completes replaces the experiment
-        app.open_preset_soon("spiral")
+        app.main.opener.open("spiral")
         await app.opened()
         await pilot.pause()
-        assert app.config.data.dataset == "spiral"
+        assert app.main.config.data.dataset == "spiral"
 
 
 async def test_the_app_refuses_to_save_over_a_fifo_in_one_line(tmp_path):
@@ -625,7 +625,7 @@ async def test_the_app_refuses_to_save_over_a_fifo_in_one_line(tmp_path):
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
-        app.save_run(str(tmp_path / "p.npz"))
+        app.main.saving.save_run(str(tmp_path / "p.npz"))
         for _ in range(300):
             if isinstance(app.screen, ErrorDialog):
                 break

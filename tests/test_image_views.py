@@ -35,7 +35,7 @@ def text_of(view) -> str:
 
 
 def visible(app, name: str) -> bool:
-    view = app.views[name]
+    view = app.main.views[name]
     return view.display and view.region.area > 0
 
 
@@ -89,21 +89,21 @@ async def test_digits_shows_the_image_views_in_place_of_the_boundary():
     app = make_app(load_preset("digits"))
     async with app.run_test(size=LARGE) as pilot:
         await settled(app, pilot)
-        assert app.has_class("-images")
+        assert app.main.images
         for name in ("sample", "units", "mistakes", "loss", "inspector"):
             assert visible(app, name), name
         for name in ("boundary", "heatmaps", "network"):
             assert not visible(app, name), name
         await pilot.press("w")
         await pilot.pause()
-        assert not app.has_class("-images") and visible(app, "boundary") and not visible(app, "sample")
+        assert not app.main.images and visible(app, "boundary") and not visible(app, "sample")
         await pilot.press("w")
         await pilot.pause()
         assert visible(app, "sample")
         # f (the boundary's next pair of pixels) brings the boundary first.
         await pilot.press("f")
         await pilot.pause()
-        assert visible(app, "boundary") and not app.has_class("-images")
+        assert visible(app, "boundary") and not app.main.images
 
 
 async def test_data_without_an_image_keeps_the_boundary_and_w_says_why():
@@ -112,17 +112,17 @@ async def test_data_without_an_image_keeps_the_boundary_and_w_says_why():
         await settled(app, pilot)
         await pilot.press("w")
         await pilot.pause()
-        assert not app.has_class("-images") and visible(app, "boundary") and not visible(app, "units")
+        assert not app.main.images and visible(app, "boundary") and not visible(app, "units")
         assert any("Not image data" in n.message for n in app._notifications)
-        assert not app.views["sample"].ready and app.views["sample"].waiting().startswith("not image data")
+        assert not app.main.views["sample"].ready and app.main.views["sample"].waiting().startswith("not image data")
 
 
 async def test_the_weight_pictures_are_the_columns_of_W1():
     app = make_app(load_preset("digits"))
     async with app.run_test(size=LARGE) as pilot:
         await settled(app, pilot, RunEpoch())
-        units = app.views["units"]
-        W1 = app.shown.params["W1"]
+        units = app.main.views["units"]
+        W1 = app.main.shown.params["W1"]
         assert W1.shape == (64, 16)
         text = text_of(units)  # draws the grid
         top = np.abs(W1).max()
@@ -137,7 +137,7 @@ async def test_the_weight_pictures_are_the_columns_of_W1():
         # The selected neuron (j) is marked: its label in the mark style.
         await pilot.press("j")
         await pilot.pause()
-        assert app.views["network"].selected == (1, 1) and units.selected == 1
+        assert app.main.views["network"].selected == (1, 1) and units.selected == 1
         text_of(units)
         x, y, w, h = units._tiles[1]
         assert set(units._cells.style[y + h - 1, x:x + w].tolist()) == {2}
@@ -147,21 +147,21 @@ async def test_the_weight_pictures_are_the_columns_of_W1():
         x, y, w, h = units._tiles[5]
         await pilot.click("#units", offset=(x + 1 + 2, y + 1 + 1))  # + the border
         await pilot.pause()
-        assert units.selected == 5 and app.views["network"].selected == (1, 5)
-        assert app.views["inspector"].neuron == 5
+        assert units.selected == 5 and app.main.views["network"].selected == (1, 5)
+        assert app.main.views["inspector"].neuron == 5
 
 
 async def test_the_sample_shows_its_label_and_the_nets_probabilities():
     app = make_app(load_preset("digits"))
     async with app.run_test(size=LARGE) as pilot:
         await settled(app, pilot, RunEpoch(), RunEpoch())
-        sample = app.views["sample"]
-        trainer_x, trainer_y = app.dataset.x_val, app.dataset.y_val
+        sample = app.main.views["sample"]
+        trainer_x, trainer_y = app.main.dataset.x_val, app.main.dataset.y_val
         x, label, where = sample.current()
         assert np.array_equal(x, trainer_x[0]) and label == trainer_y[0] and "validation sample 1/" in where
         p = sample.probabilities()
         assert p.shape == (10,) and abs(p.sum() - 1) < 1e-9 and (p >= 0).all()
-        W1, b1, W2, b2 = (app.shown.params[k] for k in ("W1", "b1", "W2", "b2"))
+        W1, b1, W2, b2 = (app.main.shown.params[k] for k in ("W1", "b1", "W2", "b2"))
         logits = np.maximum(x @ W1 + b1, 0) @ W2 + b2
         assert np.allclose(p, np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum())
         text = text_of(sample)
@@ -188,8 +188,8 @@ async def test_the_sample_shows_its_label_and_the_nets_probabilities():
         await settled(app, pilot, FinishStep())
         await pilot.press("full_stop")
         await pilot.pause()
-        s = app.shown
-        assert app.views["inspector"].sample == 1 and sample.sample == 1
+        s = app.main.shown
+        assert app.main.views["inspector"].sample == 1 and sample.sample == 1
         assert np.array_equal(sample.current()[0], s.batch_x[1]) and "batch sample 2/32" in sample.current()[2]
 
 
@@ -197,9 +197,9 @@ async def test_the_gallery_lists_exactly_the_misclassified_validation_samples():
     app = make_app(load_preset("digits"))
     async with app.run_test(size=LARGE) as pilot:
         await settled(app, pilot, RunEpoch())
-        gallery = app.views["mistakes"]
-        params = app.shown.params
-        x, y = app.dataset.x_val, app.dataset.y_val
+        gallery = app.main.views["mistakes"]
+        params = app.main.shown.params
+        x, y = app.main.dataset.x_val, app.main.dataset.y_val
         logits = np.maximum(x @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
         expected = np.flatnonzero(np.argmax(logits, axis=1) != y)
         idx, truth, guess = gallery.mistakes()
@@ -225,7 +225,7 @@ async def test_at_80x24_the_sample_and_its_bars_are_on_screen():
         await settled(app, pilot, RunEpoch())
         assert visible(app, "sample") and visible(app, "loss")
         assert not visible(app, "units") and not visible(app, "mistakes")
-        sample = app.views["sample"]
+        sample = app.main.views["sample"]
         assert sample.size.height >= 10
         rows = text_of(sample).splitlines()
         p = sample.probabilities()
@@ -246,14 +246,14 @@ async def test_ascii_images_have_no_colours():
         await settled(app, pilot)
         await pilot.press("a")
         await pilot.pause()
-        units = app.views["units"]
-        assert units.ascii and app.views["boundary"].ascii
+        units = app.main.views["units"]
+        assert units.ascii and app.main.views["boundary"].ascii
         text_of(units)
         cells = units._cells
         assert (cells.fg == -1).all() and (cells.bg == -1).all()
         x, y, w, h = units._tiles[0]
         assert (w, h) == (16, 9)
-        W1 = app.shown.params["W1"]
+        W1 = app.main.shown.params["W1"]
         row0 = "".join(c * 2 for c in signed_chars(W1[:, 0].reshape(8, 8)[0], np.abs(W1).max()))
         assert "".join(cells.chars[y, x:x + 16]) == row0
         assert "(j/k)" in units.border_subtitle  # the grid pages: not all 16 fit in ASCII
@@ -267,7 +267,7 @@ async def test_every_unit_fits_at_160x48_and_the_page_follows_the_selection(size
         if size != LARGE:  # at 100x30 the lesson and its question take the rows of a tile: L L hides it
             await pilot.press("L", "L")
             await settled(app, pilot)
-        units = app.views["units"]
+        units = app.main.views["units"]
         text_of(units)
         if size == LARGE:
             assert sorted(units._tiles) == list(range(16)) and "(j/k)" not in units.border_subtitle
@@ -290,11 +290,11 @@ async def test_without_a_hidden_layer_the_pictures_are_the_output_units():
     app = make_app(config)
     async with app.run_test(size=LARGE) as pilot:
         await settled(app, pilot, RunEpoch())
-        units = app.views["units"]
+        units = app.main.views["units"]
         text = text_of(units)
         assert sorted(units._tiles) == list(range(10)) and "ŷ[9]" in text
         assert "output unit" in units.border_title
-        assert np.array_equal(units.unit_image(3), app.shown.params["W1"][:, 3].reshape(8, 8))
+        assert np.array_equal(units.unit_image(3), app.main.shown.params["W1"][:, 3].reshape(8, 8))
 
 
 async def test_dead_units_are_marked_on_their_pictures_and_counted():
@@ -311,7 +311,7 @@ async def test_dead_units_are_marked_on_their_pictures_and_counted():
     async with app.run_test(size=LARGE) as pilot:
         await app.settle()
         await pilot.pause()
-        units = app.views["units"]
+        units = app.main.views["units"]
         assert units.dead().tolist() == expected.tolist()
         text = text_of(units)
         for j in range(16):

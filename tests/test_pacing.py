@@ -49,7 +49,7 @@ async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_dra
         assert not app.runner.held  # every hold was released
     frames_held = [screen for screen, held in drawn_held if held]
     assert frames_held, f"no frame drawn while training was held ({len(drawn_held)} frames)"
-    assert all(screen is PacedScreen for screen in frames_held)
+    assert all(issubclass(screen, PacedScreen) for screen in frames_held)
 
 
 async def test_paused_frames_hold_nothing(monkeypatch):

@@ -233,8 +233,8 @@ async def test_a_new_optimizer_is_in_the_apps_menu(sign_sgd):
     async with app.run_test(size=(160, 48)) as pilot:
         select = app.query_one("#ctl-train-optimizer", Select)
         assert "sign_sgd" in [value for _, value in select._options]
-        assert app.apply_control("train.optimizer", "sign_sgd")
-        assert app.config.train.optimizer == "sign_sgd"
+        assert app.main.apply_control("train.optimizer", "sign_sgd")
+        assert app.main.config.train.optimizer == "sign_sgd"
         await pilot.press(*"n" * 6)  # a 2-4-1 net: forward 1, 2, loss, backward 2, 1, update
         await app.settle()
         text = "\n".join(app.query_one(StepInspector).lines_text())

@@ -108,7 +108,7 @@ async def test_the_row_of_maps_is_each_units_activation_over_the_boundarys_grid(
         app.runner.send(RunEpoch())
         await app.settle()
         await pilot.pause()
-        net, boundary = app.views["network"], app.views["boundary"]
+        net, boundary = app.main.views["network"], app.main.views["boundary"]
         assert net.maps_shown()
         lo, hi = net._plane[:2]
         np.testing.assert_array_equal(lo, boundary.data["lo"])
@@ -146,7 +146,7 @@ async def test_maps_replace_the_circles_where_every_layer_fits():
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         lines = lines_of(net)
         body = "\n".join(lines[2:-2])
         assert "○" not in body and "●" not in body and HALF in body
@@ -183,7 +183,7 @@ async def test_a_dead_relu_unit_is_marked_greyed_and_counted():
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         assert net.dead[1].tolist() == [j == 2 for j in range(12)]
         assert not net.dead[2].any()
         assert net.border_title == "network · 1 dead ✕"
@@ -201,7 +201,7 @@ async def test_a_dead_relu_unit_is_marked_greyed_and_counted():
         (fg, bg), = greys
         assert fg == bg and fg < int(pack(NEUTRAL.astype(np.uint8)))
         # ASCII: the maps in ramp characters.
-        app.action_ascii()
+        app.main.action_ascii()
         await pilot.pause()
         line = net.render_line(y0).text
         assert set(line[:cols]) <= set(RAMP) and net.ascii
@@ -213,7 +213,7 @@ async def test_a_saturated_output_is_no_dead_unit_and_iris_has_no_maps():
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         assert not net.maps_shown()
         text = "\n".join(lines_of(net))
         assert HALF not in text and "○" in text
@@ -228,7 +228,7 @@ async def test_at_100x30_a_row_of_maps_follows_training_and_a_click_selects():
     async with app.run_test(size=(100, 30)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         lines = lines_of(net)
         cols, rows, _ = net._maps
         y0 = next(y for y, line in enumerate(lines) if line.startswith(HALF * cols))
@@ -257,7 +257,7 @@ async def test_the_diagram_with_its_maps_redraws_quickly():
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         took = []
         for _ in range(3):  # best of 3: the machine is shared
             net._maps_key = net._dead_key = net._lines_key = None
@@ -305,7 +305,7 @@ async def test_with_feature_inputs_the_dead_units_are_judged_on_the_features():
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
-        net = app.views["network"]
+        net = app.main.views["network"]
         lines_of(net)
         assert net.dead[1].tolist() == expected.tolist()
         assert net.maps_shown() and net.snapshot.sizes[0] == 3

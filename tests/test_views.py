@@ -55,10 +55,10 @@ def test_every_view_is_a_view_with_a_place_and_a_rate():
 async def test_the_app_composes_each_view_in_its_place():
     app = NNTuiApp(load_preset("xor"), Trainer(load_preset("xor")))
     async with app.run_test(size=SIZE):
-        assert list(app.views) == [v.name for v in VIEWS]
+        assert list(app.main.views) == [v.name for v in VIEWS]
         for v in VIEWS:
-            widget = app.views[v.name]
-            assert isinstance(widget, v.cls) and widget.snapshot is app.shown
+            widget = app.main.views[v.name]
+            assert isinstance(widget, v.cls) and widget.snapshot is app.main.shown
             parent = widget.parent
             assert (parent.id == f"col-{v.place}") if v.place in COLUMNS else parent is app.screen, v.name
 
@@ -67,9 +67,9 @@ async def test_a_new_view_is_one_class_and_one_registry_line():
     config = load_preset("xor")
     app = WithCounter(config, Trainer(config))
     async with app.run_test(size=SIZE) as pilot:
-        counter = app.views["counter"]
+        counter = app.main.views["counter"]
         assert counter.parent.id == "col-model"
-        assert "counter" in {name for turn in app.turns.cycle for name in turn}
+        assert "counter" in {name for turn in app.main.turns.cycle for name in turn}
         assert counter.shown == 1 and "step 0" in text_of(counter)
         await pilot.press("n")
         await app.settle()
@@ -81,13 +81,13 @@ async def test_the_framed_look_is_shared_and_the_status_line_has_none():
     app = NNTuiApp(load_preset("xor"), Trainer(load_preset("xor")))
     async with app.run_test(size=SIZE) as pilot:
         for v in VIEWS:
-            border = app.views[v.name].styles.border_top[0]
+            border = app.main.views[v.name].styles.border_top[0]
             assert border == ("" if v.cls is StatusLine else "round"), v.name
-        inspector = app.views["inspector"]
+        inspector = app.main.views["inspector"]
         assert inspector.styles.overflow_y == "auto"  # still a ScrollView, View's CSS first
         inspector.focus()
         await pilot.pause()
-        assert inspector.styles.border_top[1] != app.views["network"].styles.border_top[1]  # focus is brighter
+        assert inspector.styles.border_top[1] != app.main.views["network"].styles.border_top[1]  # focus is brighter
         app.set_focus(None)
 
 
@@ -96,14 +96,14 @@ async def test_views_name_the_same_step_in_every_phase():
     done, or at a step boundary, the last step completed."""
     app = NNTuiApp(load_preset("xor"), Trainer(load_preset("xor")))
     async with app.run_test(size=SIZE) as pilot:
-        status, network, inspector = (app.views[n] for n in ("status", "network", "inspector"))
+        status, network, inspector = (app.main.views[n] for n in ("status", "network", "inspector"))
         assert "step 0" in status.line().plain and "step 0 ·" in text_of(network)
-        phases = len(app.shown.phases)
+        phases = len(app.main.shown.phases)
         for done in range(1, 2 * phases + 1):
             await pilot.press("n")
             await app.settle()
             await pilot.pause()
-            s = app.shown
+            s = app.main.shown
             assert s.done in (done % phases, phases)
             expected = s.step + 1 if 0 < s.done < phases else s.step
             assert s.shown_step == expected

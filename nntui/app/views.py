@@ -30,7 +30,7 @@ TOP, COLUMNS = "top", ("model", "data")
 
 @dataclass(frozen=True)
 class ViewSpec:
-    name: str  # the widget's id, and its key in NNTuiApp.views
+    name: str  # the widget's id, and its key in MainScreen.views
     cls: type[View]
     place: str  # TOP or one of COLUMNS
     # Draws a second in fast play. Fast play shows 20 frames a second, one turn

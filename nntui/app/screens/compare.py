@@ -255,7 +255,7 @@ class CompareScreen(Screen[None]):
     def action_lesson(self, delta: int) -> None:
         """< and > leave the race for the previous or next lesson, as on the single run."""
         self.action_close()
-        self.app.call_later(self.app.action_next_lesson, delta)
+        self.app.call_later(self.app.main.action_next_lesson, delta)
 
     def action_restart(self) -> None:
         self._set_playing(False)

@@ -323,7 +323,7 @@ class ControlsPanel(VerticalScroll):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "race":
-            self.app.action_compare()
+            self.app.main.action_compare()
             return
         if event.button.id and event.button.id.startswith("feature-"):
             self._toggle_feature(event.button.name)

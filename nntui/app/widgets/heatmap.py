@@ -17,7 +17,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.strip import Strip
 
 from nntui.engine.snapshot import Snapshot
@@ -120,6 +120,7 @@ class WeightHeatmaps(View, can_focus=True):
     mode: reactive[str] = reactive("W")
     selected: reactive[tuple[int, int, int]] = reactive((1, 0, 0))
     digits: reactive[int] = reactive(4)  # significant digits of the selected cell's caption
+    unit: var[tuple[int, int]] = var((1, 0))  # the screen's selected (layer, unit): its weights here
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -155,6 +156,10 @@ class WeightHeatmaps(View, can_focus=True):
 
     def watch_mode(self, _old, _new) -> None:
         self.invalidate()
+
+    def watch_unit(self, unit: tuple[int, int]) -> None:
+        layer, index = unit
+        self.selected = (layer, 0, index) if layer >= 1 else (1, index, 0)  # an input: its row of W1
 
     def watch_selected(self, _old, _new) -> None:
         self.invalidate()

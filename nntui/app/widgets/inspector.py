@@ -17,7 +17,7 @@ import numpy as np
 from rich.segment import Segment
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -139,6 +139,7 @@ class StepInspector(View, ScrollView, can_focus=True):
     sample: reactive[int] = reactive(0)
     neuron: reactive[int] = reactive(0)
     digits: reactive[int] = reactive(4)
+    unit: var[tuple[int, int]] = var((1, 0))  # the screen's selected (layer, unit): a layer's unit is `neuron`
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -157,6 +158,10 @@ class StepInspector(View, ScrollView, can_focus=True):
 
     def validate_digits(self, digits: int) -> int:
         return max(1, min(17, int(digits)))
+
+    def watch_unit(self, unit: tuple[int, int]) -> None:
+        if unit[0] >= 1:
+            self.neuron = unit[1]
 
     def watch_digits(self, _old, new: int) -> None:
         self.border_title = "step inspector" if new == 4 else f"step inspector · {new} significant digits"

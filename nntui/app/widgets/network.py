@@ -30,7 +30,7 @@ from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.strip import Strip
 
 from nntui.app.worker import Status
@@ -111,6 +111,7 @@ class NetworkDiagram(View, can_focus=True):
     selected: reactive[tuple[int, int]] = reactive((1, 0))
     digits: reactive[int] = reactive(4)  # significant digits of the caption
     ascii: reactive[bool] = reactive(False)  # the unit maps in characters (`a`, with the boundary)
+    unit: var[tuple[int, int]] = var((1, 0))  # the screen's selected unit, the same as `selected` here
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -177,6 +178,9 @@ class NetworkDiagram(View, can_focus=True):
     @property
     def ascii_effective(self) -> bool:
         return self.ascii or few_colours(self)
+
+    def watch_unit(self, unit: tuple[int, int]) -> None:
+        self.selected = unit
 
     def watch_selected(self, old, new) -> None:
         self.invalidate()

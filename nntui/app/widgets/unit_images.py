@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from textual import events
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 
 from nntui.engine.units import dead_units
 
@@ -41,12 +41,16 @@ class UnitImages(ImageView, can_focus=False):
             super().__init__()
 
     selected: reactive[int | None] = reactive(0)
+    unit: var[tuple[int, int]] = var((1, 0))  # the screen's selected (layer, unit): marked if in layer 1
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._tiles: dict[int, tuple[int, int, int, int]] = {}  # unit -> (x, y, w, h), for clicks
         self._dead: tuple[tuple, np.ndarray] | None = None  # (params key, h1's dead mask)
         self.border_title = "hidden units"
+
+    def watch_unit(self, unit: tuple[int, int]) -> None:
+        self.selected = unit[1] if unit[0] == 1 else None
 
     def watch_selected(self, _old, _new) -> None:
         self.invalidate()

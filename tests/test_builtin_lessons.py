@@ -103,7 +103,7 @@ def test_digits_weight_decay_fades_the_rim_no_digit_inks(runs):
 def test_lr_too_high_advice_works_with_the_keys_it_names():
     """`-` steps the app's ladder: 0.3 -> 0.1 (still diverges) -> 0.03 (trains);
     the race's learning-rate suggestion includes 0.03, which trains."""
-    from nntui.app.app import next_lr
+    from nntui.app.main_screen import next_lr
     from nntui.app.screens.vary import suggestions, variants_for
 
     config = load_preset("lr-too-high")

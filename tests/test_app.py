@@ -82,10 +82,10 @@ async def test_opens_paused_at_step_zero_with_a_hint():
         assert app.main.shown.step == 0  # it does not train by itself
 
 
-async def test_play_flag_starts_training():
+async def test_play_flag_starts_training(until):
     app = app_for("xor", play=True)
     async with app.run_test(size=SIZE):
-        await asyncio.sleep(0.3)
+        await until(lambda: app.main.shown is not None and app.main.shown.step > 0, what="a step trained")
         frame = await app.settle()
         assert frame.status == Status.PLAYING
         assert frame.snapshot.step > 0
@@ -145,28 +145,28 @@ async def test_e_runs_an_epoch():
         assert len(snap.history.train_loss) == 1
 
 
-async def test_space_plays_and_pauses():
+async def test_space_plays_and_pauses(until):
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         app.runner.send(SetSpeed(3))  # 100 steps/s: the CPU stays mostly idle
         await press(pilot, "space")
         assert app.main.status == Status.PLAYING
-        await asyncio.sleep(0.3)
+        await until(lambda: app.main.shown.step > 0, what="a step trained")
         await press(pilot, "space")
         assert app.main.status == "paused"
         step = app.main.shown.step
         assert step > 0
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # room for a step that must not come: paused means no training
         frame = await app.settle()
         assert frame.snapshot.step == step
 
 
-async def test_n_while_playing_pauses_into_step_mode():
+async def test_n_while_playing_pauses_into_step_mode(until):
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         app.runner.send(SetSpeed(3))
         await press(pilot, "space")
-        await asyncio.sleep(0.1)
+        await until(lambda: app.main.shown.step > 0, what="a step trained")
         await press(pilot, "n")
         assert app.main.status == "paused"
         assert app.main.shown.done == 1
@@ -680,7 +680,7 @@ async def test_frames_are_coalesced_not_one_message_a_step():
     async with app.run_test(size=SIZE, message_hook=hook):
         app.main.action_speed(len(SPEEDS))  # full speed: many steps between frames
         app.runner.send(Play())
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # a second of play: the window the frame rate is counted over
         app.runner.send(Pause())
         frame = await app.settle()
         steps = frame.snapshot.step
@@ -690,17 +690,17 @@ async def test_frames_are_coalesced_not_one_message_a_step():
         assert len(published) < steps / 5
 
 
-async def test_stale_frames_of_a_replaced_model_are_dropped():
+async def test_stale_frames_of_a_replaced_model_are_dropped(until):
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         app.runner.send(Play())
-        await asyncio.sleep(0.2)
+        await until(lambda: app.main.shown.step > 0, what="a step trained")
         for name in ("spiral", "circle", "xor", "moons"):
             config = load_preset(name)
             app.main.adopt(config, Trainer(config))  # as an opened preset is, once built
             assert app.main.shown_generation == app.main.generation
             assert app.main.shown.step == 0
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # room for the older models' frames in flight: each must be dropped
         frame = await app.settle()
         assert frame.generation == app.main.generation == app.main.shown_generation
         assert app.title == load_preset("moons").title
@@ -823,7 +823,7 @@ async def test_every_dataset_in_the_menu_can_be_chosen():
         assert not app.main.apply_control("data.dataset", "csv")
 
 
-async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs():
+async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs(until):
     from dataclasses import replace
 
     from nntui.app.worker import DEFAULT_SPEED
@@ -835,15 +835,12 @@ async def test_play_opens_at_100_steps_a_second_and_stops_at_the_presets_epochs(
     async with app.run_test(size=SIZE) as pilot:
         app.main.action_speed(len(SPEEDS))  # full speed, so 3 epochs pass at once
         await press(pilot, "space")
-        for _ in range(50):
-            await asyncio.sleep(0.1)
-            if app.main.status == "paused":
-                break
+        await until(lambda: app.main.status == "paused", what="play to stop at epoch 3")
         frame = await app.settle()
         assert app.main.status == "paused" and frame.snapshot.epoch == 3
         assert "reached the preset's 3 epochs" in screen_text(app)
         await press(pilot, "space")  # plays on past them
-        await asyncio.sleep(0.5)
+        await until(lambda: app.main.shown.epoch > 3, what="a fourth epoch")
         await press(pilot, "space")
         frame = await app.settle()
         assert frame.snapshot.epoch > 3

@@ -91,7 +91,8 @@ async def test_2000_random_keys_and_resizes_while_training(tmp_path, monkeypatch
         assert app.is_running
         assert any("[x=^y]" in p.name for p in tmp_path.iterdir())  # the saves went through
         # close whatever dialog is left open, then check that it still answers
-        await asyncio.sleep(0.3)
+        await pilot.pause()
+        await app.settle()
         await close_dialogs(app)
         resize(app, 160, 48)
         app.runner.send(Pause())
@@ -125,7 +126,7 @@ async def test_switching_presets_100_times_while_playing_stays_consistent():
                 assert app.main.views[view].snapshot.sizes == sizes, view
             await asyncio.sleep(rng.choice((0, 0.001, 0.01, 0.03)))
             assert app.main.shown_generation == app.main.generation
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # room for the older models' frames in flight: each must be dropped
         frame = await app.settle()
         assert frame.generation == app.main.generation == app.main.shown_generation == app.runner.generation
         assert frame.status == "playing"

@@ -432,6 +432,16 @@ def test_help_imports_neither_numpy_nor_textual(args):
     assert "HEAVY []" in p.stdout
 
 
+def test_the_optimizer_help_lists_the_engines_registry():
+    """The names come from the engine's OPTIMIZERS, read without importing it."""
+    from nntui.cli.train import optimizer_names
+    from nntui.engine.optimizers import OPTIMIZERS
+
+    assert optimizer_names() == list(OPTIMIZERS)
+    out = " ".join(run("train", "--help").stdout.split())
+    assert f"{', '.join(list(OPTIMIZERS)[:-1])} or {list(OPTIMIZERS)[-1]} (overrides train.optimizer" in out
+
+
 def test_help_documents_the_seed():
     out = run("train", "--help").stdout
     assert "data.seed" in out and "model.seed" in out
@@ -446,21 +456,26 @@ def test_blas_pinned_to_one_thread_unless_set():
 
 
 def test_seconds_is_training_time_alone(monkeypatch):
-    """Building the data and the net is not counted."""
+    """Building the data and the net is not counted: on a clock that only
+    building moves (by 100 s), the training took 0 s."""
+    from types import SimpleNamespace
+
+    import nntui.cli.train as train_command
     import nntui.engine.trainer as trainer_module
 
     real = trainer_module.Trainer
+    clock = [0.0]
 
     class Slow(real):
         def __init__(self, *a, **k):
-            import time
-
-            time.sleep(0.3)
+            clock[0] += 100.0
             super().__init__(*a, **k)
 
     monkeypatch.setattr(trainer_module, "Trainer", Slow)
-    assert run_json("gaussian", "--epochs", "1")["seconds"] < 0.25
-    assert np.isfinite(run_json("gaussian", "--epochs", "1")["train_loss"])
+    monkeypatch.setattr(train_command, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    r = run_json("gaussian", "--epochs", "1")
+    assert clock[0] >= 100.0 and r["seconds"] == 0.0
+    assert np.isfinite(r["train_loss"])
 
 
 def test_click_usage_errors_are_one_line_too(capsys):
@@ -475,3 +490,41 @@ def test_click_usage_errors_are_one_line_too(capsys):
         err = capsys.readouterr().err
         assert e.value.code == 2, argv
         assert err.startswith("nntui: error: ") and err.count("\n") == 1 and "Usage" not in err, err
+
+
+# --- messages that say what is wrong -----------------------------------------------------------
+
+
+def test_a_learning_rate_of_1e300_diverges_at_the_first_epoch_with_a_rate_to_try():
+    result = run("train", "xor", "--learning-rate", "1e300")
+    assert result.exit_code == 3
+    m = re.search(r"training diverged at step 10: the loss reached \S+ in 1 epoch, above 69\.3 \(100 × log 2\).*"
+                  r"--learning-rate (\S+) trains it", result.stderr)
+    assert m, result.stderr
+    again = run("train", "xor", "--learning-rate", m.group(1), "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["diverged"] is False
+
+
+def test_a_preset_symlink_loop_says_so(tmp_path):
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    result = run("train", str(tmp_path / "a.toml"))
+    assert result.exit_code == 2 and "too many levels of symbolic links" in result.stderr
+    (tmp_path / "c.toml").symlink_to(tmp_path / "gone.toml")
+    result = run("train", str(tmp_path / "c.toml"))
+    assert result.exit_code == 2 and "a symbolic link to a file that does not exist" in result.stderr
+
+
+def test_compare_on_a_runfile_says_a_runfile_cannot_be_raced(tmp_path):
+    assert run("train", "xor", "--epochs", "2", "--save", str(tmp_path / "r.npz")).exit_code == 0
+    result = run("compare", str(tmp_path / "r.npz"), "--vary", "lr=0.1,1")
+    assert result.exit_code == 2
+    assert "a runfile cannot be raced" in result.stderr and "give a preset" in result.stderr
+
+
+@pytest.mark.parametrize("epochs", ["0", str(10**23), "10000001"])
+def test_export_epochs_have_trains_range(epochs):
+    result = run("export", "xor", "--to", "pytorch", "--epochs", epochs)
+    assert result.exit_code == 2
+    assert result.stderr == f"nntui: error: --epochs {epochs}: must be from 1 to 10000000 (as for nntui train)\n"
+    assert "must be from 1 to 10000000" in run("train", "xor", "--epochs", epochs).stderr

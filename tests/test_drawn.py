@@ -487,3 +487,72 @@ async def test_drawing_while_playing_goes_on_with_the_same_run():
         assert frame.snapshot.step >= step + 3  # the same run went on: no reset to step 0
         data = await trainer_data(app)
         assert data is app.main.dataset and tuple(data.x_train[-1]) == at
+
+
+# ------------------------------------------------ what was drawn, saved as drawn
+
+
+@pytest.mark.parametrize("names", [("a,b", 'say "hi"'), ("one\ntwo", "x"), ('"', ",")])
+def test_any_class_name_round_trips_through_the_saved_csv(tmp_path, names):
+    config = load_preset("xor")
+    data = dataclasses.replace(Trainer(config).dataset, classes=tuple(sorted(names)))
+    data = drawn.add_point(data, 0.5, 0.5, 1)
+    toml_path, _ = save_drawn_preset(config, data, tmp_path / "mine")
+    ds = Trainer(load_preset(toml_path)).dataset
+    assert ds.classes == data.classes
+    assert rows(np.column_stack([ds.x_train, ds.y_train])) == rows(np.column_stack([data.x_train, data.y_train]))
+
+
+@pytest.mark.parametrize("there", ["mine.csv", "mine.toml"])
+def test_a_save_never_replaces_a_file_unasked(tmp_path, there):
+    from nntui.experiment.drawn_preset import DrawnExists
+
+    config = load_preset("xor")
+    data = drawn.add_point(Trainer(config).dataset, 0.5, 0.5, 1)
+    (tmp_path / there).write_text("mine, not yours\n")
+    with pytest.raises(DrawnExists, match=there):
+        save_drawn_preset(config, data, tmp_path / "mine")
+    assert (tmp_path / there).read_text() == "mine, not yours\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [there]
+    save_drawn_preset(config, data, tmp_path / "mine", replace=True)
+    assert len(Trainer(load_preset(tmp_path / "mine.toml")).dataset.x_train) == len(data.x_train)
+
+
+async def save_drawn_in_app(pilot, path) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+s")
+    field = app.screen.query_one("#preset-path", Input)
+    field.value = str(path)
+    field.focus()
+    await pilot.press("enter")
+    for _ in range(300):  # the save runs on a worker; the question comes back from it
+        await asyncio.sleep(0.01)
+        if type(app.screen).__name__ == "ReplaceDialog" or path.exists():
+            break
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("answer", ["escape", "r"])
+async def test_the_app_asks_before_replacing_a_drawn_preset(tmp_path, answer):
+    from nntui.app.screens.replace import ReplaceDialog
+
+    (tmp_path / "mine.csv").write_text("mine, not yours\n")
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await click(pilot, 5, 3)
+        await save_drawn_in_app(pilot, tmp_path / "mine.toml")
+        assert isinstance(app.screen, ReplaceDialog)
+        assert "mine.csv" in str(app.screen.message)
+        await pilot.press(answer)
+        for _ in range(300):
+            if (tmp_path / "mine.toml").exists():
+                break
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        assert not isinstance(app.screen, ReplaceDialog)
+    if answer == "escape":
+        assert (tmp_path / "mine.csv").read_text() == "mine, not yours\n"
+        assert not (tmp_path / "mine.toml").exists()
+    else:
+        assert len(Trainer(load_preset(tmp_path / "mine.toml")).dataset.x_train) == len(app.main.dataset.x_train)

@@ -940,3 +940,38 @@ def test_an_overflowing_optimizer_state_is_divergence_and_the_run_saves_finite(t
     assert tr.step == 0 and tr.epoch == 0 and tr.history["train_loss"] == []
     assert same(tr.params, Trainer(config, huge).params)
     save_run(tr, tmp_path / "run.npz")  # nothing in it is NaN or inf
+
+
+@pytest.mark.parametrize("loss, preset, lr", [("bce", "xor", 1e300), ("cross_entropy", "blobs", 1e300),
+                                              ("mse", "plane", 10.0)])  # 1e300: NaN within the epoch
+def test_a_loss_above_its_stated_bound_is_divergence_from_the_first_epoch(loss, preset, lr):
+    """The lowest loss of a run at lr 1e300 is already huge after epoch 1, so
+    '1000 times the lowest' never fired; each loss's absolute bound does."""
+    import re
+
+    from nntui.engine.losses import LOSSES
+    from nntui.experiment.config import override
+    from nntui.experiment.presets import load_preset
+
+    config = load_preset(preset)
+    assert config.train.loss == loss
+    tr = Trainer(override(config, learning_rate=lr))
+    bound = LOSSES[loss].too_high(tr.dataset.y_train, tr.dataset.n_outputs)
+    with pytest.raises(Diverged, match=re.escape(f"in 1 epoch, above {bound:.3g}")):
+        tr.run()
+    assert tr.epoch == 1 and not tr.history["train_loss"][-1] <= bound
+    calm = Trainer(config)
+    calm.run(until_epochs=5)  # a sane run stays far below it
+    assert max(calm.history["train_loss"]) < bound / 10
+
+
+def test_each_losss_bound_is_stated():
+    import math
+
+    from nntui.engine.losses import LOSSES
+
+    y = np.array([[3.0], [-1.0]])
+    assert LOSSES["mse"].too_high(y, 1) == 5e6 and LOSSES["mse"].too_high(y / 100, 1) == 1e6
+    assert LOSSES["bce"].too_high(y, 1) == pytest.approx(100 * math.log(2))
+    assert LOSSES["cross_entropy"].too_high(y, 10) == pytest.approx(100 * math.log(10))
+    assert LOSSES["perceptron"].too_high(y, 1) == math.inf

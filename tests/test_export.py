@@ -131,10 +131,128 @@ def test_a_run_with_features_exports_a_script_that_computes_them(torch, tmp_path
     d["model"]["layers"] = [7, *d["model"]["layers"][1:]]
     config = config_from_dict(d, "circle.toml")
     script = pytorch_script(Trainer(config), EPOCHS, source="circle.toml")
-    assert "def inputs(points):" in script and "np.sin(x1),  # sin_x1" in script
+    assert "def inputs(points):" in script and "np.sin(x1),  # 'sin_x1'" in script
     assert "X_TRAIN = np.array(" in script and f".reshape(({len(Trainer(config).dataset.x_train)}, 2))" in script
     rows = run_script(script, tmp_path)
     h = nntui_history(Trainer(config), EPOCHS)
     assert [e for e, _, _ in rows] == list(range(1, EPOCHS + 1))
     for (_, train, val), ours, ours_val in zip(rows, h["train_loss"], h["val_loss"]):
         assert close(train, ours) and close(val, ours_val)
+
+
+# --- text from files is data in the script, never code ------------------------------------
+
+
+def payload(tag: str) -> str:
+    """Text that runs `open(tag)` if a script ever reads it as code: it closes a
+    triple-quoted string of either kind, ends a comment line, and holds a NUL."""
+    code = f"open({tag!r}, 'w').close()"
+    return f'{tag} """\n{code}\n"""' + f" '''\n{code}\n'''" + f" #\n{code}\n#" + " \x00 \\"
+
+
+def toml_text(s: str) -> str:
+    import json
+
+    return json.dumps(s, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def hostile_preset(tmp_path, with_features: bool):
+    """A preset whose every text field (title, description, the CSV's path,
+    column names and class labels, its own file name) holds a payload."""
+    import csv
+
+    labels = [payload("PWNED-label-a"), payload("PWNED-label-b")]
+    names = [payload("PWNED-col-1"), payload("PWNED-col-2"), payload("PWNED-target")]
+    data = tmp_path / 'data """\n#\'\'\'.csv'
+    with open(data, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        rng = np.random.default_rng(0)
+        for i in range(40):
+            x = rng.normal(size=2)
+            w.writerow([f"{x[0]:.3f}", f"{x[1]:.3f}", labels[int(x[0] * x[1] > 0)]])
+    preset = tmp_path / f'p """\nopen("PWNED-file", "w").close()\n#\'\'\'.toml'
+    features = 'features = ["x1", "x2", "x1_x2"]\n' if with_features else ""
+    preset.write_text(
+        f"title = {toml_text(payload('PWNED-title'))}\n"
+        f"description = {toml_text(payload('PWNED-description'))}\n"
+        f"[data]\ndataset = \"csv\"\npath = {toml_text(data.name)}\ntarget = {toml_text(names[2])}\n{features}"
+        f"[model]\nlayers = [{3 if with_features else 2}, 4, 1]\nactivation = \"tanh\"\n"
+        "[train]\noptimizer = \"adam\"\nlearning_rate = 0.01\nbatch_size = 8\nepochs = 2\n")
+    return preset
+
+
+def run_in(folder, script_path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script_path)], capture_output=True, text=True, timeout=300,
+                          cwd=folder)
+
+
+@pytest.mark.parametrize("with_features", [False, True])
+def test_no_text_from_a_preset_or_runfile_runs_in_the_script(torch, tmp_path, with_features):
+    from nntui.engine.runfile import save_run
+
+    preset = hostile_preset(tmp_path, with_features)
+    trainer = Trainer(load_preset(str(preset)))
+    assert "PWNED-title" in trainer.config.title  # the payload is there, as text
+    trainer.run(until_epochs=1)
+    run = tmp_path / f'run """\nopen("PWNED-run", "w").close()\n#\'\'\'.npz'
+    save_run(trainer, run)
+    outputs = []
+    for i, source in enumerate((str(preset), str(run))):
+        out = tmp_path / f"out{i}.py"
+        p = subprocess.run([sys.executable, "-c", "from nntui.cli import run; run()", "export", source,
+                            "--to", "pytorch", "--epochs", "2", "-o", str(out)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        outputs.append(out)
+    for out, name in zip(outputs, ("PWNED-file", "PWNED-run")):
+        script = out.read_text()
+        assert "PWNED-title" in script and name in script  # written, as literals
+        assert "PWNED-description" in script and "PWNED-label-a" in script
+        p = run_in(tmp_path, out)
+        assert p.returncode == 0, p.stderr
+        epochs = [line.split()[1] for line in p.stdout.splitlines()]
+        assert epochs in (["1", "2"], ["2", "3"]), p.stdout  # it still trains
+        ran = sorted(f.name for f in tmp_path.iterdir() if f.name.startswith("PWNED"))
+        assert ran == [], ran
+
+
+def test_a_runfile_with_payloads_in_its_metadata_exports_them_as_data(torch, tmp_path):
+    """meta (classes, source, data set name) and config text written by another
+    tool, not by nntui: each holds a payload; none runs."""
+    import json
+    import zipfile
+
+    from nntui.engine.runfile import save_run
+
+    trainer = Trainer(load_preset("xor"))
+    trainer.run(until_epochs=1)
+    run = save_run(trainer, tmp_path / "run.npz")
+    with np.load(run) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta, config = json.loads(str(arrays["meta"])), json.loads(str(arrays["config"]))
+    meta.update(classes=[payload("PWNED-c0"), payload("PWNED-c1")], source=payload("PWNED-source"),
+                dataset_name=payload("PWNED-dataset"))
+    config["title"], config["description"] = payload("PWNED-title"), payload("PWNED-description")
+    arrays["meta"], arrays["config"] = np.array(json.dumps(meta)), np.array(json.dumps(config))
+    np.savez(run, **arrays)
+    assert zipfile.is_zipfile(run)
+    out = tmp_path / "out.py"
+    p = subprocess.run([sys.executable, "-c", "from nntui.cli import run; run()", "export", str(run),
+                        "--to", "pytorch", "--epochs", "2", "-o", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "PWNED-title" in out.read_text() and "PWNED-c1" in out.read_text()
+    p = run_in(tmp_path, out)
+    assert p.returncode == 0, p.stderr
+    assert [line.split()[1] for line in p.stdout.splitlines()] == ["2", "3"]
+    assert not [f.name for f in tmp_path.iterdir() if f.name.startswith("PWNED")]
+
+
+@pytest.mark.parametrize("text", ["", "short", "a " * 100, "x" * 300, 'q"""\n' * 40 + "\x00 ''' #", "é " * 90])
+def test_long_text_is_written_as_literals_that_join_back_exactly(text):
+    from nntui.experiment.export import _literal
+
+    code = _literal(text)
+    assert eval(compile(code, "x", "eval"), {"__builtins__": {}}) == text
+    assert all(len(line) < 100 for line in code.splitlines())

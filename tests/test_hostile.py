@@ -192,7 +192,8 @@ def damaged(a: dict) -> dict:
         "label-half": ({**a, "y_train": np.full_like(y, 0.5)}, "label"),
         "four-class-names": (meta_with(a, classes=["a", "b", "c", "d"]), "classes"),
         "epoch-1e30": (meta_with(a, epoch=10**30), "'epoch'"),
-        "history-short": (meta_with(a, epoch=7), "history_"),
+        "history-short": (meta_with(a, epoch=7, step=75), "history_"),
+        "step-not-epochs": (meta_with(a, epoch=7), "'step'"),
         "weights-as-strings": ({**a, "W1": a["W1"].astype(str)}, "text"),
         "weights-complex": ({**a, "W1": a["W1"] + 1j}, "complex"),
         "x-as-strings": ({**a, "x_train": x.astype(str)}, "text"),
@@ -209,6 +210,9 @@ def damaged(a: dict) -> dict:
         "truncated": (None, "truncated"),
         "zip-bomb-unused-2GiB": ("bomb1", "unexpected member"),
         "zip-bomb-history-50M": ("bomb2", "history_batch_loss"),
+        # The same 400 MB history with a step count to match: 'step' disagrees with the
+        # epochs, and is refused before the history (a list of 50 million floats) is read.
+        "zip-bomb-history-50M-steps": ("bomb3", "'step'"),
     }
 
 
@@ -226,6 +230,8 @@ def corpus(good_run, tmp_path_factory) -> dict[str, tuple[Path, str]]:
             path.write_bytes(zip_bomb_unused_member(a))
         elif content == "bomb2":
             path.write_bytes(zip_bomb_history(a))
+        elif content == "bomb3":
+            path.write_bytes(zip_bomb_history(meta_with(a, step=50_000_000)))
         else:
             np.savez(path, **content)
         out[name] = (path, word)
@@ -636,3 +642,265 @@ async def test_the_app_refuses_to_save_over_a_fifo_in_one_line(tmp_path):
         await pilot.press("s")
         assert (await app.settle()).snapshot.step == 1  # the experiment goes on
     assert not (tmp_path / "p.npz").is_file()
+
+
+# --- text from files is data, never terminal control ----------------------------------------
+
+OSC_TITLE = "\x1b]2;PWNED-TITLE\x07"
+CLEAR = "\x1b[2J"
+CONTROL = ("\x1b", "\x07", "\x9b", "\x00")
+
+
+def escape_csv_preset(folder: Path) -> Path:
+    """A 3-class CSV whose labels and a column name hold an OSC title, a
+    clear-screen and a C1 CSI, and a preset whose title holds one too."""
+    rng = np.random.default_rng(0)
+    labels = [f"{OSC_TITLE}cat", f"{CLEAR}dog", "\x9b31mbird"]
+    lines = [f'a,"b{CLEAR}",label']
+    for i in range(60):
+        k = i % 3
+        x = rng.normal(size=2) + [2 * k, -2 * k]
+        lines.append(f'{x[0]:.3f},{x[1]:.3f},"{labels[k]}"')
+    (folder / "e.csv").write_text("\n".join(lines) + "\n")
+    (folder / "e.toml").write_text('title = "t\\u001b]2;PWNED-TITLE\\u0007"\n'
+                                   '[data]\ndataset = "csv"\npath = "e.csv"\n'
+                                   '[model]\nlayers = [2, 4, 3]\n[train]\nepochs = 3\n')
+    return folder / "e.toml"
+
+
+def escape_runfile(good_run: Path, folder: Path) -> Path:
+    """The good run with an OSC title and a clear-screen in meta.classes."""
+    path = folder / "esc.npz"
+    np.savez(path, **meta_with(members(good_run), classes=[f"{OSC_TITLE}zero", f"{CLEAR}one"]))
+    return path
+
+
+def test_control_characters_are_dropped_where_file_text_enters(tmp_path, good_run):
+    from nntui.engine.datasets import load_csv
+    from nntui.engine.names import printable
+
+    assert printable(f"a{OSC_TITLE}b{CLEAR}c\x9b\x85\n\td") == "a]2;PWNED-TITLEb[2Jc\n\td"
+    assert printable("[bold]markup[/] stays") == "[bold]markup[/] stays"
+    preset = escape_csv_preset(tmp_path)
+    _, _, _, classes, names = load_csv(tmp_path / "e.csv")
+    assert classes == ("31mbird", "[2Jdog", "]2;PWNED-TITLEcat") and names == ("a", "b[2J")
+    assert load_preset(preset).title == "t]2;PWNED-TITLE"
+    tr = load_run(escape_runfile(good_run, tmp_path))
+    assert tr.dataset.classes == ("]2;PWNED-TITLEzero", "[2Jone")
+
+
+def test_no_control_character_from_a_file_reaches_nntui_trains_output(tmp_path, good_run):
+    escape_csv_preset(tmp_path)
+    runs = [nntui("train", "e.toml", "--save", "e.npz", cwd=tmp_path),
+            nntui("train", "e.npz", "--epochs", "4", cwd=tmp_path),
+            nntui("train", str(escape_runfile(good_run, tmp_path)), "--epochs", "3", cwd=tmp_path)]
+    for p in runs:
+        assert p.returncode == 0, p.stderr
+        out = p.stdout + p.stderr
+        assert not [c for c in CONTROL if c in out], out
+    assert "dog" in runs[0].stdout and "zero" in runs[2].stdout  # the labels are shown, as text
+
+
+@pytest.mark.parametrize("source", ["csv", "runfile"])
+async def test_no_control_character_from_a_file_reaches_the_apps_screen(tmp_path, good_run, source):
+    from nntui.app.app import make_app
+
+    if source == "csv":
+        app, shown = make_app(load_preset(escape_csv_preset(tmp_path))), "dog"
+    else:
+        app, shown = make_app(None, runfile=escape_runfile(good_run, tmp_path)), "zero"
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        await pilot.press("x")  # the confusion matrix: every class name
+        await pilot.pause()
+        screen = app.export_screenshot()
+        assert shown in screen
+        assert not [c for c in CONTROL if c in screen]
+        assert not [c for c in CONTROL if c in "".join(app.main.dataset.classes) + app.main.config.title]
+
+
+# --- every traceback the attack found is one line -------------------------------------------
+
+
+def nested(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("where", ["meta", "config", "title"])
+@pytest.mark.parametrize("depth", [30, 100_000])
+def test_deeply_nested_json_in_a_runfile_is_one_line(good_run, tmp_path, where, depth):
+    a = members(good_run)
+    deep = "[" * depth + "]" * depth
+    if where == "title":
+        config = json.loads(str(a["config"]))
+        text = json.dumps({**config, "title": "@@"}).replace('"@@"', deep)
+        a = {**a, "config": np.array(text)}
+    else:
+        text = str(a[where])
+        a = {**a, where: np.array(text[:-1] + f', "deep": {deep}}}')}
+    path = tmp_path / "deep.npz"
+    np.savez(path, **a)
+    with pytest.raises(RunfileError, match="nests lists and tables too deeply"):
+        load_run(path)
+    refused(nntui("train", str(path)), str(path), "too deeply")
+
+
+def test_a_nested_title_list_within_the_nesting_limit_is_one_line(good_run, tmp_path):
+    a = members(good_run)
+    config = json.loads(str(a["config"]))
+    config["title"] = nested(15)
+    path = tmp_path / "title.npz"
+    np.savez(path, **{**a, "config": np.array(json.dumps(config))})
+    refused(nntui("train", str(path)), "title", "must be a string")
+
+
+@pytest.mark.parametrize("depth", [30, 30_000])  # 60 KB: an argument may hold at most 128 KB
+def test_a_nested_option_value_is_one_line(depth):
+    deep = "[" * depth + "]" * depth
+    refused(nntui("train", "xor", "--option", f"momentum={deep}"), "--option momentum", "nested too deeply")
+    refused(nntui("compare", "xor", "--vary", f"momentum={deep},0.9"), "--vary momentum", "nested too deeply")
+
+
+def test_csv_paths_that_cannot_be_followed_are_one_line(tmp_path):
+    (tmp_path / "loop1.csv").symlink_to("loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to("loop1.csv")
+    cases = {"loop1.csv": "cannot be followed", "~nosuchuser9/x.csv": "home folder of a user",
+             "a\\u0000b.csv": "no such file"}
+    for i, (path, words) in enumerate(cases.items()):
+        (tmp_path / f"p{i}.toml").write_text(f'[data]\ndataset = "csv"\npath = "{path}"\n')
+        refused(nntui("train", f"p{i}.toml", cwd=tmp_path), f"p{i}.toml", words)
+
+
+def test_the_csv_loader_refuses_a_nul_and_a_loop_in_one_line(tmp_path):
+    from nntui.engine.datasets import DataError, load_csv
+
+    (tmp_path / "loop1.csv").symlink_to("loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to("loop1.csv")
+    with pytest.raises(DataError, match="NUL"):
+        load_csv(str(tmp_path / "a\x00b.csv"))
+    with pytest.raises(DataError, match="symbolic links"):
+        load_csv(tmp_path / "loop1.csv")
+
+
+async def test_a_nested_value_in_the_race_dialog_shows_the_error_and_stays_open():
+    from textual.widgets import Input, Label
+
+    from nntui.app.app import make_app
+    from nntui.app.screens.vary import VaryDialog
+
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, VaryDialog)
+        box = app.screen.query_one(Input)
+        box.value = "momentum=" + "[" * 5000 + "]" * 5000 + ",0.9"
+        box.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VaryDialog)
+        assert "nested too deeply" in str(app.screen.query_one("#problem", Label).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, VaryDialog)
+    assert app.return_code in (0, None)
+
+
+# --- bounded work -----------------------------------------------------------------------------
+
+
+def test_a_csv_of_100001_columns_is_refused_before_its_names_are_compared(tmp_path):
+    """The header named the same column 100,001 times: the duplicate check
+    (it was quadratic: 56 s) comes after the input limit."""
+    n = 100_001
+    (tmp_path / "w.csv").write_text(",".join(["c"] * n) + "\n" + ",".join(["1"] * n) + "\n")
+    (tmp_path / "w.toml").write_text('[data]\ndataset = "csv"\npath = "w.csv"\n')
+    refused(nntui("train", "w.toml", cwd=tmp_path), "w.csv", "100000 input columns", "at most 65536")
+
+
+def test_a_duplicate_among_60000_columns_is_found_in_one_pass(tmp_path):
+    from nntui.engine.datasets import DataError, load_csv
+
+    names = [f"c{i}" for i in range(60_000)] + ["c7", "y"]
+    (tmp_path / "w.csv").write_text(",".join(names) + "\n" + ",".join(["1"] * len(names)) + "\n")
+    with pytest.raises(DataError, match="'c7' appears twice"):
+        load_csv(tmp_path / "w.csv")
+
+
+# What a CSV may cost while it is read and split (README, docs/ARCHITECTURE.md):
+# at most this many times its size, for the worst case of one-digit cells.
+CSV_PEAK_MULTIPLE = 10
+
+
+@pytest.mark.parametrize("kind", ["one-digit cells", "six-digit numbers"])
+def test_a_csvs_peak_memory_is_a_stated_multiple_of_its_size(tmp_path, kind):
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from nntui.engine import datasets
+
+    path = tmp_path / "big.csv"
+    if kind == "one-digit cells":
+        path.write_text("c0,c1,c2,c3,c4,c5,c6,c7,c8,y\n" + "1,2,3,4,5,6,7,8,9,0\n1,2,3,4,5,6,7,8,9,1\n" * 50_000)
+    else:
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(100_000, 2))
+        path.write_text("x1,x2,label\n" + "".join(f"{a:.6f},{b:.6f},{int(a * b > 0)}\n" for a, b in x))
+    size = path.stat().st_size
+    datasets._last_csv = None
+    tracemalloc.start()
+    try:
+        ds = datasets.make_dataset(SimpleNamespace(dataset="csv", path=str(path), target=None, validation=0.2,
+                                                   seed=0))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        datasets._last_csv = None
+    assert len(ds.x_train) + len(ds.x_val) == 100_000
+    assert peak <= CSV_PEAK_MULTIPLE * size, (peak / size, kind)
+
+
+async def test_the_app_refuses_to_save_to_the_home_of_no_user_in_one_line():
+    from nntui.app.app import make_app
+    from nntui.app.screens.error import ErrorDialog
+
+    app = make_app(load_preset("xor"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.settle()
+        app.main.saving.save_run("~nosuchuser9/r.npz")
+        for _ in range(300):
+            if isinstance(app.screen, ErrorDialog):
+                break
+            await asyncio.sleep(0.01)
+        assert "home folder of a user" in str(app.screen.message)
+        await pilot.press("escape")
+        await pilot.press("s")
+        assert (await app.settle()).snapshot.step == 1  # the experiment goes on
+    assert app.return_code in (0, None)
+
+
+def test_a_drawn_preset_to_the_home_of_no_user_is_one_line(tmp_path):
+    from nntui.engine import drawn
+    from nntui.engine.files import FileRefused
+    from nntui.experiment.drawn_preset import save_drawn_preset
+
+    config = load_preset("xor")
+    data = drawn.add_point(Trainer(config).dataset, 0.5, 0.5, 1)
+    with pytest.raises(FileRefused, match="home folder of a user"):
+        save_drawn_preset(config, data, "~nosuchuser9/mine")
+
+
+def test_markup_in_a_title_is_shown_as_written(tmp_path):
+    """Rich markup from a file is text: `[link=...]` would otherwise become a
+    terminal hyperlink (an escape sequence) on a terminal."""
+    title = "[bold]T[/] [link=http://evil.example]L"
+    (tmp_path / "m.toml").write_text(f'title = "{title}"\n[data]\ndataset = "xor"\n[model]\nlayers = [2, 4, 1]\n'
+                                     '[train]\nepochs = 2\n')
+    for args in (("train", "m.toml", "--no-plot"), ("compare", "m.toml", "--vary", "lr=0.1,1", "--no-plot")):
+        p = nntui(*args, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert "[bold]T[/]" in p.stdout and "[link=http://evil.example]L" in p.stdout, p.stdout

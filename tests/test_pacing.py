@@ -3,7 +3,6 @@ fast-play turns derived from the registry of views, the GC tuning."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections import Counter
 
@@ -25,7 +24,7 @@ SIZE = (160, 48)
 # ------------------------------------------------------------ the frame hold
 
 
-async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_draws(monkeypatch):
+async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_draws(monkeypatch, until):
     """PacedScreen overrides Screen._on_timer_update, a private method of
     Textual's. If a Textual upgrade renames it or draws frames another way,
     the override is dead code and fast training no longer waits for frames:
@@ -42,7 +41,7 @@ async def test_textual_calls_the_frame_hold_and_training_waits_while_a_frame_dra
     app = make_app(load_preset("xor"), play=True)  # 100 steps/s: the CPU stays mostly idle
     async with app.run_test(size=SIZE):
         assert isinstance(app.screen, PacedScreen)
-        await asyncio.sleep(0.5)
+        await until(lambda: any(held for _, held in drawn_held), what="a frame drawn while training is held")
         assert app.runner.playing
         app.runner.send(Pause())
         await app.settle()

@@ -123,9 +123,8 @@ def test_blobs_and_iris_are_three_class_softmax():
     assert iris.n_inputs == 4 and iris.classes == ("setosa", "versicolor", "virginica")
 
 
-@pytest.mark.slow
 def test_digits_reaches_95_percent_from_the_command_line():
-    """issue 10's bar, as a user checks it: `nntui train digits --json` (a few seconds)."""
+    """The digits preset's bar, as a user checks it: `nntui train digits --json` (under a second)."""
     result = CliRunner().invoke(main, ["train", "digits", "--json"])
     assert result.exit_code == 0, result.stderr
     r = json.loads(result.stdout)

@@ -226,6 +226,16 @@ def test_runfile_of_another_version_is_refused(tmp_path, good_bytes):
     _refused(other, "not an nntui runfile")
 
 
+@pytest.mark.parametrize("version, shown", [("1", '"1"'), (True, "true"), (1.5, "1.5"), (None, "null")])
+def test_a_version_that_is_not_the_number_1_says_what_it_got_and_what_is_read(tmp_path, good_bytes, version, shown):
+    good = _write(tmp_path / "good.npz", good_bytes)
+    meta = json.loads(str(np.load(good)["meta"]))
+    bad = _rewrite(good, tmp_path / "v.npz", meta=np.array(json.dumps({**meta, "version": version})))
+    with pytest.raises(RunfileError) as info:
+        load_run(bad)
+    assert f"meta 'version' is {shown}; this nntui reads runfiles of version 1 (the whole number 1)" in str(info.value)
+
+
 def test_incomplete_runfiles_are_refused(tmp_path, good_bytes):
     good = _write(tmp_path / "good.npz", good_bytes)
     _refused(_rewrite(good, tmp_path / "nometa.npz", meta=None))

@@ -248,25 +248,20 @@ async def test_at_100x30_a_row_of_maps_follows_training_and_a_click_selects():
         np.testing.assert_allclose(after, expected_activation(net.snapshot, 1, grid), atol=1e-12)
 
 
-async def test_the_diagram_with_its_maps_redraws_quickly():
-    """A redraw with new weights (the maps' grid pass, the dead units' pass
-    over the training set, the lines) stays a small part of a frame."""
-    import time
-
+async def test_the_diagram_redraws_its_maps_when_its_caches_are_cleared():
+    """A redraw with every cache cleared (the maps' grid pass, the dead units'
+    pass over the training set, the lines) draws the same diagram again, maps
+    on (its speed: benchmarks/redraw.py)."""
     app = make_app(load_preset("spiral"))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.settle()
         await pilot.pause()
         net = app.main.views["network"]
-        took = []
-        for _ in range(3):  # best of 3: the machine is shared
-            net._maps_key = net._dead_key = net._lines_key = None
-            start = time.perf_counter()
-            net.invalidate()
-            for y in range(net.size.height):
-                net.render_line(y)
-            took.append(time.perf_counter() - start)
-        assert net._maps is not None and min(took) < 0.03, f"{min(took) * 1e3:.1f} ms"
+        before = lines_of(net)
+        net._maps_key = net._dead_key = net._lines_key = net._maps = None
+        net.invalidate()
+        assert lines_of(net) == before
+        assert net._maps is not None and net.maps_shown()
 
 
 def test_the_maps_scale_still_reads_in_256_colours():

@@ -8,8 +8,6 @@ import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy 
 
 import asyncio
 import dataclasses
-import gc
-import time
 
 import numpy as np
 import pytest
@@ -309,19 +307,14 @@ def test_boundary_one_output_for_classes_warns_nothing():
     assert frame["top"].shape == (10, 40)
 
 
-def test_boundary_grid_is_fast():
-    """A 200×100-pixel grid (200×50 cells) is one batched forward: a few ms
-    (best of 5; the bound is loose for loaded CI machines)."""
+def test_boundary_grid_has_both_halves_of_every_cell():
+    """A 200×100-pixel grid (200×50 cells, two pixels a cell) comes out of one
+    batched forward at the asked size (its speed: benchmarks/redraw.py)."""
     w = BoundaryView()
     w.set_data(*data_2d(), "binary", ("0", "1"), ("x1", "x2"))
     w.snapshot = make_snapshot((2, 16, 16, 1))
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        frame = w._compute_frame(200, 50, False)
-        times.append(time.perf_counter() - start)
+    frame = w._compute_frame(200, 50, False)
     assert frame["top"].shape == (50, 200) and frame["bot"].shape == (50, 200)
-    assert min(times) < 0.03, f"grid took {min(times) * 1e3:.1f} ms"
 
 
 # ----------------------------------------------------------------- heatmaps
@@ -379,9 +372,7 @@ async def test_heatmap_big_layer_is_aggregated():
     async with One(w).run_test(size=SIZE) as pilot:
         w.show(snap)
         await pilot.pause()
-        start = time.perf_counter()
-        lines = lines_of(w)
-        assert time.perf_counter() - start < 0.5
+        lines = lines_of(w)  # its speed: benchmarks/redraw.py
         assert all(len(line) == w.size.width for line in lines)
         assert "784×128" in lines[0] and "max|·|" in lines[0]
         assert "…40" in "\n".join(lines)  # legend max
@@ -499,16 +490,8 @@ async def test_network_lights_the_phase_and_caches_the_lines():
         lines = lines_of(w)
         assert sum(line.count("◀") for line in lines) == 16  # out of each neuron of layer 1
         assert "←h2 16 tanh" in lines[1] and "←dW2" in lines[1]
-        gc.collect()
-        took = []
-        for _ in range(3):  # the whole diagram, lines included (best of 3: CI machines are noisy)
-            w._lines_key = None
-            w.invalidate()
-            start = time.perf_counter()
-            lines_of(w)
-            took.append(time.perf_counter() - start)
-        assert min(took) < 0.03, f"a 160×48 diagram took {min(took) * 1e3:.1f} ms"
-        # The lines are computed once per parameter arrays and layout.
+        # The lines are computed once per parameter arrays and layout (the
+        # cost of computing them: benchmarks/redraw.py).
         kept = w._lines
         w.sample = 3
         lines_of(w)

@@ -70,7 +70,8 @@ from nntui.engine.snapshot import Snapshot
 from nntui.engine.trainer import Trainer
 from nntui.experiment.config import Config, ConfigError
 from nntui.experiment.edits import edit
-from nntui.experiment.presets import list_presets, preset_titles
+from nntui.experiment import sandbox
+from nntui.experiment.presets import list_presets
 from nntui.experiment.variants import Variant, declared_variants
 
 # Below this the layout cannot work; it asks for a larger terminal instead.
@@ -472,7 +473,7 @@ class MainScreen(PacedScreen):
         self.opener.open(names[target])
 
     def action_open_preset(self) -> None:
-        self.app.push_screen(PresetPicker(preset_titles(), current=self.config.name), self.opener.open)
+        self.app.push_screen(PresetPicker(sandbox.picker_titles(), current=self.config.name), self.opener.open)
 
     def action_unfocus(self) -> None:
         if not self.opener.cancel():

@@ -16,7 +16,7 @@ from textual.worker import Worker, get_current_worker
 
 from nntui.engine.trainer import Trainer
 from nntui.experiment.config import ConfigError
-from nntui.experiment.presets import load_preset
+from nntui.experiment import sandbox
 
 if TYPE_CHECKING:
     from nntui.app.main_screen import MainScreen
@@ -87,7 +87,7 @@ class Opener:
 
         csv_progress.set(report)  # this thread's own: the app's other reads stay silent
         try:
-            config = load_preset(name_or_path)
+            config = sandbox.open_preset(name_or_path)  # classroom mode: its lessons only
             trainer = Trainer(config)
         except ConfigError as exc:
             failure = ("Cannot open this preset", str(exc), None)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nntui.app.screens.gradcheck import GradcheckScreen
 from nntui.app.screens.save import SaveDialog, SavePreset
 from nntui.engine import drawn
 from nntui.engine.trainer import Trainer
+from nntui.experiment import sandbox
 
 if TYPE_CHECKING:
     from nntui.app.main_screen import MainScreen
@@ -45,30 +45,39 @@ class Saving:
         s.run_worker(self._save_run(path), exclusive=False, group="save")
 
     async def _save_run(self, path: str) -> None:
+        from nntui.engine.files import FileRefused
         from nntui.engine.runfile import RunfileError, save_run
 
         s = self.screen
-        target = Path(path).expanduser()
         try:
-            written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
-        except RunfileError as exc:  # one line that names the file already
+            with sandbox.save_target(path, (".npz",)) as target:  # classroom mode: in the tab's own folder
+                written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
+        except (RunfileError, FileRefused, sandbox.SandboxRefused) as exc:  # one line that names the file
             s.show_error("Cannot save the run", str(exc))
             return
         except Exception as exc:  # noqa: BLE001
-            s.show_error("Cannot save the run", f"{target}: {exc}")
+            s.show_error("Cannot save the run", f"{path}: {exc}")
             return
         s.notify(f"Saved to {written or target}", title="Run saved", timeout=4)
 
-    async def save_drawn(self, path: str) -> None:
+    async def save_drawn(self, path: str, replace: bool = False) -> None:
         """The drawn points as a preset: a CSV and a TOML that reads it
-        (experiment/drawn_preset.py), written off the screen's thread."""
+        (experiment/drawn_preset.py), written off the screen's thread. Files
+        already there are replaced only once the user says so."""
+        from nntui.app.screens.replace import ReplaceDialog
         from nntui.engine.files import FileRefused
-        from nntui.experiment.drawn_preset import DrawnSaveError, save_drawn_preset
+        from nntui.experiment.drawn_preset import DrawnExists, DrawnSaveError, save_drawn_preset
 
         s = self.screen
         try:
-            toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, path)
-        except (DrawnSaveError, FileRefused) as exc:
+            with sandbox.save_target(path, (".toml", ".csv")) as target:  # classroom mode: in the tab's own folder
+                # Sandboxed, the target is a pair of empty files made for this save: filling them replaces nothing.
+                replace = replace or sandbox.current() is not None
+                toml_path, csv_path = await asyncio.to_thread(save_drawn_preset, s.config, s.dataset, target, replace)
+        except DrawnExists as exc:
+            s.app.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and self._replace_drawn(path))
+            return
+        except (DrawnSaveError, FileRefused, sandbox.SandboxRefused) as exc:
             s.show_error("Cannot save the drawn data", str(exc))
             return
         except Exception as exc:  # noqa: BLE001
@@ -76,6 +85,9 @@ class Saving:
             return
         s.notify(f"Saved {len(s.dataset.x_train)} points: {toml_path} and {csv_path.name} beside it. "
                  f"Reopen with o or nntui --preset {toml_path}", title="Drawn data saved", timeout=6)
+
+    def _replace_drawn(self, path: str) -> None:
+        self.screen.run_worker(self.save_drawn(path, replace=True), exclusive=False, group="save")
 
     def gradcheck(self) -> None:
         self.screen.run_worker(self._gradcheck(), exclusive=True, group="grad")

@@ -22,7 +22,10 @@ class UserError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"nntui: error: {self.format_message()}", err=True)
+        from nntui.engine.names import printable
+
+        # The message may quote a file's name or content: never terminal control.
+        click.echo(f"nntui: error: {printable(self.format_message())}", err=True)
 
 
 class DivergedError(UserError):

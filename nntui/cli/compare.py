@@ -40,6 +40,9 @@ def compare_command(preset: str, vary: tuple[str, ...], epochs: int | None, as_j
 
     if len(vary) > 1:
         raise UserError(f"one --vary at a time (given {len(vary)}: {', '.join(vary)})")
+    if common.is_runfile(preset):
+        raise UserError(f"{preset}: a runfile cannot be raced (compare starts every variant from the same "
+                        "first step); give a preset, a built-in name or a .toml file, e.g. the one the run came from")
     config = common.load(preset)
     try:
         if vary:
@@ -96,7 +99,7 @@ def _compare_report(config, race, runs: list[dict], key: str, ascii_only: bool, 
     c = config
     labels = [r.variant.label for r in race.runners]
     console.print(f"{c.title} ({c.name}): {', '.join(labels)}, in lockstep on the same data",
-                  highlight=False, soft_wrap=True)
+                  highlight=False, markup=False, soft_wrap=True)  # a title's [brackets] as written
     if plot:
         from nntui.text.curves import Chart, Curve, curves_text
 

@@ -17,15 +17,18 @@ from nntui.cli.main import main
               help="What to write: pytorch, a standalone script that needs only torch and numpy.")
 @click.option("--output", "-o", "output", metavar="OUT.py",
               help="Write the script to this file (default: print it).")
-@click.option("--epochs", type=click.IntRange(min=1), help="Epochs the script trains (default: the preset's).")
+@click.option("--epochs", type=int, help="Epochs the script trains (default: the preset's; 1 to 10,000,000, as train's).")
 def export_command(preset: str, target: str, output: str | None, epochs: int | None) -> None:
     """Write a run as a PyTorch script: the same data, starting weights, loss,
     optimizer, options and batch order. Run, it prints `epoch E train_loss L
     val_loss V`, equal to `nntui train`'s history to about 1e-9.
 
     A RUN.npz goes on from where it stopped, with its optimizer's state."""
+    from nntui.engine.spec import MAX_EPOCHS
     from nntui.experiment.export import ExportError, pytorch_script
 
+    if epochs is not None and not 1 <= epochs <= MAX_EPOCHS:
+        raise UserError(f"--epochs {epochs}: must be from 1 to {MAX_EPOCHS} (as for nntui train)")
     trainer = common.resume(preset) if common.is_runfile(preset) else common.make_trainer(common.load(preset))
     epochs = epochs or trainer.config.train.epochs
     try:

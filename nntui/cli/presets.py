@@ -38,6 +38,7 @@ def presets_command(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="built-in presets (nntui train NAME, nntui --preset NAME)", title_justify="left")
     console = common.make_console()
@@ -48,5 +49,5 @@ def presets_command(as_json: bool) -> None:
     for column in ("name", "title", "dataset", "architecture"):
         table.add_column(column, no_wrap=column == "name", max_width=narrow.get(column))
     for row in rows:
-        table.add_row(row["name"], row["title"], row["dataset"], row["architecture"])
+        table.add_row(*(Text(row[k]) for k in ("name", "title", "dataset", "architecture")))  # never markup
     console.print(table)

@@ -16,20 +16,66 @@ from nntui.cli.main import main
 
 def _parse_options(values: tuple[str, ...]) -> dict:
     """`--option momentum=0.9 --option nesterov=true` -> {"momentum": 0.9, "nesterov": True}."""
-    import tomllib
+    from nntui.experiment.presets import TooDeep, toml_value
 
     options = {}
     for item in values:
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UserError(f"--option {item}: write NAME=VALUE, e.g. --option momentum=0.9")
+            raise UserError(f"--option {item[:80]}: write NAME=VALUE, e.g. --option momentum=0.9")
         try:
-            options[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise UserError(f"--option {item}: the value must be a TOML value: a number, true/false, "
+            options[key] = toml_value(raw.strip())
+        except TooDeep as e:
+            raise UserError(f"--option {key}: {e}; give a number, true/false, or a list such as [0.9, 0.999]") from None
+        except ValueError:
+            raise UserError(f"--option {item[:80]}: the value must be a TOML value: a number, true/false, "
                             "or a list such as [0.9, 0.999]") from None
     return options
+
+
+def optimizer_names() -> list[str]:
+    """The names in the engine's OPTIMIZERS registry, in its order, read from
+    the registry's source rather than imported: the engine imports numpy, and
+    `nntui train --help` must stay instant (tests/test_cli.py checks that help
+    imports no numpy, and that these names are the registry's)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parents[1] / "engine" / "optimizers.py").read_text(encoding="utf-8"))
+    named = {}  # class -> its `name = "..."`
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if (isinstance(item, ast.Assign) and [getattr(t, "id", None) for t in item.targets] == ["name"]
+                        and isinstance(item.value, ast.Constant)):
+                    named[node.name] = item.value.value
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [None])[0]
+        if getattr(target, "id", None) == "OPTIMIZERS":
+            found = [named[n.id] for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in named]
+            return list(dict.fromkeys(found))
+    return []
+
+
+class _HelpWhenShown(click.Option):
+    """An option whose help text is made only when help is printed, so that
+    running a command never pays for it."""
+
+    def __init__(self, *args, make_help, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._make_help = make_help
+
+    def get_help_record(self, ctx):
+        if self.help is None:
+            self.help = self._make_help()
+        return super().get_help_record(ctx)
+
+
+def _optimizer_help() -> str:
+    *first, last = optimizer_names()
+    return (f"{', '.join(first)} or {last} (overrides train.optimizer; "
+            "the preset's options this optimizer does not take are dropped).")
 
 
 @main.command("train")
@@ -38,8 +84,7 @@ def _parse_options(values: tuple[str, ...]) -> dict:
 @click.option("--seed", type=int,
               help="Seed for both the data (data.seed) and the model (model.seed): one number, a new run.")
 @click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Overrides train.learning_rate.")
-@click.option("--optimizer", help="sgd, adam, adamw, rmsprop, adagrad or perceptron (overrides train.optimizer; "
-                                  "the preset's options this optimizer does not take are dropped).")
+@click.option("--optimizer", cls=_HelpWhenShown, make_help=_optimizer_help)
 @click.option("--batch-size", type=int, help="Overrides train.batch_size (at or above the training set's size: full batch).")
 @click.option("--init", help="Overrides model.init (xavier, he, normal, ...).")
 @click.option("--activation", help="Overrides model.activation, the hidden layers' (tanh, relu, ...).")
@@ -116,7 +161,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         lr = config.train.learning_rate
         found = _rate_that_trains(config)
         if found is None:
-            advice = (f"it is {lr:g} now, and no rate down to {lr / 10**SUGGEST_TRIES:g} trained it: "
+            advice = (f"it is {lr:g} now, and no rate down to {_tried_rate(lr, SUGGEST_TRIES):g} trained it: "
                       "look at the data's scale and the model")
         else:
             advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
@@ -190,6 +235,12 @@ SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...
 SUGGEST_SECONDS = 20.0
 
 
+def _tried_rate(lr: float, k: int) -> float:
+    """The k-th rate tried: lr/10^k, counted from 10 at most (a rate of 1e300
+    is tried as 1, 0.1, ..., not as 1e299)."""
+    return float(f"{min(lr, 10.0) / 10**k:.3g}")
+
+
 def _rate_that_trains(config) -> tuple[float, float, float] | None:
     """After a divergence, a learning rate that trains, found by trying: the
     first of lr/10, lr/100, ... whose run of the same epochs neither diverges
@@ -199,7 +250,7 @@ def _rate_that_trains(config) -> tuple[float, float, float] | None:
 
     deadline = time.perf_counter() + SUGGEST_SECONDS
     for k in range(1, SUGGEST_TRIES + 1):
-        rate = float(f"{config.train.learning_rate / 10**k:.3g}")
+        rate = _tried_rate(config.train.learning_rate, k)
         trial = Trainer(override(config, learning_rate=rate))
         try:
             with common.quiet_numpy():
@@ -267,7 +318,10 @@ def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
     console = common.make_console()
     plain = ascii_only or common.no_color() or not console.is_terminal or console.color_system is None
     c = trainer.config
-    table = Table(title=f"{c.title} ({c.name})", title_justify="left",
+    from rich.text import Text
+
+    # A Text, not a str: a title's [brackets] are shown as written, never read as markup.
+    table = Table(title=Text(f"{c.title} ({c.name})"), title_justify="left",
                   box=box.ASCII if ascii_only else box.SIMPLE_HEAVY)
     table.add_column("metric")
     table.add_column("train", justify="right")

@@ -20,8 +20,10 @@ first the generator, then the train/validation split, so one seed fixes both.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import inspect
+from array import array
 import io
 import math
 import os
@@ -32,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nntui.engine.names import did_you_mean
+from nntui.engine.names import did_you_mean, printable
 
-from .files import FileRefused, read_regular
+from .files import FileRefused, open_regular
 
-CSV_LIMIT = 200 * 2**20  # a CSV is read whole into memory, then parsed once
+CSV_LIMIT = 200 * 2**20  # a CSV's size; it is read as a stream, each number into 8 bytes
 MAX_INPUTS = 65536  # input columns a CSV (and a network's input layer) may have
 
 Array = np.ndarray
@@ -395,95 +397,117 @@ def _load_csv(path: str | Path, target: Target = None) -> CsvData:
     binary task (1 = the second name), more a multiclass one. A column with a
     fractional number is a regression target. Blank lines are skipped.
 
+    The file is read as a stream, row by row, into arrays of float64: its
+    numbers take 8 bytes each, never a Python object, so the peak memory is a
+    small multiple of the file's size (docs/ARCHITECTURE.md states it). Column
+    names and class labels are made `printable` as they are read.
+
     Raises DataError with a one-line ``file:line: what`` message (the header is
     line 1).
     """
     where = str(path)
-    header, rows = _read_rows(path)
-    targets = _target_columns(where, header, target)
-    inputs = [j for j in range(len(header)) if j not in targets]
-    if not inputs:
-        raise DataError.at(where, "every column is a target, none is left as an input", line=1, key="target")
-    if len(inputs) > MAX_INPUTS:
-        raise DataError.at(where, f"{len(inputs)} input columns; nntui reads at most {MAX_INPUTS}", line=1)
-    x = np.array([[_number(where, line, header[j], row[j]) for j in inputs] for line, row in rows])
-    x = x.reshape(len(rows), len(inputs))
-    names = tuple(header[j] for j in inputs)
-    if isinstance(target, str) or target is None:
-        y, task, classes = _one_target(where, header[targets[0]], [(line, row[targets[0]]) for line, row in rows])
-    else:
-        y = np.array([[_number(where, line, header[j], row[j]) for j in targets] for line, row in rows])
-        y, task, classes = y.reshape(len(rows), len(targets)), "regression", ()
-    return x, y, task, classes, names
+    try:
+        with open_regular(path, CSV_LIMIT, "CSV file") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text)
+            try:
+                return _parse_csv(where, reader, raw, target)
+            except UnicodeDecodeError as e:
+                raise DataError.at(where, f"cannot be read as UTF-8 text ({e.reason} at byte "
+                                          f"{_bad_utf8_at(raw)})") from None
+            except csv.Error as e:
+                raise DataError.at(where, f"{e}", line=reader.line_num) from None
+            except OSError as e:
+                raise DataError.at(where, f"cannot be read: {e.strerror or e}") from None
+    except FileRefused as e:
+        raise DataError(str(e)) from None
 
 
 # Who hears how far a CSV's reading has got (a fraction, 0 to 1): the app sets
 # it in the thread that opens a preset, to show progress on a large file.
 csv_progress: ContextVar[Callable[[float], None] | None] = ContextVar("csv_progress", default=None)
 _PROGRESS_EVERY = 20_000  # rows between two reports
+# A class-label column with more distinct labels than this is refused as it is
+# read (its labels are the only text kept per row); no network has that many outputs.
+MAX_CLASSES = 4096
 
 
-def _rows_reporting(reader, f: io.StringIO) -> list[tuple[int, list[str]]]:
-    report = csv_progress.get()
-    if report is None:
-        return [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
-    here = f.tell()
-    size = max(1, f.seek(0, io.SEEK_END))
-    f.seek(here)
-    rows = []
-    for row in reader:
-        rows.append((reader.line_num, [cell.strip() for cell in row]))
-        if len(rows) % _PROGRESS_EVERY == 0:
-            report(f.tell() / size)
-    report(1.0)
-    return rows
+def _bad_utf8_at(raw) -> int:
+    """The offset of the first byte that is not UTF-8 (the text reader only
+    knows its place in a chunk): the file read again, only when it fails."""
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    for chunk in iter(lambda: raw.read(2**20), b""):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as e:
+            return offset - pending + e.start
+        offset += len(chunk)
+    return offset
 
 
-def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The stripped header and the non-blank rows with their 1-based line numbers."""
-    where = str(path)
-    try:
-        raw = read_regular(path, CSV_LIMIT, "CSV file")
-    except FileRefused as e:
-        raise DataError(str(e)) from None
-    try:
-        with io.StringIO(raw.decode("utf-8-sig"), newline="") as f:
-            del raw
-            reader = csv.reader(f)
-            header = [name.strip() for name in next(reader, [])]
-            rows = _rows_reporting(reader, f)
-            rows = [(line, row) for line, row in rows if any(row)]  # blank or ",,," lines
-    except FileNotFoundError:
-        raise DataError.at(where, "no such file") from None
-    except IsADirectoryError:
-        raise DataError.at(where, "is a folder, not a CSV file") from None
-    except UnicodeDecodeError as e:
-        raise DataError.at(where, f"cannot be read as UTF-8 text ({e.reason} at byte {e.start})") from None
-    except csv.Error as e:
-        raise DataError.at(where, f"{e}", line=reader.line_num) from None
-    except OSError as e:
-        raise DataError.at(where, f"cannot be read: {e.strerror or e}") from None
-    _check_shape(where, header, rows)
-    return header, rows
-
-
-def _check_shape(where: str, header: list[str], rows: list[tuple[int, list[str]]]) -> None:
+def _parse_csv(where: str, reader, raw, target: Target) -> CsvData:
+    header = [printable(name).strip() for name in next(reader, [])]
+    single = target is None or isinstance(target, str)
+    n_targets = 1 if single else len(target)
+    if len(header) - n_targets > MAX_INPUTS:  # before any check that looks at every name
+        raise DataError.at(where, f"{len(header) - n_targets} input columns; nntui reads at most {MAX_INPUTS}",
+                           line=1)
     if not any(header):
-        if rows:
+        if any(any(cell.strip() for cell in row) for row in reader):
             raise DataError.at(where, "the first line is blank; it must be the header row", line=1)
         raise DataError.at(where, "the file is empty; it needs a header row, then rows of data")
+    _check_header(where, header)
+    targets = _target_columns(where, header, target)
+    is_target = set(targets)
+    inputs = [j for j in range(len(header)) if j not in is_target]
+    if not inputs:
+        raise DataError.at(where, "every column is a target, none is left as an input", line=1, key="target")
+    names = [header[j] for j in inputs]
+    labels = _Labels(where, header[targets[0]]) if single else None
+    x, ys = array("d"), array("d")
+    width, n = len(header), 0
+    report = csv_progress.get()
+    size = max(1, os.fstat(raw.fileno()).st_size)
+    for row in reader:
+        if not any(cell.strip() for cell in row):  # blank or ",,," lines
+            continue
+        line = reader.line_num
+        if len(row) != width:
+            raise DataError.at(where, f"{len(row)} values, but the header has {width} columns", line=line)
+        for j, name in zip(inputs, names):
+            x.append(_number(where, line, name, row[j].strip()))
+        if labels is not None:
+            labels.add(line, row[targets[0]].strip())
+        else:
+            for j in targets:
+                ys.append(_number(where, line, header[j], row[j].strip()))
+        n += 1
+        if report is not None and n % _PROGRESS_EVERY == 0:
+            report(raw.tell() / size)
+    if report is not None:
+        report(1.0)
+    if not n:
+        raise DataError.at(where, "no rows of data after the header")
+    xs = np.frombuffer(x, dtype=np.float64).reshape(n, len(inputs))
+    if labels is None:
+        return xs, np.frombuffer(ys, dtype=np.float64).reshape(n, len(targets)), "regression", (), tuple(names)
+    y, task, classes = labels.result()
+    return xs, y, task, classes, tuple(names)
+
+
+def _check_header(where: str, header: list[str]) -> None:
     if len(header) == 1:
         raise DataError.at(where, f"only one column ({header[0]!r}); the file needs commas between columns", line=1)
+    seen = set()
     for j, name in enumerate(header):
         if not name:
             raise DataError.at(where, f"column {j + 1} has no name in the header", line=1)
-        if name in header[:j]:
+        if name in seen:
             raise DataError.at(where, f"column {name!r} appears twice in the header", line=1)
-    if not rows:
-        raise DataError.at(where, "no rows of data after the header")
-    for line, row in rows:
-        if len(row) != len(header):
-            raise DataError.at(where, f"{len(row)} values, but the header has {len(header)} columns", line=line)
+        seen.add(name)
 
 
 def _target_columns(where: str, header: list[str], target: Target) -> list[int]:
@@ -492,13 +516,16 @@ def _target_columns(where: str, header: list[str], target: Target) -> list[int]:
     names = [target] if isinstance(target, str) else list(target)
     if not names:
         raise DataError.at(where, "the target list is empty; name at least one column", key="target")
+    index = {name: j for j, name in enumerate(header)}
     for name in names:
-        if name not in header:
-            raise DataError.at(where, f"no column {name!r}{did_you_mean(name, header)}; "
-                               f"the columns are {', '.join(header)}", line=1, key="target")
+        if name not in index:
+            # did_you_mean compares with every name: on a very wide file, only the first few.
+            shown = ", ".join(header[:20]) + (f", ... ({len(header)} in all)" if len(header) > 20 else "")
+            raise DataError.at(where, f"no column {name!r}{did_you_mean(name, header[:1000])}; "
+                               f"the columns are {shown}", line=1, key="target")
     if len(set(names)) != len(names):
         raise DataError.at(where, f"a target column is named twice in {names}", key="target")
-    return [header.index(name) for name in names]
+    return [index[name] for name in names]
 
 
 def _number(where: str, line: int, column: str, cell: str) -> float:
@@ -507,7 +534,7 @@ def _number(where: str, line: int, column: str, cell: str) -> float:
     try:
         value = float(cell)
     except ValueError:
-        raise DataError.at(where, f"column {column!r} has {cell!r}, not a number", line=line) from None
+        raise DataError.at(where, f"column {column!r} has {printable(cell)!r}, not a number", line=line) from None
     if not math.isfinite(value):
         raise DataError.at(where, f"column {column!r} has {cell!r}, not a finite number", line=line)
     return value
@@ -520,38 +547,72 @@ def _as_number(cell: str) -> float | None:
         return None
 
 
-def _one_target(where: str, column: str, cells: list[tuple[int, str]]) -> tuple[Array, str, tuple[str, ...]]:
-    """Labels from one target column: classes if integers or strings, else a regression."""
-    values = [_as_number(cell) for _, cell in cells]
-    for (line, cell), v in zip(cells, values):
+class _Labels:
+    """One target column, read row by row: classes if integers or strings,
+    else a regression. Each row keeps its value (8 bytes) and a code for its
+    text (8 bytes); each distinct text is kept once."""
+
+    def __init__(self, where: str, column: str):
+        self.where, self.column = where, column
+        self.values, self.codes = array("d"), array("q")
+        self.texts: dict[str, int] = {}
+        self.word: tuple[int, str] | None = None  # the first label that is not a number
+        self.fraction: tuple[int, str] | None = None  # the first fractional number
+
+    def add(self, line: int, cell: str) -> None:
+        where, column = self.where, self.column
         if not cell:
             raise DataError.at(where, f"column {column!r} is empty, it needs a label", line=line)
-        if v is not None and not math.isfinite(v):
+        v = _as_number(cell)
+        if v is None:
+            self.word = self.word or (line, cell)
+            v = math.nan
+        elif not math.isfinite(v):
             raise DataError.at(where, f"column {column!r} has {cell!r}, not a finite number", line=line)
-    words = [(line, cell) for (line, cell), v in zip(cells, values) if v is None]
-    fractional = [(line, cell) for (line, cell), v in zip(cells, values) if v is not None and not v.is_integer()]
-    if fractional and words:
-        # A typo in a column of measurements must not turn it into class names.
-        (line, cell), (f_line, f_cell) = words[0], fractional[0]
-        raise DataError.at(where, f"column {column!r} has {cell!r}, not a number like {f_cell!r} on line {f_line}",
-                           line=line)
-    if fractional:
-        y = np.array([_number(where, line, column, cell) for line, cell in cells])
-        return y.reshape(-1, 1), "regression", ()
-    if words:
-        names = [cell for _, cell in cells]
-        classes = tuple(sorted(set(names)))
-    else:
-        names = [str(int(v)) for v in values]
-        classes = tuple(str(c) for c in sorted({int(v) for v in values}))
-    if len(classes) < 2:
-        raise DataError.at(where, f"column {column!r} has one class only ({classes[0]!r}); "
-                           "a classifier needs two or more", key="target")
-    index = {name: k for k, name in enumerate(classes)}
-    labels = np.array([index[name] for name in names], dtype=np.int64)
-    if len(classes) == 2:
-        return _binary(labels), "binary", classes
-    return labels, "multiclass", classes
+        elif not v.is_integer():
+            self.fraction = self.fraction or (line, cell)
+        if self.word and self.fraction:
+            # A typo in a column of measurements must not turn it into class names.
+            (w_line, w_cell), (f_line, f_cell) = self.word, self.fraction
+            raise DataError.at(where, f"column {column!r} has {printable(w_cell)!r}, not a number like "
+                               f"{f_cell!r} on line {f_line}", line=w_line)
+        self.values.append(v)
+        if self.fraction:
+            return
+        code = self.texts.get(cell)
+        if code is None:
+            if len(self.texts) >= MAX_CLASSES and self.word:
+                raise DataError.at(where, f"column {column!r} has more than {MAX_CLASSES} different labels; "
+                                   f"nntui reads at most {MAX_CLASSES} classes", line=line, key="target")
+            code = -1  # whole numbers past the limit: their values decide (result)
+            if len(self.texts) < MAX_CLASSES:
+                code = self.texts[cell] = len(self.texts)
+        self.codes.append(code)
+
+    def result(self) -> tuple[Array, str, tuple[str, ...]]:
+        values = np.frombuffer(self.values, dtype=np.float64)
+        if self.fraction:
+            return values.reshape(-1, 1), "regression", ()
+        if self.word:
+            # Labels that differ only in control characters are one class once made printable.
+            shown = [printable(text) for text in self.texts]
+            classes = tuple(sorted(set(shown)))
+            index = {name: k for k, name in enumerate(classes)}
+            labels = np.array([index[name] for name in shown], dtype=np.int64)[np.frombuffer(self.codes, np.int64)]
+        else:
+            numbers, labels = np.unique(values, return_inverse=True)
+            if len(numbers) > MAX_CLASSES:
+                raise DataError.at(self.where, f"column {self.column!r} has {len(numbers)} different whole numbers: "
+                                   f"as class labels, more than the {MAX_CLASSES} classes nntui reads "
+                                   "(a regression target needs a fractional number)", key="target")
+            classes = tuple(str(int(v)) for v in numbers)
+            labels = labels.astype(np.int64).reshape(-1)
+        if len(classes) < 2:
+            raise DataError.at(self.where, f"column {self.column!r} has one class only ({classes[0]!r}); "
+                               "a classifier needs two or more", key="target")
+        if len(classes) == 2:
+            return _binary(labels), "binary", classes
+        return labels, "multiclass", classes
 
 
 # --- the split ---------------------------------------------------------------------------

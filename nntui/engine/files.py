@@ -65,6 +65,16 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def expand_user(path) -> Path:
+    """`~/x` and `~name/x` as the home folder's path; FileRefused for a
+    `~name` of no user on this machine (Path.expanduser raises RuntimeError)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise FileRefused(f"{os.fspath(path)}: starts with the home folder of a user this machine "
+                          "does not have") from None
+
+
 def _check_path(path) -> str:
     text = os.fspath(path)
     if not text:

@@ -34,7 +34,7 @@ def _mse_delta(z, a, y, out: Activation):
 
 def _bce_value(z, a, y):
     # log(1 + e^z) - z y: BCE of sigmoid(z), stable for any z. np.logaddexp(0, z)
-    # is max(z, 0) + log1p(e^-|z|) in one call (it was five: a third of a tiny step).
+    # is max(z, 0) + log1p(e^-|z|) in one call; written out it is five, a third of a tiny step.
     return float(_sum(np.logaddexp(0.0, z) - z * y, None)) / z.size
 
 
@@ -86,6 +86,26 @@ def _perceptron_delta(z, a, y, out: Activation):
     return a - y
 
 
+# The loss above which a run has diverged, whatever its lowest so far: far
+# above where any sane start is. An untrained network's BCE and cross-entropy
+# are about log(classes) (chance), its MSE at most about the targets' mean
+# square (predicting 0); a loss 100 (or 10^6) times that is on its way to inf.
+def _mse_too_high(y: np.ndarray, outputs: int) -> float:
+    return 1e6 * max(float((y * y).mean()) if y.size else 0.0, 1.0)
+
+
+def _bce_too_high(y: np.ndarray, outputs: int) -> float:
+    return 100 * float(np.log(2))
+
+
+def _ce_too_high(y: np.ndarray, outputs: int) -> float:
+    return 100 * float(np.log(max(outputs, 2)))
+
+
+def _never_too_high(y: np.ndarray, outputs: int) -> float:
+    return float("inf")  # the fraction misclassified is at most 1
+
+
 @dataclass(frozen=True)
 class Loss:
     name: str
@@ -102,16 +122,21 @@ class Loss:
     # y (onehot for classes), n (the batch's rows), N (its elements, n·k) and
     # df (the output's f′(z)): what the inspector works out with the numbers.
     delta_formula: str = "2*(a - y)/N*df"
+    # too_high(y_train, outputs): an epoch's loss above it is divergence, from the first epoch on.
+    too_high: Callable[[np.ndarray, int], float] = _mse_too_high
+    too_high_text: str = "10^6 × the targets' mean square, at least 10^6"
 
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_value, _mse_delta, "L = mean((ŷ − y)²)"),
     "bce": Loss("bce", _bce_value, _bce_delta, "L = −mean(y log ŷ + (1−y) log(1−ŷ))", "sigmoid", ("binary",),
-                delta_formula="(a - y)/n"),
+                delta_formula="(a - y)/n", too_high=_bce_too_high, too_high_text="100 × log 2"),
     "cross_entropy": Loss("cross_entropy", _ce_value, _ce_delta, "L = −mean(log softmax(z)[y])", "softmax",
-                          ("multiclass",), delta_formula="(a - onehot)/n"),
+                          ("multiclass",), delta_formula="(a - onehot)/n", too_high=_ce_too_high,
+                          too_high_text="100 × log(classes)"),
     "perceptron": Loss("perceptron", _perceptron_value, _perceptron_delta, "L = mean(|y − ŷ|)", "step",
-                       ("binary",), for_rule=True, delta_formula="a - y"),
+                       ("binary",), for_rule=True, delta_formula="a - y", too_high=_never_too_high,
+                       too_high_text="never: it is at most 1"),
 }
 
 # The usual output and loss for each task: what a preset gets when it names

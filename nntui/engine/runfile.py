@@ -19,6 +19,7 @@ from .datasets import Dataset
 from .drawn import DRAWN
 from .features import is_plane
 from .files import FileRefused, open_regular, size_text, write_atomic, write_target
+from .names import nesting, printable_tree
 
 FORMAT = "nntui-run"
 VERSION = 1
@@ -117,6 +118,7 @@ TEXT_LIMIT = 2**20  # meta and config (JSON)
 DATA_LIMIT = 512 * 2**20  # x_train, y_train, x_val and y_val together
 MAX_STEPS = 10**12
 MAX_EPOCHS = 10**7
+MAX_NESTING = 20  # lists and tables inside each other in meta and config; a run needs 4
 _HEADER = 4096  # a .npy header's bytes, at most
 _HISTORY_RE = "|".join(_HISTORY)
 _MEMBER = re.compile(
@@ -209,9 +211,16 @@ def _json(path: Path, zf: zipfile.ZipFile, members: dict, name: str) -> object:
     if name not in members:
         raise _refuse(path, f"not an nntui runfile (no {'metadata' if name == 'meta' else name})")
     try:
-        return json.loads(str(_array(path, zf, members[name], TEXT_LIMIT, "text")))
+        value = json.loads(str(_array(path, zf, members[name], TEXT_LIMIT, "text")))
+        too_deep = nesting(value) > MAX_NESTING
     except ValueError:
         raise _refuse(path, f"member '{name}' is not valid JSON") from None
+    except RecursionError:  # the parser recurses once per level
+        too_deep = True
+    if too_deep:
+        raise _refuse(path, f"member '{name}' nests lists and tables too deeply "
+                            f"(a runfile needs a few levels; at most {MAX_NESTING} are read)")
+    return printable_tree(value)  # its text is data: no terminal control reaches a screen
 
 
 def _count(path, meta: dict, key: str, hi: int) -> int:
@@ -219,6 +228,37 @@ def _count(path, meta: dict, key: str, hi: int) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= hi:
         raise _refuse(path, f"meta '{key}' must be a whole number from 0 to {hi:.0e}, not {str(v)[:40]}")
     return v
+
+
+# Drawn data changes its size as it is drawn, so an epoch of the past may have
+# had more batches than the data has now: at most this many, or the data's size.
+DRAWN_EPOCH_BATCHES = 10_000
+
+
+def _check_step(path, meta: dict, config: dict, x_train: np.ndarray, step: int, epoch: int) -> bool:
+    """`step` against the epochs and batches it counts, before a history of
+    `step` losses is read: each epoch takes ceil(n / batch size) steps."""
+    n = len(x_train) if x_train.ndim else 0
+    train = config.get("train") if isinstance(config.get("train"), dict) else {}
+    size = train.get("batch_size")
+    batch = meta.get("batch")
+    exact = (meta.get("dataset_name") != DRAWN and isinstance(size, int) and not isinstance(size, bool)
+             and size >= 1 and isinstance(batch, int) and not isinstance(batch, bool) and n >= 1)
+    if exact:
+        per_epoch = math.ceil(n / min(size, n))
+        if not 0 <= batch < per_epoch:
+            raise _refuse(path, f"meta 'batch' must be a batch number from 0 to {per_epoch - 1} "
+                                f"({n} samples in batches of {size}), not {batch}")
+        if step != epoch * per_epoch + batch:
+            raise _refuse(path, f"meta 'step' is {step}; {epoch} epochs of {per_epoch} batches "
+                                f"({n} samples in batches of {size}) and {batch} more make "
+                                f"{epoch * per_epoch + batch}")
+        return True
+    most = (epoch + 1) * max(n, DRAWN_EPOCH_BATCHES)
+    if not epoch <= step <= most:
+        raise _refuse(path, f"meta 'step' is {step}; {epoch} epochs of at most {max(n, DRAWN_EPOCH_BATCHES)} "
+                            f"batches make from {epoch} to {most} steps")
+    return True
 
 
 def _layer_sizes(path, config: dict) -> list[int]:
@@ -254,9 +294,10 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
     meta = _json(path, zf, members, "meta")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _refuse(path, "not an nntui runfile")
-    if meta.get("version") != VERSION:
-        raise _refuse(path, f"runfile version {str(meta.get('version'))[:20]} is not supported "
-                            f"(this nntui reads version {VERSION})")
+    version = meta.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise _refuse(path, f"meta 'version' is {json.dumps(version)[:20]}; this nntui reads "
+                            f"runfiles of version {VERSION} (the whole number {VERSION})")
     config = _json(path, zf, members, "config")
     if not isinstance(config, dict):
         raise _refuse(path, "incomplete or inconsistent runfile (its preset is not a table)")
@@ -274,9 +315,13 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         sizes[f"b{l}"] = layers[l] * 8
     arrays: dict[str, np.ndarray] = {}
     data_left = DATA_LIMIT
-    for name, info in members.items():
+    checked_step = False
+    # The history last, once the data's size bounds the step count it may hold.
+    for name, info in sorted(members.items(), key=lambda item: item[0].startswith("history_")):
         if name in ("meta", "config"):
             continue
+        if name.startswith("history_") and "x_train" in arrays and not checked_step:
+            checked_step = _check_step(path, meta, config, arrays["x_train"], step, epoch)
         m = _MEMBER.fullmatch(info.filename)
         if name.startswith("history_"):
             limit = 8 * (step if name == "history_batch_loss" else epoch)

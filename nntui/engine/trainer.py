@@ -425,14 +425,25 @@ class Trainer:
         step at a time): Diverged if its loss exploded, as `run` would say."""
         self._check_explosion(factor)
 
+    _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
+
     def _check_explosion(self, factor: float) -> None:
         """Diverged if the epoch just ended lost `factor` times its run's lowest
-        (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion)."""
+        (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion), or
+        more than its loss's absolute bound (Loss.too_high), which holds from
+        the first epoch on, whatever the lowest."""
         losses = self.history["train_loss"]
         if len(losses) >= 2:
             low, last = min(losses[:-1]), losses[-1]
             if last > factor * low and last > low + 1.0:
                 raise Diverged(self.step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
+        if self._too_high[0] is not self.dataset:  # once per data: the bound reads every target
+            loss = LOSSES[self.config.train.loss]
+            self._too_high = (self.dataset, loss.too_high(self.dataset.y_train, self.dataset.n_outputs))
+        if losses and not losses[-1] <= self._too_high[1]:  # NaN too
+            raise Diverged(self.step, "the loss", f"reached {losses[-1]:.3g} in {len(losses)} epoch"
+                           f"{'s' * (len(losses) != 1)}, above {self._too_high[1]:.3g} "
+                           f"({LOSSES[self.config.train.loss].too_high_text})")
 
     # ----- rewinding --------------------------------------------------------
 

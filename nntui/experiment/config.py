@@ -476,8 +476,17 @@ class _Checker:
         raw = self.get(t, "data", "path")
         if not isinstance(raw, str) or not raw.strip():
             self.fail("data", "path", raw, "must be the CSV file's path in quotes, relative to the preset file")
-        path = Path(raw).expanduser()
-        path = str((path if path.is_absolute() else self.base_dir / path).resolve())
+        try:
+            path = Path(raw).expanduser()
+        except RuntimeError:  # ~name of no user
+            self.fail("data", "path", raw, "starts with the home folder of a user this machine does not have; "
+                                           "give a path relative to the preset file, or an absolute one")
+        try:
+            path = str((path if path.is_absolute() else self.base_dir / path).resolve())
+        except ValueError:
+            self.fail("data", "path", raw, "cannot hold a NUL character")
+        except (RuntimeError, OSError) as e:  # a symlink loop
+            self.fail("data", "path", raw, f"cannot be followed ({getattr(e, 'strerror', None) or 'a symlink loop'})")
         target = self.get(t, "data", "target", None)
         if target is None or isinstance(target, str):
             if target is not None and not target:
@@ -740,18 +749,20 @@ class _Checker:
 # --- small helpers ------------------------------------------------------------------
 
 
-def _show(v: Any, limit: int = 60) -> str:
-    """A value as it would be written in TOML, shortened if long."""
-    if isinstance(v, bool):
+def _show(v: Any, limit: int = 60, depth: int = 0) -> str:
+    """A value as it would be written in TOML, shortened if long (and if deep)."""
+    if depth > 3 and isinstance(v, (list, tuple, dict)):
+        s = "[...]" if isinstance(v, (list, tuple)) else "{...}"
+    elif isinstance(v, bool):
         s = "true" if v else "false"
     elif isinstance(v, str):
         s = '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
     elif isinstance(v, float):
         s = "nan" if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else repr(v))
     elif isinstance(v, (list, tuple)):
-        s = "[" + ", ".join(_show(x, limit) for x in v) + "]"
+        s = "[" + ", ".join(_show(x, limit, depth + 1) for x in v[:limit]) + "]"
     elif isinstance(v, dict):
-        s = "{" + ", ".join(f"{k} = {_show(x, limit)}" for k, x in v.items()) + "}"
+        s = "{" + ", ".join(f"{k} = {_show(x, limit, depth + 1)}" for k, x in list(v.items())[:limit]) + "}"
     else:
         s = str(v)
     return s if len(s) <= limit else s[: limit - 3] + "..."

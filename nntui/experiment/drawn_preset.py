@@ -11,8 +11,10 @@ The CSV is written first, so a preset never names a CSV that is not there.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import os
 import math
 from pathlib import Path
 from typing import Any
@@ -20,16 +22,27 @@ from typing import Any
 from nntui.experiment.config import Config
 from nntui.engine.datasets import Dataset
 from nntui.engine.drawn import missing_classes, why_not
-from nntui.engine.files import write_atomic, write_target
+from nntui.engine.files import expand_user, write_atomic, write_target
 
 
 class DrawnSaveError(ValueError):
     """Drawn data that cannot be saved as a preset; the message says why."""
 
 
+class DrawnExists(DrawnSaveError):
+    """The preset or its CSV is already there: saving would replace it, which
+    needs the caller's `replace=True` (the app asks first)."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        names = " and ".join(str(p) for p in paths)
+        super().__init__(f"{names} already exist{'s' * (len(paths) == 1)}; "
+                         f"saving would replace {'it' if len(paths) == 1 else 'them'}")
+
+
 def preset_paths(path: str | Path) -> tuple[Path, Path]:
     """(preset.toml, preset.csv) for the path typed: '.toml' added if missing."""
-    p = Path(path).expanduser()
+    p = expand_user(path)
     if p.suffix != ".toml":
         p = p.with_name(p.name + ".toml")
     return p, p.with_suffix(".csv")
@@ -44,13 +57,15 @@ def target_column(dataset: Dataset) -> str:
 
 def csv_text(dataset: Dataset) -> str:
     """The training points as CSV: the inputs (repr: they read back exactly)
-    and the target (class names for classes)."""
-    out = io.StringIO()
-    out.write(",".join([*dataset.feature_names, target_column(dataset)]) + "\n")
+    and the target (class names for classes), every field quoted as the csv
+    module quotes it, so a name holding a comma, a quote or a newline reads back."""
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([*dataset.feature_names, target_column(dataset)])
     y = dataset.y_train.reshape(len(dataset.y_train), -1)[:, 0]
     for x, t in zip(dataset.x_train.tolist(), y.tolist()):
         label = repr(float(t)) if dataset.task == "regression" else dataset.classes[int(t)]
-        out.write(",".join([*(repr(float(v)) for v in x), label]) + "\n")
+        w.writerow([*(repr(float(v)) for v in x), label])
     return out.getvalue()
 
 
@@ -68,11 +83,13 @@ def preset_dict(config: Config, dataset: Dataset, csv_name: str) -> dict[str, An
     return d
 
 
-def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path) -> tuple[Path, Path]:
+def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path,
+                      replace: bool = False) -> tuple[Path, Path]:
     """Write the drawn points (CSV) and a preset reading them (TOML); returns
     both paths. DrawnSaveError for data a CSV preset could not give back
-    (a class with no point, no points at all, not 2-input), FileRefused for
-    a path that cannot be written."""
+    (a class with no point, no points at all, not 2-input), DrawnExists if
+    either file is there and `replace` is not set, FileRefused for a path
+    that cannot be written."""
     problem = why_not(dataset)
     if problem:
         raise DrawnSaveError(problem)
@@ -85,6 +102,9 @@ def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path) -> tup
                              "no point: a CSV would read as other classes; draw one of each first")
     toml_path, csv_path = preset_paths(path)
     write_target(toml_path)  # fail before anything is written
+    there = [p for p in (toml_path, csv_path) if os.path.lexists(p)]
+    if there and not replace:
+        raise DrawnExists(there)
     text = toml_text(preset_dict(config, dataset, csv_path.name))
     write_atomic(csv_path, lambda f: f.write(csv_text(dataset).encode()))
     write_atomic(toml_path, lambda f: f.write(text.encode()))

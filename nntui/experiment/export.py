@@ -83,8 +83,8 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
     opt_args = ", ".join(f"{k}={_py(v)}" for k, v in options.items() if k != "weight_decay")
     opt_args = f", {opt_args}" if opt_args else ""
     return _TEMPLATE.format(
-        title=c.title or name, version=__version__, today=date.today().isoformat(), source=source or name,
-        name=name, epochs=epochs, start=start, batch_size=trainer.batch_size, seed=m.seed,
+        title=_literal(c.title or name), description=_literal(c.description), version=__version__,
+        today=date.today().isoformat(), source=repr(source or name), classes=repr(tuple(d.classes)), epochs=epochs, start=start, batch_size=trainer.batch_size, seed=m.seed,
         full_batch=trainer.batches_per_epoch == 1, layers="\n".join(layers),
         output_note=_output_note(m.output, t.loss, folded), loss=loss_code,
         torch_optimizer=_OPTIMIZERS[t.optimizer], lr=_py(trainer.optimizer.lr), wd=_py(wd), l1=_py(l1),
@@ -104,12 +104,14 @@ _FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1_sq": "x1 * x1", "x2_sq": "x2 * x2",
 def _features_code(features: tuple[str, ...]) -> str:
     """The script's `inputs(points)`: the network's inputs for the data's points."""
     if not features:
-        return ('def inputs(points):\n'
+        return ('FEATURES = ()\n\n\n'
+                'def inputs(points):\n'
                 '    """The network takes the data\'s own inputs."""\n'
                 '    return points\n')
-    columns = "\n".join(f"        {_FEATURE_CODE[f]},  # {f}" for f in features)
-    return ('def inputs(points):\n'
-            f'    """The network\'s inputs: the features {", ".join(features)} of each point (x1, x2)\n'
+    columns = "\n".join(f"        {_FEATURE_CODE[f]},  # {f!r}" for f in features)
+    return (f'FEATURES = {tuple(features)!r}\n\n\n'
+            'def inputs(points):\n'
+            '    """The network\'s inputs: the features FEATURES of each point (x1, x2)\n'
             '    (nntui\'s data.features; the data keeps its points, the boundary is drawn over them)."""\n'
             '    x1, x2 = points[:, 0], points[:, 1]\n'
             '    return np.stack([\n'
@@ -123,6 +125,19 @@ def _output_note(output: str, loss: str, folded: bool) -> str:
                 f"    # outputs z (the logits), stably, as nntui computes it. Predictions: torch.{output}"
                 f"(model(x){', dim=1' if output == 'softmax' else ''}).")
     return f"# The {output} output is the model's last module; {loss} compares it with y."
+
+
+def _literal(text: str, width: int = 72) -> str:
+    """`text` as a Python literal: its repr, or for long text the reprs of
+    its pieces (cut after a space) in parentheses, which Python joins again."""
+    if len(text) <= width:
+        return repr(text)
+    parts = []
+    while text:
+        cut = len(text) if len(text) <= width else (text.rfind(" ", 0, width) + 1 or width)
+        parts.append(text[:cut])
+        text = text[cut:]
+    return "(\n    " + "\n    ".join(repr(p) for p in parts) + "\n)"
 
 
 def _py(v) -> str:
@@ -150,9 +165,10 @@ def _arrays(arrays: dict) -> str:
     return "{\n" + "".join(f"    {k!r}: {_array(v)},\n" for k, v in arrays.items() if k != "t") + "}"
 
 
-_TEMPLATE = '''"""{title}: a PyTorch script exported by nntui {version} on {today} from {source}.
+_TEMPLATE = '''"""A PyTorch script exported by nntui {version} on {today}: TITLE and SOURCE below
+say which run.
 
-It trains the same network as `nntui train {name}`: the same data (nntui's own
+It trains the same network as `nntui train SOURCE`: the same data (nntui's own
 split, at the bottom of this file), the same starting weights, the same loss and
 optimizer with the same options, the same batch order, for {epochs} epochs from
 epoch {start}. Each epoch prints
@@ -168,6 +184,12 @@ It needs torch and numpy only.
 
 import numpy as np
 import torch
+
+# Text from the preset or runfile, as Python literals: data, never code.
+TITLE = {title}
+DESCRIPTION = {description}
+SOURCE = {source}
+CLASSES = {classes}  # label k (an output's index) is the class CLASSES[k]; () for a regression
 
 torch.set_default_dtype(torch.float64)  # nntui computes in float64
 torch.set_num_threads(1)  # tiny matrices: one thread is faster, and sums are summed in one order

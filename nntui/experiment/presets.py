@@ -15,7 +15,7 @@ from typing import Any
 
 from nntui.experiment.config import Config, ConfigError, config_from_dict
 from nntui.engine.files import FileRefused, os_problem, read_regular
-from nntui.engine.names import did_you_mean
+from nntui.engine.names import did_you_mean, nesting, printable, printable_tree
 
 PRESET_LIMIT = 2**20  # a preset is a page of TOML: 1 MB is far more than any needs
 MAX_NESTING = 20  # tables and arrays inside each other; a preset needs 4
@@ -79,13 +79,17 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, str]:
             )
     path = Path(text)
     try:
-        if not path.exists():
-            raise ConfigError(f"{text}: no such preset file")
-    except OSError as e:  # a name too long, a folder that cannot be searched, ...
-        raise ConfigError(os_problem(text, e)) from None
+        os.stat(text)
+    except FileNotFoundError:
+        dangling = os.path.islink(text)
+        raise ConfigError(f"{text}: {'a symbolic link to a file that does not exist' if dangling else 'no such preset file'}") from None
+    except OSError as e:  # a symlink loop, a name too long, a folder that cannot be searched, ...
+        raise ConfigError(f"{os_problem(text, e)}; a preset must be a readable .toml file") from None
+    except ValueError:
+        raise ConfigError(f"{text!r}: a path cannot hold a NUL character") from None
     if path.is_dir():
         raise ConfigError(f"{text}: is a folder, not a preset file")
-    return path, text
+    return path, printable(text)  # the label names it on screens: a file's name is data too
 
 
 def _is_file(path: Path) -> bool:
@@ -121,22 +125,29 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ConfigError(f"{label}: {_toml_problem(str(e))}") from None
     except RecursionError:  # the parser recurses once per level
         raise too_deep from None
-    if _depth(parsed) > MAX_NESTING:
+    if nesting(parsed) > MAX_NESTING:
         raise too_deep
-    return parsed
+    return printable_tree(parsed)  # its text is data: no terminal control reaches a screen
 
 
-def _depth(value: Any) -> int:
-    """How deep tables and arrays nest in a parsed preset (iteratively)."""
-    deepest, todo = 0, [(value, 0)]
-    while todo:
-        v, d = todo.pop()
-        deepest = max(deepest, d)
-        if isinstance(v, dict):
-            todo.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            todo.extend((x, d + 1) for x in v)
-    return deepest
+class TooDeep(ValueError):
+    """A value whose lists nest deeper than MAX_NESTING."""
+
+
+def toml_value(text: str) -> Any:
+    """One value typed on a command line or in a dialog (0.9, true, [0.9, 0.99]),
+    read as TOML. ValueError (one line, saying what is allowed) if it is not
+    one, or nests deeper than MAX_NESTING."""
+    too_deep = TooDeep(f"lists nested too deeply (at most {MAX_NESTING} levels are read)")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ValueError("not a TOML value") from None
+    except (RecursionError, MemoryError):  # the parser recurses once per level
+        raise too_deep from None
+    if nesting(value) > MAX_NESTING:
+        raise too_deep
+    return printable_tree(value)
 
 
 def _toml_problem(message: str) -> str:

@@ -20,11 +20,11 @@ and the app (the loss chart's ghost curves are labelled with `run_label`).
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from nntui.experiment.config import MAX_VARIANTS, VARY_KEYS, override, override_pairs
+from nntui.experiment.presets import TooDeep, toml_value
 from nntui.engine.features import label as feature_label
 from nntui.engine.optimizers import option_names
 from nntui.engine.spec import Config
@@ -65,7 +65,10 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     pieces = _split(raw)
     if any(not p.strip() for p in pieces):
         raise VaryError(f"--vary {text}: an empty value; give values separated by commas, e.g. {key}=a,b")
-    values = [_value(p.strip()) for p in pieces]
+    try:
+        values = [_value(p.strip()) for p in pieces]
+    except TooDeep as e:
+        raise VaryError(f"--vary {key}=...: {e}; give numbers, names or lists such as [0.9,0.99]") from None
     for i, v in enumerate(values):
         if v in values[:i]:
             raise VaryError(f"--vary {text}: {pieces[i].strip()} is given twice")
@@ -93,8 +96,10 @@ def _split(raw: str) -> list[str]:
 
 def _value(text: str) -> Any:
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        return toml_value(text)
+    except TooDeep:
+        raise
+    except ValueError:
         return text
 
 

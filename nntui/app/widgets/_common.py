@@ -42,8 +42,9 @@ def fmt(x: float, digits: int = 4) -> str:
 def fmt_cell(x: float) -> str:
     """A number in a heatmap cell, at most 6 characters: 3 significant digits;
     a tiny one as its order of magnitude (−9e−4), a huge one with 2 digits
-    (1.2e4). A bias of −0.000952 took 9, too wide for its row, and every
-    number of the layer vanished with it; the exact value is in the caption."""
+    (1.2e4). Written plainly, a bias of −0.000952 takes 9, too wide for its
+    row, and every number of the layer would vanish with it; the exact value
+    is in the caption."""
     x = float(x)
     if x != 0 and math.isfinite(x) and not 0.01 <= abs(x) < 1000:
         mant, exp = f"{x:.{0 if abs(x) < 1 else 1}e}".split("e")

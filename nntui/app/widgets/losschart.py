@@ -311,9 +311,9 @@ def _log_row_label(lo: float, hi: float) -> str:
 
 def x_ticks(xmin: float, xmax: float, columns: int, dots: int) -> list[tuple[int, str]]:
     """Integer ticks as (column, label): the first epoch, then the multiples of
-    the finest 1-2-5 step whose labels all fit, two blanks apart. (Labels that
-    overlapped used to be dropped one by one, which left the rest uneven:
-    90 95 100 110 115, or 152 170 190.)"""
+    the finest 1-2-5 step whose labels all fit, two blanks apart. (Dropping
+    overlapping labels one by one would leave the rest uneven: 90 95 100 110
+    115, or 152 170 190.)"""
     if columns <= 0:
         return []
     width = len(str(int(xmax))) + 2

@@ -136,7 +136,7 @@ class UnitImages(ImageView, can_focus=False):
                 cells.image(x, y, signed_rgb(v, top), None, scale_px)
             name = f"h1[{j}]" if self.snapshot.L > 1 else f"ŷ[{j}]"
             label = name if len(name) <= w else str(j)
-            if dead[j]:  # 0 for every training image: it no longer learns
+            if dead[j]:  # 0 for every training image: its gradient is 0, so it does not learn
                 label = f"✕{label}" if len(label) < w else f"✕{j}"
             cells.text(x, y + th - 1, label.center(w)[:w], MARK if j == sel else MUTED)
             self._tiles[j] = (x, y, w, th)

@@ -1,6 +1,6 @@
 """UI benchmark: how much the app costs the engine, and how lively it stays.
 
-    python benchmarks/ui.py [--seconds 10] [--preset spiral] [--json]
+    python benchmarks/ui.py [--seconds 10] [--preset spiral] [--view gradients|hidden|landscape] [--json]
 
 In one process:
 1. the engine alone: `Trainer.train_step()` in a loop in a plain thread, the
@@ -106,7 +106,12 @@ async def alone_in_thread(trainer: Trainer, seconds: float) -> tuple[int, float]
     return await asyncio.to_thread(run)
 
 
-async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int] = SIZE) -> dict:
+# --view: the key that shows each view of the weights' place.
+VIEW_KEYS = {"gradients": "G", "hidden": "H", "landscape": "z", "confusion": "x"}
+
+
+async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int] = SIZE,
+                  view: str | None = None) -> dict:
     """Alternate the engine alone (app paused) and the app playing, `rounds`
     times, so a change in the machine's load hits both alike."""
     app = make_app(load_preset(preset))
@@ -116,6 +121,8 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
         app.pacer.tune_gc()  # as the app does in a terminal (not when headless)
         app.main.action_speed(len(SPEEDS))  # full speed (the app opens at 100 steps/s)
         probe = Probe(app)
+        if view is not None:
+            await pilot.press(VIEW_KEYS[view])
         await app.settle()
         maps_on = app.main.views["network"].maps_shown()
         # warm up both: caches, first epochs
@@ -171,16 +178,18 @@ def main() -> None:
     parser.add_argument("--preset", default="spiral")
     parser.add_argument("--rounds", type=int, default=5, help="alternations of engine alone / app playing")
     parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="the terminal, e.g. 80x24")
+    parser.add_argument("--view", choices=sorted(VIEW_KEYS), help="show this view in the weights' place")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.lower().split("x"))
 
     import textual
 
-    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds, size))
+    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds, size, args.view))
     alone = ui["engine_alone_steps_per_second"]
     result = {
         "preset": args.preset,
+        "view": args.view,
         "seconds": args.seconds,
         "size": f"{size[0]}x{size[1]}",
         **ui,
@@ -192,7 +201,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"preset {args.preset}, {result['size']}, {args.seconds:g} s of play, "
+    print(f"preset {args.preset}, {result['size']}, {args.seconds:g} s of play, view {args.view or 'default'}, "
           f"unit maps {'on' if ui['unit_maps'] else 'off (not 2-input data)'}")
     print(f"engine alone      {alone:10,.0f} steps/s  (a thread, the app paused)")
     print(f"with the UI       {ui['ui_steps_per_second']:10,.0f} steps/s")

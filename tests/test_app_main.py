@@ -86,7 +86,8 @@ async def test_the_palette_offers_the_tables_commands_over_the_single_run_only()
 
 class WithoutSomeViews(NNTuiApp):
     # The heatmaps, the loss chart and the boundary, with the views that share their turns.
-    VIEWS = tuple(v for v in VIEWS if v.name not in ("heatmaps", "units", "confusion", "loss", "boundary", "sample"))
+    VIEWS = tuple(v for v in VIEWS if v.name not in ("heatmaps", "units", "confusion", "loss", "boundary", "sample",
+                                                     "gradients", "hidden", "landscape"))
 
 
 async def test_a_view_the_registry_leaves_out_leaves_its_keys_out():

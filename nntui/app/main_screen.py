@@ -46,7 +46,7 @@ from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.hint import Hint
 from nntui.app.lesson_quiz import LessonQuiz
 from nntui.app.widgets.lesson import LessonPanel
-from nntui.app.widgets.network import NetworkDiagram
+from nntui.app.widgets.network import NetworkDiagram, SwitchUnit
 from nntui.app.widgets.unit_images import UnitImages
 from nntui.app.widgets.view import Context, View
 from nntui.app.worker import (
@@ -61,6 +61,7 @@ from nntui.app.worker import (
     SetLearningRate,
     SetOption,
     SetSpeed,
+    SwitchOff,
     Status,
     StepBack,
     TogglePlay,
@@ -122,6 +123,7 @@ class MainScreen(PacedScreen):
     # L: below 140×40 the lesson opens brief; L shows the whole of it, then hides it
     lesson_whole: Reactive[bool] = var(False, toggle_class="-lesson-whole")
     lesson_hidden: Reactive[bool] = var(False, toggle_class="-lesson-hidden")
+    why: Reactive[str] = var("")  # the why view shown in the weights' place (G, H, z): "" or its name
 
     def __init__(self, config: Config, trainer: Trainer, views: tuple[ViewSpec, ...], pacer: Pacer,
                  status: Status) -> None:
@@ -529,9 +531,52 @@ class MainScreen(PacedScreen):
             self.notify("Regression has no classes: no confusion matrix.", timeout=3)
             return
         self.show_confusion = not self.show_confusion
+        if self.show_confusion:
+            self.why = ""
         instead = "the loss chart" if self.compact else "the weights"
         self.notify(f"Confusion matrix {'shown in place of' if self.show_confusion else 'hidden; back to'} "
                     f"{instead} (x).", timeout=2)
+
+    def action_why(self, name: str) -> None:
+        """Show a why view (gradients, hidden, landscape) in the weights' place, or back."""
+        self.why = "" if self.why == name else name
+        if self.why:
+            self.show_confusion = False
+        instead = "the loss chart" if self.compact else "the weights"
+        what = {"gradients": "Gradient sizes", "hidden": "Hidden space", "landscape": "Loss landscape"}[name]
+        self.notify(f"{what} {'shown in place of' if self.why else 'hidden; back to'} {instead}.", timeout=2)
+
+    def watch_why(self, old: str, new: str) -> None:
+        if old:
+            self.remove_class(f"-show-{old}")
+        if new:
+            self.add_class(f"-show-{new}")
+
+    def action_hidden_pair(self, step: int) -> None:
+        self.views["hidden"].next_pair(step)
+
+    def action_hidden_layer(self, step: int) -> None:
+        self.views["hidden"].next_layer(step)
+
+    def action_unit_off(self) -> None:
+        """Switch the selected hidden unit off (its output held at 0), or on again."""
+        self._switch_unit(*self.unit)
+
+    @on(SwitchUnit)
+    def unit_switched(self, event: SwitchUnit) -> None:
+        self._switch_unit(event.layer, event.index)
+
+    def _switch_unit(self, layer: int, index: int) -> None:
+        s = self.shown
+        if s is None or not 0 < layer < s.L:
+            self.notify("Select a hidden unit on the network diagram (j, k or a click): only hidden units "
+                        "can be switched off.", timeout=3)
+            return
+        off = set(s.off)
+        off ^= {(layer, index)}
+        self.runner.send(SwitchOff(frozenset(off)))
+        state = "off: its output is held at 0" if (layer, index) in off else "on again"
+        self.notify(f"Unit {index} of hidden layer {layer} {state}.", timeout=2)
 
     def action_heatmap_mode(self) -> None:
         self.views["heatmaps"].cycle_mode()

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.confusion import ConfusionView
+from nntui.app.widgets.gradients import GradientView
 from nntui.app.widgets.heatmap import WeightHeatmaps
+from nntui.app.widgets.hidden_space import HiddenSpace
+from nntui.app.widgets.landscape import LandscapeView
 from nntui.app.widgets.inspector import StepInspector
 from nntui.app.widgets.losschart import LossChart
 from nntui.app.widgets.mistakes import MistakesGallery
@@ -60,6 +63,10 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("heatmaps", WeightHeatmaps, "data", 2),
     # In the heatmaps' place when shown (x); it changes once an epoch, so it rides along.
     ViewSpec("confusion", ConfusionView, "data", 2, turn="heatmaps"),
+    # The why views, one at a time in the same place (G, H, z): they ride along too.
+    ViewSpec("gradients", GradientView, "data", 2, turn="heatmaps"),
+    ViewSpec("hidden", HiddenSpace, "data", 2, turn="heatmaps"),
+    ViewSpec("landscape", LandscapeView, "data", 2, turn="heatmaps"),
 )
 
 

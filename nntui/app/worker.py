@@ -200,6 +200,16 @@ class SetLearningRate(Command):
 
 
 @dataclass(frozen=True)
+class SwitchOff(Command):
+    """Hold these hidden units' outputs at 0 from now on ((layer, unit) pairs)."""
+
+    units: frozenset
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.trainer.switch_off(self.units)
+
+
+@dataclass(frozen=True)
 class SetOption(Command):
     """A live change of an optimizer option (momentum, betas, ...)."""
 

@@ -7,6 +7,8 @@ before it needs them, so `nntui --help` stays instant.
     nntui compare NAME|FILE --vary KEY=V1,V2                race variants
     nntui export NAME|FILE|RUN.npz --to pytorch             a PyTorch script
     nntui gradcheck NAME|FILE [--json]                      check every gradient
+    nntui landscape NAME|FILE|RUN.npz [--axes ...]          the loss on a 2-D slice, with the path
+    nntui shot NAME|FILE|RUN.npz [--view V] -o OUT.svg|.txt a picture of the app, made headless
     nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
     nntui lessons [--json]                                  the lessons, with progress
 
@@ -16,6 +18,6 @@ diverged.
 """
 
 from nntui.cli.main import main, run
-from nntui.cli import compare, export, gradcheck, lessons, presets, serve, train  # noqa: F401  (each registers its verb)
+from nntui.cli import compare, export, gradcheck, landscape, lessons, presets, serve, shot, train  # noqa: F401  (each registers its verb)
 
 __all__ = ["main", "run"]

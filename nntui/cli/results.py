@@ -47,11 +47,17 @@ def result(trainer, seconds: float, diverged, saved: str | None) -> dict:
 
 def history(trainer) -> dict:
     """Per-epoch lists, one entry per epoch done (val_loss empty without a
-    validation set; the accuracies for classification only)."""
+    validation set; the accuracies for classification only), and grad_norm:
+    {"W1": [...], ...}, each weight matrix's mean gradient norm per epoch."""
+    from nntui.engine import gradnorm  # numpy: not before a run needs it (`nntui --help` stays instant)
+
     keys = ["train_loss", "val_loss"]
     if trainer.dataset.task != "regression":
         keys += ["train_accuracy", "val_accuracy"]
-    return {k: [common.finite(float(v)) for v in trainer.history[k]] for k in keys}
+    out = {k: [common.finite(float(v)) for v in trainer.history[k]] for k in keys}
+    out["grad_norm"] = {w: [common.finite(float(v)) for v in series]
+                        for w, series in gradnorm.as_dict(trainer.history).items()}
+    return out
 
 
 def final_metrics(trainer) -> dict:

@@ -16,7 +16,7 @@ from .activations import ACTIVATIONS, OUTPUTS, Activation
 
 
 class Network:
-    def __init__(self, sizes, activation: str = "tanh", output: str = "sigmoid"):
+    def __init__(self, sizes, activation: str = "tanh", output: str = "sigmoid", off=()):
         self.sizes = tuple(int(s) for s in sizes)
         self.L = len(self.sizes) - 1
         self.activation_name = activation
@@ -27,6 +27,15 @@ class Network:
         # Index l -> name, so the per-step code formats no strings.
         self.W = (None, *(f"W{l}" for l in range(1, self.L + 1)))
         self.b = (None, *(f"b{l}" for l in range(1, self.L + 1)))
+        # Hidden units switched off, as (layer, unit): their output a is held at 0,
+        # so they pass nothing on and their incoming weights get no gradient.
+        self.off = units_off(self.sizes, off)
+        keep: list[np.ndarray | None] = [None] * (self.L + 1)
+        for l, j in self.off:
+            if keep[l] is None:
+                keep[l] = np.ones(self.sizes[l])
+            keep[l][j] = 0.0
+        self.keep = tuple(keep)  # per layer: 1 for a unit on, 0 for one off; None: all on
 
     def act(self, l: int) -> Activation:
         return self.output if l == self.L else self.hidden
@@ -38,7 +47,10 @@ class Network:
         """z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l)."""
         z = a_prev @ params[self.W[l]]
         z += params[self.b[l]]  # into the product just made: one array, not two
-        return z, self.act(l).f(z)
+        keep = self.keep[l]
+        if keep is None:
+            return z, self.act(l).f(z)
+        return z, self.act(l).f(z) * keep
 
     def forward_output(self, params, X):
         """(z_L, a_L) for a batch X, keeping no trace: what a loss needs."""
@@ -58,4 +70,23 @@ class Network:
         db = np.add.reduce(delta, axis=0)  # delta.sum(axis=0) without its Python wrapper
         if l == 1:
             return dW, db, None
-        return dW, db, self.hidden.backprop(delta @ params[self.W[l]].T, z_prev, a_prev)
+        delta_prev = self.hidden.backprop(delta @ params[self.W[l]].T, z_prev, a_prev)
+        keep = self.keep[l - 1]
+        if keep is not None:
+            delta_prev *= keep  # a unit held at 0 does not depend on its z
+        return dW, db, delta_prev
+
+
+def units_off(sizes, off) -> frozenset[tuple[int, int]]:
+    """`off` as a set of (layer, unit) pairs, each a hidden unit of a net of
+    these sizes; ValueError naming the first that is not."""
+    L = len(sizes) - 1
+    out = set()
+    for pair in off:
+        l, j = (int(v) for v in pair)
+        if not 1 <= l < L:
+            raise ValueError(f"unit {j} of layer {l}: only hidden units (layers 1 to {L - 1}) can be switched off")
+        if not 0 <= j < sizes[l]:
+            raise ValueError(f"unit {j} of layer {l}: layer {l} has units 0 to {sizes[l] - 1}")
+        out.add((l, j))
+    return frozenset(out)

@@ -17,7 +17,9 @@ import numpy as np
 
 from .datasets import Dataset
 from .drawn import DRAWN
+from . import gradnorm
 from .features import is_plane
+from .network import units_off
 from .files import FileRefused, open_regular, size_text, write_atomic, write_target
 from .names import nesting, printable_tree
 
@@ -49,7 +51,7 @@ def _meta(trainer, state: dict) -> dict:
     d = trainer.dataset
     return {
         "format": FORMAT, "version": VERSION,
-        **{k: state[k] for k in _META_STATE},
+        **{k: state[k] for k in _META_STATE}, "off": state["off"],
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name, "source": getattr(trainer.config, "source", ""),
     }
@@ -125,8 +127,12 @@ _MEMBER = re.compile(
     r"(?P<name>meta|config|[xy]_(?:train|val)"
     r"|(?:init_)?[Wb](?P<layer>[1-9][0-9]{0,3})"
     r"|optimizer/t|optimizer/[Wb](?P<olayer>[1-9][0-9]{0,3})/[a-z_]{1,40}"
-    rf"|history_(?:{_HISTORY_RE}))\.npy"
+    rf"|history_(?:{_HISTORY_RE}|{gradnorm.PREFIX}W(?P<glayer>[1-9][0-9]{{0,3}})))\.npy"
 )
+
+
+def _grad_norm_keys(n_weights: int) -> tuple[str, ...]:
+    return gradnorm.keys(f"W{l}" for l in range(1, n_weights + 1))
 
 
 def _refuse(path, problem: str) -> RunfileError:
@@ -305,7 +311,7 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
     step = _count(path, meta, "step", MAX_STEPS)
     epoch = _count(path, meta, "epoch", MAX_EPOCHS)
     missing = [k for k in ("meta", "config", "x_train", "y_train", "x_val", "y_val")
-               + tuple(f"history_{k}" for k in _HISTORY) if k not in members]
+               + tuple(f"history_{k}" for k in _HISTORY + _grad_norm_keys(len(layers) - 1)) if k not in members]
     if missing:
         raise _refuse(path, f"missing member '{missing[0]}'")
     # What each member may hold, from the config's shapes and the meta's counts.
@@ -354,6 +360,7 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         dataset = Dataset(x_train, y_train, x_val, y_val, task, tuple(classes), tuple(features),
                           str(meta.get("dataset_name", "")))
         state = {k: meta[k] for k in _META_STATE}
+        state["off"] = meta.get("off", [])  # units switched off: none in a runfile without the key
         state["params"] = {k: v for k, v in arrays.items() if k[:1] in "Wb"}
         state["initial_params"] = {k[len("init_"):]: v for k, v in arrays.items() if k.startswith("init_")}
         state["optimizer"] = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
@@ -509,10 +516,15 @@ def _check_counters(path, saved: SavedRun, config) -> None:
                             f"({n} samples in batches of {config.train.batch_size}), not {str(batch)[:40]}")
     h = st["history"]
     classify = d.task != "regression"
+    L = len(config.model.layers) - 1
     want = {"train_loss": epoch, "batch_loss": step,
             "val_loss": epoch if len(d.x_val) else 0,
             "train_accuracy": epoch if classify else 0,
-            "val_accuracy": epoch if classify and len(d.x_val) else 0}
+            "val_accuracy": epoch if classify and len(d.x_val) else 0,
+            **{k: epoch for k in _grad_norm_keys(L)}}
+    extra = sorted(set(h) - set(want))
+    if extra:
+        raise _refuse(path, f"member 'history_{extra[0]}': the network has no such weight matrix (layers {L})")
     # Drawn data drops the validation set mid-run (engine/drawn.py): its
     # validation history stops where the drawing began, anywhere up to now.
     stopped = {"val_loss", "val_accuracy"} if not len(d.x_val) and d.name == DRAWN else set()
@@ -530,10 +542,23 @@ def _check_counters(path, saved: SavedRun, config) -> None:
     if step < epoch:
         raise _refuse(path, f"meta 'step' ({step}) is below the epoch count ({epoch}); each epoch takes a step")
     tally = st["tally"]
-    if (not isinstance(tally, list) or len(tally) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in tally)
-            or not math.isfinite(tally[0]) or not isinstance(tally[1], int) or not 0 <= tally[1] <= n):
-        raise _refuse(path, "meta 'tally' must be [sum of batch losses, samples right] for the epoch so far")
+    if (not isinstance(tally, list) or len(tally) != 3
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in tally[:2])
+            or not math.isfinite(tally[0]) or not isinstance(tally[1], int) or not 0 <= tally[1] <= n
+            or not isinstance(tally[2], list) or len(tally[2]) != L
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+                       for v in tally[2])):
+        raise _refuse(path, "meta 'tally' must be [sum of batch losses, samples right, [sum of gradient norms, "
+                            f"one for each of the {L} weight matrices]] for the epoch so far")
+    off = st["off"]
+    if not isinstance(off, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
+            for p in off):
+        raise _refuse(path, "meta 'off' must be a list of [layer, unit] pairs, the hidden units switched off")
+    try:
+        units_off(config.model.layers, off)
+    except ValueError as e:
+        raise _refuse(path, f"meta 'off': {e}") from None
     lr = st["lr"]
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise _refuse(path, f"meta 'lr' must be a positive number, not {str(lr)[:40]}")

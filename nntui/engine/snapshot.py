@@ -48,6 +48,8 @@ class History:
     train_accuracy: tuple[float, ...] = ()
     val_accuracy: tuple[float, ...] = ()
     batch_loss: tuple[float, ...] = ()
+    # Each weight matrix's mean gradient norm per epoch, {"W1": (...), ...} (engine/gradnorm.py).
+    grad_norm: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Snapshot:
     update_applied: bool = False  # False: updates is what the optimizer *will* do
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
+    off: frozenset[tuple[int, int]] = frozenset()  # hidden units switched off, (layer, unit)
 
     @property
     def next_phase(self) -> Phase:

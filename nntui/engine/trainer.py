@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import gradnorm
 from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
@@ -105,7 +106,7 @@ class Checkpoint:
     step: int
     epoch: int
     batch: int
-    tally: tuple[float, int]  # the epoch so far: (sum of batch loss x batch size, samples right)
+    tally: tuple  # the epoch so far: (sum of batch loss x batch size, samples right, gradient norm sums)
     confusion: Confusion | None
 
 
@@ -134,16 +135,21 @@ class Trainer:
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.data_step: int | None = None  # the step at which replace_data last changed the data
         self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
+        self.history.update({k: [] for k in gradnorm.keys(self.net.W[1:])})
         # The classifier's confusion matrix at the last epoch's end (None before
         # the first, and for regression); rewound with the rest.
         self.confusion: Confusion | None = None
         # A Checkpoint at each step boundary, the latest last.
         self._ring: deque[Checkpoint] = deque(maxlen=self._rewind_depth())
-        # The epoch so far: (sum of batch loss x batch size, samples classified right).
-        self._tally = (0.0, 0)
+        # The epoch so far: (sum of batch loss x batch size, samples classified right,
+        # per weight matrix the sum of its gradient's norms).
+        self._tally = self._fresh_tally()
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
         self._p_epoch: np.ndarray | None = None  # the epoch's 2-D points, when the inputs are their features
         self._shuffle(0)
+
+    def _fresh_tally(self) -> tuple:
+        return 0.0, 0, gradnorm.zero(self.net.L)
 
     def _rewind_depth(self) -> int:
         # An entry holds one set of parameters and up to three optimizer buffers per parameter.
@@ -284,7 +290,9 @@ class Trainer:
         tr = self.trace
         n = len(tr.y)
         L = self.net.L
-        self._tally = (self._tally[0] + tr.loss * n, self._tally[1] + self._correct(tr.a[L], tr.y))
+        loss_sum, right, norms = self._tally
+        self._tally = (loss_sum + tr.loss * n, right + self._correct(tr.a[L], tr.y),
+                       gradnorm.added(norms, tr.grads, self.net.W[1:]))
         self.history["batch_loss"].append(tr.loss)
         self.step += 1
         self.batch += 1
@@ -316,7 +324,9 @@ class Trainer:
             h["val_loss"].append(val_loss)
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
-        self._tally = (0.0, 0)
+        for k, total in zip(gradnorm.keys(self.net.W[1:]), self._tally[2]):
+            h[k].append(total / self.batches_per_epoch)
+        self._tally = self._fresh_tally()
         self.epoch += 1
         self.confusion = self._confusion(a_val)
         self.batch = 0
@@ -403,6 +413,8 @@ class Trainer:
         h = self.history
         del h["batch_loss"][cp.step:]
         for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+            del h[k][cp.epoch:]
+        for k in gradnorm.keys(self.net.W[1:]):
             del h[k][cp.epoch:]
         self.trace = None
 
@@ -492,10 +504,11 @@ class Trainer:
         opt = self.optimizer
         return {
             "step": self.step, "epoch": self.epoch, "batch": self.batch,
-            "tally": (float(self._tally[0]), int(self._tally[1])),
+            "tally": (float(self._tally[0]), int(self._tally[1]), [float(v) for v in self._tally[2]]),
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            "off": sorted([l, j] for l, j in self.net.off),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -519,9 +532,9 @@ class Trainer:
         for k in self.history:
             self.history[k] = [float(v) for v in state["history"][k]]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        self._tally = (float(state["tally"][0]), int(state["tally"][1]))
+        self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
-        self.trace = None
+        self.switch_off(state.get("off", ()))
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
         # A runfile keeps no confusion matrix: measured again, with the parameters
         # saved (those of the epoch's end when the run was saved there).
@@ -553,7 +566,7 @@ class Trainer:
         self.batch_size = max(1, min(self.config.train.batch_size, n))
         self.batches_per_epoch = math.ceil(n / self.batch_size)
         self.batch = 0
-        self._tally = (0.0, 0)
+        self._tally = self._fresh_tally()
         self._ring.clear()
         self.data_step = self.step
         self._order = None  # a full batch caches its order once: draw it again
@@ -563,6 +576,14 @@ class Trainer:
         """The network's inputs for the data's points: the points, or their features."""
         d = self.dataset
         self.x_train, self.x_val = (self.inputs(x) for x in (d.x_train, d.x_val))
+
+    def switch_off(self, units) -> None:
+        """Hold these hidden units' outputs at 0 from now on, in training and in
+        every forward pass ((layer, unit) pairs; empty: every unit on). A step in
+        progress is dropped: its numbers were computed with the other units."""
+        n = self.net
+        self.net = Network(n.sizes, n.activation_name, n.output_name, units)
+        self.trace = None
 
     def set_learning_rate(self, lr: float) -> None:
         self.optimizer.lr = float(lr)
@@ -626,6 +647,7 @@ class Trainer:
         history = History(
             tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
             tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]),
+            {w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
         )
         tr = self.trace
         common = dict(
@@ -637,7 +659,7 @@ class Trainer:
             learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
             classes=self.dataset.classes, features=self.features, confusion=self.confusion,
             history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t,
+            optimizer_step=self.optimizer.t, off=self.net.off,
         )
         if tr is None:
             return Snapshot(**common)

@@ -59,6 +59,10 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
     for name in hidden + [m.output]:
         if name not in _MODULES and name != "softmax":
             raise ExportError(f'activation "{name}" has no torch.nn counterpart with a gradient')
+    if trainer.net.off:
+        units = ", ".join(f"unit {j} of layer {l}" for l, j in sorted(trainer.net.off))
+        raise ExportError(f"{units} switched off: torch.nn.Linear has no such switch; switch every unit on "
+                          "before exporting")
     if trainer.done:
         raise ExportError("the run is in the middle of a step; finish the step (s) before exporting")
     if trainer.batch:

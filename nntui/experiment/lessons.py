@@ -198,7 +198,10 @@ def run_env(history: dict, epochs: int, steps: int, weights: int, best_epoch: in
     (the training loss without a validation set)."""
     env: dict[str, Any] = {k: list(history.get(k, ())) for k in
                            ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}
-    for layer, series in (history.get("grad_norm") or {}).items():
+    for key, series in history.items():  # the engine's per-layer lists, "grad_norm_W1", ...
+        if key.startswith("grad_norm_"):
+            env[key] = list(series)
+    for layer, series in (history.get("grad_norm") or {}).items():  # or one table of them
         env[f"grad_norm_{layer}"] = list(series)
     if best_epoch is None:
         watched = env["val_loss"] or env["train_loss"]

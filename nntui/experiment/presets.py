@@ -43,8 +43,8 @@ PRESET_DIR = _preset_dir()
 # Presets not named here follow, by name.
 STORY_ORDER = (
     "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
-    "spiral", "blobs", "iris", "plane", "multigauss", "optimizers", "zero-init", "lr-too-high", "overfit",
-    "digits",
+    "spiral", "blobs", "iris", "plane", "multigauss", "valley", "optimizers", "zero-init", "vanishing",
+    "lr-too-high", "overfit", "digits",
 )
 
 

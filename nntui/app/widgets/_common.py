@@ -113,6 +113,7 @@ def same_view(a, b) -> bool:
         == (b.step, b.done, b.sizes, b.update_applied, b.optimizer_name, b.learning_rate,
             b.batch_in_epoch, b.batches_per_epoch)
         and a.batch_x is b.batch_x
+        and a.off == b.off  # a unit switched off changes every forward pass
         and params_equal(a.params, b.params)
     )
 

@@ -85,12 +85,13 @@ _NETS: dict[tuple, Network] = {}
 
 
 def network_for(snapshot: Snapshot) -> Network:
-    key = (tuple(snapshot.sizes), snapshot.activation, snapshot.output)
+    key = (tuple(snapshot.sizes), snapshot.activation, snapshot.output, snapshot.off)
     net = _NETS.get(key)
     if net is None:
         if len(_NETS) > 16:
             _NETS.clear()
-        net = _NETS[key] = Network(snapshot.sizes, snapshot.activation, snapshot.output)
+        # Units switched off stay at 0 here too, as in training.
+        net = _NETS[key] = Network(snapshot.sizes, snapshot.activation, snapshot.output, snapshot.off)
     return net
 
 

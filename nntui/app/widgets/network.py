@@ -60,6 +60,15 @@ def layer_name(l: int, L: int) -> str:
     return "x" if l == 0 else ("ŷ" if l == L else f"h{l}")
 
 
+class SwitchUnit(Message):
+    """Switch this hidden unit off (its output held at 0, drawn ⊘), or on again if it is off."""
+
+    def __init__(self, layer: int, index: int) -> None:
+        self.layer = layer
+        self.index = index
+        super().__init__()
+
+
 class NetworkDiagram(View, can_focus=True):
     """The network, one column per layer.
 
@@ -67,7 +76,7 @@ class NetworkDiagram(View, can_focus=True):
     ``selected`` ((layer, index), layer 0 = inputs) and ``digits``
     (significant digits of the caption, 4 by default); message
     ``NetworkDiagram.NeuronSelected(layer, index)`` posted when the selection
-    changes (arrow keys when focused, or a click on a neuron).
+    changes (arrow keys when focused, or a click on a neuron); SwitchUnit on a right click.
     """
 
     class NeuronSelected(Message):
@@ -221,6 +230,8 @@ class NetworkDiagram(View, can_focus=True):
         hit = self._hits.get((offset.x, offset.y))
         if hit is not None:
             self.selected = hit
+            if event.button == 3 and self.snapshot is not None and 0 < hit[0] < self.snapshot.L:
+                self.post_message(SwitchUnit(*hit))
 
     # ------------------------------------------------------------ unit maps
 
@@ -240,7 +251,7 @@ class NetworkDiagram(View, can_focus=True):
         if not self.maps_shown():
             return None
         s = self.snapshot
-        key = (cols, rows, self._data_version, s.sizes, s.activation, s.output,
+        key = (cols, rows, self._data_version, s.sizes, s.activation, s.output, s.off,
                tuple(id(v) for v in s.params.values()))
         if key != self._maps_key:
             lo, hi, _ = self._plane
@@ -263,7 +274,8 @@ class NetworkDiagram(View, can_focus=True):
         if s is None or x is None or x.ndim != 2 or (width or x.shape[1]) != s.sizes[0]:
             key, dead = None, {}
         else:
-            key = (self._data_version, s.sizes, s.activation, s.features, tuple(id(v) for v in s.params.values()))
+            key = (self._data_version, s.sizes, s.activation, s.features, s.off,
+                   tuple(id(v) for v in s.params.values()))
             if key == self._dead_key:
                 return
             # A very large training set is judged on DEAD_SAMPLE points evenly
@@ -506,8 +518,8 @@ class NetworkDiagram(View, can_focus=True):
                 for j in range(s.sizes[l]):
                     x, y = xs[l], tops[(l, j)]
                     self._put_map(cv, x + 1, y, l, j, maps, inline, scales)
-                    if self._is_dead(l, j):
-                        cv.put(x, y, "✕", muted)
+                    if self._is_dead(l, j) or (l, j) in s.off:
+                        cv.put(x, y, *(("⊘", active) if (l, j) in s.off else ("✕", muted)))
                     if (l, j) == tuple(self.selected):
                         cv.put(x, rows_of[l][j], "▸", active)
                     if val_w and l in s.a:
@@ -533,6 +545,7 @@ class NetworkDiagram(View, can_focus=True):
                     glyph_style, glyph, val = muted, "○", ""
                 if self._is_dead(l, j):
                     glyph = "✕"
+                glyph = "⊘" if (l, j) in s.off else glyph
                 sel = (l, j) == tuple(self.selected)
                 if sel:
                     glyph_style = glyph_style + cursor
@@ -650,8 +663,8 @@ class NetworkDiagram(View, can_focus=True):
             parts.append(f"b{l}={fmt(b[j], self.digits)}")
         act = s.output if l == L else s.activation
         head = " ".join(parts) + f" ({act})"
-        if self._is_dead(l, j):
-            head += f" · {DEAD_WHY.get(act, 'dead')}"
+        head += " · switched off: held at 0" if (l, j) in s.off else (
+            f" · {DEAD_WHY.get(act, 'dead')}" if self._is_dead(l, j) else "")
         W = s.params.get(f"W{l}")
         win = f"in W{l}[:,{j}] = {fmt_vec(W[:, j], 8, self.digits)}" if W is not None else ""
         return [head, win]

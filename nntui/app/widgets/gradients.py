@@ -1,0 +1,166 @@
+"""GradientView: how strongly each layer learns, epoch by epoch.
+
+One curve per weight matrix: its mean gradient norm ||dL/dW_l|| over each
+epoch's steps (the engine's history grad_norm, of the loss alone), on a log
+scale, since the norms of a deep sigmoid net's layers lie decades apart (the
+vanishing gradient). The caption names the ratio of the first layer's norm to
+the last's at the last epoch: 1/500 means the first layer learns 500 times
+more slowly.
+
+In colour the curves are braille lines, one colour a layer; in 16 colours (or
+NO_COLOR) each layer is drawn with its own number, 1 for W1, so the curves are
+told apart by their characters. The view changes once an epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+
+from nntui.engine.snapshot import Snapshot
+
+from ._common import Braille, few_colours, pack, style_for
+from .view import View
+
+# One colour a layer: first layers cool, last layers warm.
+LAYER_COLOURS = np.array([(66, 133, 214), (44, 160, 160), (90, 170, 70), (200, 180, 60), (230, 140, 50),
+                          (222, 96, 72), (190, 90, 170), (150, 150, 150)])
+AXIS = 7  # columns of the decade labels
+
+
+def series(snapshot: Snapshot) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.float64) for k, v in snapshot.history.grad_norm.items()}
+
+
+def decade(x: float) -> str:
+    return f"1e{int(x)}" if x == int(x) else ""
+
+
+def ratio_text(norms: dict[str, np.ndarray]) -> str:
+    """The first layer's norm against the last's, at the last epoch."""
+    names = list(norms)
+    if len(names) < 2 or not len(norms[names[0]]):
+        return ""
+    first, last = norms[names[0]][-1], norms[names[-1]][-1]
+    if not (first > 0 and last > 0):
+        return ""
+    r = first / last
+    return f"{names[0]}/{names[-1]} = 1/{1 / r:.3g}" if r < 1 else f"{names[0]}/{names[-1]} = {r:.3g}"
+
+
+def chart_lines(norms: dict[str, np.ndarray], width: int, height: int, few: bool) -> Text:
+    """The chart in width x height cells: a caption, the plot with decade
+    labels on the left, the epochs under it."""
+    out = Text(no_wrap=True, overflow="crop")
+    names = list(norms)
+    n = max((len(v) for v in norms.values()), default=0)
+    if not names or n == 0:
+        out.append("The gradient's size per layer, ‖dL/dW‖ averaged over each epoch (log scale). "
+                   "It is measured at each epoch's end: train an epoch (e) or play (space).", style="dim")
+        return out
+    legend = Text()
+    if few:  # each layer drawn with its number
+        legend.append(f"1..{len(names)} = {names[0]}..{names[-1]}" if len(names) > 2 else
+                      " ".join(f"{i + 1}={name}" for i, name in enumerate(names)), style=Style(bold=True))
+    else:
+        for i, name in enumerate(names):
+            colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
+            legend.append(f"━{name} ", style=style_for(int(pack(colour)), -1))
+    caption = Text(f"‖dL/dW‖ per epoch, log · {ratio_text(norms)}  ")
+    caption.append_text(legend)
+    caption.truncate(width)
+    out.append_text(caption)
+    out.append("\n")
+    rows = max(2, height - 2)
+    cols = max(4, width - AXIS)
+    logs = {k: np.log10(np.where(v > 0, v, np.nan)) for k, v in norms.items()}
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()]) if logs else np.array([])
+    if not finite.size:
+        out.append("every gradient is 0", style="dim")
+        return out
+    lo, hi = math.floor(finite.min()), math.ceil(finite.max())
+    if hi == lo:
+        hi = lo + 1
+    dot_w, dot_h = 2 * cols, 4 * rows
+    x_of = (lambda e: np.rint(e / max(n - 1, 1) * (dot_w - 1))) if not few else \
+        (lambda e: np.rint(e / max(n - 1, 1) * (cols - 1)))
+    grid = None
+    if few:
+        grid = np.full((rows, cols), " ", dtype="<U1")
+        for i, name in enumerate(names):
+            v = logs[name]
+            ok = np.isfinite(v)
+            x = x_of(np.arange(len(v)))[ok].astype(int)
+            y = np.rint((hi - v[ok]) / (hi - lo) * (rows - 1)).astype(int)
+            grid[y, x] = str(i + 1)[-1]
+    else:
+        canvas = Braille(cols, rows)
+        for i, name in enumerate(names):
+            v = logs[name]
+            ok = np.isfinite(v)
+            x = x_of(np.arange(len(v)))[ok]
+            y = np.rint((hi - v[ok]) / (hi - lo) * (dot_h - 1))
+            colour = int(pack(LAYER_COLOURS[i % len(LAYER_COLOURS)]))
+            if len(x) == 1:
+                canvas.dots(x, y, colour, prio=i)
+            else:
+                canvas.segments(x[:-1], y[:-1], x[1:], y[1:], colour, prio=i)
+    # A label on each row that holds a decade.
+    labels = {}
+    for d in range(lo, hi + 1):
+        r = int(round((hi - d) / (hi - lo) * (rows - 1)))
+        labels.setdefault(r, f"1e{d}")
+    for r in range(rows):
+        out.append(f"{labels.get(r, ''):>{AXIS - 1}}│", style="dim")
+        if few:
+            out.append("".join(grid[r]))
+        else:
+            chars = canvas.chars(r)
+            colours = canvas.colour[r]
+            start = 0
+            for c in range(1, cols + 1):
+                if c == cols or colours[c] != colours[start]:
+                    seg = "".join(chars[start:c])
+                    fg = int(colours[start])
+                    out.append(seg, style=style_for(fg, -1) if fg >= 0 else None)
+                    start = c
+        out.append("\n")
+    axis = f"epoch 1{'':{max(1, cols - 8 - len(str(n)))}}{n}"
+    out.append(" " * AXIS + axis[:cols], style="dim")
+    return out
+
+
+class GradientView(View):
+    """Each layer's gradient norm per epoch (see the module's docstring)."""
+
+    DEFAULT_CSS = """
+    GradientView {
+        padding: 0 0;
+        overflow: hidden hidden;
+    }
+    """
+
+    def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.border_title = "gradients"
+        self._key: tuple | None = None
+        self._text = Text()
+
+    def changed(self, old: Snapshot, new: Snapshot) -> bool:
+        return old.epoch != new.epoch or old.sizes != new.sizes or old.history.grad_norm.keys() != \
+            new.history.grad_norm.keys()
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text("")
+        width, height = max(10, self.size.width), max(3, self.size.height)
+        few = few_colours(self)
+        lengths = tuple(len(v) for v in s.history.grad_norm.values())
+        key = (id(s.history), lengths, width, height, few)
+        if key != self._key:
+            self._key, self._text = key, chart_lines(series(s), width, height, few)
+        return self._text

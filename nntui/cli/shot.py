@@ -1,0 +1,80 @@
+"""`nntui shot`: a picture of the app for slides, made headless."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from nntui.cli import common
+from nntui.cli.common import UserError
+from nntui.cli.main import main
+
+MIN_SIZE, MAX_SIZE = (60, 20), (400, 200)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{1,4})\s*[xX×]\s*(\d{1,4})\s*", text)
+    if m is None:
+        raise UserError(f"--size {text}: write COLUMNSxROWS, e.g. 160x48")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
+        raise UserError(f"--size {text}: from {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return w, h
+
+
+@main.command("shot")
+@click.argument("preset", metavar="NAME|FILE|RUN.npz")
+@click.option("--epochs", type=int,
+              help="Epochs to train before the picture (default: the preset's; for a RUN.npz, none more).")
+@click.option("--view", "view", metavar="VIEW",
+              help="The view to show (see `nntui shot --help`); default: the main screen as it opens.")
+@click.option("--size", default="160x48", show_default=True, help="The screen, COLUMNSxROWS.")
+@click.option("--output", "-o", "output", required=True, metavar="OUT.svg|OUT.txt",
+              help="Where to write it: .svg as Textual's screenshot, .txt as plain text.")
+def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str) -> None:
+    """Run the app headless on a preset or a runfile, train it, show a view and
+    save the screen: an SVG as Textual's screenshot writes it, or plain text."""
+    import asyncio
+
+    from nntui.engine.files import FileRefused, write_atomic, write_target
+    from nntui.engine.trainer import Diverged
+
+    width, height = parse_size(size)
+    kind = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    if kind not in ("svg", "txt"):
+        raise UserError(f"-o {output}: name an .svg (Textual's screenshot) or a .txt (plain text) file")
+    try:
+        write_target(output)
+    except FileRefused as e:
+        raise UserError(str(e)) from None
+    runfile = common.is_runfile(preset)
+    if epochs is not None and epochs < 0:
+        raise UserError(f"--epochs {epochs}: give 0 or more epochs")
+    trainer = common.resume(preset) if runfile else common.make_trainer(common.load(preset))
+    from nntui.app import shots
+
+    try:
+        shots.check_view(view)
+    except ValueError as e:
+        raise UserError(f"--view {view}: {e}") from None
+    if view == shots.RACE and not trainer.config.variants:
+        raise UserError(f"--view race: {trainer.config.source or preset} declares no [compare] variants to race "
+                        "(`nntui compare` races --vary variants headless)")
+    more = epochs if epochs is not None else (0 if runfile else trainer.config.train.epochs)
+    # The landscape view draws the path it sees: its last epochs are trained in the app.
+    in_app = min(more, shots.IN_APP_EPOCHS) if view == "landscape" else 0
+    trainer.keep_rewind(1)
+    with common.quiet_numpy():
+        try:
+            trainer.run(until_epochs=trainer.epoch + more - in_app)
+        except Diverged as e:
+            click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
+            in_app = 0
+    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, in_app))
+    try:
+        write_atomic(output, lambda f: f.write(picture.encode("utf-8")))
+    except (FileRefused, OSError) as e:
+        raise UserError(str(e)) from None
+    click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after {trainer.epoch} epochs"
+               + (f", the {view} view" if view else ""), err=True)

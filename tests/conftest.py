@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import tempfile
 
 import pytest
 
@@ -18,6 +19,8 @@ import pytest
 # truecolor terminal, so that no snapshot depends on the machine running them;
 # a test of another depth sets its own before it makes the app.
 os.environ["COLORTERM"] = "truecolor"
+# A lesson's progress is kept under XDG_STATE_HOME: never the tester's own.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="nntui-test-state-")
 
 
 # What each test file needs or costs, as markers (registered in pyproject.toml):

@@ -870,12 +870,13 @@ async def test_the_lesson_is_on_screen_and_the_story_goes_on():
         assert app.main.config.name == "perceptron-xor"
 
 
-async def test_the_lesson_waits_for_L_where_rows_are_few():
+async def test_the_lesson_is_brief_where_rows_are_few():
     app = app_for("xor")
     async with app.run_test(size=(80, 24)) as pilot:
-        assert "lesson 4 of" not in " ".join(screen_text(app).split())
-        await press(pilot, "L")
+        assert "Compare with perceptron-xor" not in " ".join(screen_text(app).split())
         assert "lesson 4 of" in " ".join(screen_text(app).split())
+        await press(pilot, "L")
+        assert "Compare with perceptron-xor" in " ".join(screen_text(app).split())
 
 
 def _notices(app) -> list[str]:

@@ -26,7 +26,9 @@ def help_keys(rows: list[tuple[str, str]]) -> set[str]:
     names = set()
     for shown, _ in rows:
         for key in shown.split("  "):
-            if key not in MOUSE:
+            if key == "1-9":  # one row for the keys that answer a lesson's question
+                names.update("123456789")
+            elif key not in MOUSE:
                 names.add(_character_to_key(key) if len(key) == 1 else key)
     return names
 

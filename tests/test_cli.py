@@ -256,7 +256,7 @@ def test_diverged_exits_3_names_the_step_and_a_rate_that_trains():
     result = run("train", "lr-too-high")
     assert result.exit_code == 3 and "Traceback" not in result.stderr
     m = re.fullmatch(r"nntui: error: lr-too-high.toml: training diverged at step \d+: .*smaller learning rate"
-                     r" \(it is 1 now; --learning-rate (\S+) trains it: loss \S+ → \S+\)\n", result.stderr)
+                     r" \(it is 0.3 now; --learning-rate (\S+) trains it: loss \S+ → \S+\)\n", result.stderr)
     assert m, result.stderr
     result = run("train", "lr-too-high", "--json")
     assert result.exit_code == 3

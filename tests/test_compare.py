@@ -316,3 +316,21 @@ def test_race_steps_keep_variants_level_by_epoch():
     race = Race(variants)
     race.step_each()
     assert [r.trainer.step for r in race.runners] == [1, 1]
+
+
+def test_a_race_stepped_on_screen_flags_an_exploding_variant_as_compare_does():
+    """lr 0.1 on lr-too-high stayed finite up to 1e250 and raced on, unflagged, in the
+    app's race (Race.step): it is now stopped where `nntui compare` stops it."""
+    variants = make_variants(load_preset("lr-too-high"), "learning_rate", [0.03, 0.1])
+    race = Race(variants)
+    with np.errstate(all="ignore"):
+        while race.step():
+            pass
+    good, bad = race.runners
+    assert good.diverged is None and good.trainer.epoch == 100
+    assert bad.diverged and "exploded" in bad.diverged and bad.trainer.epoch <= 5
+    solo = Race(variants)
+    with np.errstate(all="ignore"):
+        while solo.step_epoch():
+            pass
+    assert solo.runners[1].diverged == bad.diverged

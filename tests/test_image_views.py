@@ -171,7 +171,7 @@ async def test_the_sample_shows_its_label_and_the_nets_probabilities():
         # The longest bar is the argmax's.
         cells = sample._cells
         lengths = [int((cells.chars[k, 17:] == "▆").sum()) for k in range(10)]  # right of the 16-cell picture
-        assert int(np.argmax(lengths)) == int(np.argmax(p)) and max(lengths) >= 20
+        assert int(np.argmax(lengths)) == int(np.argmax(p)) and max(lengths) >= 12  # p = 0.56 after epoch 1
         guess = str(int(np.argmax(p)))
         assert sample.border_title.startswith(f"sample: {label} → {guess}")
         # The picture is the sample's ink, 8×8 pixels at scale 2 (16×8 cells).
@@ -264,6 +264,9 @@ async def test_every_unit_fits_at_160x48_and_the_page_follows_the_selection(size
     app = make_app(load_preset("digits"))
     async with app.run_test(size=size) as pilot:
         await settled(app, pilot)
+        if size != LARGE:  # at 100x30 the lesson and its question take the rows of a tile: L L hides it
+            await pilot.press("L", "L")
+            await settled(app, pilot)
         units = app.main.views["units"]
         text_of(units)
         if size == LARGE:

@@ -48,7 +48,7 @@ def test_beyond_the_budget_it_thins_evenly():
 
 
 def test_training_on_from_a_past_epoch_is_the_run_that_never_went_further():
-    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 10, "gamma": 0.7})
+    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 50, "gamma": 0.9})
     tr = Trainer(cfg)
     tr.keep_timeline()
     tr.run()
@@ -77,7 +77,7 @@ def test_a_runfile_keeps_the_timeline(tmp_path):
     from nntui.engine.runfile import RunfileError, save_run
     from nntui.experiment.runs import load_run
 
-    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 10, "gamma": 0.7})
+    cfg = overfit(300, early_stopping={"patience": 25}, schedule={"kind": "step", "step_size": 50, "gamma": 0.9})
     tr = Trainer(cfg)
     from nntui.engine.timeline import entry_bytes
 

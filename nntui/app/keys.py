@@ -77,8 +77,8 @@ KEYS: tuple[Key, ...] = (
     Key("v", "compare", "race",
         "race variants of this experiment (optimizers, rates, ...): curves and boundaries side by side", footer=18),
     Key("m", "drawer", "controls", "the controls: hide / show (a drawer below 140×40)", footer=15),
-    Key("L", "lesson", "lesson", "the lesson: what this preset teaches (shown at first from 140×40)", display="L",
-        footer=16),
+    Key("L", "lesson", "lesson", "the lesson and its question; below 140×40: brief, L shows it all",
+        display="L", footer=16),
     Key("less_than_sign", "next_lesson(-1)", "previous lesson",
         "previous / next lesson, in the story's order (nntui presets)", display="<"),
     Key("greater_than_sign", "next_lesson(1)", "next lesson", None, display=">"),
@@ -103,6 +103,10 @@ KEYS: tuple[Key, ...] = (
     Key("click", None, "", "on the loss chart: show that epoch (the timeline)", views=("loss",)),
     Key("E", "show_lr", "rate", "the learning rate of each epoch, under the loss", display="E",
         palette=("Learning-rate curve", "E: the rate of each epoch (a schedule) under the loss"), views=("loss",)),
+
+    Key("1", "answer(1)", "answer", "answer the lesson's question before the run (judged at its end)",
+        help_key="1-9"),
+    *(Key(str(n), f"answer({n})", "answer", None, help_key="") for n in range(2, 10)),
     Key("comma", "sample(-1)", "previous sample",
         "previous / next sample of the batch (network, inspector; ringed on the boundary; "
         "with image data and no batch, the next validation image)", display=",", views=_SAMPLE_VIEWS),
@@ -163,7 +167,8 @@ def help_rows(keys: Iterable[Key]) -> list[tuple[str, str]]:
     rows: list[tuple[list[str], str]] = []
     for k in keys:
         if k.help is None and rows:
-            rows[-1][0].append(k.shown_as())
+            if k.help_key != "":  # "": bound, but shown by the row's first key ("1-9")
+                rows[-1][0].append(k.shown_as())
         else:
             rows.append(([k.shown_as()], k.help or ""))
     return [("  ".join(shown), text) for shown, text in rows]

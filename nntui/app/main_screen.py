@@ -44,6 +44,7 @@ from nntui.app.views import COLUMNS, TOP, ViewSpec, views_in
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.hint import Hint
+from nntui.app.lesson_quiz import LessonQuiz
 from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.losschart import LossChart
 from nntui.app.widgets.network import NetworkDiagram, SwitchUnit
@@ -122,7 +123,9 @@ class MainScreen(PacedScreen):
     show_confusion: Reactive[bool] = var(False, toggle_class="-show-confusion")  # x
     drawer: Reactive[bool] = var(False, toggle_class="-drawer")  # m
     show_network: Reactive[bool] = var(False, toggle_class="-show-network")  # i
-    lesson_toggled: Reactive[bool] = var(False, toggle_class="-lesson-toggled")  # L
+    # L: below 140×40 the lesson opens brief; L shows the whole of it, then hides it
+    lesson_whole: Reactive[bool] = var(False, toggle_class="-lesson-whole")
+    lesson_hidden: Reactive[bool] = var(False, toggle_class="-lesson-hidden")
     why: Reactive[str] = var("")  # the why view shown in the weights' place (G, H, z): "" or its name
 
     def __init__(self, config: Config, trainer: Trainer, views: tuple[ViewSpec, ...], pacer: Pacer,
@@ -151,6 +154,7 @@ class MainScreen(PacedScreen):
         self.saving = Saving(self)
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
+        self.lesson_quiz = LessonQuiz(config)
 
     @property
     def runner(self):
@@ -214,6 +218,7 @@ class MainScreen(PacedScreen):
         self.set_class(layout == "too-small", "-too-small")
         self.set_class(self.compact, "-compact")  # too small is compact too
         self.set_class(layout == "medium", "-medium")
+        self._place_lesson()
 
     @property
     def compact(self) -> bool:
@@ -244,6 +249,8 @@ class MainScreen(PacedScreen):
                 self._show_ghosts()
                 self.notify(f"Training on from epoch {frame.snapshot.epoch}: the run as it was stays on the "
                             "chart (h hides, c clears).", timeout=4)
+
+        self._follow_lesson(frame)
         # A new model's first frame, or a change of state (play, pause,
         # diverged): every view; in fast play otherwise, the views take turns.
         first = previous is None or previous.generation != frame.generation or previous.status != frame.status
@@ -326,6 +333,10 @@ class MainScreen(PacedScreen):
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
+        if config.lesson != self.lesson_quiz.config.lesson or config.source != self.lesson_quiz.config.source:
+            self.lesson_quiz = LessonQuiz(config)
+        else:  # the same lesson, run again (reset, an edit): judged afresh, the answers stand
+            self.lesson_quiz.restart()
         self._show_lesson()
         self.update_hint()
 
@@ -430,10 +441,44 @@ class MainScreen(PacedScreen):
         builtin = self.config.source == f"{self.config.name}.toml" and self.config.name in names
         place = (names.index(self.config.name) + 1, len(names)) if builtin else None
         self.lesson.set_lesson(self.config.title, self.config.description, place)
+        self._show_quiz()
+
+    def _show_quiz(self) -> None:
+        opened = self.lesson_quiz.open_ask
+        self.lesson.set_quiz(self.lesson_quiz.lines(), len(opened[1].choices) if opened else 0)
+
+    def _place_lesson(self) -> None:
+        """Below 140×40 the lesson is brief until L: its first sentence (and at
+        100×30 its open question)."""
+        if self.views:  # else on_mount places it
+            brief = (self.compact or self.layout_size == "medium") and not self.lesson_whole
+            self.lesson.set_brief(brief, with_quiz=not self.compact)
+
+    def _follow_lesson(self, frame: Frame) -> None:
+        changed, notice = self.lesson_quiz.frame(frame.snapshot, frame.status == Status.DIVERGED)
+        if changed:
+            self._show_quiz()
+        if notice:
+            self.notify(notice, timeout=6)
+
+    def action_answer(self, choice: int) -> None:
+        """Answer the lesson's open question with choice 1-9."""
+        problem = self.lesson_quiz.answer(choice)
+        if problem:
+            self.notify(f"{choice}: {problem}", timeout=3)
+        else:
+            self._show_quiz()
 
     def action_lesson(self) -> None:
-        """Show or hide the lesson (hidden at first below 140×40, where rows are few)."""
-        self.lesson_toggled = not self.lesson_toggled
+        """Below 140×40: brief -> the whole lesson and its question -> hidden ->
+        brief; from 140×40 (where it is whole): hidden <-> shown."""
+        if self.lesson_hidden:
+            self.lesson_hidden = False
+        elif self.layout_size != "large" and not self.lesson_whole:
+            self.lesson_whole = True
+        else:
+            self.lesson_whole, self.lesson_hidden = False, True
+        self._place_lesson()
 
     def action_next_lesson(self, delta: int) -> None:
         """The next (or previous) built-in preset, in the story's order."""

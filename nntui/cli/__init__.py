@@ -10,6 +10,7 @@ before it needs them, so `nntui --help` stays instant.
     nntui landscape NAME|FILE|RUN.npz [--axes ...]          the loss on a 2-D slice, with the path
     nntui shot NAME|FILE|RUN.npz [--view V] -o OUT.svg|.txt a picture of the app, made headless
     nntui serve [--host H] [--port P] [--preset NAME|FILE]   the app in a web browser
+    nntui lessons [--json]                                  the lessons, with progress
 
 Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
 or a bad preset or runfile (one line on stderr, no traceback); 3 training
@@ -17,6 +18,6 @@ diverged.
 """
 
 from nntui.cli.main import main, run
-from nntui.cli import compare, export, gradcheck, landscape, presets, serve, shot, train  # noqa: F401  (each registers its verb)
+from nntui.cli import compare, export, gradcheck, landscape, lessons, presets, serve, shot, train  # noqa: F401  (each registers its verb)
 
 __all__ = ["main", "run"]

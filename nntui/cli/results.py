@@ -40,6 +40,10 @@ def result(trainer, seconds: float, diverged, saved: str | None) -> dict:
     if trainer.confusion is not None:  # classification, once an epoch has ended
         result["confusion"] = trainer.confusion.to_dict()
     result["history"] = history(trainer)
+    if c.lesson is not None:
+        from nntui.experiment.lessons import judge, trainer_env
+
+        result.update(judge(c.lesson, trainer_env(trainer)))
     return result
 
 

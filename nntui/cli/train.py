@@ -95,10 +95,13 @@ def _optimizer_help() -> str:
 @click.option("--ascii", "ascii_only", is_flag=True,
               help="Draw the loss curves and the decision boundary in plain ASCII.")
 @click.option("--no-plot", is_flag=True, help="Leave out the loss and accuracy curves.")
+@click.option("--answer", "answers", type=int, multiple=True, metavar="N",
+              help="Answer the lesson's next question with choice N before the run (given once per "
+                   "question, in order); the run judges it, and `nntui lessons` keeps the score.")
 def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
                   optimizer: str | None, batch_size: int | None, init: str | None, activation: str | None,
                   options: tuple[str, ...], save: str | None, as_json: bool, ascii_only: bool,
-                  no_plot: bool) -> None:
+                  no_plot: bool, answers: tuple[int, ...] = ()) -> None:
     """Train a preset headless: a progress bar on a terminal, then the final
     metrics, the loss curves per epoch (and accuracy, for classification) and,
     for 2-D data, the decision boundary. In colour on a colour terminal; plain
@@ -137,6 +140,7 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
             check_writable(save)  # before training, not after minutes of it
     except (ConfigError, RunfileError) as e:
         raise UserError(str(e)) from None
+    _check_answers(config, answers)
     if until is None:
         trainer = common.make_trainer(config)
     trainer.keep_rewind(1)  # nothing rewinds headless: keep only what rolls back a diverging step
@@ -144,10 +148,15 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         seconds, diverged = _train(trainer, show_progress=not as_json, until_epochs=until)
         saved = _save(trainer, save, diverged) if save is not None else None
         result = results.result(trainer, seconds, diverged, saved)
+    if config.lesson is not None:
+        _keep_progress(config, result, answers)
     if as_json:
         click.echo(json.dumps(result, indent=2))
-    elif diverged is None:
-        _report(trainer, result, ascii_only, plot=not no_plot)
+    else:
+        if diverged is None:
+            _report(trainer, result, ascii_only, plot=not no_plot)
+        if config.lesson is not None:
+            _report_lesson(result)
     if diverged is not None:
         lr = config.train.learning_rate
         found = _rate_that_trains(config)
@@ -157,6 +166,67 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
         else:
             advice = f"it is {lr:g} now; --learning-rate {found[0]:g} trains it: loss {found[1]:.3g} → {found[2]:.3g}"
         raise DivergedError(f"{config.source}: {diverged} ({advice})")
+
+
+def _check_answers(config, answers: tuple[int, ...]) -> None:
+    asks = config.lesson.asks if config.lesson is not None else ()
+    if len(answers) > len(asks):
+        raise UserError(f"{config.source}: --answer given {len(answers)} times; the lesson asks "
+                        f"{len(asks)} question{'s' if len(asks) != 1 else ''}")
+    for i, (n, ask) in enumerate(zip(answers, asks), start=1):
+        if not 1 <= n <= len(ask.choices):
+            raise UserError(f"--answer {n}: question {i} has choices 1 to {len(ask.choices)}")
+
+
+def _keep_progress(config, result: dict, answers: tuple[int, ...]) -> None:
+    """Judge the answers given into the result, and keep them and the challenges
+    met in the progress file (a problem with it is a notice, never a failure)."""
+    from nntui.experiment.progress import Progress, lesson_key
+
+    for ask, n in zip(result["asks"], answers):
+        ask["answer"] = n
+        ask["answered_right"] = n in ask["right"]
+    met = [c for c in result["challenges"] if c["met"]]
+    if not answers and not met:
+        return
+    progress = Progress()
+    key = lesson_key(config)
+    for i, (ask, n) in enumerate(zip(result["asks"], answers), start=1):
+        progress.answer(key, i, ask["question"], n, n in ask["right"])
+    for i, c in enumerate(result["challenges"], start=1):
+        if c["met"]:
+            progress.challenge(key, i, c["text"], True)
+    for notice in (progress.notice, progress.save()):
+        if notice:
+            click.echo(f"nntui: {notice}", err=True)
+
+
+def _report_lesson(result: dict) -> None:
+    """The lesson judged on the run: each question's right choice and the numbers
+    that decided it, the claims and the challenges."""
+    from nntui.experiment.conditions import format_values
+    from nntui.experiment.lessons import clean_text
+
+    console = common.make_console()
+    lines = []
+    for i, ask in enumerate(result["asks"], start=1):
+        lines.append(f"Question {i}: {ask['question']}")
+        for n, text in enumerate(ask["choices"], start=1):
+            mark = "right" if n in ask["right"] else "     "
+            yours = "  <- your answer" if ask.get("answer") == n else ""
+            lines.append(f"  {n}. [{mark}] {text}{yours}")
+        if "answer" in ask:
+            lines.append("  You were " + ("right." if ask["answered_right"] else "wrong."))
+        lines.append(f"  The run: {format_values(ask['values'])}")
+        if ask["explain"]:
+            lines.append(f"  {ask['explain']}")
+    for c in result["claims"]:
+        lines.append(f"Claim {'holds' if c['holds'] else 'FAILS'}: {c.get('text') or c['when']} "
+                     f"({format_values(c['values'])})")
+    for c in result["challenges"]:
+        lines.append(f"Challenge {'met' if c['met'] else 'not met yet'}: {c['text']} ({format_values(c['values'])})")
+    console.print()
+    console.print(clean_text("\n".join(lines)), highlight=False, markup=False, soft_wrap=True)
 
 
 SUGGEST_TRIES = 6  # rates tried after a divergence: lr/10, lr/100, ...

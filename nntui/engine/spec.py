@@ -271,6 +271,9 @@ class Config:
     # The preset's [compare] section: the variants it races (nntui compare, the
     # app's compare view), each as ((key, value), ...) of overrides; the engine ignores it.
     variants: tuple[tuple[tuple[str, Any], ...], ...] = ()
+    # The preset's [lesson] (nntui.experiment.lessons.Lesson): asks, claims and
+    # challenges judged on the run; the engine ignores it.
+    lesson: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved preset as plain JSON-able data (no None values, lists not
@@ -292,6 +295,8 @@ class Config:
             out[section] = table
         if self.variants:
             out["compare"] = {"variants": [{k: _plain(v) for k, v in pairs} for pairs in self.variants]}
+        if self.lesson is not None and self.lesson.to_dict():
+            out["lesson"] = self.lesson.to_dict()
         return out
 
     @property

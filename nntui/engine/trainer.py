@@ -531,6 +531,13 @@ class Trainer:
             raise Diverged(checkpoint.step + 1, f"the optimizer's state ({bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
+    def check_explosion(self, factor: float = EXPLODED) -> None:
+        """After an epoch stepped outside `run` (the race steps its variants one
+        step at a time): Diverged if its loss exploded, as `run` would say."""
+        losses = self.history["train_loss"]
+        check_explosion(losses, factor, min(losses[:-1], default=math.inf), self.step, self._loss_bound(),
+                        self.loss.too_high_text)
+
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
 
     def _loss_bound(self) -> float:  # measured once per data set: the bound reads every target

@@ -49,6 +49,8 @@ from nntui.engine.spec import (MAX_SAMPLES, SECTIONS, Bool, Choice, Config, Data
 from nntui.engine.names import allowed, did_you_mean
 from nntui.experiment import train_rules
 
+from nntui.experiment.lessons import LessonError, read_lesson
+
 __all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict", "override"]
 
 class ConfigError(ValueError):
@@ -330,11 +332,11 @@ class _Checker:
         if not isinstance(d, dict):
             raise ConfigError(f"{self.source}: a preset must be a table of keys")
         for key, v in d.items():
-            if key in _SECTIONS or key in _TOP_KEYS or key == "compare":
+            if key in _SECTIONS or key in _TOP_KEYS or key in ("compare", "lesson"):
                 continue
             if isinstance(v, dict):
                 self.fail(None, None, _MISSING, f"unknown section [{key}]"
-                          f"{_dym_section(key)}; allowed: [data], [model], [train], [compare]")
+                          f"{_dym_section(key)}; allowed: [data], [model], [train], [compare], [lesson]")
             self.fail(None, None, _MISSING, f"unknown key '{key}'{did_you_mean(key, _TOP_KEYS + _SECTIONS)}; "
                       "allowed at the top: title, description, then the sections [data], [model], [train]")
         title = self.text(None, "title", d.get("title", Path(self.source).stem))
@@ -358,7 +360,15 @@ class _Checker:
         if model.init == "explicit" or "weights" in model_t:
             model = self.weights(model_t, model)
         variants = self.compare(self.table(d, "compare")) if "compare" in d else ()
-        return Config(title, description, self.source, data, model, train, variants)
+        lesson = self.lesson(d["lesson"], task) if "lesson" in d else None
+        return Config(title, description, self.source, data, model, train, variants, lesson)
+
+    def lesson(self, table: Any, task: str | None):
+        """[lesson]: its asks, claims and challenges, read by experiment/lessons.py."""
+        try:
+            return read_lesson(table, task)
+        except LessonError as e:
+            raise ConfigError(f"{self.source}: {e}") from None
 
     def has_validation(self, data: DataConfig, n_rows: int | None) -> bool | None:
         """Whether the data has a validation set (None: not known without reading it)."""

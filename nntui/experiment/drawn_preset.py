@@ -72,6 +72,7 @@ def preset_dict(config: Config, dataset: Dataset, csv_name: str) -> dict[str, An
     """The preset of the run now, reading the drawn points from csv_name."""
     d = config.to_dict()
     d.pop("compare", None)  # the variants raced other data
+    d.pop("lesson", None)  # and the lesson's questions were about it
     target: Any = [target_column(dataset)] if dataset.task == "regression" else target_column(dataset)
     d["data"] = {"dataset": "csv", "path": csv_name, "target": target, "validation": 0.0,
                  "seed": config.data.seed}

@@ -44,6 +44,7 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
         d["model"]["layers"] = [d["model"]["layers"][0], *_sizes(value), d["model"]["layers"][-1]]
     elif key == "data.dataset":
         _switch_dataset(d, config, str(value))
+        d.pop("lesson", None)  # its questions are about the preset's own data
     elif key == "data.features":
         features = _features(value)
         d["data"]["features"] = features

@@ -266,6 +266,7 @@ class Race:
             tr.train_step()
             if tr.epoch != epoch:
                 tr.check_parameters()
+                tr.check_explosion()  # as `nntui compare` (Trainer.run) would stop it
         except Diverged as e:
             r.diverged, r.done = str(e), True
             return True

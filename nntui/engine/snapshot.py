@@ -93,6 +93,7 @@ class Snapshot:
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
     off: frozenset[tuple[int, int]] = frozenset()  # hidden units switched off, (layer, unit)
+    edits: tuple[tuple[str, tuple[int, ...], float], ...] = ()  # weights set by hand: (name, index, value)
 
     @property
     def next_phase(self) -> Phase:

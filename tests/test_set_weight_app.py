@@ -73,3 +73,28 @@ async def test_w_on_a_bias_row_sets_the_bias_and_escape_changes_nothing():
         await _type(pilot, "-0.75")
         s = app.main.frame.snapshot
         assert s.params["b2"][0] == -0.75 and s.edits == (("b2", (0,), -0.75),)
+
+
+def test_edits_label_names_the_last_two_and_counts_the_rest():
+    from nntui.experiment.variants import edits_label
+    assert edits_label(()) == ""
+    assert edits_label((("W1", (0, 1), 2.5),)) == "set W1[0,1]=2.5"
+    many = (("W1", (0, 1), 2.5), ("b2", (0,), -1.0), ("W2", (3, 0), 0.125), ("b1", (2,), 1e-3))
+    assert edits_label(many) == "set W2[3,0]=0.125 b1[2]=0.001 (+2 more)"
+
+
+async def test_a_resumed_run_shows_its_edits(tmp_path):
+    from nntui.app.app import make_app
+    from nntui.engine.runfile import save_run
+    from nntui.engine.trainer import Trainer
+    from nntui.experiment.presets import load_preset
+    tr = Trainer(load_preset("xor"))
+    tr.run(max_steps=3)
+    tr.set_weight("W1", (1, 3), -2.0)
+    path = save_run(tr, tmp_path / "edited.npz")
+    app = make_app(None, runfile=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await pilot.pause()
+        assert app.main.frame.snapshot.edits == (("W1", (1, 3), -2.0),)
+        assert "set W1[1,3]=-2" in screen_text(app)  # the heatmaps' title

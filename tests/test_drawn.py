@@ -427,13 +427,17 @@ async def test_ctrl_s_saves_the_drawn_data_as_a_preset_that_reopens(tmp_path):
         assert app.main.config.data.dataset == "csv" and len(app.main.dataset.x_train) == 3
 
 
-async def test_ctrl_s_offers_no_preset_for_data_not_drawn():
+async def test_ctrl_s_offers_the_experiment_as_a_preset_for_data_not_drawn():
+    """Data not drawn has no points to write: its preset is the experiment
+    alone (a .toml, no .csv)."""
     app = app_for("xor")
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SaveDialog)
-        assert len(app.screen.query(Input)) == 1
+        assert len(app.screen.query(Input)) == 2
+        assert "save this experiment" in str(app.screen.query_one("#preset-title").render())
+        assert app.screen.query_one("#preset-path", Input).value == "./xor-mine.toml"
 
 
 async def test_controls_rebuild_the_network_on_the_drawn_points_even_when_cleared():

@@ -79,7 +79,7 @@ def test_grey_is_black_to_white_and_signed_is_centred_on_zero():
     g = grey_rgb(np.array([0.0, 8.0, 16.0]), 16)
     assert g[0].max() < 40 and g[2].min() > 200 and g[0, 0] < g[1, 0] < g[2, 0]
     s = signed_rgb(np.array([-1.0, 0.0, 1.0]), 1.0)
-    assert s[0, 2] > s[0, 0] and s[2, 0] > s[2, 2] and len(set(s[1])) == 1  # blue, grey, red
+    assert s[0, 0] > s[0, 2] and s[2, 2] > s[2, 0] and len(set(s[1])) == 1  # orange, grey, blue
 
 
 # ---------------------------------------------------------------- in the app

@@ -193,3 +193,26 @@ async def test_a_classroom_tab_saves_drawn_data_in_its_folder_without_asking(ser
     from nntui.engine.trainer import Trainer
 
     assert len(Trainer(load_preset(served.saves / "mine-2.toml")).dataset.x_train) == drawn
+
+
+async def test_a_classroom_tab_saves_the_experiment_as_a_preset_in_its_folder(served, tmp_path):
+    """ctrl+s's preset of the experiment, typed to a path outside, goes to the
+    tab's folder, as the drawn data's does."""
+    from nntui.app.screens.save import SaveDialog
+    from tests.test_drawn import SIZE, app_for
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveDialog)
+        field = app.screen.query_one("#preset-path")
+        field.value = str(outside / "mine.toml")
+        field.focus()
+        await pilot.press("enter")
+        await _wait_saved(served.saves / "mine.toml")
+    assert list(outside.iterdir()) == []
+    assert load_preset(served.saves / "mine.toml").model == load_preset("xor").model

@@ -273,6 +273,10 @@ class MainScreen(PacedScreen):
             network.set_data(dataset.x_train, dataset.x_val, dataset.feature_names,
                              limits=(plane["lo"], plane["hi"]) if plane else None)
         self.drawing.new_data(dataset, keep_axes)
+        if dataset.task == "regression":
+            # x pressed on classes does not carry over: regression has no
+            # confusion matrix, and the weights are shown again.
+            self.show_confusion = False
 
     def sub_title_text(self) -> str:
         return sub_title(self.config, self.dataset, self.modified)
@@ -607,6 +611,19 @@ class MainScreen(PacedScreen):
         units = [(l, j) for l in range(len(s.sizes)) for j in range(s.sizes[l])]
         i = units.index(tuple(self.unit)) if tuple(self.unit) in units else 0
         self.unit = units[(i + delta) % len(units)]
+
+    def action_scroll_panel(self, pages: int) -> None:
+        """PgUp / PgDn: scroll the step inspector a page, with no Tab first.
+        (A focused panel, such as the controls, scrolls itself: its own
+        bindings come before these.)"""
+        inspector = self.views.get("inspector")
+        if inspector is None or not inspector.region.height:
+            self.notify("The step inspector is not on screen: i shows it at 80×24.", timeout=2)
+            return
+        if pages > 0:
+            inspector.scroll_page_down(animate=False)
+        else:
+            inspector.scroll_page_up(animate=False)
 
     def action_digits(self) -> None:
         """4 or 10 significant digits, in the inspector, network and heatmaps."""

@@ -1,4 +1,4 @@
-"""Saving the run (a runfile) or drawn data (a preset), and the gradient check:
+"""Saving the run (a runfile), the experiment or drawn data (a preset), and the gradient check:
 work done off the screen's thread, reported by a notice or a dialog."""
 
 from __future__ import annotations
@@ -26,16 +26,48 @@ class Saving:
         return f"./{self.screen.config.name or 'run'}-step{shown.step if shown is not None else 0}.npz"
 
     def ask(self) -> None:
-        """ctrl+s: the dialog, offering drawn data as a preset too."""
+        """ctrl+s: the dialog: the run, or the experiment as a preset (drawn
+        data: its points too)."""
         s = self.screen
-        preset = f"./{s.config.name or 'my'}-drawn.toml" if drawn.is_drawn(s.dataset) else None
-        s.app.push_screen(SaveDialog(self.default_path(), preset), self._chosen)
+        is_drawn = drawn.is_drawn(s.dataset)
+        preset = f"./{s.config.name or 'my'}-{'drawn' if is_drawn else 'mine'}.toml"
+        s.app.push_screen(SaveDialog(self.default_path(), preset, drawn=is_drawn), self._chosen)
 
     def _chosen(self, answer: str | SavePreset | None) -> None:
         if isinstance(answer, SavePreset):
-            self.screen.run_worker(self.save_drawn(answer.path), exclusive=False, group="save")
+            if drawn.is_drawn(self.screen.dataset):
+                self.screen.run_worker(self.save_drawn(answer.path), exclusive=False, group="save")
+            else:
+                self.screen.run_worker(self.save_preset(answer), exclusive=False, group="save")
         elif answer:
             self.save_run(answer)
+
+    async def save_preset(self, answer: SavePreset, replace: bool = False) -> None:
+        """The experiment, every edit included, as a preset that reopens the
+        same run (experiment/preset_file.py), written off the screen's thread.
+        A file already there is replaced only once the user says so."""
+        from nntui.app.screens.replace import ReplaceDialog
+        from nntui.engine.files import FileRefused
+        from nntui.experiment.preset_file import PresetExists, save_preset
+
+        s = self.screen
+        try:
+            with sandbox.save_target(answer.path, (".toml",)) as target:  # classroom mode: in the tab's own folder
+                # Sandboxed, the target is an empty file made for this save: filling it replaces nothing.
+                replace = replace or sandbox.current() is not None
+                path = await asyncio.to_thread(save_preset, s.config, target, replace=replace)
+        except PresetExists as exc:
+            s.app.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and s.run_worker(
+                self.save_preset(answer, replace=True), exclusive=False, group="save"))
+            return
+        except (FileRefused, sandbox.SandboxRefused) as exc:  # one line naming the file
+            s.show_error("Cannot save the preset", str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001
+            s.show_error("Cannot save the preset", f"{answer.path}: {exc}", traceback.format_exc())
+            return
+        s.notify(f"Saved {s.config.title or s.config.name} to {path}. Reopen with o or nntui --preset {path}",
+                 title="Preset saved", timeout=6)
 
     def save_run(self, path: str) -> None:
         s = self.screen

@@ -313,7 +313,7 @@ class EngineRunner:
         self._dirty = True
         self._last_publish = 0.0
         self._next_due = 0.0
-        self._rate_samples: deque[tuple[float, int]] = deque()
+        self._rate_samples: deque[tuple[float, float]] = deque()
         self.steps_run = 0  # steps trained by play since start (benchmarks read it)
         self._held = False
         self._released = threading.Event()
@@ -558,10 +558,13 @@ class EngineRunner:
             self.trainer.finish_step()
 
     def _rate(self) -> float:
-        """Steps a second of play, over about the last second."""
+        """Steps a second of play, over about the last second. A step in
+        progress counts by its phases done: at a phase a second, a step takes
+        several seconds and whole steps alone measured 0.0 steps/s."""
         now = time.perf_counter()
         samples = self._rate_samples
-        samples.append((now, self.steps_run))
+        tr = self.trainer
+        samples.append((now, self.steps_run + tr.done / len(tr.phases)))
         while len(samples) > 2 and now - samples[1][0] >= 1.0:
             samples.popleft()
         if not self.playing or len(samples) < 2:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import math
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from nntui.experiment.config import Config
 from nntui.engine.datasets import Dataset
 from nntui.engine.drawn import missing_classes, why_not
 from nntui.engine.files import expand_user, write_atomic, write_target
+from nntui.experiment.preset_file import toml_text
 
 
 class DrawnSaveError(ValueError):
@@ -108,47 +107,3 @@ def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path,
     write_atomic(csv_path, lambda f: f.write(csv_text(dataset).encode()))
     write_atomic(toml_path, lambda f: f.write(text.encode()))
     return toml_path, csv_path
-
-
-# --- a TOML writer for what a preset holds (tomllib only reads) -------------------------
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _key(k: str) -> str:
-    bare = k.replace("_", "").replace("-", "").isalnum() and k.isascii()
-    return k if bare else json.dumps(k)
-
-
-def toml_text(d: dict[str, Any]) -> str:
-    """A preset dict as TOML: top-level values, then one [table] per section
-    (a table inside a section, such as [model.weights], after it)."""
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in d.items() if not isinstance(v, dict)]
-    for section, table in d.items():
-        if not isinstance(table, dict):
-            continue
-        lines += ["", f"[{_key(section)}]"]
-        lines += [f"{_key(k)} = {_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
-        for sub, inner in table.items():
-            if isinstance(inner, dict):
-                lines += ["", f"[{_key(section)}.{_key(sub)}]"]
-                lines += [f"{_key(k)} = {_value(v)}" for k, v in inner.items()]
-    return "\n".join(lines) + "\n"

@@ -21,12 +21,13 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
+from .palette import CLASSES
+
 REGION_CHARS = ".#+:=~%&"
 POINT_CHARS = "ox*@vs^d"
 SHADES = " .:-=+*#%@"
-# Playground's orange and blue first, then a colour-blind-friendly rest.
-PALETTE = ((245, 147, 34), (8, 119, 189), (44, 160, 44), (214, 39, 40),
-           (148, 103, 189), (140, 86, 75), (227, 119, 194), (127, 127, 127))
+# The app's colours (text/palette.py): orange class 0 and negative, blue class 1 and positive.
+PALETTE = CLASSES[:8]
 BACKGROUND = (24, 24, 24)
 BASIC_REGIONS = ("yellow", "blue", "green", "red", "magenta", "cyan", "white", "black")
 REGION_STRENGTH = 0.35  # how much of the class colour a region shows over the background

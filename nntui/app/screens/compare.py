@@ -23,11 +23,13 @@ screen idle). The app opens it for a preset that declares [compare] variants
 
 from __future__ import annotations
 
+import asyncio
 from time import perf_counter
 
 from rich.color import Color
 from rich.markup import escape
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -37,6 +39,7 @@ from textual.widgets import Footer, Static
 
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.text.curves import PALETTE, Chart, Curve, chart_text
+from nntui.experiment import sandbox
 from nntui.experiment.variants import Race, Runner, Variant
 
 FPS = 20
@@ -108,6 +111,7 @@ class CompareScreen(Screen[None]):
         Binding("s", "step", "step each"),
         Binding("e", "epoch", "epoch each"),
         Binding("r", "restart", "restart"),
+        Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
         Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
         Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
         Binding("escape,v", "close", "single run"),
@@ -263,6 +267,38 @@ class CompareScreen(Screen[None]):
         self._set_data()
         self._show(force=True)
         self.app.notify("The race starts again from step 0, from the same start.", timeout=3)
+
+    def action_save_variant(self) -> None:
+        """A variant as a preset (.toml) that reopens as a single run."""
+        from nntui.app.screens.save import SaveVariantDialog
+
+        self._set_playing(False)
+        labels = [v.label for v in self.variants]
+        self.app.push_screen(SaveVariantDialog(labels, self.variants[0].config.name), self._save_variant)
+
+    @work(exclusive=False, group="save")
+    async def _save_variant(self, answer, replace: bool = False) -> None:
+        """Asks before it replaces a file already there (screens/replace.py)."""
+        from nntui.app.screens.replace import ReplaceDialog
+        from nntui.engine.files import FileRefused
+        from nntui.experiment.preset_file import PresetExists, save_preset
+
+        if answer is None or answer.variant is None:
+            return
+        variant = self.variants[answer.variant]
+        try:
+            with sandbox.save_target(answer.path, (".toml",)) as target:  # classroom mode: in the tab's own folder
+                replace = replace or sandbox.current() is not None  # (sandboxed: an empty file made for it)
+                path = await asyncio.to_thread(save_preset, variant.config, target, replace=replace)
+        except PresetExists as exc:
+            self.app.push_screen(ReplaceDialog(str(exc)),
+                                 lambda yes: yes and self._save_variant(answer, replace=True))
+            return
+        except (FileRefused, sandbox.SandboxRefused) as exc:  # one line naming the file
+            self.app.notify(str(exc), title="Cannot save the variant", severity="error", timeout=6)
+            return
+        self.app.notify(f"Saved {variant.label} to {path}. Reopen with o or nntui --preset {path}",
+                        title="Variant saved", timeout=6)
 
     def action_close(self) -> None:
         """Back to the single run, once (dismiss pops whatever is on top)."""

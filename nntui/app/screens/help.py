@@ -27,7 +27,7 @@ NOTES = (
     "same weights from the next step. r keeps the points, another preset replaces them.\n"
     "With image data, click a hidden unit's weight picture to select it.\n"
     "Network: with 2-input data each unit shows what it computes over the "
-    "boundary's plane (blue below, red above its middle), in place of its circle "
+    "boundary's plane (orange below, blue above its middle), in place of its circle "
     "where they fit, else in a row under the diagram for the selected layer. "
     "✕ marks a dead unit (relu 0, or tanh/sigmoid stuck flat, on every training point)."
 )

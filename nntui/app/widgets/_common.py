@@ -17,6 +17,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from nntui.text import palette
+
 # ---------------------------------------------------------------- numbers
 
 
@@ -78,10 +80,11 @@ def fmt_mat(m, max_rows: int = 4, max_cols: int = 6, digits: int = 4) -> list[st
             texts.insert(max_cols - 2, "…")
         rows.append("[" + ", ".join(texts) + "]")
     cut = []
+    # Numbered from 0, as the units are (h1[0], W1[:,0]).
     if n_rows > max_rows:
-        cut.append(f"rows 1–{max_rows} of {n_rows}")
+        cut.append(f"rows 0–{max_rows - 1} of {n_rows}")
     if n_cols > max_cols:
-        cut.append(f"columns 1–{max_cols - 2} and {n_cols} of {n_cols}")
+        cut.append(f"columns 0–{max_cols - 3} and {n_cols - 1} of {n_cols}")
     if cut:
         rows.append("… " + ", ".join(cut) + " shown")
     return rows
@@ -120,28 +123,12 @@ def same_view(a, b) -> bool:
 
 # ---------------------------------------------------------------- colours
 
-NEUTRAL = np.array([138, 138, 138], dtype=np.float64)
-NEG = np.array([66, 133, 214], dtype=np.float64)  # blue: negative / class 1
-POS = np.array([222, 96, 72], dtype=np.float64)  # red-orange: positive
-# One class palette for every task (tab10-like, mid luminance): class 0
-# orange and class 1 blue, Playground's colour-blind safe pair, then the rest.
-PALETTE = np.array(
-    [
-        [230, 140, 50],  # orange
-        [66, 133, 214],  # blue
-        [76, 170, 90],  # green
-        [214, 80, 80],  # red
-        [150, 110, 200],  # purple
-        [160, 110, 90],  # brown
-        [220, 120, 180],  # pink
-        [150, 150, 150],  # grey
-        [180, 180, 60],  # olive
-        [60, 180, 190],  # cyan
-    ],
-    dtype=np.float64,
-)
-
-
+# One colour language (nntui/text/palette.py): orange negative and class 0,
+# blue positive and class 1, grey zero, in every map of values.
+NEUTRAL = np.array(palette.ZERO, dtype=np.float64)
+NEG = np.array(palette.NEGATIVE, dtype=np.float64)  # orange: negative / class 0
+POS = np.array(palette.POSITIVE, dtype=np.float64)  # blue: positive / class 1
+PALETTE = np.array(palette.CLASSES, dtype=np.float64)
 CLASS0, CLASS1 = PALETTE[0], PALETTE[1]
 
 
@@ -181,7 +168,7 @@ def mix(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def diverging(v: np.ndarray, scale: float, levels: int = 9) -> np.ndarray:
-    """Blue (negative) - grey (0) - red (positive); v/scale clipped to [-1, 1]."""
+    """Orange (negative) - grey (0) - blue (positive); v/scale clipped to [-1, 1]."""
     scale = float(scale) if scale and np.isfinite(scale) and scale > 0 else 1.0
     with np.errstate(invalid="ignore"):
         t = np.clip(np.nan_to_num(np.asarray(v, dtype=np.float64) / scale), -1.0, 1.0)

@@ -8,7 +8,7 @@ characters wide and one line high at scale 1, its value a character of a ramp.
 
 Two colour scales: `grey` for the data (ink 0 .. the data's maximum; white
 ink on black, as the digits were scanned in negative), `signed` for weights
-(the heatmaps' diverging map, blue − grey 0 − red +, one scale for a whole
+(the heatmaps' diverging map, orange − grey 0 − blue +, one scale for a whole
 layer so the units compare).
 
 `Cells` is a small grid of (char, fg, bg, style) that the views draw into and

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from nntui.engine.features import expand
 from nntui.engine.network import Network
 from nntui.engine.snapshot import Snapshot
+from nntui.text import palette
 
 from ._common import (
     CLASS0,
@@ -45,6 +46,14 @@ HALF = "▀"
 CURSOR = int(pack(np.array([255, 255, 255], dtype=np.uint8)))  # the sample's ring: white on any map
 LEVELS = 8  # shades of confidence
 GRID_CHUNK_BYTES = 16 * 2**20  # the grid's activations, per chunk of points
+
+
+def ring(packed: int) -> int:
+    """The ring around a point over a map pixel of this colour: the pixel's
+    own colour, darkened (palette.RING), so the map keeps its hue under the
+    point and the point, in full colour, shows on any shade."""
+    rgb = np.array([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], dtype=np.float64)
+    return int(pack(darken(rgb, palette.RING).astype(np.uint8)))
 
 
 def most_informative_pair(x: np.ndarray, y: np.ndarray, task: str) -> tuple[int, int]:
@@ -437,9 +446,11 @@ class BoundaryView(View):
     def _point_marks(self, W: int, Hp: int, ascii_mode: bool):
         """{row: {col: (char, fg packed, pixel half 0/1, bg packed or -1)}} for
         the data points (validation drawn after training, so it wins a shared
-        cell). Classes: the class colour, darkened, '●' train '○' validation.
-        Regression: the target's colour in the value map, '●' train '◆'
-        validation, on a dark square (bg) that keeps it visible."""
+        cell). Each point is in full colour (its class's, or its target's in
+        the value map), ringed by the map's own colour darkened (`ring`, drawn
+        in _build_strip), so that it shows on any shade: its own class's
+        region, and a value the model fits well. Classes: '●' train '○'
+        validation; regression: '●' train '◆' validation."""
         d = self.data
         xi, yi, xlo, xhi, ylo, yhi = self._axes()
         task = d["task"]
@@ -459,15 +470,14 @@ class BoundaryView(View):
             prow = np.floor((yhi - ys) / (yhi - ylo) * (2 * Hp)).astype(int)
             ok = (col >= 0) & (col < W) & (prow >= 0) & (prow < 2 * Hp)
             if task == "regression":
-                # The target's own colour, darkened: a point shows on the map
-                # beside it (a well-fitted one too) without blacking out its cell.
                 yv = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)[:, 0]
-                fg = pack(darken(diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS), 0.5).astype(np.uint8))
+                rgb = diverging((yv - d["y_centre"]) / d["y_scale"], 1.0, LEVELS)
                 lab = np.zeros(len(X), int)
             else:
                 lab = np.asarray(Y).reshape(len(X), -1)[:, 0].astype(int)
                 lab = np.clip(lab, 0, k - 1)
-                fg = pack(darken(colours[lab], 0.5).astype(np.uint8))
+                rgb = colours[lab].astype(np.uint8)
+            fg = pack(rgb)
             for n in np.flatnonzero(ok).tolist():
                 if ascii_mode:
                     if task == "binary":
@@ -482,8 +492,7 @@ class BoundaryView(View):
                     ch = "●" if which == "train" else "◆"
                 else:
                     ch = "●" if which == "train" else "○"
-                bg = -1  # the map's own colour around the point
-                marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2, bg)
+                marks.setdefault(prow[n] // 2, {})[col[n]] = (ch, int(fg[n]), prow[n] % 2, -1)
         return marks
 
     def _compute_frame(self, W: int, Hp: int, ascii_mode: bool) -> dict:
@@ -633,8 +642,8 @@ class BoundaryView(View):
         cursor = self._cursor_cell(width, len(f["chars"]) if f["ascii"] else len(f["top"]))
         if cursor is not None and cursor[0] == y:
             # The inspector's sample, ringed over its point (on top of the marks).
-            ring = ("@" if f["ascii"] else "◎", CURSOR, cursor[2], -1)
-            marks = {**marks, y: {**marks.get(y, {}), cursor[1]: ring}}
+            mark = ("@" if f["ascii"] else "◎", CURSOR, cursor[2], -1)
+            marks = {**marks, y: {**marks.get(y, {}), cursor[1]: mark}}
         if f["ascii"]:
             # Points in reverse video (an attribute, not a colour) stand out of
             # the '#' fields even on a monochrome terminal.
@@ -660,7 +669,7 @@ class BoundaryView(View):
             chars[c] = ch
             if pbg >= 0:
                 bg[c] = pbg
-            elif half == 0:
-                bg[c] = fg[c]
+            else:  # ringed by the map's own colour where the point sits
+                bg[c] = ring(int(fg[c] if half == 0 else bg[c]))
             fg[c] = pfg
         return cells_to_strip(chars, fg, bg)

@@ -274,6 +274,9 @@ class ControlsPanel(VerticalScroll):
         for f in declared(SECTIONS["data"]):
             if key_of(f).control and key_of(f).only:
                 self.query_one(f"#{self._cid('data.' + f.name)}").disabled = f.name not in takes
+        # A hidden activation without a hidden layer (a perceptron) is not
+        # there: its row showed 'tanh', the default, for a unit that steps.
+        self.query_one(f"#{self._cid('model.activation')}").parent.display = len(config.model.layers) > 2
         options = OPTIMIZER_DEFAULTS.get(config.train.optimizer, {})
         for name in (*all_options(), *REGULARIZATION):
             self.query_one(f"#row-{name}").display = name in options

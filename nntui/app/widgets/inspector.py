@@ -13,6 +13,8 @@ snapshot, the sample, the neuron or the width changes.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from rich.segment import Segment
 from textual.cache import LRUCache
@@ -28,6 +30,12 @@ from nntui.engine.snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot
 
 from ._common import fmt, fmt_mat, fmt_vec, shape_str
 from .view import View
+
+def uses(rule, name: str) -> bool:
+    """Whether a row of the rule reads `name` (as a whole name: v is not v_max)."""
+    pattern = re.compile(rf"(?<![A-Za-z_0-9]){re.escape(name)}(?![A-Za-z_0-9])")
+    return any(pattern.search(r.formula) for r in rule.rows)
+
 
 # What the rule's starting arrays are, for a learner reading the rows.
 _INPUT_NOTES = {"g": "the batch's gradient (backward pass)", "W": "the parameter now"}
@@ -147,6 +155,12 @@ class StepInspector(View, ScrollView, can_focus=True):
         self._wrapped: tuple[int, list[Line]] | None = None
         self._strips: LRUCache[int, Strip] = LRUCache(256)
         self.border_title = "step inspector"
+        # The phase's key line (its worked example: a sum, δ with its numbers,
+        # the update's ΔW): its index in the lines, and where it falls once
+        # wrapped (first row, rows). Scrolled into view as each phase opens.
+        self._key_index: int | None = None
+        self._key_rows: tuple[int, int] | None = None
+        self._scrolled_for: tuple | None = None
 
     # ------------------------------------------------------------ contract
 
@@ -188,13 +202,47 @@ class StepInspector(View, ScrollView, can_focus=True):
         self._strips.clear()
         if self.is_mounted and self.size.width > 0:
             self._view_lines()  # sets the virtual size before the next render
+            self._follow_phase()
         self.refresh()
+
+    def _phase_id(self) -> tuple | None:
+        s = self.snapshot
+        return None if s is None else (s.step, s.done, self.sample, self.neuron)
+
+    def _follow_phase(self) -> None:
+        """When a phase (or sample, or unit) opens, bring its key line into
+        view: at 80×24 the worked δ of xor's backward phase sat below the
+        fold. A redraw of the same phase leaves the user's scrolling alone."""
+        ident = self._phase_id()
+        if ident == self._scrolled_for:
+            return
+        self._scrolled_for = ident
+        # (force: the scrollbar of the longer text is not laid out yet)
+        self.scroll_to(y=self.key_line_scroll(), animate=False, immediate=True, force=True)
+
+    def key_line_scroll(self) -> int:
+        """The scroll offset that shows the phase's key line whole: 0 (the
+        top, with the phase's heading) when it fits there, else the key line
+        one row from the top (with as much above it as the rows leave)."""
+        height = self.scrollable_content_region.height
+        if self._key_rows is None or height <= 0:
+            return 0
+        first, rows = self._key_rows
+        if first + rows <= height:
+            return 0
+        return max(0, min(first - 1, first + rows - height + max(0, height - rows) // 2))
 
     def _view_lines(self) -> list[Line]:
         """The lines soft-wrapped to the width (continuations indented)."""
         width = max(10, self.scrollable_content_region.width)
         if self._wrapped is None or self._wrapped[0] != width:
-            wrapped = [piece for line in self._get_lines() for piece in wrap_line(line, width)]
+            wrapped = []
+            self._key_rows = None
+            for i, line in enumerate(self._get_lines()):
+                pieces = wrap_line(line, width)
+                if i == self._key_index:
+                    self._key_rows = (len(wrapped), len(pieces))
+                wrapped += pieces
             self._wrapped = (width, wrapped)
             self._strips.clear()
             size = Size(width, len(wrapped))
@@ -219,7 +267,12 @@ class StepInspector(View, ScrollView, can_focus=True):
         n = len(s.a[0])
         return max(0, min(n - 1, self.sample)) if n else None
 
+    def _key(self, out: list[Line]) -> None:
+        """The next line appended to `out` is the phase's key line."""
+        self._key_index = len(out)
+
     def _build(self) -> list[Line]:
+        self._key_index = None
         s = self.snapshot
         if s is None:
             return [[("waiting for a snapshot…", "m")]]
@@ -292,6 +345,7 @@ class StepInspector(View, ScrollView, can_focus=True):
             terms = " + ".join(f"{self._paren(a_prev[si, i])}×{self._paren(W[i, j])}" for i in range(W.shape[0]))
             zj = float(a_prev[si] @ W[:, j] + b[j])
             bias = f"− {self._f(-b[j])}" if b[j] < 0 else f"+ {self._f(b[j])}"
+            self._key(out)
             out.append([(f"  z{l}[{j}] = Σᵢ a{l-1}[i]·W{l}[i,{j}] + b{l}[{j}] = ", "m"),
                         (f"{terms} {bias} = {self._f(zj)}", "t")])
             if l in s.a:
@@ -347,6 +401,7 @@ class StepInspector(View, ScrollView, can_focus=True):
                "cross_entropy": "softmax and log cancel the same way, for every class",
                "perceptron": "Rosenblatt's error, not averaged"}.get(s.loss_name,
                                                                     "mse: twice the error, over its N = n·k elements")
+        self._key(out)
         out.append([(f"  δ{L} = ∂L/∂z{L} = {show(formula, symbols=symbols)}", "n"), (f"  · {why}", "m")])
         vals = ", ".join(f"{k} = {self._f(v)}" for k, v in rule.scalars.items())
         self._vec(out, f"  = for this sample ({vals})" if vals else "  = for this sample", rule.delta)
@@ -369,6 +424,7 @@ class StepInspector(View, ScrollView, can_focus=True):
             terms = " + ".join(f"{self._paren(delta[si, k])}×{self._paren(W[j, k])}" for k in range(W.shape[1]))
         else:
             terms = f"Σ of {W.shape[1]} terms: {self._f(float(delta[si] @ W[j]))}"
+        self._key(out)
         out.append([(f"  δ{l-1}[{j}] = (Σₖ δ{l}[k]·W{l}[{j},k]) × {s.activation}′(z{l-1}[{j}]) = ", "m"),
                     (f"({terms}) × {self._f(fprime)} = {self._f(prev[si, j])}", "t")])
         self._vec(out, f"δ{l-1}", prev[si], "(this sample: what backward " + str(l - 1) + " starts from)")
@@ -398,6 +454,7 @@ class StepInspector(View, ScrollView, can_focus=True):
                     rel = f"dW{l} as the trainer computed it"
                 out.append([(f"  {rel}", "m")])
         if dW is not None:
+            self._key(out)  # (below the first layer, the worked δ of the layer before is the key)
             self._mat(out, f"dW{l}", dW, "whole batch")
         if db is not None:
             self._vec(out, f"db{l}", db, "whole batch")
@@ -423,10 +480,14 @@ class StepInspector(View, ScrollView, can_focus=True):
         for p, rule in s.rules.items():
             out.append([(f" {p}", "h"), (f" ({shape_str(s.params[p])})", "m")])
             for name, value in rule.inputs.items():
-                if name == "W" and not any("W" in r.formula for r in rule.rows):
-                    continue  # W is on screen elsewhere; shown here when the rule uses it
+                if not uses(rule, name):
+                    # Not in this rule's rows: W (on screen elsewhere) without
+                    # decay, Adam's vₘₐₓ without amsgrad.
+                    continue
                 self._value(out, show(name, p), value, _INPUT_NOTES.get(name, "before this step"))
             for row in rule.rows:
+                if row is rule.rows[-1] and self._key_index is None:
+                    self._key(out)  # the first parameter's update, ΔW
                 self._value(out, row.text(p), row.value, row.note)
 
     def _value(self, out: list[Line], label: str, value, note: str = "") -> None:

@@ -11,7 +11,12 @@ axes are computed so that every label sits on the row that holds its value.
 - Only finite values are plotted (a diverged run ends in inf or NaN). Big and
   small labels use compact e-notation (1.2e28). When the finite losses span
   more than AUTO_LOG_DECADES decades, the chart switches to a log scale by
-  itself and says so in its title.
+  itself and says so in its title. On a linear scale (while the automatic
+  scale is on), an epoch 1 far above the rest (`first_epoch_outlier`) is left
+  out of the y range, drawn at the top edge, and its value named in the title:
+  the learning after it fills the chart.
+- Validation is drawn dotted and under training, so that neither hides the
+  other where they meet.
 - The x-axis is the epoch (an integer); before the first epoch ends, the step.
 - Accuracy (classification) has its own small panel under the loss, sharing the
   x-axis, so neither curve hides the other.
@@ -39,18 +44,22 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from nntui.engine.snapshot import Snapshot
+from nntui.text import palette
 
-from ._common import Braille, cells_to_strip, pack
+from ._common import Braille, cells_to_strip, pack, raster_segments
 from .view import View
 
 MAX_FPS = 5.0
 POINTS_PER_COLUMN = 2
-AUTO_LOG_DECADES = 6.0  # the linear chart turns log when the losses span more than this
+# The chart turns log by itself when the losses span more than a decade: a
+# loss that falls from 0.7 to 0.02 is then learning seen at every epoch, not a
+# cliff at epoch 1 and a flat line after it.
+AUTO_LOG_DECADES = 1.0
 
-# Mid-luminance colours, legible on dark and light backgrounds. The accuracy
-# panel uses the same pair: blue is train, orange is validation, in both.
-C_TRAIN = (66, 133, 214)
-C_VAL = (230, 140, 50)
+# The CLI's pair (text/palette.py): blue is train, orange is validation, in
+# the loss and the accuracy panels alike.
+C_TRAIN = palette.TRAIN_CURVE
+C_VAL = palette.VAL_CURVE
 
 
 def downsample(n: int, max_points: int) -> np.ndarray:
@@ -81,6 +90,24 @@ def choose_scale(values, log_scale: bool, auto_log: bool) -> tuple[bool, bool, f
     auto = not log_scale and auto_log and decades > AUTO_LOG_DECADES
     log = (log_scale or auto) and positive.size > 0
     return bool(log), bool(auto and log), decades
+
+
+def first_epoch_outlier(series) -> float | None:
+    """The largest loss at epoch 1 when it lies far above the rest (above
+    their top by more than twice their whole span: it would squash them into
+    the bottom third of the chart), with at least two later epochs), else None.
+    series: [(name, xs, ys, colour)] with xs the epochs."""
+    first, rest = [], []
+    for _name, xs, ys, _colour in series:
+        ok = np.isfinite(ys)
+        first.append(ys[ok & (xs == 1)])
+        rest.append(ys[ok & (xs >= 2)])
+    first_v, rest_v = np.concatenate(first), np.concatenate(rest)
+    if not first_v.size or rest_v.size < 2 or len(np.unique(np.concatenate([xs for _, xs, _, _ in series]))) < 3:
+        return None
+    top, span = float(rest_v.max()), float(rest_v.max() - rest_v.min())
+    worst = float(first_v.max())
+    return worst if span > 0 and worst - top > 2 * span else None
 
 
 # ------------------------------------------------------------------ ticks
@@ -576,9 +603,15 @@ class LossChart(View):
         sep_rows = 1 if acc_rows else 0
         loss_rows = height - axis_rows - acc_rows - sep_rows
 
+        outlier = None
+        if not log and self.auto_log and xlabel == "epoch":
+            outlier = first_epoch_outlier(loss)
         if log:
             lo, hi = float(positive.min()), float(positive.max())
             ymin, ymax, ylabels = log_axis(lo, hi, loss_rows)
+        elif outlier is not None:  # epoch 1 off the top: the range of the rest
+            rest = np.concatenate([ys[np.isfinite(ys) & (xs >= 2)] for _, xs, ys, _ in loss])
+            ymin, ymax, ylabels = linear_axis(float(rest.min()), float(rest.max()), loss_rows)
         elif finite.size:
             ymin, ymax, ylabels = linear_axis(float(finite.min()), float(finite.max()), loss_rows)
         else:
@@ -614,10 +647,17 @@ class LossChart(View):
                 dy = np.floor((hi_v - yv) / span * (4 * rows)).astype(np.int64)
                 dy = np.clip(dy, 0, 4 * rows - 1)
                 c = int(pack(np.array(colour, dtype=np.uint8)))
+                # Training on top of validation, which is dotted (where the
+                # two meet, both still show); earlier runs' ghosts under both.
+                prio = -1.0 if name.startswith("ghost") else 0.0 if name.startswith("val") else 1.0
                 if len(dx) == 1:
-                    canvas.dots(dx, dy, c)
+                    canvas.dots(dx, dy, c, prio)
+                elif name.startswith("val"):
+                    x, y, _ = raster_segments(dx[:-1], dy[:-1], dx[1:], dy[1:])
+                    keep = (x // 2 + y // 4) % 2 == 0  # every other cell's dots
+                    canvas.dots(x[keep], y[keep], c, prio)
                 else:
-                    canvas.segments(dx[:-1], dy[:-1], dx[1:], dy[1:], c)
+                    canvas.segments(dx[:-1], dy[:-1], dx[1:], dy[1:], c, prio)
             return canvas
 
         def loss_transform(v):
@@ -665,9 +705,11 @@ class LossChart(View):
 
         # Title: the scale and the legend; subtitle: the x-axis.
         if auto:
-            scale = f" (auto log: {decades:.0f} decades)"
+            scale = f" (auto log: {decades:.1f} decades)" if decades < 2 else f" (auto log: {decades:.0f} decades)"
         elif log:
             scale = " (log)"
+        elif outlier is not None:
+            scale = f" (epoch 1 off the top: {tick_label(outlier, 10.0 ** (math.floor(math.log10(abs(outlier))) - 2) if outlier else 1.0)})"
         else:
             scale = ""
         legend = [f"[{_hex(C_TRAIN)}]━ train[/]"] if any(n.startswith("train") for n in self.plotted) else []
@@ -682,14 +724,17 @@ class LossChart(View):
             extra = "  · acc " + " / ".join(f"{100 * a[-1]:.0f}%" for a in (h.train_accuracy, h.val_accuracy) if a)
         else:
             extra = ""
-        # The longest title that fits the border: the note on accuracy goes
-        # first, then the word 'loss', then the legend.
+        # The longest title that fits the border: the scale's details go
+        # first, then the note on accuracy, then the word 'loss', then the legend.
         legend_text = "  " + " ".join(legend)
         legend_len = 2 + sum(len(n) - len(f"[{_hex(C_TRAIN)}]") - len("[/]") for n in legend) + max(0, len(legend) - 1)
+        short = " (log)" if log else (" (epoch 1 off top)" if outlier is not None else "")
         options = [(f"{loss_name}{scale}", legend_text, legend_len, extra),
+                   (f"{loss_name}{short}", legend_text, legend_len, extra),
                    (f"{loss_name}{scale}", legend_text, legend_len, ""),
                    (f"{s.loss_name}{scale}", legend_text, legend_len, ""),
-                   (f"{s.loss_name}{scale}", "", 0, "")]
+                   (f"{s.loss_name}{short}", legend_text, legend_len, ""),
+                   (f"{s.loss_name}{short}", "", 0, "")]
         room = width - 2
         head, leg, _, note = next((o for o in options if len(o[0]) + o[2] + len(o[3]) <= room), options[-1])
         self.border_title = head + leg + note

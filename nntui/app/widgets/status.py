@@ -22,6 +22,16 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}".removesuffix(".0") + "%"
 
 
+def steps_per_second(sps: float) -> str:
+    """1,234 steps/s, 4.5 steps/s, 0.17 steps/s (a phase a second: a step
+    takes several seconds, and one decimal wrote 0.2 for 0.17 and 0.0 for less)."""
+    if sps >= 10:
+        return f"{sps:,.0f} steps/s"
+    if sps >= 1 or sps == 0:
+        return f"{sps:.1f} steps/s"
+    return f"{sps:.2g} steps/s"
+
+
 class StatusLine(View):
     """A single line: state, title, epoch/step/phase, losses, accuracy, speed.
 
@@ -109,7 +119,7 @@ class StatusLine(View):
             sps = self.context.steps_per_second
             if state == Status.PLAYING or sps > 0:
                 speed_index = len(groups)
-                groups.append([(f"{sps:,.0f} steps/s" if sps >= 10 else f"{sps:.1f} steps/s", muted)])
+                groups.append([(steps_per_second(sps), muted)])
 
         sep = " │ "
 

@@ -75,8 +75,8 @@ def map_scale(kind: str, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def map_colours(values: np.ndarray, centre: float, half: float, dead: bool) -> np.ndarray:
-    """Packed colours (0xRRGGBB) of one map's pixels: blue below the centre,
-    grey at it, red above (the heatmaps' diverging scale); faded to grey when
+    """Packed colours (0xRRGGBB) of one map's pixels: orange below the centre,
+    grey at it, blue above (the heatmaps' diverging scale); faded to grey when
     the unit is dead."""
     rgb = diverging(np.asarray(values, dtype=np.float64) - centre, half, MAP_LEVELS)
     if dead:

@@ -24,6 +24,15 @@ The cases:
   (1,437 training rows, 360 validation rows); the epoch time is nntui's
   `run_epoch()`, validation included;
 - (b), (c): the earlier cases, nntui against torch.
+
+Then, per epoch, what `nntui train` runs (`Trainer.run`, keeping one rewind
+step as the CLI does) beside a loop of `train_step()`, the hand-written loop
+and torch, for two cases:
+- cs231n, full batch: an epoch is one step; the course's loop is the floor;
+- tiny 2-16-16-1 with a validation set (2,560 training and 640 validation
+  points, batch 32): the hand loop does the same work as nntui's epoch (the
+  epoch's shuffled rows, each batch's loss and right answers summed, then the
+  validation loss and accuracy), and torch the same.
 """
 
 from __future__ import annotations
@@ -234,6 +243,73 @@ def hand_digits(tr):
     return step, p
 
 
+def hand_tiny_epoch(tr):
+    """hand_tiny's step, plus what nntui's epoch also does: each batch's loss and
+    right answers summed, the validation set's loss and accuracy at the end."""
+    p = {k: v.copy() for k, v in tr.params.items()}
+    lr, n, bs, seed = tr.optimizer.lr, len(tr.x_train), tr.batch_size, tr.config.model.seed
+    x_all, y_all = tr.dataset.x_train, tr.dataset.y_train
+    x_val, y_val = tr.dataset.x_val, tr.dataset.y_val
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+
+    def forward(X):
+        h1 = np.tanh(X @ p["W1"] + p["b1"])
+        h2 = np.tanh(h1 @ p["W2"] + p["b2"])
+        return h1, h2, h2 @ p["W3"] + p["b3"]
+
+    def bce(z, y):
+        return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+
+    def epoch():
+        e = len(history["train_loss"])
+        order = np.random.default_rng([seed, e]).permutation(n)
+        xs, ys = x_all[order], y_all[order]
+        total, right = 0.0, 0
+        for lo in range(0, n, bs):
+            X, y = xs[lo:lo + bs], ys[lo:lo + bs]
+            h1, h2, z = forward(X)
+            a = 1 / (1 + np.exp(-z))
+            total += bce(z, y) * len(y)
+            right += int(np.count_nonzero((a >= 0.5) == (y >= 0.5)))
+            dz = (a - y) / len(y)
+            dh2 = dz @ p["W3"].T * (1 - h2 * h2)
+            dh1 = dh2 @ p["W2"].T * (1 - h1 * h1)
+            p["W3"] -= lr * (h2.T @ dz)  # in place, as a hand loop would (nntui makes new arrays)
+            p["b3"] -= lr * dz.sum(0)
+            p["W2"] -= lr * (h1.T @ dh2)
+            p["b2"] -= lr * dh2.sum(0)
+            p["W1"] -= lr * (X.T @ dh1)
+            p["b1"] -= lr * dh1.sum(0)
+        _, _, z = forward(x_val)
+        history["train_loss"].append(total / n)
+        history["val_loss"].append(bce(z, y_val))
+        history["val_accuracy"].append(np.count_nonzero((z >= 0) == (y_val >= 0.5)) / len(y_val))
+
+    return epoch, p
+
+
+def torch_epoch(tr):
+    """torch_step's steps for one epoch, then the validation loss under no_grad."""
+    step, params = torch_step(tr)
+    L, act = tr.net.L, torch.tanh if tr.net.activation_name == "tanh" else torch.relu
+    x_val = torch.tensor(tr.x_val)
+    y_val = torch.tensor(tr.dataset.y_val if tr.loss.name == "bce" else tr.dataset.y_val.astype(np.int64))
+    loss_fn = torch.nn.BCEWithLogitsLoss() if tr.loss.name == "bce" else torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        for _ in range(tr.batches_per_epoch):
+            step()
+        if len(x_val):
+            with torch.no_grad():
+                a = x_val
+                for l in range(1, L + 1):
+                    z = a @ params[f"W{l}"] + params[f"b{l}"]
+                    a = act(z) if l < L else z
+                loss_fn(a, y_val).item()
+
+    return epoch
+
+
 # -------------------------------------------------------------- PyTorch eager
 
 
@@ -332,6 +408,74 @@ def per_step_us(fn, steps):
     return (time.process_time() - t) / steps * 1e6
 
 
+def run_cases():
+    """(name, make a trainer, the hand loop's epoch) for the Trainer.run table."""
+    tiny = random_data((2, 16, 16, 1), "binary")
+    cut = 2560
+    tiny = Dataset(tiny.x_train[:cut], tiny.y_train[:cut], tiny.x_train[cut:], tiny.y_train[cut:], "binary",
+                   tiny.classes, tiny.feature_names, "random + validation")
+    make_cs, hand_cs = case_cs231n()
+
+    def hand_cs_epoch(tr):
+        step, p = hand_cs(tr)
+        return step, p
+
+    return [("cs231n 2-100-3, full batch (1 step)", make_cs, hand_cs_epoch),
+            ("tiny 2-16-16-1 b32 + validation", lambda: make_trainer(tiny, (2, 16, 16, 1), "tanh", "sigmoid",
+                                                                     "bce", 32), hand_tiny_epoch)]
+
+
+def per_epoch_us(fn, epochs):
+    t = time.process_time()
+    fn(epochs)
+    return (time.process_time() - t) / epochs * 1e6
+
+
+def time_run(rounds: int, epochs: int) -> None:
+    """Per epoch: Trainer.run (what nntui train runs), train_step in a loop, the hand loop, torch."""
+    print()
+    print(f"{'per epoch, through Trainer.run':40} {'run µs':>9} {'steps µs':>9} {'hand µs':>9} {'torch µs':>9} "
+          f"{'run/hand':>9} {'torch/run':>10}")
+    for name, make, hand in run_cases():
+        tr = make()
+        hand_epoch, p = hand(make())
+        for _ in range(5):  # the same run: the hand loop's weights are nntui's
+            tr.run_epoch()
+            hand_epoch()
+        for k, v in tr.params.items():
+            if not np.allclose(p[k].reshape(v.shape), v, rtol=1e-9, atol=1e-12):
+                raise SystemExit(f"{name}: the hand loop and nntui differ on {k}: not the same run")
+        run_tr = make()
+        run_tr.keep_rewind(1)  # as `nntui train` does
+        step_tr = make()
+        step_tr.keep_rewind(1)
+        torch_ep = torch_epoch(make())
+        per = step_tr.batches_per_epoch
+
+        def by_steps(n):
+            for _ in range(n * per):
+                step_tr.train_step()
+
+        def by_hand(n):
+            for _ in range(n):
+                hand_epoch()
+
+        def by_torch(n):
+            for _ in range(n):
+                torch_ep()
+
+        runners = {"run": lambda n: run_tr.run(until_epochs=run_tr.epoch + n, explode=1000.0),
+                   "steps": by_steps, "hand": by_hand, "torch": by_torch}
+        times = {k: [] for k in runners}
+        order = list(runners)
+        for r in range(rounds):
+            for k in order[r % 4:] + order[:r % 4]:
+                times[k].append(per_epoch_us(runners[k], epochs))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"{name:40} {med['run']:9.1f} {med['steps']:9.1f} {med['hand']:9.1f} {med['torch']:9.1f} "
+              f"{med['run'] / med['hand']:8.2f}x {med['torch'] / med['run']:9.2f}x")
+
+
 def check_same_run(make, hand):
     """20 steps in each: the parameters agree, so the timings compare like with like."""
     tr = make()
@@ -362,11 +506,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--only", help="run the cases whose name contains this")
+    ap.add_argument("--run-epochs", type=int, default=200, help="epochs per round in the Trainer.run table")
+    ap.add_argument("--run-only", action="store_true", help="only the Trainer.run table")
     args = ap.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {platform.node()}  {platform.machine()}  cores={os.cpu_count()}  "
           f"python {platform.python_version()}  numpy {np.__version__}  torch {torch.__version__}")
     print(f"# {blas()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
           f"load {os.getloadavg()[0]:.2f}; digits from {DIGITS}")
+    if args.run_only:
+        time_run(args.rounds, args.run_epochs)
+        return 0
     print(f"{'case':40} {'nntui µs':>9} {'hand µs':>9} {'torch µs':>9} {'nntui/hand':>11} {'torch/nntui':>12}")
     for name, case in CASES.items():
         if args.only and args.only not in name:
@@ -396,6 +545,7 @@ def main() -> int:
     grid = np.random.default_rng(1).uniform(-6, 6, (200 * 100, 2))
     ms = statistics.median(per_step_us(lambda: tr.predict(grid), 20) for _ in range(args.rounds)) / 1000
     print(f"{'boundary grid, forward of 200x100 points':40} {ms:8.2f} ms")
+    time_run(args.rounds, args.run_epochs)
     return 0
 
 

@@ -76,6 +76,19 @@ CORPUS = {
     "step-output-adam.toml": '[model] output = "step": step has no useful gradient, so optimizer = "adam"',
     "perceptron-hidden.toml": "[model] layers = [2, 2, 1]: the perceptron rule trains one layer",
     "perceptron-multiclass.toml": "the perceptron rule needs binary data",
+    "schedule-unknown-kind.toml": '[train.schedule] kind = "cosin": unknown schedule kind (did you mean \'cosine\'?); '
+                                  "allowed: cosine, exponential, multistep, plateau, step",
+    "schedule-missing-arg.toml": "[train.schedule]: kind = \"step\" needs 'step_size' (torch's StepLR argument)",
+    "schedule-wrong-arg.toml": "[train.schedule]: 'step_size' is an argument of kind = \"step\", not of \"cosine\"; "
+                               'kind = "cosine" takes: kind, warmup, warmup_start, T_max, eta_min',
+    "schedule-milestones.toml": "[train.schedule] milestones = [30, 10]: must be a list of increasing whole epochs",
+    "schedule-plateau-warmup.toml": "[train.schedule] warmup = 5: plateau takes no warm-up",
+    "early-stopping-monitor.toml": '[train.early_stopping] monitor = "val_los": unknown monitor (did you mean '
+                                   "'val_loss'?); allowed: train_loss, val_accuracy, val_loss",
+    "early-stopping-no-validation.toml": '[train.early_stopping] monitor = "val_loss": needs a validation set, '
+                                         'and this data has none; use monitor = "train_loss"',
+    "early-stopping-patience.toml": "[train.early_stopping] patience = -1: must be >= 0",
+    "scale-unknown.toml": '[data] scale = "zscore": unknown scale; allowed: minmax, none, standard',
     "option-not-taken.toml": '[train] momentum = 0.9: optimizer "adam" does not take this option; '
                              "it takes: betas, eps, amsgrad, weight_decay, l1",
     "betas-one.toml": "[train] betas = [0.9]: must be a list of 2 numbers",

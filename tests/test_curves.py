@@ -207,12 +207,12 @@ def test_json_history_one_entry_per_epoch():
     result = CliRunner().invoke(main, ["train", "xor", "--epochs", "7", "--json"])
     r = json.loads(result.stdout)
     h = r["history"]
-    assert set(h) == {"train_loss", "val_loss", "train_accuracy", "val_accuracy", "grad_norm"}
+    assert set(h) == {"train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "grad_norm"}
     assert all(len(v) == 7 for k, v in h.items() if k != "grad_norm")
     assert list(h["grad_norm"]) == ["W1", "W2"] and all(len(v) == 7 for v in h["grad_norm"].values())
     assert h["train_loss"][-1] == r["train_loss"] and h["val_accuracy"][-1] == r["val_accuracy"]
     r = json.loads(CliRunner().invoke(main, ["train", "plane", "--epochs", "3", "--json"]).stdout)
-    assert set(r["history"]) == {"train_loss", "val_loss", "grad_norm"} and len(r["history"]["val_loss"]) == 3
+    assert set(r["history"]) == {"train_loss", "val_loss", "lr", "grad_norm"} and len(r["history"]["val_loss"]) == 3
     r = json.loads(CliRunner().invoke(main, ["train", "perceptron-and", "--epochs", "3", "--json"]).stdout)
     assert r["history"]["val_loss"] == [] and len(r["history"]["train_loss"]) == 3  # no validation set
 

@@ -77,3 +77,22 @@ def test_a_learning_rate_change_does_not_read_the_csv_again(tmp_path):
         config_from_dict({**c.to_dict(), "model": {"layers": [2, 2]}}, "mine.toml", dataset=data)
     with pytest.raises(ConfigError, match="d.csv"):  # a data edit does read the file
         edit(c, "data.validation", 0.3, dataset=data)
+
+
+def test_early_stopping_switches_on_and_off_and_takes_a_patience():
+    from nntui.experiment.config import ConfigError
+    from nntui.experiment.edits import edit
+    from nntui.experiment.presets import load_preset
+
+    base = load_preset("overfit")
+    on = edit(base, "train.early_stopping", "on")
+    assert on.train.early_stopping.monitor == "val_loss" and on.train.early_stopping.patience == 20
+    assert edit(on, "train.early_stopping.patience", "7").train.early_stopping.patience == 7
+    assert edit(base, "train.early_stopping.patience", 5).train.early_stopping.patience == 5  # and on
+    assert edit(on, "train.early_stopping", False).train.early_stopping is None
+    gate = edit(load_preset("perceptron-and"), "train.early_stopping", True)
+    assert gate.train.early_stopping.monitor == "train_loss"  # no validation set to watch
+    with pytest.raises(ConfigError, match=r"\[train.early_stopping\] patience = -2: must be >= 0"):
+        edit(on, "train.early_stopping.patience", "-2")
+    with pytest.raises(ConfigError, match="not a whole number"):
+        edit(on, "train.early_stopping.patience", "soon")

@@ -140,6 +140,76 @@ def test_a_run_with_features_exports_a_script_that_computes_them(torch, tmp_path
         assert close(train, ours) and close(val, ours_val)
 
 
+def _scheduled(schedule=None, early_stopping=None, base="overfit", **data):
+    from nntui.experiment.config import config_from_dict
+
+    d = load_preset(base).to_dict()
+    d.pop("compare", None)
+    d["data"].update(data)
+    if schedule:
+        d["train"]["schedule"] = schedule
+    if early_stopping:
+        d["train"]["early_stopping"] = early_stopping
+    return config_from_dict(d, f"{base}.toml")
+
+
+def _rows_and_stop(script, tmp_path):
+    path = tmp_path / "run.py"
+    path.write_text(script)
+    p = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rows = [(int(e), float(t), float(v)) for _, e, _, t, _, v in
+            (line.split() for line in p.stdout.splitlines() if line.startswith("epoch "))]
+    stops = [line for line in p.stdout.splitlines() if line.startswith("stopped")]
+    return rows, stops
+
+
+@pytest.mark.parametrize("schedule,early_stopping", [
+    ({"kind": "cosine", "T_max": 20, "eta_min": 0.001, "warmup": 4, "warmup_start": 0.1}, None),
+    ({"kind": "multistep", "milestones": [5, 12], "gamma": 0.5}, {"monitor": "val_loss", "patience": 6}),
+    ({"kind": "plateau", "patience": 2, "factor": 0.5}, {"monitor": "val_accuracy", "patience": 10}),
+    (None, {"monitor": "train_loss", "patience": 3, "min_delta": 0.01, "restore_best": False}),
+])
+def test_a_scheduled_early_stopped_run_exports_the_same_run(torch, tmp_path, schedule, early_stopping):
+    config = _scheduled(schedule, early_stopping)
+    epochs = 60
+    tr = Trainer(config)
+    rows, stops = _rows_and_stop(pytorch_script(Trainer(config), epochs), tmp_path)
+    tr.run(until_epochs=epochs)
+    assert len(rows) == tr.epoch
+    for (e, train, val), ours, ours_val in zip(rows, tr.history["train_loss"], tr.history["val_loss"]):
+        assert close(train, ours) and close(val, ours_val), e
+    if early_stopping:
+        assert tr.stopped and stops == [f"stopped at epoch {tr.epoch}: no better {early_stopping['monitor']} for "
+                                        f"{tr.stop.wait} epochs; best at epoch {tr.stop.best_epoch + 1}"
+                                        + (" (restored)" if early_stopping.get("restore_best", True) else "")]
+
+
+def test_a_resumed_scheduled_run_exports_its_schedule_state(torch, tmp_path):
+    from nntui.engine.runfile import save_run
+    from nntui.experiment.runs import load_run
+
+    config = _scheduled({"kind": "step", "step_size": 3, "gamma": 0.5, "warmup": 2},
+                        {"monitor": "val_loss", "patience": 30})
+    first = Trainer(config)
+    first.run(until_epochs=4)
+    resumed = load_run(save_run(first, tmp_path / "run.npz"))
+    rows, _ = _rows_and_stop(pytorch_script(resumed, 8), tmp_path)
+    first.run(until_epochs=12)
+    assert [e for e, _, _ in rows] == list(range(5, 13))
+    for (_, train, val), ours, ours_val in zip(rows, first.history["train_loss"][4:], first.history["val_loss"][4:]):
+        assert close(train, ours) and close(val, ours_val)
+
+
+@pytest.mark.parametrize("scale", ["standard", "minmax"])
+def test_scaled_inputs_export_the_same_scaling(torch, tmp_path, scale):
+    config = _scheduled(base="xor", scale=scale)
+    rows, _ = _rows_and_stop(pytorch_script(Trainer(config), EPOCHS), tmp_path)
+    h = nntui_history(Trainer(config), EPOCHS)
+    for (_, train, val), ours, ours_val in zip(rows, h["train_loss"], h["val_loss"]):
+        assert close(train, ours) and close(val, ours_val)
+
+
 # --- text from files is data in the script, never code ------------------------------------
 
 

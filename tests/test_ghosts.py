@@ -147,3 +147,16 @@ def test_snapshot_sgd_ghost_under_an_adam_run(snap_compare):
         await pilot.pause(LOSS_CHART_THROTTLE)
 
     assert snap_compare(make_app(load_preset("xor")), run_before=run_before, terminal_size=(160, 48))
+
+
+def test_a_branch_from_a_past_epoch_keeps_the_run_as_it_was():
+    from nntui.app.ghosts import Ghosts
+    from nntui.engine.snapshot import History
+    from nntui.experiment.presets import load_preset
+
+    ghosts = Ghosts()
+    config = load_preset("overfit")
+    h = History(train_loss=(0.7, 0.6, 0.5, 0.4), val_loss=(0.7, 0.65, 0.66, 0.7))
+    g = ghosts.branched(config, h, 2)
+    assert g.train_loss == h.train_loss and g.label.endswith("to epoch 4") and ghosts.items == (g,)
+    assert ghosts.branched(config, h, 4) is None  # nothing later to keep

@@ -594,7 +594,7 @@ async def test_opening_a_slow_preset_leaves_the_ui_answering_and_escape_cancels(
     opened in a thread: the screen answers meanwhile, and escape cancels."""
     import threading
 
-    from nntui.app import opening as app_module
+    from nntui.experiment import sandbox as app_module
     from nntui.app.app import make_app
 
     release = threading.Event()

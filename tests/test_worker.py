@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import FrozenInstanceError, dataclass
 
@@ -173,6 +174,38 @@ def test_the_slowest_speed_is_named_per_phase():
     assert speed_label(0) == "1 phase/s" and speed_label(1) == "5/s" and speed_label(len(SPEEDS) - 1) == "max"
 
 
+def test_early_stopping_pauses_play_and_says_why():
+    from nntui.experiment.config import config_from_dict
+
+    d = load_preset("overfit").to_dict()
+    d["train"]["early_stopping"] = {"monitor": "val_loss", "patience": 10}
+    runner = EngineRunner(Trainer(config_from_dict(d, "overfit.toml")))
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    try:
+        runner.send(SetSpeed(len(SPEEDS) - 1))  # full speed
+        runner.send(Play())
+        deadline = time.monotonic() + 30
+        while runner.trainer.epoch < 400 and not runner.trainer.stopped and time.monotonic() < deadline:
+            time.sleep(0.05)
+        frame = settled(runner)
+        tr = runner.trainer
+        assert tr.stopped and frame.status is Status.PAUSED and tr.epoch == tr.stop.stopped_epoch
+        assert frame.message == (f"stopped: no better val loss for 10 epochs; "
+                                 f"best at epoch {tr.stop.best_epoch + 1} (restored)")
+        stopped_at = tr.epoch
+        runner.send(Play())  # playing on goes on from the best weights, early stopping afresh
+        deadline = time.monotonic() + 10
+        while runner.trainer.epoch <= stopped_at and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert runner.trainer.epoch > stopped_at
+    finally:
+        stop.set()
+        runner.send(Wake())
+        thread.join(5)
+
+
 def test_a_command_pauses_with_a_reason_through_the_public_runner():
     """pause(message) says why on the status line; pause() keeps what it says; play() clears it."""
 
@@ -190,3 +223,36 @@ def test_a_command_pauses_with_a_reason_through_the_public_runner():
         runner.send(Play())
         frame = settled(runner)
         assert frame.status is Status.PLAYING and frame.message is None
+
+
+def test_the_timeline_moves_epoch_by_epoch_and_play_branches_from_a_past_one():
+    from nntui.app.worker import MoveEpoch, ShowEpoch
+
+    with running("overfit") as runner:
+        for _ in range(6):
+            runner.send(RunEpoch())
+        assert settled(runner).snapshot.epoch == 6
+        runner.send(MoveEpoch(-1))
+        s = settled(runner).snapshot
+        assert (s.epoch, s.replay_of) == (5, 6) and len(s.history.train_loss) == 6
+        runner.send(ShowEpoch(2))
+        s = settled(runner).snapshot
+        ref = Trainer(load_preset("overfit"))
+        ref.run(until_epochs=2)
+        assert s.epoch == 2 and all((s.params[k] == ref.params[k]).all() for k in ref.params)
+        runner.send(MoveEpoch(+1))
+        assert settled(runner).snapshot.epoch == 3
+        for _ in range(3):
+            runner.send(MoveEpoch(+1))
+        s = settled(runner).snapshot
+        assert s.epoch == 6 and s.replay_of is None  # past the last kept epoch: the run as it is
+        runner.send(ShowEpoch(3))
+        settled(runner)
+        runner.send(Play())  # trains on from epoch 3: epochs 4-6 become a ghost
+        frame = settled(runner)
+        runner.send(Pause())
+        assert frame.branches == 1 and len(frame.branched.train_loss) == 6
+        frame = settled(runner)
+        ref = Trainer(load_preset("overfit"))
+        ref.run(until_epochs=frame.snapshot.epoch)
+        assert frame.snapshot.replay_of is None and frame.snapshot.history.train_loss == tuple(ref.history["train_loss"])

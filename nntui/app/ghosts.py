@@ -71,6 +71,19 @@ class Ghosts:
         self.version += 1
         return ghost
 
+    def branched(self, config: Config, history: History, epoch: int) -> Ghost | None:
+        """The run went back to `epoch` of its timeline to train on from there:
+        the run as it was (its whole curve, the later epochs included) stays as a ghost."""
+        if len(history.train_loss) <= epoch:
+            return None
+        label = f"{run_label(config, ['learning_rate'], with_optimizer=True)} to epoch {len(history.train_loss)}"
+        ghost = Ghost(label, tuple(history.train_loss), tuple(history.val_loss),
+                      GHOST_COLOURS[self._kept % len(GHOST_COLOURS)])
+        self._kept += 1
+        self.items = (self.items + (ghost,))[-MAX_GHOSTS:]
+        self.version += 1
+        return ghost
+
     def clear(self) -> None:
         self.items = ()
         self.version += 1

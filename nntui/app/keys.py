@@ -97,6 +97,12 @@ KEYS: tuple[Key, ...] = (
         display="X", views=("boundary",)),
     Key("g", "gradcheck", "grad", "gradient check: finite differences against backprop", footer=20,
         palette=("Gradient check", "g: backprop against finite differences")),
+    Key("left_curly_bracket", "move_epoch(-1)", "earlier epoch",
+        "timeline: an epoch back / on, in every view; space trains on from there", display="{"),
+    Key("right_curly_bracket", "move_epoch(1)", "later epoch", None, display="}"),
+    Key("click", None, "", "on the loss chart: show that epoch (the timeline)", views=("loss",)),
+    Key("E", "show_lr", "rate", "the learning rate of each epoch, under the loss", display="E",
+        palette=("Learning-rate curve", "E: the rate of each epoch (a schedule) under the loss"), views=("loss",)),
     Key("comma", "sample(-1)", "previous sample",
         "previous / next sample of the batch (network, inspector; ringed on the boundary; "
         "with image data and no batch, the next validation image)", display=",", views=_SAMPLE_VIEWS),

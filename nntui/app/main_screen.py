@@ -46,6 +46,7 @@ from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.hint import Hint
 from nntui.app.widgets.lesson import LessonPanel
+from nntui.app.widgets.losschart import LossChart
 from nntui.app.widgets.network import NetworkDiagram, SwitchUnit
 from nntui.app.widgets.unit_images import UnitImages
 from nntui.app.widgets.view import Context, View
@@ -53,6 +54,7 @@ from nntui.app.worker import (
     SPEEDS,
     FinishStep,
     Frame,
+    MoveEpoch,
     NextPhase,
     Pause,
     Replace,
@@ -62,6 +64,7 @@ from nntui.app.worker import (
     SetOption,
     SetSpeed,
     SetWeight,
+    ShowEpoch,
     SwitchOff,
     Status,
     StepBack,
@@ -144,6 +147,7 @@ class MainScreen(PacedScreen):
         self.modified = False  # the controls changed the preset
         self.image_views = True  # image data: the image views, not the boundary (w)
         self.ghosts = Ghosts()  # earlier runs, drawn on the loss chart
+        self.branches_seen = 0  # the worker's branches from a past epoch already kept as ghosts
         self.drawing = Drawing(self)
         self.opener = Opener(self)
         self.saving = Saving(self)
@@ -235,6 +239,13 @@ class MainScreen(PacedScreen):
         self.status = frame.status
         if frame.status == Status.DIVERGED and (previous is None or previous.status != Status.DIVERGED):
             self.notify(frame.message or "training diverged", title="Diverged", severity="error", timeout=8)
+        if frame.branches > self.branches_seen and frame.branched is not None:
+            # Play from a past epoch: the run as it was stays on the chart as a ghost.
+            self.branches_seen = frame.branches
+            if self.ghosts.branched(self.config, frame.branched, frame.snapshot.epoch) is not None:
+                self._show_ghosts()
+                self.notify(f"Training on from epoch {frame.snapshot.epoch}: the run as it was stays on the "
+                            "chart (h hides, c clears).", timeout=4)
         # A new model's first frame, or a change of state (play, pause,
         # diverged): every view; in fast play otherwise, the views take turns.
         first = previous is None or previous.generation != frame.generation or previous.status != frame.status
@@ -567,6 +578,18 @@ class MainScreen(PacedScreen):
 
     def action_log_scale(self) -> None:
         self.views["loss"].toggle_log_scale()  # the other scale than the one seen, auto log included
+
+    def action_show_lr(self) -> None:
+        chart = self.views["loss"]
+        chart.show_lr = not chart.show_lr
+
+    def action_move_epoch(self, direction: int) -> None:
+        """One epoch back or on through the run's timeline (pauses play)."""
+        self.runner.send(MoveEpoch(direction))
+
+    @on(LossChart.EpochPicked)
+    def epoch_picked(self, event: LossChart.EpochPicked) -> None:
+        self.runner.send(ShowEpoch(event.epoch))
 
     def action_images(self) -> None:
         """Image data: the image views, or the boundary (any pair of pixels)."""

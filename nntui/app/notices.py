@@ -20,6 +20,12 @@ def said(key: str, old: Config, new: Config) -> str:
         return (f"{change}: the network's inputs are {', '.join(names)} "
                 f"({old.model.layers[0]} → {new.model.layers[0]} input units, hidden layers kept)")
     section, _, rest = key.partition(".")
+    if rest.startswith("early_stopping"):
+        was, now = old.train.early_stopping, new.train.early_stopping
+        if key.endswith(".patience") and was is not None and now is not None:
+            return f"early stopping's patience {was.patience} → {now.patience}"
+        return (f"early stopping {'on' if now else 'off'}"
+                + (f" ({now.monitor}, patience {now.patience})" if now else ""))
     if rest.startswith("options."):
         before = old.train.options.get(name, OPTIMIZER_DEFAULTS.get(old.train.optimizer, {}).get(name))
         after = new.train.options.get(name, OPTIMIZER_DEFAULTS.get(new.train.optimizer, {}).get(name))

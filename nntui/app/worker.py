@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from nntui.engine.datasets import Dataset
-from nntui.engine.snapshot import Snapshot
+from nntui.engine.snapshot import History, Snapshot
 from nntui.engine.trainer import Diverged, NoData, Trainer, quiet_overflow
 
 # Speed levels, in training steps per second; None is "as fast as it goes".
@@ -81,6 +81,10 @@ class Frame:
     speed: int  # index into SPEEDS
     rate: float  # steps per second measured over the last second of play
     message: str | None = None  # why it diverged, or what failed
+    # Play from a past epoch of the timeline cut the run's later epochs: their
+    # history (for a ghost curve), with a count that grows at each such branch.
+    branches: int = 0
+    branched: History | None = None
 
 
 class Command:
@@ -114,11 +118,33 @@ class TogglePlay(Command):
             runner.play()
 
 
+@dataclass(frozen=True)
+class ShowEpoch(Command):
+    """Show a past epoch of the run from its timeline (pauses play); an epoch
+    at or past the run's last, or None, shows the run as it is."""
+
+    epoch: int | None
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.show_epoch(self.epoch)
+
+
+@dataclass(frozen=True)
+class MoveEpoch(Command):
+    """One kept epoch back (-1) or on (+1) through the timeline."""
+
+    direction: int
+
+    def apply(self, runner: EngineRunner) -> None:
+        runner.move_epoch(self.direction)
+
+
 class Move(Command):
-    """A move by hand, which pauses play first."""
+    """A move by hand, which pauses play first (and comes back from a past epoch to the run)."""
 
     def apply(self, runner: EngineRunner) -> None:
         runner.pause(None)  # what the line said was of before the move
+        runner.replay = None
         self.move(runner.trainer)
 
     def move(self, trainer: Trainer) -> None:
@@ -321,6 +347,13 @@ class EngineRunner:
         # Play pauses once this many epochs are done: the preset's own count, the
         # first time it is reached; playing on from there goes on without a stop.
         self._stop_at: int | None = self._stop_epoch() if playing else None
+        # Early stopping pauses play when it stops the run (once: play on goes on).
+        self._watch_early_stop = playing and not trainer.stopped
+        # The epoch shown from the run's timeline (None: the run as it is).
+        self.replay: int | None = None
+        self._branches, self._branched = 0, None
+        if trainer.timeline is None:
+            trainer.keep_timeline()
 
     # ------------------------------------------------------------------ UI side
 
@@ -365,8 +398,35 @@ class EngineRunner:
     # ------------------------------------------- worker side: what commands call
 
     def play(self) -> None:
-        """Play from here (a message about an earlier stop goes)."""
+        """Play from here (a message about an earlier stop goes). From a past
+        epoch, the run goes back there and trains on; its later epochs are
+        published once (`Frame.branched`) for a ghost curve."""
+        if self.replay is not None:
+            tr = self.trainer
+            later = tr.snapshot().history
+            if tr.branch_from(self.replay):
+                self._branches, self._branched = self._branches + 1, later
+            self.replay = None
         self._set_playing(True)
+
+    def show_epoch(self, epoch: int | None) -> None:
+        tr = self.trainer
+        self.pause(None)
+        if epoch is None or tr.timeline is None or epoch >= tr.epoch or (tr.done or tr.batch):
+            self.replay = None  # mid-epoch, the run's own state is the one to show
+            return
+        entry = tr.timeline.at(max(0, epoch))
+        self.replay = entry.epoch if entry is not None else None
+
+    def move_epoch(self, direction: int) -> None:
+        tr = self.trainer
+        if tr.timeline is None:
+            return
+        now = self.replay if self.replay is not None else tr.epoch
+        if direction < 0 and self.replay is None and (tr.done or tr.batch):
+            now = tr.epoch + 1  # mid-epoch: back to the last epoch's end first
+        target = tr.timeline.step_from(now, direction)
+        self.show_epoch(target if target is not None else (None if direction > 0 else self.replay))
 
     def pause(self, message: str | None | object = _KEEP) -> None:
         """Stop playing. `message` says why on the status line (None: nothing);
@@ -384,9 +444,13 @@ class EngineRunner:
         """Train `trainer` from now on; its frames carry `generation`."""
         self.trainer = trainer
         self.generation = generation
+        self.replay = None
+        if trainer.timeline is None:
+            trainer.keep_timeline()
         self._message = None
         self._status = Status.PLAYING if self.playing else Status.PAUSED
         self._stop_at = self._stop_epoch() if self.playing else None
+        self._watch_early_stop = self.playing and not trainer.stopped
         self._rate_samples.clear()
         self._next_due = time.perf_counter()
 
@@ -470,7 +534,12 @@ class EngineRunner:
         return epochs if self.trainer.epoch < epochs else None
 
     def _reached_stop(self) -> bool:
-        """Pause with a message when play reaches the preset's epochs."""
+        """Pause with a message when play reaches the preset's epochs, or early stopping stops the run."""
+        tr = self.trainer
+        if self._watch_early_stop and tr.stopped:
+            self.pause(tr.stopper.reason(tr.stop))
+            self._watch_early_stop = False
+            return True
         if self._stop_at is None or self.trainer.epoch < self._stop_at:
             return False
         self.pause(f"reached the preset's {self._stop_at} epochs")
@@ -484,6 +553,9 @@ class EngineRunner:
         if playing and not self.playing:
             self._message = None
             self._stop_at = self._stop_epoch()
+            if self.trainer.stopped:  # playing on: early stopping starts afresh, as at Keras's next fit
+                self.trainer.rules.restart()
+            self._watch_early_stop = True
         self.playing = playing
         self._status = Status.PLAYING if playing else Status.PAUSED
         self._rate_samples.clear()
@@ -509,7 +581,7 @@ class EngineRunner:
             try:
                 stop_at = self._stop_at
                 while not is_cancelled() and commands.empty():
-                    if stop_at is not None and tr.epoch >= stop_at:
+                    if (stop_at is not None and tr.epoch >= stop_at) or (self._watch_early_stop and tr.stopped):
                         break
                     if self._held:
                         # The UI is answering a key or drawing: let it have the CPU (the GIL).
@@ -573,7 +645,8 @@ class EngineRunner:
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
     def _publish(self) -> None:
-        snapshot = self.trainer.snapshot()
+        tr = self.trainer
+        snapshot = tr.snapshot_at(self.replay) if self.replay is not None else tr.snapshot()
         self._seq += 1
         frame = Frame(
             seq=self._seq,
@@ -583,6 +656,8 @@ class EngineRunner:
             speed=self.speed,
             rate=self._rate(),
             message=self._message,
+            branches=self._branches,
+            branched=self._branched,
         )
         with self._lock:
             self._latest = frame

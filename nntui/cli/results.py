@@ -35,6 +35,8 @@ def result(trainer, seconds: float, diverged, saved: str | None) -> dict:
         result["error"] = str(diverged)
     if saved:
         result["saved"] = saved
+    if trainer.stop is not None:
+        result["early_stopping"] = early_stopping(trainer)
     if trainer.confusion is not None:  # classification, once an epoch has ended
         result["confusion"] = trainer.confusion.to_dict()
     result["history"] = history(trainer)
@@ -50,10 +52,20 @@ def history(trainer) -> dict:
     keys = ["train_loss", "val_loss"]
     if trainer.dataset.task != "regression":
         keys += ["train_accuracy", "val_accuracy"]
+    keys.append("lr")  # the learning rate each epoch was trained with
     out = {k: [common.finite(float(v)) for v in trainer.history[k]] for k in keys}
     out["grad_norm"] = {w: [common.finite(float(v)) for v in series]
                         for w, series in gradnorm.as_dict(trainer.history).items()}
     return out
+
+
+def early_stopping(trainer) -> dict:
+    """Where early stopping stopped: the best epoch (1-based) and its value,
+    the epoch it stopped at (None if it did not)."""
+    st = trainer.stop
+    return {"monitor": trainer.stopper.monitor, "best_epoch": st.best_epoch + 1 if trainer.epoch else None,
+            "best": common.finite(st.best), "stopped_epoch": st.stopped_epoch,
+            "restored": bool(st.stopped and st.best_params is not None)}
 
 
 def final_metrics(trainer) -> dict:
@@ -63,5 +75,8 @@ def final_metrics(trainer) -> dict:
     h = trainer.history
     if not h["train_loss"]:
         return trainer.evaluate()
-    return {k: (h[k][-1] if h[k] else None)
+    st = trainer.stop
+    # Early stopping restored the best epoch's weights: its numbers are the run's.
+    at = st.best_epoch if st is not None and st.stopped and st.best_params is not None else -1
+    return {k: (h[k][at] if h[k] else None)
             for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")}

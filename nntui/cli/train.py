@@ -261,9 +261,14 @@ def _report(trainer, result: dict, ascii_only: bool, plot: bool = True) -> None:
         table.add_row("accuracy", common.pct(result["train_accuracy"]), common.pct(result["val_accuracy"]))
     console.print(table)
     stop = " (target loss reached)" if result["target_loss_reached"] else ""
+    if trainer.stopped:
+        stop = f" ({trainer.stopper.reason(trainer.stop)})"
     options = "".join(f", {k} {v}" for k, v in result["options"].items())
+    sc = c.train.schedule
+    schedule = "" if sc is None else (f" on a {sc.kind} schedule" + (f" after {sc.warmup} epochs of warm-up"
+                                                                     if sc.warmup else ""))
     console.print(f"{result['epochs']} epochs, {result['steps']} steps in {result['seconds']:.2f} s{stop}; "
-                  f"{c.train.optimizer}, learning rate {c.train.learning_rate:g}{options}, "
+                  f"{c.train.optimizer}, learning rate {c.train.learning_rate:g}{schedule}{options}, "
                   f"batch {c.train.batch_size}", highlight=False, soft_wrap=True)
     if plot:
         _print_curves(console, trainer.history, c.train.loss, common.chart_style(console, ascii_only))

@@ -59,3 +59,29 @@ def measure(a: np.ndarray, y: np.ndarray, task: str, classes: tuple[str, ...], s
     names = tuple(classes) if len(classes) == k else tuple(str(i) for i in range(k))
     counts = confusion_matrix(true_classes(y, task), predicted_classes(a, task), k)
     return Confusion(counts, names, subset, epoch)
+
+
+class LazyConfusion:
+    """A confusion matrix to measure when first asked for (`value`): the
+    network's forward pass over a data set costs as much as a training step on
+    it, so an epoch's end does not pay it unless a view, the CLI or a runfile
+    needs the matrix. It holds references only (arrays are never changed in
+    place), so it can be measured later, from another thread, all the same."""
+
+    __slots__ = ("_args", "_value")
+
+    def __init__(self, net, params: dict, X: np.ndarray, y: np.ndarray, task: str, classes: tuple[str, ...],
+                 subset: str, epoch: int):
+        self._args = (net, params, X, y, task, classes, subset, epoch)
+        self._value: Confusion | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self._value is not None
+
+    @property
+    def value(self) -> Confusion:
+        if self._value is None:
+            net, params, X, y, task, classes, subset, epoch = self._args
+            self._value = measure(net.forward(params, X), y, task, classes, subset, epoch)
+        return self._value

@@ -348,6 +348,15 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = _check_lr(self.name, value)
 
+    def schedule_lr(self, value: float) -> None:
+        """The rate a learning-rate schedule sets for the next epoch: >= 0, as
+        torch's schedulers allow (cosine annealing reaches eta_min, 0 by default,
+        at T_max), not the > 0 a preset or a live change must give."""
+        x = float(value)
+        if not (math.isfinite(x) and x >= 0):
+            raise OptionError(self.name, "learning_rate", "must be a number >= 0", value)
+        self._lr = x
+
     def set_option(self, name: str, value: object) -> None:
         """Change one option live (validated as in __init__)."""
         self.set_options({name: value})

@@ -25,7 +25,8 @@ from .names import nesting, printable_tree
 
 FORMAT = "nntui-run"
 VERSION = 1
-_HISTORY = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")
+_HISTORY = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss", "lr")
+_OPTIONAL_HISTORY = ("lr",)  # absent from runfiles written before it was kept
 
 
 class RunfileError(ValueError):
@@ -52,6 +53,8 @@ def _meta(trainer, state: dict) -> dict:
     return {
         "format": FORMAT, "version": VERSION,
         **{k: state[k] for k in _META_STATE}, "off": state["off"], "edits": state["edits"],
+        **{k: state[k] for k in ("schedule", "stop") if k in state},
+        **({"timeline": {k: v for k, v in state["timeline"].items() if k != "arrays"}} if "timeline" in state else {}),
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
         "dataset_name": d.name, "source": getattr(trainer.config, "source", ""),
     }
@@ -79,6 +82,9 @@ def save_run(trainer, path) -> Path:
     }
     arrays.update({f"init_{k}": v for k, v in state["initial_params"].items()})
     arrays.update(state["params"])
+    arrays.update({f"best_{k}": v for k, v in state.get("best_params", {}).items()})
+    if "timeline" in state:  # the app's timeline: every kept epoch's end
+        arrays.update({f"timeline/{k}": v for k, v in state["timeline"]["arrays"].items()})
     arrays.update({f"optimizer/{k}": v for k, v in state["optimizer"].items()})
     arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in state["history"].items()})
     _check_finite_state(arrays, path)
@@ -125,9 +131,11 @@ _HEADER = 4096  # a .npy header's bytes, at most
 _HISTORY_RE = "|".join(_HISTORY)
 _MEMBER = re.compile(
     r"(?P<name>meta|config|[xy]_(?:train|val)"
-    r"|(?:init_)?[Wb](?P<layer>[1-9][0-9]{0,3})"
+    r"|(?:init_|best_)?[Wb](?P<layer>[1-9][0-9]{0,3})"
     r"|optimizer/t|optimizer/[Wb](?P<olayer>[1-9][0-9]{0,3})/[a-z_]{1,40}"
-    rf"|history_(?:{_HISTORY_RE}|{gradnorm.PREFIX}W(?P<glayer>[1-9][0-9]{{0,3}})))\.npy"
+    rf"|history_(?:{_HISTORY_RE}|{gradnorm.PREFIX}W(?P<glayer>[1-9][0-9]{{0,3}}))"
+    r"|timeline/[0-9]{1,8}/(?:(?:best_)?[Wb](?P<tlayer>[1-9][0-9]{0,3})"
+    r"|optimizer/[Wb](?P<tolayer>[1-9][0-9]{0,3})/[a-z_]{1,40}))\.npy"
 )
 
 
@@ -311,7 +319,8 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
     step = _count(path, meta, "step", MAX_STEPS)
     epoch = _count(path, meta, "epoch", MAX_EPOCHS)
     missing = [k for k in ("meta", "config", "x_train", "y_train", "x_val", "y_val")
-               + tuple(f"history_{k}" for k in _HISTORY + _grad_norm_keys(len(layers) - 1)) if k not in members]
+               + tuple(f"history_{k}" for k in _HISTORY + _grad_norm_keys(len(layers) - 1)
+                       if k not in _OPTIONAL_HISTORY) if k not in members]
     if missing:
         raise _refuse(path, f"missing member '{missing[0]}'")
     # What each member may hold, from the config's shapes and the meta's counts.
@@ -333,8 +342,13 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
             limit = 8 * (step if name == "history_batch_loss" else epoch)
         elif name == "optimizer/t":
             limit = 8
+        elif m.group("tlayer") or m.group("tolayer"):
+            pname = name.split("/")[-2 if m.group("tolayer") else -1].removeprefix("best_")
+            if pname not in sizes:
+                raise _refuse(path, f"member '{name}': the network has no parameter {pname} (layers {layers})")
+            limit = sizes[pname]
         elif m.group("layer") or m.group("olayer"):
-            pname = name.removeprefix("init_").removeprefix("optimizer/").split("/")[0]
+            pname = name.removeprefix("init_").removeprefix("best_").removeprefix("optimizer/").split("/")[0]
             if pname not in sizes:
                 raise _refuse(path, f"member '{name}': the network has no parameter {pname} "
                                     f"(layers {layers})")
@@ -362,7 +376,16 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
         state = {k: meta[k] for k in _META_STATE}
         state["off"] = meta.get("off", [])  # units switched off: none in a runfile without the key
         state["edits"] = meta.get("edits", [])  # weights set by hand, likewise
-        state["params"] = {k: v for k, v in arrays.items() if k[:1] in "Wb"}
+        state["params"] = {k: v for k, v in arrays.items() if re.fullmatch(r"[Wb][0-9]+", k)}
+        best = {k[len("best_"):]: v for k, v in arrays.items() if k.startswith("best_")}
+        if best:
+            state["best_params"] = best
+        state.update({k: meta[k] for k in ("schedule", "stop") if k in meta})
+        if "timeline" in meta:
+            if not isinstance(meta["timeline"], dict):
+                raise _refuse(path, "meta 'timeline' must be a table")
+            state["timeline"] = {**meta["timeline"], "arrays": {
+                k[len("timeline/"):]: v for k, v in arrays.items() if k.startswith("timeline/")}}
         state["initial_params"] = {k[len("init_"):]: v for k, v in arrays.items() if k.startswith("init_")}
         state["optimizer"] = {k[len("optimizer/"):]: v for k, v in arrays.items() if k.startswith("optimizer/")}
         state["history"] = {k[len("history_"):]: v for k, v in arrays.items() if k.startswith("history_")}
@@ -445,7 +468,9 @@ def check_state(saved: SavedRun, config, path) -> None:
     names = [f"{p}{l}" for l in range(1, len(layers)) for p in "Wb"]
     shapes = {f"W{l}": (layers[l - 1], layers[l]) for l in range(1, len(layers))}
     shapes.update({f"b{l}": (layers[l],) for l in range(1, len(layers))})
-    for which, prefix in (("initial_params", "init_"), ("params", "")):
+    for which, prefix in (("initial_params", "init_"), ("params", ""), ("best_params", "best_")):
+        if which not in st:
+            continue
         given = st[which]
         for k in names:
             if k not in given:
@@ -457,6 +482,8 @@ def check_state(saved: SavedRun, config, path) -> None:
         if extra:
             raise _refuse(path, f"member '{prefix}{extra[0]}': the network has no such parameter")
     _check_optimizer(path, config.train.optimizer, st["optimizer"], shapes, st["step"])
+    if "timeline" in st:
+        _check_timeline(path, config.train.optimizer, st["timeline"]["arrays"], shapes)
     _check_counters(path, saved, config)
     _check_edits(path, st["edits"], shapes, st["step"])
 
@@ -485,6 +512,21 @@ def _check_edits(path, edits, shapes: dict, step: int) -> None:
         if not last <= st <= step:
             raise _refuse(path, f"meta 'edits': an edit at step {st} is out of order or after the run's step {step}")
         last = st
+
+
+def _check_timeline(path, optimizer: str, arrays: dict, shapes: dict) -> None:
+    """Each kept epoch's arrays: shapes of the network's, slots the optimizer keeps, finite."""
+    from .optimizers import OPTIMIZERS
+
+    allowed = set(OPTIMIZERS[optimizer].state_keys)
+    for key, a in arrays.items():
+        parts = key.split("/")
+        pname = parts[2] if parts[1] == "optimizer" else parts[1].removeprefix("best_")
+        if parts[1] == "optimizer" and parts[3] not in allowed:
+            raise _refuse(path, f"member 'timeline/{key}': {optimizer} keeps no '{parts[3]}'")
+        if a.shape != shapes[pname]:
+            raise _refuse(path, f"member 'timeline/{key}' has shape {a.shape}; {pname} has {shapes[pname]}")
+        arrays[key] = _real(path, f"timeline/{key}", a)
 
 
 def _required_slots(optimizer: str) -> set[str]:
@@ -544,13 +586,18 @@ def _check_counters(path, saved: SavedRun, config) -> None:
                             f"({n} samples in batches of {config.train.batch_size}), not {str(batch)[:40]}")
     h = st["history"]
     classify = d.task != "regression"
+    if "lr" in h:
+        a = h["lr"]
+        if a.ndim != 1 or len(a) != epoch:
+            raise _refuse(path, f"member 'history_lr' has {a.size} values; an epoch count of {epoch} needs {epoch}")
+        h["lr"] = _real(path, "history_lr", a)
     L = len(config.model.layers) - 1
     want = {"train_loss": epoch, "batch_loss": step,
             "val_loss": epoch if len(d.x_val) else 0,
             "train_accuracy": epoch if classify else 0,
             "val_accuracy": epoch if classify and len(d.x_val) else 0,
             **{k: epoch for k in _grad_norm_keys(L)}}
-    extra = sorted(set(h) - set(want))
+    extra = sorted(set(h) - set(want) - {"lr"})  # history_lr is checked above
     if extra:
         raise _refuse(path, f"member 'history_{extra[0]}': the network has no such weight matrix (layers {L})")
     # Drawn data drops the validation set mid-run (engine/drawn.py): its
@@ -588,10 +635,64 @@ def _check_counters(path, saved: SavedRun, config) -> None:
     except ValueError as e:
         raise _refuse(path, f"meta 'off': {e}") from None
     lr = st["lr"]
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    scheduled = config.train.schedule is not None  # a schedule may reach 0 (cosine's eta_min)
+    if (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0
+            or (lr == 0 and not scheduled)):
         raise _refuse(path, f"meta 'lr' must be a positive number, not {str(lr)[:40]}")
     if not isinstance(st["options"], dict):
         raise _refuse(path, "meta 'options' must be a table of optimizer options")
+    _check_rules(path, st, config)
+
+
+def _check_rules(path, st: dict, config) -> None:
+    """The schedule's and early stopping's saved state: present exactly when the
+    preset has them, and the same shape of plain numbers as a fresh one's."""
+    from .schedules import Schedule
+
+    t = config.train
+    for key, has in (("schedule", t.schedule is not None), ("stop", t.early_stopping is not None)):
+        if has and key not in st:
+            raise _refuse(path, f"missing meta '{key}': the preset has [train.{'schedule' if key == 'schedule' else 'early_stopping'}]")
+        if not has and key in st:
+            raise _refuse(path, f"meta '{key}' given, but the preset has no [train.{'schedule' if key == 'schedule' else 'early_stopping'}]")
+    if "best_params" in st and (t.early_stopping is None or not t.early_stopping.restore_best):
+        raise _refuse(path, "members 'best_...' given, but the preset does not restore the best weights")
+    if t.schedule is None and t.early_stopping is None:
+        return
+    sc = t.schedule
+    if sc is not None and not _same_shape(
+            Schedule(1.0, sc.kind, dict(sc.args), sc.warmup, sc.warmup_start).state(), st["schedule"]):
+        raise _refuse(path, "meta 'schedule' does not hold the state of the preset's schedule")
+    if t.early_stopping is not None:
+        stop = st["stop"]
+        ok = (isinstance(stop, dict) and set(stop) == {"best", "best_epoch", "wait", "stopped_epoch"}
+              and _number(stop["best"]) and all(_whole(stop[k]) for k in ("best_epoch", "wait"))
+              and (stop["stopped_epoch"] is None or _whole(stop["stopped_epoch"])))
+        if not ok:
+            raise _refuse(path, "meta 'stop' must be {best, best_epoch, wait, stopped_epoch} of numbers")
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v)
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_EPOCHS
+
+
+def _same_shape(fresh, given) -> bool:
+    """`given` has `fresh`'s keys and lengths, with a number wherever it has one."""
+    if isinstance(fresh, dict):
+        return isinstance(given, dict) and set(given) == set(fresh) and all(
+            _same_shape(fresh[k], given[k]) for k in fresh)
+    if isinstance(fresh, list):
+        return isinstance(given, list) and len(given) == len(fresh) and all(
+            _same_shape(a, b) for a, b in zip(fresh, given))
+    if isinstance(fresh, bool) or fresh is None:
+        return given == fresh
+    if isinstance(fresh, int):
+        return _whole(given) or (isinstance(given, int) and not isinstance(given, bool) and abs(given) <= MAX_EPOCHS)
+    return _number(given)
 
 
 def restore(saved: SavedRun, config, path) -> "Trainer":

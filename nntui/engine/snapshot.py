@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics import Confusion
+from . import gradnorm
+from .metrics import Confusion, LazyConfusion
 from .rules import Rule
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
+SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class History:
     train_accuracy: tuple[float, ...] = ()
     val_accuracy: tuple[float, ...] = ()
     batch_loss: tuple[float, ...] = ()
+    lr: tuple[float, ...] = ()  # the learning rate each epoch was trained with
     # Each weight matrix's mean gradient norm per epoch, {"W1": (...), ...} (engine/gradnorm.py).
     grad_norm: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
@@ -73,8 +76,10 @@ class Snapshot:
     # The network's inputs when they are features of the 2-D points (engine/features.py),
     # in order; () when the network takes the data's own inputs.
     features: tuple[str, ...] = ()
-    # The confusion matrix at the last epoch's end (metrics.Confusion); None before it, or for regression.
-    confusion: Confusion | None = None
+    # The confusion matrix at the last epoch's end, measured when first read
+    # (`confusion`); None before it, or for regression. The same object until
+    # the next epoch's end, so a view can tell whether it changed without measuring it.
+    lazy_confusion: LazyConfusion | None = None
     # The trace of the step in progress (or the last one finished in phase mode);
     # empty in fast play, which records no trace.
     batch_x: np.ndarray | None = None
@@ -94,6 +99,18 @@ class Snapshot:
     optimizer_step: int = 0
     off: frozenset[tuple[int, int]] = frozenset()  # hidden units switched off, (layer, unit)
     edits: tuple[tuple[str, tuple[int, ...], float], ...] = ()  # weights set by hand: (name, index, value)
+    # Early stopping (None without it): the best epoch so far (1-based), and
+    # once it has stopped the run, why ("stopped: no better val loss for 20 epochs; ...").
+    best_epoch: int | None = None
+    stop_reason: str | None = None
+    # A past epoch of the run shown from its timeline: the run's epochs then
+    # (the history is the whole run's, `epoch` the one shown); None for the run now.
+    replay_of: int | None = None
+
+    @property
+    def confusion(self) -> Confusion | None:
+        """The confusion matrix at the last epoch's end (metrics.Confusion)."""
+        return self.lazy_confusion.value if self.lazy_confusion is not None else None
 
     @property
     def next_phase(self) -> Phase:
@@ -113,3 +130,44 @@ class Snapshot:
     @property
     def L(self) -> int:
         return len(self.sizes) - 1
+
+
+def take_snapshot(trainer, at=None) -> Snapshot:
+    """A cheap copy of what the UI shows of `trainer` (of its
+    timeline's entry `at`, if given). Arrays are shared, never copied: the
+    trainer never changes an array in place once made."""
+    h = trainer.history
+    e, s = (trainer.epoch, trainer.step) if at is None else (at.epoch, at.step)
+    # A past epoch keeps the whole run's curves: the chart marks the epoch on them.
+    history = History(
+        tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
+        tuple(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
+        lr=tuple(h["lr"]), grad_norm={w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
+    )
+    stop = at.rules[1] if at is not None else trainer.stop
+    stopping = dict(best_epoch=stop.best_epoch + 1 if e else None,
+                    stop_reason=trainer.stopper.reason(stop) if stop.stopped else None) if stop is not None else {}
+    tr = trainer.trace if at is None else None
+    params, (t, state), lr, confusion = ((trainer.params, trainer.optimizer.copy_state(), trainer.optimizer.lr,
+                                          trainer._confusion) if at is None else
+                                         (at.params, at.optimizer, at.lr, at.confusion))
+    common = dict(
+        step=s, epoch=e, batch_in_epoch=trainer.batch if at is None else 0,
+        batches_per_epoch=trainer.batches_per_epoch, phases=trainer.phases,
+        done=tr.done if tr is not None else 0,
+        sizes=trainer.net.sizes, activation=trainer.net.activation_name, output=trainer.net.output_name,
+        loss_name=trainer.loss.name, optimizer_name=trainer.optimizer.name,
+        learning_rate=lr, task=trainer.dataset.task, params=dict(params),
+        classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
+        history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
+        off=trainer.net.off,
+        edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),
+        replay_of=trainer.epoch if at is not None else None, **stopping,
+    )
+    if tr is None:
+        return Snapshot(**common)
+    return Snapshot(
+        **common, batch_x=tr.X, batch_y=tr.y, batch_points=tr.points, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
+        deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
+        update_applied=tr.applied,
+    )

@@ -30,6 +30,7 @@ from .features import PLANE
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
+from .scaling import SCALES
 
 MAX_SAMPLES = 1_000_000
 MAX_EPOCHS = 10_000_000
@@ -172,6 +173,8 @@ class DataConfig:
     # csv only: (rows, columns) of the inputs as an image, row by row
     image: tuple[int, int] | None = field(default=None, metadata=K(
         None, only=Only("only a CSV's inputs can be the pixels of an image")))
+    # The network's inputs scaled with the training set's statistics (engine/scaling.py).
+    scale: str = field(default="none", metadata=K(Choice(SCALES, "scale"), hidden_default=True))
 
 
 @dataclass(frozen=True)
@@ -181,10 +184,46 @@ class ModelConfig:
     # Omitted, the output follows the loss, the optimizer or the data's task.
     output: str = field(default="sigmoid", metadata=K(
         Choice(OUTPUTS, "output activation"), derived=True, control="output"))
-    init: str = field(default="xavier", metadata=K(Choice(INITIALIZERS, "initializer")))
+    init: str = field(default="xavier", metadata=K(Choice(INITIALIZERS, "initializer"), control="init"))
     seed: int = field(default=0, metadata=K(Int(0)))
     # init = "explicit" only: W1, b1, ... as nested lists
     weights: dict[str, list] | None = field(default=None, metadata=K(None))
+
+
+@dataclass(frozen=True)
+class EarlyStoppingConfig:
+    """[train.early_stopping], Keras's rule (engine/stopping.py); checked in
+    nntui/experiment/train_rules.py."""
+
+    monitor: str = "val_loss"
+    patience: int = 20
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"monitor": self.monitor, "patience": self.patience, "min_delta": self.min_delta,
+                "restore_best": self.restore_best}
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """[train.schedule]: torch.optim.lr_scheduler's `kind` with its own
+    argument names (engine/schedules.py), after `warmup` epochs of LinearLR;
+    checked in nntui/experiment/train_rules.py."""
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)  # only the arguments given (plateau: its mode too)
+    warmup: int = 0
+    warmup_start: float = 1.0 / 3
+    monitor: str | None = None  # plateau only: what it reads
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"kind": self.kind, **_plain(self.args)}
+        if self.warmup:
+            out.update(warmup=self.warmup, warmup_start=self.warmup_start)
+        if self.monitor is not None:
+            out["monitor"] = self.monitor
+        return out
 
 
 @dataclass(frozen=True)
@@ -202,6 +241,9 @@ class TrainConfig:
     options: dict[str, Any] = field(default_factory=dict, metadata=K(None, spread=True))
     # Stop once an epoch's train loss is at or below it.
     target_loss: float | None = field(default=None, metadata=K(Num(lo=0.0)))
+    # Tables of their own, [train.early_stopping] and [train.schedule].
+    early_stopping: EarlyStoppingConfig | None = field(default=None, metadata=K(None))
+    schedule: ScheduleConfig | None = field(default=None, metadata=K(None))
 
 
 # The preset's sections and the class each is read into.
@@ -259,6 +301,8 @@ class Config:
 
 
 def _plain(v: Any) -> Any:
+    if hasattr(v, "to_dict"):
+        return v.to_dict()
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     return [_plain(x) for x in v] if isinstance(v, (list, tuple)) else v

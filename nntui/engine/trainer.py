@@ -22,15 +22,17 @@ from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
 from .losses import LOSSES
-from .metrics import Confusion, measure
+from .metrics import Confusion, LazyConfusion
 from .network import Network
 from .optimizers import make_optimizer
+from .epoch_rules import EpochRules
+from .scaling import Scaler
 from .spec import Config
-from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, History, Snapshot, step_phases
+from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
+from .timeline import EpochEnd, Timeline, entry_bytes, from_state, to_state
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
-SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
 
 
 # A diverging run overflows on its way to inf; the trainer reports that itself
@@ -60,6 +62,40 @@ class Diverged(ArithmeticError):
                  advice: str = "try a smaller learning rate"):
         self.step = step
         super().__init__(f"training diverged at step {step}: {what} {how}; {advice}")
+
+
+def check_explosion(losses: list, factor: float, low: float, step: int, bound: float = math.inf,
+                    bound_text: str = "") -> None:
+    """Diverged if the epoch just ended (`losses[-1]`) lost `factor` times the
+    run's lowest before it, `low` (and more than 1 above it: 1e-20 growing to
+    1e-17 is no explosion), or more than its loss's absolute bound (Loss.too_high),
+    which holds from the first epoch on, whatever the lowest."""
+    if len(losses) >= 2:
+        last = losses[-1]
+        if last > factor * low and last > low + 1.0:
+            raise Diverged(step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
+    if losses and not losses[-1] <= bound:  # NaN too
+        raise Diverged(step, "the loss", f"reached {losses[-1]:.3g} in {len(losses)} epoch"
+                       f"{'s' * (len(losses) != 1)}, above {bound:.3g} ({bound_text})")
+
+
+def overflowed_state(state: dict) -> str | None:
+    """"W1/exp_avg_sq", the first optimizer buffer that holds NaN or inf, or None."""
+    for name, st in state.items():
+        bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
+        if bad is not None:
+            return f"{name}/{bad}"
+    return None
+
+
+def lazy_confusion(net, params: dict, d: Dataset, x_train, x_val, epoch: int) -> LazyConfusion | None:
+    """The confusion matrix of `params`, to measure when asked: of the
+    validation set (network inputs x_val), else of the training set; None for regression."""
+    if d.task == "regression":
+        return None
+    if len(d.y_val):
+        return LazyConfusion(net, params, x_val, d.y_val, d.task, d.classes, "validation", epoch)
+    return LazyConfusion(net, params, x_train, d.y_train, d.task, d.classes, "train", epoch)
 
 
 class NoData(ValueError):
@@ -107,7 +143,8 @@ class Checkpoint:
     epoch: int
     batch: int
     tally: tuple  # the epoch so far: (sum of batch loss x batch size, samples right, gradient norm sums)
-    confusion: Confusion | None
+    confusion: LazyConfusion | None
+    rules: tuple  # EpochRules.state: the schedule's and early stopping's
 
 
 class Trainer:
@@ -134,11 +171,15 @@ class Trainer:
         self.batch = 0  # index of the next batch within the epoch
         self.trace: Trace | None = None  # the step in progress, or the last one traced
         self.data_step: int | None = None  # the step at which replace_data last changed the data
-        self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss")}
+        self.history = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "batch_loss",
+                                        "lr")}
         self.history.update({k: [] for k in gradnorm.keys(self.net.W[1:])})
-        # The classifier's confusion matrix at the last epoch's end (None before
-        # the first, and for regression); rewound with the rest.
-        self.confusion: Confusion | None = None
+        # The classifier's confusion matrix at the last epoch's end, measured
+        # only when asked for (None before the first epoch, and for regression).
+        self._confusion: LazyConfusion | None = None
+        # [train.schedule] and [train.early_stopping], applied at each epoch's end.
+        self.rules = EpochRules(t, self.optimizer)
+        self.timeline: Timeline | None = None  # every epoch's end, once keep_timeline is called
         # A Checkpoint at each step boundary, the latest last.
         self._ring: deque[Checkpoint] = deque(maxlen=self._rewind_depth())
         # The epoch so far: (sum of batch loss x batch size, samples classified right,
@@ -321,18 +362,74 @@ class Trainer:
         h["train_loss"].append(self._tally[0] / n)
         if self.dataset.task != "regression":
             h["train_accuracy"].append(self._tally[1] / n)
-        val_loss, val_acc, a_val = self._metrics(self.x_val, self.dataset.y_val, outputs=True)
+        val_loss, val_acc = self._metrics(self.x_val, self.dataset.y_val)
         if val_loss is not None:
             h["val_loss"].append(val_loss)
         if val_acc is not None:
             h["val_accuracy"].append(val_acc)
+        h["lr"].append(self.optimizer.lr)
         for k, total in zip(gradnorm.keys(self.net.W[1:]), self._tally[2]):
             h[k].append(total / self.batches_per_epoch)
         self._tally = self._fresh_tally()
         self.epoch += 1
-        self.confusion = self._confusion(a_val)
+        self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
         self._shuffle(self.epoch)
+        trained, measured = self.params, self._confusion
+        if self.rules.active:
+            best = self.rules.end_epoch(self.history, self.epoch, self.params)
+            if best is not None:  # early stopping stopped, and restores the best epoch's weights
+                self.params = best
+                self._confusion = self._lazy_confusion(best, self.rules.stop.best_epoch + 1)
+        if self.timeline is not None:  # the epoch as trained, even when the run ends restored
+            self.timeline.record(EpochEnd(self.epoch, self.step, trained, self.optimizer.copy_state(),
+                                          self.rules.state, self.optimizer.lr, measured))
+
+    schedule = property(lambda self: self.rules.schedule)  # schedules.Schedule of [train.schedule], or None
+    stopper = property(lambda self: self.rules.stopper)  # stopping.EarlyStopping of [train.early_stopping], or None
+    stop = property(lambda self: self.rules.stop)  # its stopping.StopState, or None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether early stopping has ended the run."""
+        return self.rules.stopped
+
+    # ----- the timeline -----------------------------------------------------
+
+    def keep_timeline(self, budget: int | None = None) -> Timeline:
+        """Keep every epoch's end from now on (within `budget` bytes, thinned evenly beyond it)."""
+        self.timeline = Timeline(entry_bytes(self.params), **({"budget": budget} if budget is not None else {}))
+        if self.batch == 0 and not self.done:
+            self.timeline.record(EpochEnd(self.epoch, self.step, self.params, self.optimizer.copy_state(),
+                                          self.rules.state, self.optimizer.lr, self._confusion))
+        return self.timeline
+
+    def snapshot_at(self, epoch: int) -> Snapshot | None:
+        """What the views show of the timeline's `epoch` (the nearest kept before it), without changing the run."""
+        entry = self.timeline.at(epoch) if self.timeline is not None else None
+        return self.snapshot(at=entry) if entry is not None else None
+
+    def branch_from(self, epoch: int) -> bool:
+        """Go back to the timeline's `epoch` (the nearest kept before it) to train on from there:
+        the later epochs are dropped from the history and the timeline (a caller keeps them as a ghost)."""
+        entry = self.timeline.at(epoch) if self.timeline is not None else None
+        if entry is None:
+            return False
+        self.params, self.step, self.epoch, self.batch = entry.params, entry.step, entry.epoch, 0
+        self.optimizer.restore_state(entry.optimizer)
+        self.rules.load(entry.rules)
+        if self.schedule is None:  # a schedule's rate came back with its state
+            self.optimizer.lr = entry.lr
+        self._confusion, self._tally, self.trace = entry.confusion, self._fresh_tally(), None
+        self._ring.clear()
+        self._truncate_history()
+        self.timeline.drop_after(entry.epoch)
+        self._shuffle(self.epoch)
+        return True
+
+    def _truncate_history(self) -> None:
+        for k, v in self.history.items():
+            del v[self.step if k == "batch_loss" else self.epoch:]
 
     # ----- larger moves -----------------------------------------------------
 
@@ -375,16 +472,20 @@ class Trainer:
     def run(self, max_steps: int | None = None, until_epochs: int | None = None,
             target_loss: float | None = None, callback=None, explode: float | None = EXPLODED) -> None:
         """Train until a stop condition: `until_epochs` epochs done (default: the
-        config's), `max_steps` more steps, or the epoch's train loss at or below
-        `target_loss` (default: the config's). Diverged if the loss or a
+        config's), `max_steps` more steps, the epoch's train loss at or below
+        `target_loss` (default: the config's), or early stopping stopping the run. Diverged if the loss or a
         parameter becomes NaN or inf, or (unless `explode` is None) an epoch's
         loss is `explode` times the run's lowest."""
         until_epochs = self.config.train.epochs if until_epochs is None else until_epochs
         target = self.config.train.target_loss if target_loss is None else target_loss
         stop_step = None if max_steps is None else self.step + max_steps
+        losses = self.history["train_loss"]
+        low = min(losses) if losses else math.inf  # the run's lowest epoch loss, kept as it goes
+        if self.stopped and self.epoch < until_epochs:
+            self.rules.restart()  # asked to train on: early stopping starts afresh, as at Keras's next fit
         with quiet_overflow():
             start = self._checkpoint()
-            while self.epoch < until_epochs and (stop_step is None or self.step < stop_step):
+            while self.epoch < until_epochs and (stop_step is None or self.step < stop_step) and not self.stopped:
                 epoch = self.epoch
                 self.train_step()
                 if self.epoch != epoch:
@@ -393,8 +494,9 @@ class Trainer:
                     if callback is not None:
                         callback(self)
                     if explode is not None:
-                        self._check_explosion(explode)
-                    if target is not None and self.history["train_loss"][-1] <= target:
+                        check_explosion(losses, explode, low, self.step, self._loss_bound(), self.loss.too_high_text)
+                    low = min(low, losses[-1])
+                    if target is not None and losses[-1] <= target:
                         break
             self.check_parameters()
             self._check_optimizer_state(start)
@@ -402,7 +504,7 @@ class Trainer:
     def _checkpoint(self) -> Checkpoint:
         """The state now, by reference (no array is ever changed in place)."""
         return Checkpoint(self.params, self.optimizer.copy_state(), self.step, self.epoch, self.batch, self._tally,
-                          self.confusion)
+                          self._confusion, self.rules.state)
 
     def _restore(self, cp: Checkpoint) -> None:
         """Back to `cp`: the history after it is cut, the step in progress dropped."""
@@ -411,13 +513,12 @@ class Trainer:
         if cp.epoch != self.epoch:
             self._shuffle(cp.epoch)
         self.step, self.epoch, self.batch = cp.step, cp.epoch, cp.batch
-        self._tally, self.confusion = cp.tally, cp.confusion
-        h = self.history
-        del h["batch_loss"][cp.step:]
-        for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
-            del h[k][cp.epoch:]
-        for k in gradnorm.keys(self.net.W[1:]):
-            del h[k][cp.epoch:]
+        self._tally, self._confusion = cp.tally, cp.confusion
+        if cp.rules is not self.rules.state:
+            self.rules.load(cp.rules)
+        self._truncate_history()
+        if self.timeline is not None:
+            self.timeline.drop_after(cp.epoch)
         self.trace = None
 
     def _check_optimizer_state(self, checkpoint: Checkpoint) -> None:
@@ -425,34 +526,19 @@ class Trainer:
         parameters stay finite (its steps just become 0): no later loss shows
         it, and a runfile must not hold it. Checked at each epoch's end; back
         to the epoch's start, then Diverged."""
-        for name, st in self.optimizer.state.items():
-            bad = next((key for key, arr in st.items() if not _finite({key: arr})), None)
-            if bad is None:
-                continue
+        bad = overflowed_state(self.optimizer.state)
+        if bad is not None:
             self._restore(checkpoint)
             self._ring.clear()
-            raise Diverged(checkpoint.step + 1, f"the optimizer's state ({name}/{bad})", "overflowed to inf or NaN",
+            raise Diverged(checkpoint.step + 1, f"the optimizer's state ({bad})", "overflowed to inf or NaN",
                            "gradients this large come from inputs on a huge scale: scale the data down")
 
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
 
-    def _check_explosion(self, factor: float) -> None:
-        """Diverged if the epoch just ended lost `factor` times its run's lowest
-        (and more than 1 above it: 1e-20 growing to 1e-17 is no explosion), or
-        more than its loss's absolute bound (Loss.too_high), which holds from
-        the first epoch on, whatever the lowest."""
-        losses = self.history["train_loss"]
-        if len(losses) >= 2:
-            low, last = min(losses[:-1]), losses[-1]
-            if last > factor * low and last > low + 1.0:
-                raise Diverged(self.step, "the loss", f"exploded from {low:.3g} to {last:.3g} in {len(losses)} epochs")
-        if self._too_high[0] is not self.dataset:  # once per data: the bound reads every target
-            loss = LOSSES[self.config.train.loss]
-            self._too_high = (self.dataset, loss.too_high(self.dataset.y_train, self.dataset.n_outputs))
-        if losses and not losses[-1] <= self._too_high[1]:  # NaN too
-            raise Diverged(self.step, "the loss", f"reached {losses[-1]:.3g} in {len(losses)} epoch"
-                           f"{'s' * (len(losses) != 1)}, above {self._too_high[1]:.3g} "
-                           f"({LOSSES[self.config.train.loss].too_high_text})")
+    def _loss_bound(self) -> float:  # measured once per data set: the bound reads every target
+        if self._too_high[0] is not self.dataset:
+            self._too_high = (self.dataset, self.loss.too_high(self.dataset.y_train, self.dataset.n_outputs))
+        return self._too_high[1]
 
     # ----- rewinding --------------------------------------------------------
 
@@ -505,6 +591,8 @@ class Trainer:
             "initial_params": dict(self.initial_params), "params": dict(self.params),
             "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
             "history": {k: list(v) for k, v in self.history.items()},
+            **self.rules.to_dict(),
+            **({"timeline": to_state(self.timeline)} if self.timeline is not None else {}),
             "off": sorted([l, j] for l, j in self.net.off),
             "edits": [[st, name, list(index), old, new] for st, name, index, old, new in self.edits],
         }
@@ -523,22 +611,30 @@ class Trainer:
         self.initial_params = {k: np.asarray(state["initial_params"][k], dtype=np.float64) for k in self.net.param_names}
         self.params = {k: np.asarray(state["params"][k], dtype=np.float64) for k in self.net.param_names}
         opt = self.optimizer
-        opt.lr = state["lr"]
+        if self.schedule is not None:  # a schedule may have brought the rate to 0, as torch's do
+            opt.schedule_lr(state["lr"])
+        else:
+            opt.lr = state["lr"]
         # All at once: pairs such as momentum and nesterov are only valid together.
         opt.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()})
         opt.set_state(state["optimizer"])
         for k in self.history:
-            self.history[k] = [float(v) for v in state["history"][k]]
+            # A runfile from before history.lr has the rate it stopped with for every epoch.
+            given = state["history"][k] if k in state["history"] else [state["lr"]] * int(state["epoch"])
+            self.history[k] = [float(v) for v in given]
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
+        self.rules.from_dict(state, self.net.param_names)
+        if "timeline" in state:
+            self.timeline = from_state(state["timeline"], entry_bytes(self.params), self._lazy_confusion)
         self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.switch_off(state.get("off", ()))
         self.edits = [(int(st), str(name), tuple(int(i) for i in index), float(old), float(new))
                       for st, name, index, old, new in state.get("edits", ())]
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
-        # A runfile keeps no confusion matrix: measured again, with the parameters
-        # saved (those of the epoch's end when the run was saved there).
-        self.confusion = self._confusion(None) if self.epoch else None
+        # A runfile keeps no confusion matrix: measured again (when asked), with
+        # the parameters saved (those of the epoch's end when the run was saved there).
+        self._confusion = self._lazy_confusion(self.params, self.epoch) if self.epoch else None
 
     # ----- live changes -----------------------------------------------------
 
@@ -575,7 +671,10 @@ class Trainer:
     def _set_inputs(self) -> None:
         """The network's inputs for the data's points: the points, or their features."""
         d = self.dataset
-        self.x_train, self.x_val = (self.inputs(x) for x in (d.x_train, d.x_val))
+        self.scaler = None
+        raw = self.inputs(d.x_train)
+        self.scaler = Scaler(getattr(self.config.data, "scale", "none"), raw)
+        self.x_train, self.x_val = self.scaler(raw), self.inputs(d.x_val)
 
     def switch_off(self, units) -> None:
         """Hold these hidden units' outputs at 0 from now on, in training and in
@@ -611,7 +710,12 @@ class Trainer:
         self._ring.clear()
 
     def set_learning_rate(self, lr: float) -> None:
-        self.optimizer.lr = float(lr)
+        """A new rate from now on. With a schedule, `lr` is its new base rate
+        (the preset's learning_rate): the whole schedule is scaled to it."""
+        if self.schedule is not None:
+            self.rules.scale(float(lr) / self.schedule.base_lr)
+        else:
+            self.optimizer.lr = float(lr)
 
     def set_option(self, name: str, value) -> None:
         self.optimizer.set_option(name, value)
@@ -621,7 +725,8 @@ class Trainer:
     def inputs(self, X) -> np.ndarray:
         """What the network takes for data points X: their features, if the run has any."""
         X = np.asarray(X, dtype=np.float64)
-        return expand(X, self.features) if self.features else X
+        X = expand(X, self.features) if self.features else X
+        return self.scaler(X) if self.scaler is not None else X
 
     def predict(self, X) -> np.ndarray:
         """The output for data points X (2-D points for a run with features)."""
@@ -644,16 +749,14 @@ class Trainer:
         acc = None if self.dataset.task == "regression" else self._correct(a, y) / len(y)
         return (self.loss.value(z, a, y), acc, a) if outputs else (self.loss.value(z, a, y), acc)
 
-    def _confusion(self, a_val: np.ndarray | None) -> Confusion | None:
-        """The confusion matrix now: of the validation set (its outputs a_val
-        when already computed), else of the training set; None for regression."""
-        d = self.dataset
-        if d.task == "regression":
-            return None
-        if len(d.y_val):
-            a = a_val if a_val is not None else self.net.forward(self.params, self.x_val)
-            return measure(a, d.y_val, d.task, d.classes, "validation", self.epoch)
-        return measure(self.net.forward(self.params, self.x_train), d.y_train, d.task, d.classes, "train", self.epoch)
+    @property
+    def confusion(self) -> Confusion | None:
+        """The confusion matrix at the last epoch's end (None before it, and for
+        regression), measured the first time it is asked for."""
+        return self._confusion.value if self._confusion is not None else None
+
+    def _lazy_confusion(self, params: dict, epoch: int) -> LazyConfusion | None:
+        return lazy_confusion(self.net, params, self.dataset, self.x_train, self.x_val, epoch)
 
     def evaluate(self) -> dict:
         """Loss and accuracy of the current parameters on the whole training and validation sets."""
@@ -665,32 +768,6 @@ class Trainer:
 
     # ----- for the UI -------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        """A cheap copy of what the UI shows. Arrays are shared, never copied:
-        the trainer never changes an array in place once made."""
-        h = self.history
-        history = History(
-            tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
-            tuple(h["val_accuracy"]), tuple(h["batch_loss"][-SNAPSHOT_BATCH_LOSSES:]),
-            {w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
-        )
-        tr = self.trace
-        common = dict(
-            step=self.step, epoch=self.epoch, batch_in_epoch=self.batch,
-            batches_per_epoch=self.batches_per_epoch, phases=self.phases,
-            done=tr.done if tr is not None else 0,
-            sizes=self.net.sizes, activation=self.net.activation_name, output=self.net.output_name,
-            loss_name=self.loss.name, optimizer_name=self.optimizer.name,
-            learning_rate=self.optimizer.lr, task=self.dataset.task, params=dict(self.params),
-            classes=self.dataset.classes, features=self.features, confusion=self.confusion,
-            history=history, optimizer_state={k: dict(v) for k, v in self.optimizer.state.items()},
-            optimizer_step=self.optimizer.t, off=self.net.off,
-            edits=tuple((name, index, new) for _, name, index, _, new in self.edits),
-        )
-        if tr is None:
-            return Snapshot(**common)
-        return Snapshot(
-            **common, batch_x=tr.X, batch_y=tr.y, batch_points=tr.points, z=dict(tr.z), a=dict(tr.a), loss=tr.loss,
-            deltas=dict(tr.delta), grads=dict(tr.grads), updates=dict(tr.updates), rules=dict(tr.rules),
-            update_applied=tr.applied,
-        )
+    def snapshot(self, at: EpochEnd | None = None) -> Snapshot:
+        """A cheap copy of what the UI shows (of the timeline's entry `at`, if given)."""
+        return take_snapshot(self, at)

@@ -47,6 +47,7 @@ from nntui.engine.optimizers import OPTIMIZERS, OptionError, make_optimizer, opt
 from nntui.engine.spec import (MAX_SAMPLES, SECTIONS, Bool, Choice, Config, DataConfig, Int, ModelConfig, Num,
                                TrainConfig, declared, default_of, is_required, key_of, setting)
 from nntui.engine.names import allowed, did_you_mean
+from nntui.experiment import train_rules
 
 __all__ = ["Config", "ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "config_from_dict", "override"]
 
@@ -353,10 +354,19 @@ class _Checker:
             self.sizes(data, model, train, task, n_in, n_out)
         if n_rows is not None:
             self.split(data, n_rows)
+        train = train_rules.needs_validation(self, train, self.has_validation(data, n_rows))
         if model.init == "explicit" or "weights" in model_t:
             model = self.weights(model_t, model)
         variants = self.compare(self.table(d, "compare")) if "compare" in d else ()
         return Config(title, description, self.source, data, model, train, variants)
+
+    def has_validation(self, data: DataConfig, n_rows: int | None) -> bool | None:
+        """Whether the data has a validation set (None: not known without reading it)."""
+        if not dataset_takes(data.dataset) or data.validation == 0:
+            return False
+        if self.dataset is not None:
+            return len(self.dataset.x_val) > 0
+        return None if n_rows is None else round(data.validation * n_rows) > 0
 
     # ----- [compare]
 
@@ -638,7 +648,9 @@ class _Checker:
                 self.fail("train", e.key, t[e.key], e.problem)
             self.fail("train", "optimizer", optimizer, e.problem)
         options = {key: built.options[key] for key in given}
-        return SECTIONS["train"](**{**values, "loss": values["loss"] or ""}, optimizer=optimizer, options=options)
+        stopping = train_rules.early_stopping(self, t.get("early_stopping"))
+        return SECTIONS["train"](**{**values, "loss": values["loss"] or ""}, optimizer=optimizer, options=options,
+                                 early_stopping=stopping, schedule=train_rules.schedule(self, t.get("schedule"), stopping))
 
     def loss(self, train: TrainConfig, model: ModelConfig, task: str | None) -> TrainConfig:
         """Fill in the loss from the output (and the task) if it was omitted."""

@@ -10,7 +10,9 @@ as a preset file is checked. A bad value raises ConfigError, naming the key.
 Keys are dotted paths of the config: ``data.dataset``, ``data.noise``,
 ``data.features`` (a list, or "x1, x2, x1_x2": the input layer follows),
 ``model.hidden`` (the hidden sizes, "8, 8" or "none"), ``model.activation``,
-``train.learning_rate``, ``train.optimizer``, ``train.options.momentum``...
+``train.learning_rate``, ``train.optimizer``, ``train.options.momentum``...,
+``train.early_stopping`` (on/off: Keras's rule with its defaults, on val_loss, or
+train_loss without a validation set) and ``train.early_stopping.patience``.
 A value may be typed text ("0.3", "on", "0.9, 0.99"): it is read here.
 """
 
@@ -47,6 +49,8 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
         d["data"]["features"] = features
         if features:  # the input layer follows; an empty list is refused by the check, named
             d["model"]["layers"] = [len(features), *d["model"]["layers"][1:]]
+    elif key.startswith("train.early_stopping"):
+        _early_stopping(d, config, key, value)
     elif key == "train.optimizer":
         keep = set(optimizer_options(str(value)))
         for opt in option_names():
@@ -62,6 +66,30 @@ def edit(config: Config, key: str, value: Any, dataset: Dataset | None = None) -
     # Features are computed from the data's points, not made with them: the same data.
     same_data = _points(d["data"]) == _points(config.to_dict()["data"])
     return config_from_dict(d, config.source, dataset=dataset if same_data else None)
+
+
+def _early_stopping(d: dict, config: Config, key: str, value: Any) -> None:
+    """Early stopping switched on or off, or its patience set (which switches it on)."""
+    train = d["train"]
+    if key == "train.early_stopping":
+        on = _parse(key, value)
+        if not isinstance(on, bool):
+            raise ConfigError(f"early stopping: {value!r} is neither on nor off")
+        if not on:
+            train.pop("early_stopping", None)
+            return
+    elif key != "train.early_stopping.patience":
+        raise ConfigError(f"{config.source}: cannot edit '{key}'; early stopping's keys are "
+                          "train.early_stopping (on/off) and train.early_stopping.patience")
+    if "early_stopping" not in train:
+        no_validation = not dataset_takes(config.data.dataset) or config.data.validation == 0
+        train["early_stopping"] = {"monitor": "train_loss" if no_validation else "val_loss"}
+    if key.endswith(".patience"):
+        text = str(value).strip()
+        try:
+            train["early_stopping"]["patience"] = int(text) if isinstance(value, str) else value
+        except ValueError:
+            raise ConfigError(f"patience: {value!r} is not a whole number of epochs") from None
 
 
 def _points(data: dict) -> dict:

@@ -9,7 +9,9 @@ order and the same number of epochs. Run, it prints
 `epoch E train_loss L val_loss V` per epoch, equal to nntui's history to
 about 1e-9 in float64: the train loss as nntui defines it (the mean of the
 epoch's batch losses, weighted by batch size), the validation loss on the
-whole validation set at the epoch's end.
+whole validation set at the epoch's end. A learning-rate schedule becomes the
+same torch.optim.lr_scheduler (its state carried over), early stopping the
+same Keras rule, input scaling the same arithmetic on the same statistics.
 
 What has no torch counterpart (the perceptron rule, a step activation) is
 refused with ExportError, naming it.
@@ -96,7 +98,10 @@ def pytorch_script(trainer: Trainer, epochs: int, source: str = "") -> str:
         weights=_arrays({k: v for k, v in state["params"].items()}),
         opt_state=_arrays(state["optimizer"]), opt_step=int(state["optimizer"].get("t", 0)),
         x_train=_array(d.x_train), y_train=_array(d.y_train), x_val=_array(d.x_val), y_val=_array(d.y_val),
-        features=_features_code(trainer.features),
+        features=_features_code(trainer.features, trainer.scaler),
+        schedule_setup=_schedule_setup(trainer), schedule_step=_schedule_step(trainer),
+        stop_setup=_stop_setup(trainer), stop_check=_stop_check(trainer),
+        rules_code=_rules_code(trainer, folded),
     )
 
 
@@ -105,22 +110,194 @@ _FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1_sq": "x1 * x1", "x2_sq": "x2 * x2",
                  "sin_x1": "np.sin(x1)", "sin_x2": "np.sin(x2)"}
 
 
-def _features_code(features: tuple[str, ...]) -> str:
+def _features_code(features: tuple[str, ...], scaler=None) -> str:
     """The script's `inputs(points)`: the network's inputs for the data's points."""
+    scaled = scaler is not None and scaler.active
+    scale = ""
+    if scaled:
+        scale = (f"    # nntui's data.scale = \"{scaler.kind}\": the training set's statistics, the same for every input.\n"
+                 f"    SHIFT = {_array(scaler.shift)}\n"
+                 f"    DIVISOR = {_array(scaler.divisor)}\n")
     if not features:
-        return ('FEATURES = ()\n\n\n'
+        body = ('FEATURES = ()\n\n\n'
                 'def inputs(points):\n'
-                '    """The network takes the data\'s own inputs."""\n'
-                '    return points\n')
+                '    """The network takes the data\'s own inputs."""\n')
+        return body + (scale + "    return (points - SHIFT) / DIVISOR\n" if scaled else "    return points\n")
     columns = "\n".join(f"        {_FEATURE_CODE[f]},  # {f!r}" for f in features)
     return (f'FEATURES = {tuple(features)!r}\n\n\n'
             'def inputs(points):\n'
             '    """The network\'s inputs: the features FEATURES of each point (x1, x2)\n'
             '    (nntui\'s data.features; the data keeps its points, the boundary is drawn over them)."""\n'
             '    x1, x2 = points[:, 0], points[:, 1]\n'
-            '    return np.stack([\n'
+            '    x = np.stack([\n'
             f'{columns}\n'
-            '    ], axis=1)\n')
+            '    ], axis=1)\n'
+            + (scale + "    return (x - SHIFT) / DIVISOR\n" if scaled else "    return x\n"))
+
+
+# nntui's schedule kind -> torch's scheduler, and its arguments as torch names them.
+_SCHEDULERS = {"step": "StepLR", "multistep": "MultiStepLR", "exponential": "ExponentialLR",
+               "cosine": "CosineAnnealingLR", "plateau": "ReduceLROnPlateau"}
+
+
+def _schedule_setup(trainer: Trainer) -> str:
+    sc = trainer.config.train.schedule
+    if sc is None:
+        return ""
+    args = "".join(f", {k}={_py(list(v) if k == 'milestones' else v)}" for k, v in sc.args.items())
+    kind = f"torch.optim.lr_scheduler.{_SCHEDULERS[sc.kind]}(optimizer{args})"
+    if sc.warmup:
+        warm = (f"torch.optim.lr_scheduler.LinearLR(optimizer, start_factor={_py(sc.warmup_start)}, "
+                f"end_factor=1.0, total_iters={sc.warmup})")
+        code = (f"    # {sc.warmup} epochs of linear warm-up, then {sc.kind}: torch's SequentialLR, as nntui steps it.\n"
+                f"    warmup = {warm}\n"
+                f"    scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [warmup, {kind}], "
+                f"milestones=[{sc.warmup}])\n")
+    else:
+        code = f"    scheduler = {kind}\n"
+    return code + "    load_schedule_state(scheduler, optimizer)\n"
+
+
+def _schedule_step(trainer: Trainer) -> str:
+    sc = trainer.config.train.schedule
+    if sc is None:
+        return ""
+    if sc.kind == "plateau":
+        return f"        scheduler.step(metrics[{sc.monitor!r}])  # once an epoch, reading {sc.monitor}\n"
+    return "        scheduler.step()  # once an epoch\n"
+
+
+def _stop_setup(trainer: Trainer) -> str:
+    if trainer.stop is None:
+        return ""
+    return "    stopping = EarlyStopping(model)\n"
+
+
+def _stop_check(trainer: Trainer) -> str:
+    sc = trainer.config.train.schedule
+    if trainer.stop is None and (sc is None or sc.kind != "plateau"):
+        return ""
+    monitors = {trainer.stopper.monitor if trainer.stopper else None, sc.monitor if sc is not None else None}
+    acc = ', "val_accuracy": val_accuracy(model, x_val, y_val)' if "val_accuracy" in monitors else ""
+    code = f'        metrics = {{"train_loss": total / n, "val_loss": val_loss{acc}}}\n'
+    if trainer.stop is not None:
+        code += ("        if stopping.stops(epoch, metrics):\n"
+                 "            break\n")
+    return code
+
+
+def _val_accuracy_code(trainer: Trainer, folded: bool) -> str:
+    """`val_accuracy(model, x, y)`, counted as nntui counts it."""
+    task = trainer.dataset.task
+    a = "torch.sigmoid(out)" if folded else "out"  # the model's last module is the output, unless the loss holds it
+    right = (f"(({a} >= 0.5) == (y >= 0.5)).sum().item()" if task == "binary"
+             else "(out.argmax(dim=1) == y).sum().item()")
+    return ("\n\ndef val_accuracy(model, x, y):\n"
+            '    """The share of the validation set classified right, as nntui counts it."""\n'
+            "    with torch.no_grad():\n"
+            "        out = model(x)\n"
+            f"    return {right} / len(y)\n")
+
+
+def _rules_code(trainer: Trainer, folded: bool) -> str:
+    """The schedule's state and the early stopping rule, as the script needs them."""
+    sc = trainer.config.train.schedule
+    out = []
+    if "val_accuracy" in (trainer.stopper.monitor if trainer.stopper else None, sc.monitor if sc else None):
+        out.append(_val_accuracy_code(trainer, folded))
+    if trainer.schedule is not None:
+        out.append(_SCHEDULE_CODE.format(state=_py_data(trainer.schedule.state())))
+    if trainer.stop is not None:
+        st, es = trainer.stop, trainer.stopper
+        best = _arrays(st.best_params) if st.best_params is not None and st.best_params is not trainer.params else (
+            "None" if st.best_params is None else "\"now\"")
+        out.append(_STOP_CODE.format(monitor=es.monitor, patience=es.patience, min_delta=_py(abs(es.min_delta)),
+                                     mode=es.mode, restore=es.restore_best, best=_py(st.best),
+                                     best_epoch=st.best_epoch, wait=st.wait, best_weights=best))
+    return "".join(out)
+
+
+def _py_data(v) -> str:
+    """Plain data (dicts, lists, numbers, None) as Python source that reads back exactly."""
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k!r}: {_py_data(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_py_data(x) for x in v) + "]"
+    return _py(v) if not isinstance(v, int) or isinstance(v, bool) else repr(v)
+
+
+_SCHEDULE_CODE = '''
+
+# nntui's schedule where the run is now, in torch's own names (a new run: as constructed).
+SCHEDULE_STATE = {state}
+
+
+def load_schedule_state(scheduler, optimizer):
+    for group in optimizer.param_groups:
+        group["lr"], group["initial_lr"] = SCHEDULE_STATE["lr"], SCHEDULE_STATE["initial_lr"]
+    state = SCHEDULE_STATE["sched"]
+    parts = [(scheduler, state)]
+    if "schedulers" in state:  # SequentialLR: its own epoch, then each scheduler's state
+        scheduler.last_epoch = state["last_epoch"]
+        parts = list(zip(scheduler._schedulers, state["schedulers"]))
+    for s, st in parts:
+        for key, value in st.items():
+            if key == "base_lr":
+                s.base_lrs = [value] * len(optimizer.param_groups)
+            else:
+                setattr(s, key, value)
+        s._last_lr = [group["lr"] for group in optimizer.param_groups]
+'''
+
+_STOP_CODE = '''
+
+class EarlyStopping:
+    """Keras's EarlyStopping rule, as nntui runs it: an improvement beats the best
+    by more than MIN_DELTA; stop at the first epoch PATIENCE epochs after the best
+    (never the first), back on the best epoch's weights if RESTORE."""
+
+    MONITOR, PATIENCE, MIN_DELTA, MODE, RESTORE = {monitor!r}, {patience}, {min_delta}, {mode!r}, {restore}
+
+    def __init__(self, model):
+        self.model = model
+        self.best, self.best_epoch, self.wait = {best}, {best_epoch}, {wait}
+        best = {best_weights}
+        self.best_weights = self.weights() if best == "now" else best and {{k: torch.tensor(v) for k, v in best.items()}}
+
+    def weights(self):
+        linear = [m for m in self.model if isinstance(m, torch.nn.Linear)]
+        out = {{}}
+        for l, layer in enumerate(linear, start=1):
+            out[f"W{{l}}"], out[f"b{{l}}"] = layer.weight.detach().T.clone(), layer.bias.detach().clone()
+        return out
+
+    def improves(self, value):
+        if self.MODE == "min":
+            return value + self.MIN_DELTA < self.best
+        return value - self.MIN_DELTA > self.best
+
+    def stops(self, epoch, metrics):
+        value = metrics[self.MONITOR]
+        if self.RESTORE and self.best_weights is None:
+            self.best_weights = self.weights()
+        self.wait += 1
+        if self.improves(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.RESTORE:
+                self.best_weights = self.weights()
+            return False
+        if self.wait < self.PATIENCE or epoch == 0:
+            return False
+        if self.RESTORE:
+            linear = [m for m in self.model if isinstance(m, torch.nn.Linear)]
+            with torch.no_grad():
+                for l, layer in enumerate(linear, start=1):
+                    layer.weight.copy_(self.best_weights[f"W{{l}}"].T)
+                    layer.bias.copy_(self.best_weights[f"b{{l}}"])
+        print(f"stopped at epoch {{epoch + 1}}: no better {{self.MONITOR}} for {{self.wait}} epochs; "
+              f"best at epoch {{self.best_epoch + 1}}" + (" (restored)" if self.RESTORE else ""))
+        return True
+'''
 
 
 def _output_note(output: str, loss: str, folded: bool) -> str:
@@ -229,7 +406,7 @@ def main():
         lr={lr}, weight_decay={wd}{opt_args},
     )
     load_optimizer_state(optimizer, linear)
-
+{schedule_setup}{stop_setup}
     n = len(x_train)
     for epoch in range(START_EPOCH, START_EPOCH + EPOCHS):
         order = np.arange(n) if FULL_BATCH else np.random.default_rng([SEED, epoch]).permutation(n)
@@ -247,9 +424,9 @@ def main():
         with torch.no_grad():
             val_loss = loss_fn(model(x_val), y_val).item() if len(x_val) else float("nan")
         print(f"epoch {{epoch + 1}} train_loss {{total / n!r}} val_loss {{val_loss!r}}")
+{stop_check}{schedule_step}
 
-
-{features}
+{features}{rules_code}
 
 def load_optimizer_state(optimizer, linear):
     """The optimizer's state where the run stopped (none at step 0), in torch's own names."""

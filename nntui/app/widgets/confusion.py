@@ -87,7 +87,7 @@ class ConfusionView(View):
         self._text = Text()
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
-        return old.confusion is not new.confusion or old.task != new.task
+        return old.lazy_confusion is not new.lazy_confusion or old.task != new.task
 
     def render(self) -> Text:
         s = self.snapshot

@@ -26,7 +26,7 @@ from nntui.engine.datasets import dataset_dims, dataset_takes
 from nntui.engine.features import FEATURE_NAMES, is_plane
 from nntui.engine.features import label as feature_label
 from nntui.engine.optimizers import BOOL, DECAY, OPTIMIZER_DEFAULTS, OPTIMIZERS
-from nntui.engine.spec import SECTIONS, Bool, Choice, Int, declared, key_of
+from nntui.engine.spec import SECTIONS, Bool, Choice, EarlyStoppingConfig, Int, declared, key_of
 
 # Options shown under "Regularization" rather than with the optimizer.
 REGULARIZATION = tuple(DECAY)
@@ -197,6 +197,9 @@ class ControlsPanel(VerticalScroll):
         yield from self._declared("model")
         yield Label("Training", classes="section")
         yield from self._declared("train")
+        # Early stopping, Keras's rule: a table of the preset, switched here with its patience.
+        yield Row("early stop", self._select("train.early_stopping", BOOL_CHOICES))
+        yield Row("patience", self._input("train.early_stopping.patience", "integer"), id="row-patience")
         for name, kind in all_options().items():
             key = f"train.options.{name}"
             if kind == BOOL:
@@ -235,6 +238,9 @@ class ControlsPanel(VerticalScroll):
                 elif isinstance(k.kind, Choice):
                     value = k.kind.canonical(value)  # an alias (linear) as its menu shows it
                 values[f"{section}.{f.name}"] = value
+        es = t.early_stopping
+        values["train.early_stopping"] = es is not None
+        values["train.early_stopping.patience"] = (es or EarlyStoppingConfig()).patience
         options = dict(OPTIMIZER_DEFAULTS.get(t.optimizer, {}))
         options.update(t.options or {})
         for name, value in options.items():
@@ -281,6 +287,7 @@ class ControlsPanel(VerticalScroll):
         for name in (*all_options(), *REGULARIZATION):
             self.query_one(f"#row-{name}").display = name in options
         self.query_one("#reg-section").display = any(n in options for n in REGULARIZATION)
+        self.query_one("#row-patience").display = config.train.early_stopping is not None
 
     def value_of(self, key: str) -> Any:
         widget = self.query_one(f"#{self._cid(key)}")

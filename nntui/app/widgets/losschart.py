@@ -23,6 +23,12 @@ axes are computed so that every label sits on the row that holds its value.
 - Ghosts (`set_ghosts`): the train loss of earlier runs (app/ghosts.py), drawn
   under the live curves in muted colours and named in the bottom border. While
   they show, the x-axis is the epoch even before the live run's first epoch.
+- Marks: a dotted vertical line at early stopping's best epoch (green), and at
+  the epoch shown from the run's timeline (white), named in the bottom border.
+- The learning rate (`show_lr`, the `E` key): a small panel under the loss, the
+  rate each epoch was trained with (a schedule's curve).
+- A click on the plot posts `LossChart.EpochPicked(epoch)`: the app shows that
+  epoch from the run's timeline.
 
 A redraw costs a few ms, but the chart still redraws at most MAX_FPS times a
 second (a call to show() in between only schedules one), and plots at most
@@ -39,6 +45,7 @@ from time import monotonic
 
 import numpy as np
 from rich.segment import Segment
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.timer import Timer
@@ -60,6 +67,9 @@ AUTO_LOG_DECADES = 1.0
 # the loss and the accuracy panels alike.
 C_TRAIN = palette.TRAIN_CURVE
 C_VAL = palette.VAL_CURVE
+C_BEST = (90, 180, 90)  # early stopping's best epoch
+C_SHOWN = (200, 200, 200)  # the epoch shown from the timeline
+C_LR = (170, 120, 200)
 
 
 def downsample(n: int, max_points: int) -> np.ndarray:
@@ -417,6 +427,14 @@ class LossChart(View):
 
     log_scale: reactive[bool] = reactive(False)
     auto_log: reactive[bool] = reactive(True)
+    show_lr: reactive[bool] = reactive(False)
+
+    class EpochPicked(Message):
+        """A click on the plot: the epoch under it."""
+
+        def __init__(self, epoch: int) -> None:
+            super().__init__()
+            self.epoch = epoch
 
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
@@ -431,6 +449,7 @@ class LossChart(View):
         self.ghosts: tuple = ()  # app/ghosts.Ghost, oldest first
         self.ghosts_visible = True
         self._ghosts_version = 0
+        self._xmap: tuple | None = None  # (label width, plot columns, first epoch, last epoch) drawn
 
     # ------------------------------------------------------------ contract
 
@@ -482,7 +501,8 @@ class LossChart(View):
             batch = (0, s.step, 0 < s.done < len(s.phases))  # which hint to show
         return (len(h.train_loss), len(h.val_loss), len(h.train_accuracy), batch,
                 h.train_loss[-1:], s.task, s.loss_name, self.log_scale, self.auto_log,
-                self.size.width, self.size.height, self._ghosts_version)
+                self.size.width, self.size.height, self._ghosts_version,
+                s.best_epoch, s.replay_of, s.epoch if s.replay_of is not None else None, self.show_lr, len(h.lr))
 
     def _schedule(self) -> None:
         if self.snapshot is None or not self.size.width or not self.size.height:
@@ -507,6 +527,27 @@ class LossChart(View):
     def watch_auto_log(self, _old: bool, _new: bool) -> None:
         if self.snapshot is not None:
             self._schedule()
+
+    def watch_show_lr(self, _old: bool, _new: bool) -> None:
+        if self.snapshot is not None:
+            self._schedule()
+
+    def epoch_at(self, x: int) -> int | None:
+        """The epoch under column x of the widget (None off the plot, or before an epoch has ended)."""
+        if self._xmap is None:
+            return None
+        lw, pw, xmin, xmax = self._xmap
+        col = x - (lw + 1)
+        if not 0 <= col < pw:
+            return None
+        if xmax <= xmin:
+            return int(xmin)
+        return int(round(xmin + col * 2 / max(1, 2 * pw - 1) * (xmax - xmin)))
+
+    def on_click(self, event) -> None:
+        epoch = self.epoch_at(event.x)
+        if epoch is not None:
+            self.post_message(self.EpochPicked(epoch))
 
     def on_resize(self, _event) -> None:
         self._schedule()
@@ -596,12 +637,16 @@ class LossChart(View):
 
         # Rows: loss panel, [separator, accuracy panel], x-axis, x labels.
         axis_rows = 2 if height >= 3 else 0
-        acc_rows = 0
+        acc_rows = lr_rows = 0
+        h = s.history
         has_acc = any(np.isfinite(ys).any() for _, _, ys, _ in acc)
-        if has_acc and height - axis_rows >= 7:
-            acc_rows = max(2, round((height - axis_rows) * 0.3))
-        sep_rows = 1 if acc_rows else 0
-        loss_rows = height - axis_rows - acc_rows - sep_rows
+        # The rate (y) takes the accuracy's panel: the accuracy goes to the title.
+        wants_lr = self.show_lr and xlabel == "epoch" and bool(h.lr)
+        if (has_acc or wants_lr) and height - axis_rows >= 7:
+            rows = max(2, round((height - axis_rows) * 0.3))
+            lr_rows, acc_rows = (rows, 0) if wants_lr else (0, rows)
+        sep_rows = 1 if acc_rows or lr_rows else 0
+        loss_rows = height - axis_rows - acc_rows - lr_rows - sep_rows
 
         outlier = None
         if not log and self.auto_log and xlabel == "epoch":
@@ -622,7 +667,12 @@ class LossChart(View):
             alabels = [(r, f"{t}%") for r, t in alabels]
         else:
             alabels = []
-        lw = max([len(t) for _, t in ylabels + alabels] + [1])
+        if lr_rows:
+            lr_values = np.asarray(h.lr, dtype=np.float64)
+            lmin, lmax, llabels = linear_axis(float(lr_values.min()), float(lr_values.max()), lr_rows)
+        else:
+            llabels = []
+        lw = max([len(t) for _, t in ylabels + alabels + llabels] + [1])
         pw = max(1, width - lw - 1)  # plot columns
         dots_x = 2 * pw
 
@@ -630,8 +680,20 @@ class LossChart(View):
         xmin, xmax = float(xs_all.min()), float(xs_all.max())
         max_points = max(2, POINTS_PER_COLUMN * pw)
 
+        marks = []
+        if xlabel == "epoch" and h.train_loss:
+            if s.best_epoch:
+                marks.append((s.best_epoch, C_BEST))
+            if s.replay_of is not None:
+                marks.append((s.epoch, C_SHOWN))
+        self._xmap = (lw, pw, xmin, xmax) if xlabel == "epoch" and h.train_loss else None
+
         def panel(series, rows, lo_v, hi_v, transform):
             canvas = Braille(pw, rows)
+            for x, colour in marks:  # under the curves: a dot every other row
+                dx = _x_dot(np.array([x]), xmin, xmax, dots_x)
+                canvas.dots(np.full(2 * rows, dx[0]), np.arange(0, 4 * rows, 2),
+                            int(pack(np.array(colour, dtype=np.uint8))), prio=-1.0)
             for name, xs, ys, colour in series:
                 idx = downsample(ys.size, max_points)
                 xv, yv = xs[idx], ys[idx]
@@ -678,6 +740,11 @@ class LossChart(View):
 
         canvas = panel(loss, loss_rows, ymin, ymax, loss_transform)
         plot_rows(canvas, loss_rows, ylabels)
+        if lr_rows:
+            strips.append(Strip([Segment(" " * lw + "├", axis), Segment("╌" * pw, axis)], lw + 1 + pw))
+            lr_series = [("lr", np.arange(1, len(h.lr) + 1), lr_values, C_LR)]
+            canvas = panel(lr_series, lr_rows, lmin, lmax, lambda v: v)
+            plot_rows(canvas, lr_rows, llabels)
         if acc_rows:
             strips.append(Strip([Segment(" " * lw + "├", axis), *(Segment("╌" * 10, axis) for _ in range(pw // 10)),
                                  Segment("╌" * (pw % 10), axis)], lw + 1 + pw))
@@ -717,6 +784,8 @@ class LossChart(View):
             legend = [f"[{_hex(C_TRAIN)}]━ batch[/]"]
         if "val loss" in self.plotted or "val acc" in self.plotted:
             legend.append(f"[{_hex(C_VAL)}]━ val[/]")
+        if lr_rows:
+            legend.append(f"[{_hex(C_LR)}]━ lr[/]")
         if acc_rows:
             extra = "  · acc below"
         elif has_acc:
@@ -738,6 +807,9 @@ class LossChart(View):
         room = width - 2
         head, leg, _, note = next((o for o in options if len(o[0]) + o[2] + len(o[3]) <= room), options[-1])
         self.border_title = head + leg + note
+        for x, colour in marks:
+            what = f"best {x}" if colour == C_BEST else f"epoch {x} of {s.replay_of}"
+            xlabel += f" · ┊ {what}"
         self.border_subtitle = self._ghost_legend(xlabel, width - 2)
         return strips[:height]
 

@@ -86,8 +86,10 @@ class StatusLine(View):
         batch_index = speed_index = acc_index = phase_index = None
         if s is not None:
             in_step = 0 < s.done < len(s.phases)
-            # The epoch in progress, 1-based.
-            groups.append([(f"epoch {s.epoch + 1} · step {s.shown_step}", None)])
+            if s.replay_of is not None:  # a past epoch's end, from the run's timeline
+                groups.append([(f"epoch {s.epoch} of {s.replay_of} (timeline)", None)])
+            else:  # the epoch in progress, 1-based
+                groups.append([(f"epoch {s.epoch + 1} · step {s.shown_step}", None)])
             batch_index = len(groups)
             groups.append([(f"batch {min(s.batch_in_epoch + 1, s.batches_per_epoch)}/{s.batches_per_epoch}", muted)])
             phase_index = len(groups)
@@ -99,10 +101,14 @@ class StatusLine(View):
             else:
                 groups.append([(f"next {s.next_phase.label()}", muted)])
             h = s.history
-            if h.train_loss:
-                loss = f"loss {fmt(h.train_loss[-1], 3)}"
+            # A past epoch shows its own numbers (the history is the whole run's).
+            at = s.epoch - 1 if s.replay_of is not None and s.epoch > 0 else -1
+            if s.replay_of is not None and s.epoch == 0:
+                groups.append([("loss —", muted)])
+            elif h.train_loss:
+                loss = f"loss {fmt(h.train_loss[at], 3)}"
                 if h.val_loss:
-                    loss += f" val {fmt(h.val_loss[-1], 3)}"
+                    loss += f" val {fmt(h.val_loss[at], 3)}"
                 groups.append([(loss, None)])
             elif s.loss is not None:
                 groups.append([(f"batch loss {fmt(s.loss, 3)}", None)])
@@ -110,10 +116,10 @@ class StatusLine(View):
                 groups.append([(f"batch loss {fmt(h.batch_loss[-1], 3)}", None)])
             else:
                 groups.append([("loss —", muted)])
-            if s.task in ("binary", "multiclass") and h.train_accuracy:
-                acc = f"acc {_pct(h.train_accuracy[-1])}"
+            if s.task in ("binary", "multiclass") and h.train_accuracy and not (s.replay_of is not None and s.epoch == 0):
+                acc = f"acc {_pct(h.train_accuracy[at])}"
                 if h.val_accuracy:
-                    acc += f" val {_pct(h.val_accuracy[-1])}"
+                    acc += f" val {_pct(h.val_accuracy[at])}"
                 acc_index = len(groups)
                 groups.append([(acc, None)])
             sps = self.context.steps_per_second

@@ -18,7 +18,7 @@ from nntui.engine.trainer import Diverged, Trainer
 EXPECTED = {
     "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "circle", "gaussian", "spiral", "moons", "blobs",
     "iris", "plane", "multigauss", "ffn", "zero-init", "lr-too-high", "overfit", "optimizers",
-    "digits", "valley", "vanishing",
+    "digits", "valley", "vanishing", "bent-plane",
 }
 NAMES = [name for name, _ in list_presets()]
 

@@ -127,3 +127,61 @@ def test_valley_landscape_is_the_whole_surface():
 def test_the_lessons_sit_in_the_story():
     assert STORY_ORDER.index("valley") + 1 == STORY_ORDER.index("optimizers")
     assert STORY_ORDER.index("zero-init") < STORY_ORDER.index("vanishing") < STORY_ORDER.index("lr-too-high")
+
+
+# --- bent-plane: the hidden space made separable ------------------------------------------
+
+
+def best_line_accuracy(h: np.ndarray, y: np.ndarray, angles: int = 1440) -> float:
+    """The best share of points any straight line in the plane sorts right:
+    every direction (to 1/8 degree), every threshold along it, both sides."""
+    best, n, ones = 0.0, len(y), y.sum()
+    k = np.arange(n + 1)
+    for t in np.linspace(0.0, np.pi, angles, endpoint=False):
+        ys = y[np.argsort(h @ np.array([np.cos(t), np.sin(t)]), kind="stable")]
+        below = np.concatenate([[0], np.cumsum(ys)])  # class-1 points left of each cut
+        acc = ((k - below) + (ones - below)) / n  # class 0 left, class 1 right
+        best = max(best, acc.max(), (1 - acc).max())
+    return float(best)
+
+
+def _hidden_plane(tr: Trainer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The training points in the last hidden layer's plane, their labels, and
+    the output's own class for each (its line in that plane)."""
+    from nntui.engine.units import layer_activations
+    L = tr.net.L
+    h = layer_activations(tr.net, tr.params, tr.x_train)[L - 1]
+    z = h @ tr.params[f"W{L}"] + tr.params[f"b{L}"]
+    return h, tr.dataset.y_train[:, 0], (z[:, 0] >= 0).astype(float)
+
+
+def test_bent_plane_follows_xor_and_sends_the_learner_to_the_hidden_space():
+    c = load_preset("bent-plane")
+    assert STORY_ORDER.index("bent-plane") == STORY_ORDER.index("xor") + 1
+    assert c.data.dataset == "circle" and list(c.model.layers)[-2] == 2
+    text = c.description
+    assert "Press H for the hidden space, then Y for layer 2" in text and "70%" in text and "95%" in text
+    from nntui.app.keys import KEYS
+    actions = {k.keys: k.action for k in KEYS}  # the keys the text names do what it says
+    assert actions["H"] == "why('hidden')" and actions["Y"] == "hidden_layer(1)"
+
+
+def test_bent_plane_is_tangled_at_the_start_and_split_by_the_outputs_line_at_the_end():
+    tr = Trainer(load_preset("bent-plane"))
+    h, y, own = _hidden_plane(tr)
+    assert h.shape == (len(y), 2)
+    assert best_line_accuracy(h, y) < 0.70  # "no straight line sorts even 70%"
+    assert (own == y).mean() < 0.95
+    tr.run()
+    h, y, own = _hidden_plane(tr)
+    assert (own == y).mean() >= 0.95  # "the output's own straight line ... over 95%"
+    # and that is the net's own accuracy: the output reads nothing but this plane
+    assert (own == y).mean() == pytest.approx(tr.evaluate()["train_accuracy"])
+
+
+def test_best_line_accuracy_finds_a_line_and_knows_a_ring_has_none():
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(200, 2))
+    assert best_line_accuracy(p, (p @ [1.0, -2.0] > 0.3).astype(float)) > 0.98
+    ring = (np.hypot(p[:, 0], p[:, 1]) < 1).astype(float)
+    assert best_line_accuracy(p, ring) < 0.8

@@ -8,7 +8,8 @@ replaces stays on the loss chart as a ghost curve.
 
 A ghost is labelled by what made its run: its optimizer and learning rate,
 then whatever else differs from the run that replaced it ("sgd lr 0.1",
-"adam lr 0.01 relu", "sgd lr 0.1 seed 7"), by `nntui.experiment.variants.run_label`. A
+"adam lr 0.01 relu", "sgd lr 0.1 seed 7"), by `nntui.experiment.variants.run_label`,
+and by the weights set by hand in it ("sgd lr 0.1 set W1[0,1]=0.5"). A
 run with no finished epoch leaves no ghost, nor does a reset to the very same
 config. Curves are comparable only on the same data and loss: a change of
 either (another data set, another preset) clears the ghosts.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from nntui.engine.snapshot import History
 from nntui.engine.spec import Config
-from nntui.experiment.variants import differences, run_label
+from nntui.experiment.variants import differences, edits_label, run_label
 
 MAX_GHOSTS = 5
 # Muted, so that the live run stands out; legible on dark and light themes.
@@ -46,22 +47,24 @@ class Ghosts:
         self.version = 0  # changes whenever what the chart shows of them does
         self._kept = 0  # ghosts ever kept: picks the next colour
 
-    def replaced(self, old: Config, history: History | None, new: Config) -> Ghost | None:
-        """The run of `old` (its history) is replaced by a run of `new`: keep it
-        as a ghost (returned), or clear every ghost if the curves would not
-        compare (other data or another loss)."""
+    def replaced(self, old: Config, history: History | None, new: Config, edits: tuple = ()) -> Ghost | None:
+        """The run of `old` (its history, the weights set by hand in it:
+        (name, index, value) each) is replaced by a run of `new`: keep it as a
+        ghost (returned), or clear every ghost if the curves would not compare
+        (other data or another loss)."""
         # Other features of the same points compare: that contrast is their lesson.
         same_points = dataclasses.replace(old.data, features=new.data.features) == new.data
         if not same_points or old.train.loss != new.train.loss:
             if self.items:
                 self.clear()
             return None
-        if history is None or not history.train_loss or old == new:
+        if history is None or not history.train_loss or (old == new and not edits):
             return None
         changed = differences(old, new)
         skip = _NOT_IN_LABEL + (("layers",) if "features" in changed else ())  # layers[0] follows the features
         keys = ["learning_rate"] + [k for k in changed if k not in skip]
-        ghost = Ghost(run_label(old, keys, with_optimizer=True), tuple(history.train_loss),
+        label = " ".join(p for p in (run_label(old, keys, with_optimizer=True), edits_label(edits)) if p)
+        ghost = Ghost(label, tuple(history.train_loss),
                       tuple(history.val_loss), GHOST_COLOURS[self._kept % len(GHOST_COLOURS)])
         self._kept += 1
         self.items = (self.items + (ghost,))[-MAX_GHOSTS:]

@@ -139,6 +139,9 @@ KEYS: tuple[Key, ...] = (
         "switch the selected hidden unit off (its output held at 0) or on again; right-click a unit does it too",
         palette=("Switch a unit off", "0: hold the selected hidden unit's output at 0, or release it"),
         views=("network",)),
+    Key("W", "set_weight", "set weight",
+        "set the heatmaps' selected weight by hand; training goes on from it",
+        display="W", palette=("Set a weight", "W: type a new value for the selected weight"), views=("heatmaps",)),
     Key("ctrl+p", None, "", "command palette (themes, keys, quit)"),  # the App's own binding
     Key("escape", "unfocus", "unfocus", "leave a field or close a dialog"),
     Key("question_mark", "app.help", "help", "this help", display="?", footer=5,

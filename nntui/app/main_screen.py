@@ -40,6 +40,7 @@ from nntui.app.screens.compare import CompareScreen
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.vary import VaryDialog
+from nntui.app.screens.weight import WeightDialog
 from nntui.app.views import COLUMNS, TOP, ViewSpec, views_in
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
@@ -63,6 +64,7 @@ from nntui.app.worker import (
     SetLearningRate,
     SetOption,
     SetSpeed,
+    SetWeight,
     ShowEpoch,
     SwitchOff,
     Status,
@@ -317,8 +319,9 @@ class MainScreen(PacedScreen):
     def replace_model(self, trainer: Trainer, config: Config) -> None:
         """Swap in a new Trainer: from now on frames of older models are dropped.
         The run replaced stays on the loss chart as a ghost (app/ghosts.py)."""
-        history = self.shown.history if self.shown is not None and self.shown_generation == self.generation else None
-        self.ghosts.replaced(self.config, history, config)
+        same = self.shown is not None and self.shown_generation == self.generation
+        history = self.shown.history if same else None
+        self.ghosts.replaced(self.config, history, config, self.shown.edits if same else ())
         self._show_ghosts()
         self.generation += 1
         self.config = config
@@ -593,6 +596,24 @@ class MainScreen(PacedScreen):
         self.runner.send(SwitchOff(frozenset(off)))
         state = "off: its output is held at 0" if (layer, index) in off else "on again"
         self.notify(f"Unit {index} of hidden layer {layer} {state}.", timeout=2)
+
+    def action_set_weight(self) -> None:
+        """Type a new value for the weight selected in the heatmaps; the run goes on from it."""
+        s, heatmaps = self.shown, self.views.get("heatmaps")
+        if s is None or heatmaps is None:
+            return
+        l, r, c = heatmaps.selected
+        if not 0 < l <= s.L:
+            return
+        name, index = (f"b{l}", (c,)) if r == s.sizes[l - 1] else (f"W{l}", (r, c))  # the row under W is b
+        label = f"{name}[{','.join(map(str, index))}]"
+
+        def answered(value: float | None) -> None:
+            if value is not None:
+                self.runner.send(SetWeight(name, index, value))
+                self.notify(f"{label} set to {value:g}: training goes on from there.", timeout=2)
+
+        self.app.push_screen(WeightDialog(label, float(s.params[name][index])), answered)
 
     def action_heatmap_mode(self) -> None:
         self.views["heatmaps"].cycle_mode()

@@ -236,6 +236,23 @@ class SwitchOff(Command):
 
 
 @dataclass(frozen=True)
+class SetWeight(Command):
+    """One weight set by hand (W1, (0, 1), 0.5); training goes on from it.
+    A weight the current model lacks (it was replaced meanwhile) is said on
+    the status line, and nothing changes."""
+
+    name: str
+    index: tuple[int, ...]
+    value: float
+
+    def apply(self, runner: EngineRunner) -> None:
+        try:
+            runner.trainer.set_weight(self.name, self.index, self.value)
+        except ValueError as e:
+            runner.pause(f"weight not set: {e}")
+
+
+@dataclass(frozen=True)
 class SetOption(Command):
     """A live change of an optimizer option (momentum, betas, ...)."""
 

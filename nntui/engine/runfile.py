@@ -52,7 +52,7 @@ def _meta(trainer, state: dict) -> dict:
     d = trainer.dataset
     return {
         "format": FORMAT, "version": VERSION,
-        **{k: state[k] for k in _META_STATE}, "off": state["off"],
+        **{k: state[k] for k in _META_STATE}, "off": state["off"], "edits": state["edits"],
         **{k: state[k] for k in ("schedule", "stop") if k in state},
         **({"timeline": {k: v for k, v in state["timeline"].items() if k != "arrays"}} if "timeline" in state else {}),
         "task": d.task, "classes": list(d.classes), "feature_names": list(d.feature_names),
@@ -375,6 +375,7 @@ def _read_members(path: Path, zf: zipfile.ZipFile) -> SavedRun:
                           str(meta.get("dataset_name", "")))
         state = {k: meta[k] for k in _META_STATE}
         state["off"] = meta.get("off", [])  # units switched off: none in a runfile without the key
+        state["edits"] = meta.get("edits", [])  # weights set by hand, likewise
         state["params"] = {k: v for k, v in arrays.items() if re.fullmatch(r"[Wb][0-9]+", k)}
         best = {k[len("best_"):]: v for k, v in arrays.items() if k.startswith("best_")}
         if best:
@@ -484,6 +485,33 @@ def check_state(saved: SavedRun, config, path) -> None:
     if "timeline" in st:
         _check_timeline(path, config.train.optimizer, st["timeline"]["arrays"], shapes)
     _check_counters(path, saved, config)
+    _check_edits(path, st["edits"], shapes, st["step"])
+
+
+def _check_edits(path, edits, shapes: dict, step: int) -> None:
+    """meta 'edits': [step, name, [index...], old value, new value] for each
+    weight set by hand, in order, none after the run's step."""
+    what = ("meta 'edits' must be a list of [step, parameter, [index, ...], old value, new value], "
+            "the weights set by hand")
+    if not isinstance(edits, list):
+        raise _refuse(path, what)
+    last = 0
+    for e in edits:
+        if not (isinstance(e, list) and len(e) == 5 and isinstance(e[0], int) and not isinstance(e[0], bool)
+                and isinstance(e[1], str) and isinstance(e[2], list)
+                and all(isinstance(i, int) and not isinstance(i, bool) for i in e[2])
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in e[3:])):
+            raise _refuse(path, what)
+        st, name, index = e[0], e[1], e[2]
+        if name not in shapes:
+            raise _refuse(path, f"meta 'edits': no parameter '{name[:20]}'; the network has "
+                                f"{', '.join(shapes)}")
+        shape = shapes[name]
+        if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+            raise _refuse(path, f"meta 'edits': {name}{index} is outside {name}, of shape {shape}")
+        if not last <= st <= step:
+            raise _refuse(path, f"meta 'edits': an edit at step {st} is out of order or after the run's step {step}")
+        last = st
 
 
 def _check_timeline(path, optimizer: str, arrays: dict, shapes: dict) -> None:

@@ -98,6 +98,7 @@ class Snapshot:
     optimizer_state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     optimizer_step: int = 0
     off: frozenset[tuple[int, int]] = frozenset()  # hidden units switched off, (layer, unit)
+    edits: tuple[tuple[str, tuple[int, ...], float], ...] = ()  # weights set by hand: (name, index, value)
     # Early stopping (None without it): the best epoch so far (1-based), and
     # once it has stopped the run, why ("stopped: no better val loss for 20 epochs; ...").
     best_epoch: int | None = None
@@ -160,6 +161,7 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
         off=trainer.net.off,
+        edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),
         replay_of=trainer.epoch if at is not None else None, **stopping,
     )
     if tr is None:

@@ -188,6 +188,8 @@ class Trainer:
         self._order: np.ndarray | None = None  # the epoch's row order, set by _shuffle
         self._p_epoch: np.ndarray | None = None  # the epoch's 2-D points, when the inputs are their features
         self._shuffle(0)
+        # Weights set by hand, in order: (step, name, index, old value, new value).
+        self.edits: list[tuple[int, str, tuple[int, ...], float, float]] = []
 
     def _fresh_tally(self) -> tuple:
         return 0.0, 0, gradnorm.zero(self.net.L)
@@ -599,6 +601,7 @@ class Trainer:
             **self.rules.to_dict(),
             **({"timeline": to_state(self.timeline)} if self.timeline is not None else {}),
             "off": sorted([l, j] for l, j in self.net.off),
+            "edits": [[st, name, list(index), old, new] for st, name, index, old, new in self.edits],
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -633,6 +636,8 @@ class Trainer:
         self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
         self._ring.clear()  # nothing before the saved step can be rewound
         self.switch_off(state.get("off", ()))
+        self.edits = [(int(st), str(name), tuple(int(i) for i in index), float(old), float(new))
+                      for st, name, index, old, new in state.get("edits", ())]
         self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
         # A runfile keeps no confusion matrix: measured again (when asked), with
         # the parameters saved (those of the epoch's end when the run was saved there).
@@ -685,6 +690,31 @@ class Trainer:
         n = self.net
         self.net = Network(n.sizes, n.activation_name, n.output_name, units)
         self.trace = None
+
+    def set_weight(self, name: str, index, value: float) -> None:
+        """Set one parameter by hand (W1[0, 1], b2[0]) and go on from there.
+        The optimizer's state (momentum, Adam's moments) is kept, as a person
+        nudging a weight mid-run would expect; a step in progress is dropped
+        (its numbers were computed with the old weight), and so is the rewind
+        history, which would silently undo the edit. Raises ValueError naming
+        what is wrong: an unknown parameter, an index outside it, a value
+        that is not a finite number."""
+        if name not in self.params:
+            raise ValueError(f"no parameter '{name}'; this network has {', '.join(self.net.param_names)}")
+        shape = self.params[name].shape
+        index = tuple(int(i) for i in np.atleast_1d(index))
+        if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+            raise ValueError(f"{name}{list(index)} is outside {name}, of shape {'×'.join(map(str, shape))}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, not {value}")
+        new = self.params[name].copy()  # arrays are never changed in place: snapshots share them
+        old = float(new[index])
+        new[index] = value
+        self.params = {**self.params, name: new}
+        self.edits.append((self.step, name, index, old, value))
+        self.trace = None
+        self._ring.clear()
 
     def set_learning_rate(self, lr: float) -> None:
         """A new rate from now on. With a schedule, `lr` is its new base rate

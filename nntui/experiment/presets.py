@@ -42,7 +42,7 @@ PRESET_DIR = _preset_dir()
 # layer, backprop by hand, then harder data, how training goes wrong, and images.
 # Presets not named here follow, by name.
 STORY_ORDER = (
-    "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "mazur", "ffn", "circle", "gaussian", "moons",
+    "perceptron-and", "perceptron-xor", "perceptron-features", "xor", "bent-plane", "mazur", "ffn", "circle", "gaussian", "moons",
     "spiral", "blobs", "iris", "plane", "multigauss", "valley", "optimizers", "zero-init", "vanishing",
     "lr-too-high", "overfit", "digits",
 )

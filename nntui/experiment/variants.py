@@ -174,6 +174,16 @@ def run_label(config: Config, keys: Sequence[str], *, with_optimizer: bool = Fal
     return " ".join(parts)
 
 
+def edits_label(edits: Sequence) -> str:
+    """Weights set by hand, (name, index, value) each, for a run's label:
+    "set W1[0,1]=0.5", the last two and how many more; "" for none."""
+    if not edits:
+        return ""
+    shown = " ".join(f"{n}[{','.join(str(i) for i in index)}]={v:g}" for n, index, v in edits[-2:])
+    more = f" (+{len(edits) - 2} more)" if len(edits) > 2 else ""
+    return f"set {shown}{more}"
+
+
 def _show(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -21,6 +21,7 @@ from textual.reactive import reactive, var
 from textual.strip import Strip
 
 from nntui.engine.snapshot import Snapshot
+from nntui.experiment.variants import edits_label
 
 from ._common import cells_to_strip, diverging, fmt, fmt_cell, pack, params_equal, style_for, text_on
 from .view import View
@@ -187,7 +188,8 @@ class WeightHeatmaps(View, can_focus=True):
     def _title(self) -> str:
         s = self.snapshot
         if self.mode == "W":
-            return "weights W, b  (t: → dW)"
+            edits = edits_label(s.edits) if s is not None else ""  # weights set by hand (W)
+            return f"weights W, b{' · ' + edits if edits else ''}  (t: → dW)"
         if self.mode == "dW":
             return "gradients dW, db  (t: → ΔW)"
         when = "applied" if (s is not None and s.update_applied) else "to apply"

@@ -129,6 +129,7 @@ async def test_the_learning_rate_shows_under_the_curves():
     app = make_app(config_from_dict(d, "overfit.toml"))
     async with app.run_test(size=SIZE) as pilot:
         await run_epochs(app, 12)
+        await press(pilot, "L")  # the lesson hidden: the chart has the rows for the rate's panel
         await press(pilot, "E")
         await pilot.pause(LOSS_CHART_THROTTLE)
         chart = app.main.views["loss"]

@@ -227,6 +227,7 @@ async def test_at_100x30_a_row_of_maps_follows_training_and_a_click_selects():
     app = make_app(load_preset("xor"))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.settle()
+        await pilot.press("L", "L")  # brief -> whole -> hidden: the lesson's rows go to the diagram
         await pilot.pause()
         net = app.main.views["network"]
         lines = lines_of(net)

@@ -35,17 +35,17 @@ from nntui.app.hint import HintState, hint_markup
 from nntui.app.notices import said
 from nntui.app.opening import Opener
 from nntui.app.pacing import PacedScreen, Pacer, Turns, fast_play
+from nntui.app.editing import Editing
 from nntui.app.saving import Saving
 from nntui.app.screens.compare import CompareScreen
 from nntui.app.screens.error import ErrorDialog
 from nntui.app.screens.picker import PresetPicker
 from nntui.app.screens.vary import VaryDialog
-from nntui.app.screens.weight import WeightDialog
 from nntui.app.views import COLUMNS, TOP, ViewSpec, views_in
 from nntui.app.widgets.boundary import BoundaryView
 from nntui.app.widgets.controls import ControlsPanel
 from nntui.app.widgets.hint import Hint
-from nntui.app.lesson_quiz import LessonQuiz
+from nntui.app.lessons_shown import Lessons
 from nntui.app.widgets.lesson import LessonPanel
 from nntui.app.widgets.losschart import LossChart
 from nntui.app.widgets.network import NetworkDiagram, SwitchUnit
@@ -64,9 +64,7 @@ from nntui.app.worker import (
     SetLearningRate,
     SetOption,
     SetSpeed,
-    SetWeight,
     ShowEpoch,
-    SwitchOff,
     Status,
     StepBack,
     TogglePlay,
@@ -154,9 +152,10 @@ class MainScreen(PacedScreen):
         self.drawing = Drawing(self)
         self.opener = Opener(self)
         self.saving = Saving(self)
+        self.editing = Editing(self)
         self._seed_rng = random.Random(config.model.seed)
         self._initial = trainer.snapshot()
-        self.lesson_quiz = LessonQuiz(config)
+        self.lessons = Lessons(self, config)
 
     @property
     def runner(self):
@@ -197,7 +196,7 @@ class MainScreen(PacedScreen):
         self._check_size(*self.app.size)
         self._set_data(self.dataset)
         self._show(self._initial, 0, every_view=True)
-        self._show_lesson()
+        self.lessons.show()
         self.update_hint()
         self.show_latest()  # a frame the worker published while this screen was being composed
 
@@ -220,7 +219,7 @@ class MainScreen(PacedScreen):
         self.set_class(layout == "too-small", "-too-small")
         self.set_class(self.compact, "-compact")  # too small is compact too
         self.set_class(layout == "medium", "-medium")
-        self._place_lesson()
+        self.lessons.place()
 
     @property
     def compact(self) -> bool:
@@ -252,7 +251,7 @@ class MainScreen(PacedScreen):
                 self.notify(f"Training on from epoch {frame.snapshot.epoch}: the run as it was stays on the "
                             "chart (h hides, c clears).", timeout=4)
 
-        self._follow_lesson(frame)
+        self.lessons.follow(frame)
         # A new model's first frame, or a change of state (play, pause,
         # diverged): every view; in fast play otherwise, the views take turns.
         first = previous is None or previous.generation != frame.generation or previous.status != frame.status
@@ -336,11 +335,7 @@ class MainScreen(PacedScreen):
         self._show(snapshot, self.generation, every_view=True)  # no view keeps the old model
         self.runner.send(Replace(trainer, self.generation))
         self.controls.load(config)
-        if config.lesson != self.lesson_quiz.config.lesson or config.source != self.lesson_quiz.config.source:
-            self.lesson_quiz = LessonQuiz(config)
-        else:  # the same lesson, run again (reset, an edit): judged afresh, the answers stand
-            self.lesson_quiz.restart()
-        self._show_lesson()
+        self.lessons.replaced(config)
         self.update_hint()
 
     def build(self, config: Config, *, same_data: bool) -> Trainer | None:
@@ -439,49 +434,14 @@ class MainScreen(PacedScreen):
 
     # ----------------------------------------------------------- lessons, presets
 
-    def _show_lesson(self) -> None:
-        names = [name for name, _ in list_presets()]
-        builtin = self.config.source == f"{self.config.name}.toml" and self.config.name in names
-        place = (names.index(self.config.name) + 1, len(names)) if builtin else None
-        self.lesson.set_lesson(self.config.title, self.config.description, place)
-        self._show_quiz()
-
-    def _show_quiz(self) -> None:
-        opened = self.lesson_quiz.open_ask
-        self.lesson.set_quiz(self.lesson_quiz.lines(), len(opened[1].choices) if opened else 0)
-
-    def _place_lesson(self) -> None:
-        """Below 140×40 the lesson is brief until L: its first sentence (and at
-        100×30 its open question)."""
-        if self.views:  # else on_mount places it
-            brief = (self.compact or self.layout_size == "medium") and not self.lesson_whole
-            self.lesson.set_brief(brief, with_quiz=not self.compact)
-
-    def _follow_lesson(self, frame: Frame) -> None:
-        changed, notice = self.lesson_quiz.frame(frame.snapshot, frame.status == Status.DIVERGED)
-        if changed:
-            self._show_quiz()
-        if notice:
-            self.notify(notice, timeout=6)
-
     def action_answer(self, choice: int) -> None:
         """Answer the lesson's open question with choice 1-9."""
-        problem = self.lesson_quiz.answer(choice)
-        if problem:
-            self.notify(f"{choice}: {problem}", timeout=3)
-        else:
-            self._show_quiz()
+        self.lessons.answer(choice)
 
     def action_lesson(self) -> None:
         """Below 140×40: brief -> the whole lesson and its question -> hidden ->
         brief; from 140×40 (where it is whole): hidden <-> shown."""
-        if self.lesson_hidden:
-            self.lesson_hidden = False
-        elif self.layout_size != "large" and not self.lesson_whole:
-            self.lesson_whole = True
-        else:
-            self.lesson_whole, self.lesson_hidden = False, True
-        self._place_lesson()
+        self.lessons.toggle()
 
     def action_next_lesson(self, delta: int) -> None:
         """The next (or previous) built-in preset, in the story's order."""
@@ -579,41 +539,15 @@ class MainScreen(PacedScreen):
 
     def action_unit_off(self) -> None:
         """Switch the selected hidden unit off (its output held at 0), or on again."""
-        self._switch_unit(*self.unit)
+        self.editing.switch_unit(*self.unit)
 
     @on(SwitchUnit)
     def unit_switched(self, event: SwitchUnit) -> None:
-        self._switch_unit(event.layer, event.index)
-
-    def _switch_unit(self, layer: int, index: int) -> None:
-        s = self.shown
-        if s is None or not 0 < layer < s.L:
-            self.notify("Select a hidden unit on the network diagram (j, k or a click): only hidden units "
-                        "can be switched off.", timeout=3)
-            return
-        off = set(s.off)
-        off ^= {(layer, index)}
-        self.runner.send(SwitchOff(frozenset(off)))
-        state = "off: its output is held at 0" if (layer, index) in off else "on again"
-        self.notify(f"Unit {index} of hidden layer {layer} {state}.", timeout=2)
+        self.editing.switch_unit(event.layer, event.index)
 
     def action_set_weight(self) -> None:
         """Type a new value for the weight selected in the heatmaps; the run goes on from it."""
-        s, heatmaps = self.shown, self.views.get("heatmaps")
-        if s is None or heatmaps is None:
-            return
-        l, r, c = heatmaps.selected
-        if not 0 < l <= s.L:
-            return
-        name, index = (f"b{l}", (c,)) if r == s.sizes[l - 1] else (f"W{l}", (r, c))  # the row under W is b
-        label = f"{name}[{','.join(map(str, index))}]"
-
-        def answered(value: float | None) -> None:
-            if value is not None:
-                self.runner.send(SetWeight(name, index, value))
-                self.notify(f"{label} set to {value:g}: training goes on from there.", timeout=2)
-
-        self.app.push_screen(WeightDialog(label, float(s.params[name][index])), answered)
+        self.editing.set_weight()
 
     def action_heatmap_mode(self) -> None:
         self.views["heatmaps"].cycle_mode()

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import gradnorm
+from . import gradnorm, trainer_state
 from .datasets import Dataset, make_dataset
 from .features import PLANE, expand, is_plane
 from .initializers import init_params
@@ -29,7 +29,7 @@ from .epoch_rules import EpochRules
 from .scaling import Scaler
 from .spec import Config
 from .snapshot import BACKWARD, FORWARD, LOSS, UPDATE, Snapshot, step_phases, take_snapshot
-from .timeline import EpochEnd, Timeline, entry_bytes, from_state, to_state
+from .timeline import EpochEnd, Timeline, entry_bytes
 
 REWIND_DEPTH = 1000  # steps `step_back` can undo, for nets small enough
 REWIND_BYTES = 256 * 2**20  # what the ring may hold: a large net keeps fewer steps (at least 1)
@@ -586,62 +586,13 @@ class Trainer:
     # ----- saving and resuming ---------------------------------------------
 
     def state_dict(self) -> dict:
-        """Everything a resumed run needs to go on bit-identically, beside its
-        config and data: the counters, the parameters (initial and now), the
-        optimizer (lr, options, state), the history, and the epoch's tally
-        (sum of batch loss × size, samples right), since an epoch's train loss
-        and accuracy are means over all its batches, before and after a save."""
-        opt = self.optimizer
-        return {
-            "step": self.step, "epoch": self.epoch, "batch": self.batch,
-            "tally": (float(self._tally[0]), int(self._tally[1]), [float(v) for v in self._tally[2]]),
-            "initial_params": dict(self.initial_params), "params": dict(self.params),
-            "lr": opt.lr, "options": dict(opt.options), "optimizer": opt.get_state(),
-            "history": {k: list(v) for k, v in self.history.items()},
-            **self.rules.to_dict(),
-            **({"timeline": to_state(self.timeline)} if self.timeline is not None else {}),
-            "off": sorted([l, j] for l, j in self.net.off),
-            "edits": [[st, name, list(index), old, new] for st, name, index, old, new in self.edits],
-        }
+        """Everything a resumed run needs to go on bit-identically (trainer_state.py)."""
+        return trainer_state.state_of(self)
 
     def load_state_dict(self, state: dict) -> None:
-        """Adopt what state_dict() gave (from this run or a runfile). Raises
-        ValueError, naming the entry, for a missing one or a shape that does
-        not fit this network."""
-        for which in ("initial_params", "params"):
-            given = state[which]
-            for k in self.net.param_names:
-                if k not in given:
-                    raise ValueError(f"missing {'init_' if which == 'initial_params' else ''}{k}")
-                if np.shape(given[k]) != self.params[k].shape:
-                    raise ValueError(f"'{k}' has shape {np.shape(given[k])}, the model needs {self.params[k].shape}")
-        self.initial_params = {k: np.asarray(state["initial_params"][k], dtype=np.float64) for k in self.net.param_names}
-        self.params = {k: np.asarray(state["params"][k], dtype=np.float64) for k in self.net.param_names}
-        opt = self.optimizer
-        if self.schedule is not None:  # a schedule may have brought the rate to 0, as torch's do
-            opt.schedule_lr(state["lr"])
-        else:
-            opt.lr = state["lr"]
-        # All at once: pairs such as momentum and nesterov are only valid together.
-        opt.set_options({k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()})
-        opt.set_state(state["optimizer"])
-        for k in self.history:
-            # A runfile from before history.lr has the rate it stopped with for every epoch.
-            given = state["history"][k] if k in state["history"] else [state["lr"]] * int(state["epoch"])
-            self.history[k] = [float(v) for v in given]
-        self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        self.rules.from_dict(state, self.net.param_names)
-        if "timeline" in state:
-            self.timeline = from_state(state["timeline"], entry_bytes(self.params), self._lazy_confusion)
-        self._tally = (float(state["tally"][0]), int(state["tally"][1]), tuple(float(v) for v in state["tally"][2]))
-        self._ring.clear()  # nothing before the saved step can be rewound
-        self.switch_off(state.get("off", ()))
-        self.edits = [(int(st), str(name), tuple(int(i) for i in index), float(old), float(new))
-                      for st, name, index, old, new in state.get("edits", ())]
-        self._shuffle(self.epoch)  # the epoch's order and its pre-gathered rows
-        # A runfile keeps no confusion matrix: measured again (when asked), with
-        # the parameters saved (those of the epoch's end when the run was saved there).
-        self._confusion = self._lazy_confusion(self.params, self.epoch) if self.epoch else None
+        """Adopt what state_dict() gave (from this run or a runfile); ValueError
+        names a missing entry or a shape that does not fit this network."""
+        trainer_state.load_state(self, state)
 
     # ----- live changes -----------------------------------------------------
 

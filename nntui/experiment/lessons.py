@@ -219,17 +219,24 @@ def trainer_env(trainer) -> dict:
     return run_env(trainer.history, trainer.epoch, trainer.step, weights, best)
 
 
+def judge_ask(ask: Ask, env: dict) -> tuple[list[int], dict]:
+    """The choices of `ask` whose condition holds on a run (numbered from 1),
+    and the values their conditions used."""
+    right, values = [], {}
+    for i, choice in enumerate(ask.choices, start=1):
+        holds, used = evaluate(choice.when, env)
+        values.update(used)
+        if holds:
+            right.append(i)
+    return right, values
+
+
 def judge(lesson: Lesson, env: dict) -> dict[str, list]:
     """Every condition of the lesson on a run: the asks (the choices that hold,
     numbered from 1, and the values their conditions used), the claims and the challenges."""
     asks = []
     for ask in lesson.asks:
-        right, values = [], {}
-        for i, choice in enumerate(ask.choices, start=1):
-            holds, used = evaluate(choice.when, env)
-            values.update(used)
-            if holds:
-                right.append(i)
+        right, values = judge_ask(ask, env)
         asks.append({"question": ask.question, "right": right, "values": values,
                      "choices": [c.text for c in ask.choices], "explain": ask.explain})
     claims = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nntui.experiment.conditions import evaluate, format_values
-from nntui.experiment.lessons import Ask, Lesson
+from nntui.experiment.lessons import Ask, Lesson, judge_ask
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,7 @@ class Quiz:
     def verdicts(self, env: dict) -> list[Verdict]:
         out = []
         for i, ask in enumerate(self.asks, start=1):
-            right, values = [], {}
-            for n, choice in enumerate(ask.choices, start=1):
-                holds, used = evaluate(choice.when, env)
-                values.update(used)
-                if holds:
-                    right.append(n)
+            right, values = judge_ask(ask, env)
             out.append(Verdict(i, ask.question, self.answers.get(i), tuple(right), format_values(values),
                                ask.explain, tuple(c.text for c in ask.choices)))
         return out

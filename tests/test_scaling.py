@@ -81,3 +81,17 @@ def test_nntui_train_takes_it(scale, tmp_path):
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["epochs"] == 5
+
+
+def test_the_controls_scale_edit_brings_iris_units_alive_as_its_lesson_says():
+    from nntui.experiment.edits import edit
+
+    def dead(config):
+        tr = Trainer(config)
+        return int(sum(m.sum() for m in dead_units(tr.net, tr.params, tr.x_train).values()))
+
+    iris = load_preset("iris")
+    assert "standard in the controls" in iris.description
+    scaled_iris = edit(iris, "data.scale", "standard")
+    assert scaled_iris.data.scale == "standard"
+    assert dead(iris) == 3 and dead(scaled_iris) == 0

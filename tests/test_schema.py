@@ -37,7 +37,7 @@ def test_every_field_is_declared_and_the_key_lists_are_the_declarations():
 def test_the_controls_rows_are_the_keys_declared_with_a_label():
     assert [(k, label) for k, label, _ in controlled("data")] == [
         ("data.dataset", "dataset"), ("data.samples", "samples"), ("data.noise", "noise"),
-        ("data.validation", "validation")]
+        ("data.validation", "validation"), ("data.scale", "scale")]
     assert [label for _, label, _ in controlled("train")] == ["loss", "optimizer", "learn. rate", "batch size"]
     assert all(isinstance(kind, (Bool, Choice, Int, Num)) for s in SECTIONS for _, _, kind in controlled(s))
 

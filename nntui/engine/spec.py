@@ -174,7 +174,7 @@ class DataConfig:
     image: tuple[int, int] | None = field(default=None, metadata=K(
         None, only=Only("only a CSV's inputs can be the pixels of an image")))
     # The network's inputs scaled with the training set's statistics (engine/scaling.py).
-    scale: str = field(default="none", metadata=K(Choice(SCALES, "scale"), hidden_default=True))
+    scale: str = field(default="none", metadata=K(Choice(SCALES, "scale"), hidden_default=True, control="scale"))
 
 
 @dataclass(frozen=True)

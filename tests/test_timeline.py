@@ -123,3 +123,21 @@ def test_snapshots_say_the_best_epoch_and_why_it_stopped():
     assert s.best_epoch == tr.stop.best_epoch + 1
     assert s.stop_reason == f"stopped: no better val loss for 12 epochs; best at epoch {s.best_epoch} (restored)"
     assert tr.snapshot_at(3).stop_reason is None and Trainer(overfit(3)).snapshot().best_epoch is None
+
+
+def test_overfit_with_early_stopping_ends_on_its_validation_minimum_as_its_lesson_says():
+    """overfit's lesson: early stopping (the controls' switch) ends the run on the
+    validation minimum's weights, at least as accurate as the run without it ends."""
+    from nntui.experiment.edits import edit
+
+    plain = Trainer(load_preset("overfit"))
+    plain.run()
+    assert "early stop on in the controls" in plain.config.description
+    stopping = Trainer(edit(load_preset("overfit"), "train.early_stopping", True))
+    stopping.run()
+    h = plain.history["val_loss"]
+    assert stopping.stopped and stopping.epoch < plain.epoch
+    assert stopping.history["val_loss"] == h[:stopping.epoch]  # the same run, up to the stop
+    ended = stopping.evaluate()  # on the restored weights: the minimum's
+    assert np.isclose(ended["val_loss"], min(h), rtol=1e-12, atol=0)
+    assert ended["val_accuracy"] >= plain.history["val_accuracy"][-1]

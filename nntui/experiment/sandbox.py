@@ -77,16 +77,16 @@ class Sandbox:
         return [p for p in entries if self._inside(p, self.presets) and p.is_file()]
 
     def preset_titles(self) -> list[tuple[str, str]]:
-        """(name, title) for the picker: the built-ins by name, then the
-        folder's presets by file name ("week3.toml"), which `resolve` takes."""
-        out = list(preset_titles())
+        """(name, title) for the picker: the teacher's folder first, by file
+        name ("week3.toml", which `resolve` takes), then the built-ins by name."""
+        out = []
         for path in self.folder_presets():
             try:
                 title = str(read_toml(path, path.name).get("title", ""))
             except ConfigError:
                 title = "(cannot be read)"
             out.append((path.name, title))
-        return out
+        return out + list(preset_titles())
 
     def allowed_names(self) -> list[str]:
         return [name for name, _ in list_presets()] + [p.name for p in self.folder_presets()]

@@ -904,3 +904,15 @@ def test_markup_in_a_title_is_shown_as_written(tmp_path):
         p = nntui(*args, cwd=tmp_path)
         assert p.returncode == 0, p.stderr
         assert "[bold]T[/]" in p.stdout and "[link=http://evil.example]L" in p.stdout, p.stdout
+
+
+def test_gradcheck_shows_a_titles_brackets_as_written(tmp_path):
+    preset = tmp_path / "m.toml"
+    preset.write_text('title = "[red]X[/red] [link=http://e]y[/link]"\n[data]\ndataset = "xor"\n'
+                      '[model]\nlayers = [2, 4, 1]\n[train]\nepochs = 2\n')
+    from click.testing import CliRunner
+
+    from nntui.cli import main
+
+    out = CliRunner().invoke(main, ["gradcheck", str(preset)]).output
+    assert "[red]X[/red]" in out and "[link=http://e]y[/link]" in out

@@ -43,8 +43,9 @@ def gradcheck_command(preset: str, as_json: bool) -> None:
                                "errors": errors, "max_error": worst, "ok": ok}, indent=2))
     else:
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=f"gradient check: {config.title} ({config.name})", title_justify="left")
+        table = Table(title=Text(f"gradient check: {config.title} ({config.name})"), title_justify="left")
         for column in ("layer", "max rel. error W", "max rel. error b", "ok"):
             table.add_column(column, justify="right" if column != "ok" else "center")
         for l in range(1, L + 1):

@@ -56,8 +56,10 @@ def lessons_command(as_json: bool) -> None:
     for column in ("name", "title", "answered", "right", "challenges met"):
         table.add_column(column, no_wrap=column == "name",
                          justify="right" if column in ("answered", "right", "challenges met") else "left")
+    from rich.text import Text  # names and titles as written, never as markup
+
     for row in rows:
         a, c = row["asks"], row["challenges"]
-        table.add_row(row["name"], row["title"], f"{a['answered']}/{a['total']}", f"{a['right']}/{a['total']}",
+        table.add_row(Text(row["name"]), Text(row["title"]), f"{a['answered']}/{a['total']}", f"{a['right']}/{a['total']}",
                       f"{c['met']}/{c['total']}" if c["total"] else "-")
     console.print(table)

@@ -7,7 +7,7 @@ import numpy as np
 from rich.console import Console
 
 from nntui.app.widgets import gradients, hidden_space
-from nntui.app.widgets.landscape import GRID, _Job
+from nntui.app.widgets.landscape import GRID, live_job
 from nntui.engine import landscape as ls
 from nntui.engine.trainer import Trainer
 from nntui.experiment.config import config_from_dict
@@ -99,7 +99,7 @@ def test_the_live_slice_is_centred_on_the_weights_now():
     tr = Trainer(load_preset("xor"))
     path = [dict(tr.params)]
     tr.run(until_epochs=5, callback=lambda t: path.append(dict(t.params)))
-    job = _Job(tr.net, tr.loss, path[-1], path, tr.x_train, tr.dataset.y_train)
+    job = live_job(tr.net, tr.loss, path, tr.x_train, tr.dataset.y_train)
     job.work(10.0)
     assert job.done and GRID % 2 == 1
     assert job.loss_grid[GRID // 2, GRID // 2] == tr.evaluate()["train_loss"]

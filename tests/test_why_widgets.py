@@ -100,6 +100,7 @@ async def test_hidden_space_explains_a_net_without_a_wide_hidden_layer():
 
 async def test_landscape_view_measures_a_bit_a_tick_and_grows_the_path():
     tr = Trainer(load_preset("xor"))
+    tr.keep_timeline()  # as the app's worker does
     w = LandscapeView()
     async with One(w).run_test(size=SIZE) as pilot:
         w.set_dataset(tr.dataset)
@@ -139,3 +140,20 @@ async def test_landscape_view_in_16_colours_is_shade_characters():
         body = "".join(lines_of(w)[1:])
         assert set(body) - set(" .:-=+*#%@SoE") == set()
         assert np.isfinite(w._shown.loss_grid).all()
+
+
+async def test_a_landscape_first_shown_late_draws_the_path_from_the_start():
+    """The path is the run's timeline, not what the view happened to see."""
+    tr = Trainer(load_preset("xor"))
+    tr.keep_timeline()
+    tr.run(until_epochs=12)
+    tr.run_steps(1)  # between two epoch ends: the weights now end the path
+    w = LandscapeView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_dataset(tr.dataset)
+        w.show(tr.snapshot())
+        assert len(w.path) == 14 and w.path[-1]["W1"] is tr.params["W1"]
+        assert all(a["W1"] is b.params["W1"] for a, b in zip(w.path, tr.timeline.entries()))
+        w.finish()
+        await pilot.pause()
+        assert "S epoch 0" in "\n".join(lines_of(w))

@@ -126,7 +126,8 @@ class NNTuiApp(App[None]):
     # ---------------------------------------------------------------- screens
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(keys.help_rows(self.main.keys)))
+        race_rows = getattr(self.screen, "help_rows", None)  # the race has keys of its own
+        self.push_screen(HelpScreen(race_rows() if race_rows is not None else keys.help_rows(self.main.keys)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's commands (themes, keys,

@@ -10,10 +10,12 @@ import os
 from nntui.app.views import VIEWS
 
 RACE = "race"
+RACE_LANDSCAPE = "race-landscape"  # the race, its boundaries replaced by every variant's path on one map
+RACES = (RACE, RACE_LANDSCAPE)
 
 
 def view_names() -> tuple[str, ...]:
-    return tuple(v.name for v in VIEWS) + (RACE,)
+    return tuple(v.name for v in VIEWS) + RACES
 
 
 def check_view(view: str | None) -> None:
@@ -50,38 +52,49 @@ def colours_for(kind: str):
                 os.environ[k] = v
 
 
-IN_APP_EPOCHS = 30  # the landscape's path: the last epochs trained in the app, where the view sees them
-
-
-async def take(trainer, view: str | None, size: tuple[int, int], kind: str, in_app: int = 0) -> str:
-    """The screen of the app on `trainer` showing `view`, as "svg" or "txt"."""
+async def take(trainer, view: str | None, size: tuple[int, int], kind: str, race_epochs: int = 0) -> str:
+    """The screen of the app on `trainer` showing `view`, as "svg" or "txt".
+    A race is run `race_epochs` epochs (each variant), then paused."""
     from nntui.app.app import NNTuiApp
 
-    race = view == RACE
+    race = view in RACES
     if race and not trainer.config.variants:
         raise ValueError(f"{trainer.config.name} declares no [compare] variants to race")
     with colours_for(kind):
         app = NNTuiApp(trainer.config, trainer, race=race)
-        return await _take(app, trainer, view, size, kind, race, in_app)
-
-
-async def _take(app, trainer, view, size, kind, race, in_app) -> str:
-    from nntui.app.worker import RunEpoch
-
-    async with app.run_test(size=size) as pilot:
-        await app.settle()
-        await pilot.pause()
-        if view is not None and not race:
-            show_view(app, view)
-            await pilot.pause()
-        for _ in range(in_app):
-            app.runner.send(RunEpoch())
+        async with app.run_test(size=size) as pilot:
             await app.settle()
-        await app.settle()
-        await pilot.pause(0.3)
-        if kind == "svg":
-            return app.export_screenshot(title=f"nntui {trainer.config.name}")
-        return screen_text(app)
+            await pilot.pause()
+            if race:
+                run_race(app.screen, race_epochs, landscape=view == RACE_LANDSCAPE)
+            elif view is not None:
+                show_view(app, view)
+                await pilot.pause()
+                finish = getattr(app.screen.views.get(view), "finish", None)
+                if finish is not None:
+                    finish()  # a slice measured a piece a tick: the whole of it, for the picture
+            await app.settle()
+            await pilot.pause(0.3)
+            if kind == "svg":
+                return app.export_screenshot(title=f"nntui {trainer.config.name}")
+            return screen_text(app)
+
+
+def run_race(screen, epochs: int, landscape: bool) -> None:
+    """The race paused after `epochs` epochs of each variant (fewer if all end
+    sooner), on its boundaries or its landscape."""
+    from nntui.app.screens.compare import CompareScreen
+
+    if not isinstance(screen, CompareScreen):
+        raise ValueError("the race did not open")
+    screen._set_playing(False)
+    while min(r.trainer.epoch for r in screen.race.runners) < epochs and screen.race.step_epoch():
+        pass
+    if landscape != screen.landscape_shown:
+        screen.action_toggle_landscape()
+    screen._show(force=True)
+    if landscape:
+        screen.landscape.finish()
 
 
 def show_view(app, view: str) -> None:

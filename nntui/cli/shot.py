@@ -58,23 +58,24 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
         shots.check_view(view)
     except ValueError as e:
         raise UserError(f"--view {view}: {e}") from None
-    if view == shots.RACE and not trainer.config.variants:
-        raise UserError(f"--view race: {trainer.config.source or preset} declares no [compare] variants to race "
+    if view in shots.RACES and not trainer.config.variants:
+        raise UserError(f"--view {view}: {trainer.config.source or preset} declares no [compare] variants to race "
                         "(`nntui compare` races --vary variants headless)")
     more = epochs if epochs is not None else (0 if runfile else trainer.config.train.epochs)
-    # The landscape view draws the path it sees: its last epochs are trained in the app.
-    in_app = min(more, shots.IN_APP_EPOCHS) if view == "landscape" else 0
+    race_epochs = epochs if epochs is not None else trainer.config.train.epochs
     trainer.keep_rewind(1)
+    if trainer.timeline is None:
+        trainer.keep_timeline()  # every epoch's end: the landscape draws the whole path
     with common.quiet_numpy():
         try:
-            trainer.run(until_epochs=trainer.epoch + more - in_app)
+            trainer.run(until_epochs=trainer.epoch + (0 if view in shots.RACES else more))
         except Diverged as e:
             click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
-            in_app = 0
-    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, in_app))
+    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs))
     try:
         write_atomic(output, lambda f: f.write(picture.encode("utf-8")))
     except (FileRefused, OSError) as e:
         raise UserError(str(e)) from None
-    click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after {trainer.epoch} epochs"
+    click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after "
+               f"{race_epochs if view in shots.RACES else trainer.epoch} epochs"
                + (f", the {view} view" if view else ""), err=True)

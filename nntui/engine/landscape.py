@@ -23,6 +23,7 @@ is at (0, 0) exactly.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,3 +277,144 @@ def replay(trainer, make_trainer) -> list[dict] | None:
                                               for k in trainer.params):
         return None
     return path
+
+
+# ------------------------------------------------ a slice measured in pieces
+
+
+class SliceJob:
+    """A slice measured a piece at a time, for a caller (a live view) that can
+    spare only a few milliseconds at once: the loss of centre + alpha_i d1 +
+    beta_j d2 on (X, y), row by row, `loss[i, j]` NaN until measured.
+
+    `flops` bounds a piece: about that many multiply-adds (a few ms), at
+    least one parameter set."""
+
+    def __init__(self, net, loss, centre: dict, d1: np.ndarray, d2: np.ndarray, alpha: np.ndarray,
+                 beta: np.ndarray, X, y, flops: int = 2_000_000):
+        self.net, self.loss, self.centre, self.X, self.y = net, loss, centre, X, y
+        self.names = names_of(centre)
+        self.theta = flatten(centre, self.names)
+        self.d1, self.d2, self.alpha, self.beta = d1, d2, alpha, beta
+        self.loss_grid = np.full((len(alpha), len(beta)), np.nan)
+        self.row = self.col = 0
+        sizes = net.sizes
+        per_set = len(X) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        self.per = max(1, min(len(beta), flops // max(per_set, 1)))
+
+    @property
+    def done(self) -> bool:
+        return self.row >= len(self.alpha)
+
+    def work(self, budget_s: float) -> None:
+        """Measure pieces of rows until `budget_s` has passed (one piece at least)."""
+        end = time.perf_counter() + budget_s
+        G = len(self.beta)
+        while not self.done:
+            lo, hi = self.col, min(G, self.col + self.per)
+            base = self.theta + self.alpha[self.row] * self.d1
+            thetas = base[None, :] + self.beta[lo:hi, None] * self.d2[None, :]
+            with np.errstate(all="ignore"):
+                self.loss_grid[self.row, lo:hi] = batch_losses(self.net, self.loss, thetas, self.centre,
+                                                               self.names, self.X, self.y)
+            self.row, self.col = (self.row + 1, 0) if hi == G else (self.row, hi)
+            if time.perf_counter() >= end:
+                break
+
+    def project(self, path: list[dict]) -> np.ndarray:
+        """The path's points as (alpha, beta) coordinates on this slice."""
+        if not path:
+            return np.zeros((0, 2))
+        offsets = np.stack([flatten(p, self.names) for p in path]) - self.theta
+        return np.column_stack([offsets @ self.d1, offsets @ self.d2])
+
+
+# ------------------------------------------------- several paths, one slice
+
+
+def thin(path: list, most: int) -> list:
+    """At most `most` points of a path, evenly spread, the first and the last kept."""
+    if len(path) <= most:
+        return list(path)
+    keep = np.unique(np.rint(np.linspace(0, len(path) - 1, most)).astype(int))
+    return [path[i] for i in keep]
+
+
+def same_ground(trainers) -> str | None:
+    """Why the runs of `trainers` cannot share one landscape (None when they
+    can): one slice holds several paths only when every run is the same
+    function of the same parameters (network, its units off, features, loss
+    and training data) from the same start."""
+    first = trainers[0]
+    for tr in trainers[1:]:
+        if tr.net.sizes != first.net.sizes:
+            return "their networks differ in size"
+        if (tr.net.activation_name, tr.net.output_name) != (first.net.activation_name, first.net.output_name):
+            return "their activations differ"
+        if tr.loss is not first.loss:
+            return "their losses differ"
+        if tr.dataset is not first.dataset and not (
+                np.array_equal(tr.x_train, first.x_train) and np.array_equal(tr.dataset.y_train, first.dataset.y_train)):
+            return "their training data differ"
+        if tr.net.off != first.net.off:
+            return "different units are switched off"
+        if any(not np.array_equal(tr.initial_params[k], first.initial_params[k]) for k in first.initial_params):
+            return "they start from different weights (init or seed)"
+    return None
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A slice through a shared start: theta(alpha, beta) = start + alpha d1 + beta d2."""
+
+    start: dict
+    d1: np.ndarray
+    d2: np.ndarray
+    axes: tuple[str, str]
+    explained: tuple[float, float]
+
+
+def plane_of_paths(paths: list[list[dict]]) -> Plane:
+    """The plane through the paths' shared start that best holds them all: with
+    exactly two parameters, the parameters themselves (the slice is the whole
+    surface, exact); otherwise the two principal directions of every path's
+    points together (Li et al. 2018, over all the runs), each turned so that
+    the paths' ends lie on its positive side on average."""
+    start = paths[0][0]
+    names = names_of(start)
+    theta0 = flatten(start, names)
+    offsets = np.concatenate([np.stack([flatten(p, names) for p in path]) for path in paths]) - theta0
+    if theta0.size == 2:
+        labels = []
+        for k in names:
+            shape = np.shape(start[k])
+            for index in np.ndindex(*shape):
+                labels.append(axis_label(k, index))
+        d1, d2 = np.eye(2)
+        return Plane(start, d1, d2, (labels[0], labels[1]), explained(offsets, d1, d2))
+    d1, d2 = pca_directions(np.concatenate([np.zeros((1, theta0.size)), offsets]))
+    ends = np.stack([flatten(path[-1], names) for path in paths]) - theta0
+    if (ends @ d1).mean() < 0:
+        d1 = -d1
+    if (ends @ d2).mean() < 0:
+        d2 = -d2
+    return Plane(start, d1, d2, ("PC1", "PC2"), explained(offsets, d1, d2))
+
+
+def project_on(plane: Plane, path: list[dict]) -> np.ndarray:
+    """The path's points as (alpha, beta) on the plane: (theta - start) . d."""
+    names = names_of(plane.start)
+    offsets = np.stack([flatten(p, names) for p in path]) - flatten(plane.start, names)
+    return np.column_stack([offsets @ plane.d1, offsets @ plane.d2])
+
+
+def extent(points: np.ndarray, grid: int, margin: float = 0.15, least: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Alpha and beta grids covering `points` ((n, 2), the start (0, 0) among
+    them) with a margin on each side: each axis its own range, so a long
+    narrow spread of paths still fills the map."""
+    out = []
+    for k in range(2):
+        lo, hi = float(min(points[:, k].min(), 0.0)), float(max(points[:, k].max(), 0.0))
+        pad = max(margin * (hi - lo), least)
+        out.append(np.linspace(lo - pad, hi + pad, grid))
+    return out[0], out[1]

@@ -7,6 +7,7 @@ so a widget may keep one while the worker thread trains on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -106,6 +107,9 @@ class Snapshot:
     # A past epoch of the run shown from its timeline: the run's epochs then
     # (the history is the whole run's, `epoch` the one shown); None for the run now.
     replay_of: int | None = None
+    # The run's timeline (engine/timeline.py), or None: the worker adds to it as
+    # the run goes, so a view reads it only through `params_path`, a copy made at once.
+    timeline: Any = None
 
     @property
     def confusion(self) -> Confusion | None:
@@ -162,7 +166,7 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
         off=trainer.net.off,
         edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),
-        replay_of=trainer.epoch if at is not None else None, **stopping,
+        replay_of=trainer.epoch if at is not None else None, timeline=trainer.timeline, **stopping,
     )
     if tr is None:
         return Snapshot(**common)

@@ -74,6 +74,13 @@ class Timeline:
     def drop_after(self, epoch: int) -> None:
         self._entries = {e: x for e, x in self._entries.items() if e <= epoch}
 
+    def params_path(self, until: int | None = None) -> list[tuple[int, dict]]:
+        """(epoch, parameters) of every kept epoch up to `until`, in order. Safe
+        from another thread while the run records: the dict is copied in one
+        C call, under the GIL, before it is read."""
+        kept = self._entries.copy()
+        return [(e, kept[e].params) for e in sorted(kept) if until is None or e <= until]
+
     def entries(self) -> list[EpochEnd]:
         return [self._entries[e] for e in self.epochs]
 

@@ -10,7 +10,11 @@ variants play, pause and step together:
 
     space  play / pause        s  one step of each      e  one epoch of each
     r      restart the race    [ ]  slower / faster     escape, v  back to the single run
+    z      the landscape: every variant's path on one loss map, in place of the boundaries
     < >    leave for the previous / next lesson
+
+A race whose network has exactly two parameters (the `valley` lesson) opens
+on the landscape: there the map is the whole loss surface, which is the lesson.
 
 Playing runs on the main thread, STEP_BUDGET seconds of steps a frame, always
 the variant furthest behind in epochs first (`Race.step`), so the variants stay
@@ -38,6 +42,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from nntui.app.widgets.boundary import BoundaryView
+from nntui.app.widgets.race_landscape import RaceLandscape
 from nntui.text.curves import PALETTE, Chart, Curve, chart_text
 from nntui.experiment import sandbox
 from nntui.experiment.variants import Race, Runner, Variant
@@ -111,6 +116,7 @@ class CompareScreen(Screen[None]):
         Binding("s", "step", "step each"),
         Binding("e", "epoch", "epoch each"),
         Binding("r", "restart", "restart"),
+        Binding("z", "toggle_landscape", "landscape"),
         Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
         Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
         Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
@@ -137,6 +143,15 @@ class CompareScreen(Screen[None]):
         width: 1fr;
         height: 100%;
     }
+    CompareScreen RaceLandscape {
+        display: none;
+    }
+    CompareScreen.landscape RaceLandscape {
+        display: block;
+    }
+    CompareScreen.landscape #race-boundaries {
+        display: none;
+    }
     """
 
     def __init__(self, variants: list[Variant], title: str, *, playing: bool = False) -> None:
@@ -155,13 +170,17 @@ class CompareScreen(Screen[None]):
         with Horizontal(id="race-boundaries"):
             for i, _ in enumerate(self.variants):
                 yield BoundaryView(id=f"race-boundary-{i}")
+        yield RaceLandscape(id="race-landscape")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.chart = self.query_one(RaceChart)
         self.hint = self.query_one("#race-hint", Static)
         self.boundaries = [self.query_one(f"#race-boundary-{i}", BoundaryView) for i in range(len(self.variants))]
+        self.landscape = self.query_one(RaceLandscape)
         self._set_data()
+        first = self.race.runners[0].trainer
+        self.set_class(sum(p.size for p in first.params.values()) == 2, "landscape")
         self._timer = self.set_interval(1 / FPS, self._tick, pause=not self.playing)
         self.call_after_refresh(self._show, True)
 
@@ -169,6 +188,7 @@ class CompareScreen(Screen[None]):
         for view, runner in zip(self.boundaries, self.race.runners):
             d = runner.trainer.dataset
             view.set_data(d.x_train, d.y_train, d.x_val, d.y_val, d.task, d.classes, d.feature_names)
+        self.landscape.set_race(self.race, [colour_of(i) for i in range(len(self.variants))])
 
     # ------------------------------------------------------------ playing
 
@@ -201,6 +221,7 @@ class CompareScreen(Screen[None]):
             view.border_title = f"[{hex_of(i)}]━━[/] {escape(r.variant.label)}"
             view.border_subtitle = self._result(r, width=view.size.width)
         self.chart.show(self.race, self.loss_name, force=force)
+        self.landscape.show()
         self._update_hint()
 
     @staticmethod
@@ -251,6 +272,24 @@ class CompareScreen(Screen[None]):
             while any(not r.done and r.trainer.epoch < target for r in self.race.runners):
                 self.race.step()
         self._show(force=True)
+
+    @property
+    def landscape_shown(self) -> bool:
+        return self.has_class("landscape")
+
+    def action_toggle_landscape(self) -> None:
+        self.set_class(not self.landscape_shown, "landscape")
+        self._show(force=True)
+
+    def help_rows(self) -> list[tuple[str, str]]:
+        """The race's own keys, for the help (?): the single run's are not on the race."""
+        return [("space", "play / pause the race"), ("s", "one step of each variant"),
+                ("e", "one epoch of each variant"), ("r", "restart the race from the same start"),
+                ("[ ]", "slower / faster (epochs a second)"),
+                ("z", "the landscape: every variant's path on one loss map (S the shared start, k variant "
+                      "k's end), in place of the boundaries; a two-weight net shows its whole surface"),
+                ("ctrl+s", "save a variant as a preset"), ("escape, v", "back to the single run"),
+                ("< >", "the previous / next lesson"), ("?", "this help"), ("q", "quit")]
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))

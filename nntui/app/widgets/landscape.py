@@ -2,21 +2,20 @@
 
 The training loss on a GRID x GRID slice around the latest weights, along the
 two principal directions of the path so far (Li et al. 2018, as `nntui
-landscape` draws it, engine/landscape.py), with the path on it: S the first
-epoch the view saw, o each epoch's end, E the weights now, at the centre.
+landscape` draws it, engine/landscape.py), with the path on it: S the start
+(epoch 0, from the run's timeline, whenever the view is first shown), o each
+epoch's end, E the weights now, at the centre.
 
 A slice costs GRID^2 forward passes of the training set, so it is measured a
-piece at a time, within WORK_MS of the UI thread per tick of a timer: the map
-shows the last slice finished, and the newest epochs are projected on it
-(moving the end off the centre until the next slice is ready). A new slice is
-begun only once the last is done and the path has grown. The path keeps at
-most MAX_PATH points (every other one is dropped when it fills). In 16 colours
-the loss is a shade character, as in the CLI.
+piece at a time (landscape.SliceJob), within WORK_MS of the UI thread per tick
+of a timer: the map shows the last slice finished, and the newest epochs are
+projected on it (moving the end off the centre until the next slice is ready).
+A new slice is begun only once the last is done and the path has grown. The
+path drawn is at most MAX_PATH of the timeline's epochs, evenly spread. In 16
+colours the loss is a shade character, as in the CLI.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 from rich.style import Style
@@ -39,47 +38,56 @@ MAX_PATH = 400
 CHUNK_FLOPS = 2_000_000  # multiply-adds a piece of a row: a few ms of the UI thread
 
 
-class _Job:
-    """A slice being measured: its centre, directions and grid, and the rows so far."""
+def live_job(net, loss, path: list[dict], X, y) -> ls.SliceJob:
+    """The slice around the path's last point, along its principal directions,
+    to be measured a piece at a time."""
+    centre = path[-1]
+    names = ls.names_of(centre)
+    offsets = np.stack([ls.flatten(p, names) for p in path]) - ls.flatten(centre, names)
+    d1, d2 = ls.pca_directions(offsets)
+    proj = np.column_stack([offsets @ d1, offsets @ d2])
+    grid = ls.offsets_grid(ls.default_span(proj), GRID)
+    job = ls.SliceJob(net, loss, centre, d1, d2, grid, grid, X, y, flops=CHUNK_FLOPS)
+    job.explained = ls.explained(offsets, d1, d2)
+    return job
 
-    def __init__(self, net, loss, centre: dict, path: list[dict], X, y):
-        self.net, self.loss, self.centre, self.X, self.y = net, loss, centre, X, y
-        self.names = ls.names_of(centre)
-        theta = ls.flatten(centre, self.names)
-        offsets = np.stack([ls.flatten(p, self.names) for p in path]) - theta
-        self.d1, self.d2 = ls.pca_directions(offsets)
-        self.explained = ls.explained(offsets, self.d1, self.d2)
-        proj = np.column_stack([offsets @ self.d1, offsets @ self.d2])
-        self.alpha = self.beta = ls.offsets_grid(ls.default_span(proj), GRID)
-        self.theta = theta
-        self.loss_grid = np.full((GRID, GRID), np.nan)
-        self.row = self.col = 0
-        # Parameter sets a piece: about CHUNK_FLOPS multiply-adds (a few ms), at least one.
-        sizes = net.sizes
-        per_set = len(X) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        self.per = max(1, min(GRID, CHUNK_FLOPS // max(per_set, 1)))
 
-    @property
-    def done(self) -> bool:
-        return self.row >= GRID
+def path_of(s: Snapshot) -> tuple[list[int], list[dict]]:
+    """The run's path up to the snapshot's epoch: the timeline's epoch ends (at
+    most MAX_PATH, evenly spread), then the weights now unless they are the
+    last of them."""
+    kept = s.timeline.params_path(until=s.epoch) if s.timeline is not None else []
+    if not kept or kept[-1][0] != s.epoch or (s.batch_in_epoch and s.replay_of is None):
+        kept.append((s.epoch, s.params))
+    kept = ls.thin(kept, MAX_PATH)
+    return [e for e, _ in kept], [p for _, p in kept]
 
-    def work(self, budget_s: float) -> None:
-        """Measure pieces of rows until `budget_s` has passed (one piece at least)."""
-        end = time.perf_counter() + budget_s
-        while not self.done:
-            lo, hi = self.col, min(GRID, self.col + self.per)
-            base = self.theta + self.alpha[self.row] * self.d1
-            thetas = base[None, :] + self.beta[lo:hi, None] * self.d2[None, :]
-            with np.errstate(all="ignore"):
-                self.loss_grid[self.row, lo:hi] = ls.batch_losses(self.net, self.loss, thetas, self.centre,
-                                                                  self.names, self.X, self.y)
-            self.row, self.col = (self.row + 1, 0) if hi == GRID else (self.row, hi)
-            if time.perf_counter() >= end:
-                break
 
-    def project(self, path: list[dict]) -> np.ndarray:
-        offsets = np.stack([ls.flatten(p, self.names) for p in path]) - self.theta
-        return np.column_stack([offsets @ self.d1, offsets @ self.d2])
+def map_text(caption: str, grid: np.ndarray, marks: dict, rows: int, cols: int, few: bool, shade=ramp) -> Text:
+    """A caption line, then the map: each cell's loss level as a shade
+    character (few colours) or a background colour, a path mark over it.
+    `marks[(row, col)]` is (character, its colour as RGB, or None for black
+    or white, whichever reads on the cell), drawn bold. `shade(level)` is a
+    cell's background."""
+    out = Text(no_wrap=True, overflow="crop")
+    out.append(caption[:cols] + "\n", style="bold")
+    for r in range(rows):
+        for c in range(cols):
+            mark = marks.get((r, c))
+            level = float(grid[r, c])
+            if few:
+                char = mark[0] if mark else SHADES[min(len(SHADES) - 1, int(level * len(SHADES)))]
+                out.append(char, style=Style(bold=True) if mark else None)
+                continue
+            bg = shade(level)
+            fg = (0, 0, 0) if sum(bg) > 380 else (255, 255, 255)
+            if mark and mark[1] is not None:
+                fg = mark[1]
+            out.append(mark[0] if mark else " ",
+                       style=style_for(int(pack(np.array(fg))), int(pack(np.array(bg))), mark is not None))
+        if r < rows - 1:
+            out.append("\n")
+    return out
 
 
 class LandscapeView(View):
@@ -95,59 +103,65 @@ class LandscapeView(View):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.border_title = "loss landscape"
         self.dataset = None
-        self.path: list[dict] = []
-        self._path_epochs: list[int] = []
+        self._path_key: tuple | None = None
+        self._path: tuple[list[int], list[dict]] = ([], [])
         self._run: tuple | None = None
-        self._job: _Job | None = None
-        self._shown: _Job | None = None
+        self._job: ls.SliceJob | None = None
+        self._shown: ls.SliceJob | None = None
         self._timer = None
+
+    @property
+    def path(self) -> list[dict]:
+        return self._path_now()[1]
 
     def set_dataset(self, dataset, image=None) -> None:
         self.dataset = dataset
         self._reset()
 
     def _reset(self) -> None:
-        self.path, self._path_epochs, self._job, self._shown = [], [], None, None
+        self._job = self._shown = None
+        self._path_key, self._path = None, ([], [])
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=True)
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
-        return old.epoch != new.epoch or old.sizes != new.sizes or old.off != new.off or old.step > new.step
+        return (old.epoch != new.epoch or old.sizes != new.sizes or old.off != new.off or old.step > new.step
+                or old.timeline is not new.timeline)
 
     def show(self, snapshot: Snapshot, context=None) -> None:
-        self._record(snapshot)
-        super().show(snapshot, context)
-
-    def _record(self, s: Snapshot) -> None:
-        """Keep the parameters at each epoch the view sees; a new run (other
-        sizes or units off, or fewer steps) starts the path again."""
-        run = (s.sizes, s.activation, s.output, s.loss_name, s.off)
-        if run != self._run or (self._path_epochs and s.epoch < self._path_epochs[-1]):
+        run = (snapshot.sizes, snapshot.activation, snapshot.output, snapshot.loss_name, snapshot.off,
+               id(snapshot.timeline))
+        if run != self._run:  # another run: its own path and slice
             self._run = run
             self._reset()
-        if self._path_epochs and self._path_epochs[-1] == s.epoch:
-            return
-        self.path.append(dict(s.params))
-        self._path_epochs.append(s.epoch)
-        if len(self.path) > MAX_PATH:  # keep the start and the end, every other one between
-            self.path = self.path[:1] + self.path[1:-1][1::2] + self.path[-1:]
-            self._path_epochs = self._path_epochs[:1] + self._path_epochs[1:-1][1::2] + self._path_epochs[-1:]
-        self._begin(s)
+        super().show(snapshot, context)
+        if self.display:
+            self._begin(snapshot)
+
+    def _path_now(self) -> tuple[list[int], list[dict]]:
+        """The path to the snapshot's epoch, read again only when that changes."""
+        s = self.snapshot
+        if s is None:
+            return [], []
+        key = (s.step, s.epoch, s.replay_of, len(s.timeline) if s.timeline is not None else 0)
+        if key != self._path_key:
+            self._path_key, self._path = key, path_of(s)
+        return self._path
 
     def _begin(self, s: Snapshot | None) -> None:
         """A new slice around the latest weights, unless one is being measured."""
         d = self.dataset
-        if (self._job is not None and not self._job.done) or d is None or not len(self.path) or s is None:
+        if (self._job is not None and not self._job.done) or d is None or s is None or not len(d.x_train):
             return
         if not self.display or not self.is_mounted:
             return  # hidden: measured when shown (render begins it)
-        if self._shown is not None and self._shown.centre is self.path[-1]:
-            return
-        if not len(d.x_train):
+        epochs, path = self._path_now()
+        if self._shown is not None and self._shown.centre is path[-1]:
             return
         X = plane_inputs(d.x_train, s.features) if s.features else np.asarray(d.x_train, dtype=np.float64)
-        self._job = _Job(network_for(s), LOSSES[s.loss_name], self.path[-1], self.path, X, d.y_train)
+        self._job = live_job(network_for(s), LOSSES[s.loss_name], path, X, d.y_train)
+        self._job.epochs = epochs
         if self._timer is not None:
             self._timer.resume()
 
@@ -163,15 +177,25 @@ class LandscapeView(View):
             self.refresh()
             self._begin(self.snapshot)
 
+    def finish(self) -> None:
+        """Measure the slice to its end at once (a picture, a test)."""
+        self._begin(self.snapshot)
+        while self._job is not None:
+            self._job.work(1.0)
+            if self._job.done:
+                self._shown, self._job = self._job, None
+                self._begin(self.snapshot)
+        self.refresh()
+
     def render(self) -> Text:
         s = self.snapshot
         if s is None or self.dataset is None:
             return Text("")
         if not len(self.dataset.x_train):
             return Text("The landscape needs training data.", style="dim")
-        if self._job is None and (self._shown is None or self._shown.centre is not self.path[-1]):
+        if self._job is None:
             self._begin(s)
-        elif self._job is not None and self._timer is not None:
+        elif self._timer is not None:
             self._timer.resume()
         shown = self._shown
         width, height = max(10, self.size.width), max(3, self.size.height)
@@ -180,32 +204,15 @@ class LandscapeView(View):
                         style="dim")
         return self._draw(shown, width, height, few_colours(self))
 
-    def _draw(self, job: _Job, width: int, height: int, few: bool) -> Text:
-        path = job.project(self.path)
-        sl = ls.Slice(("PC1", "PC2"), job.explained, job.alpha, job.beta, job.loss_grid, path)
+    def _draw(self, job: ls.SliceJob, width: int, height: int, few: bool) -> Text:
+        epochs, path = self._path_now()
+        sl = ls.Slice(("PC1", "PC2"), job.explained, job.alpha, job.beta, job.loss_grid, job.project(path))
         _, log = shade_levels(job.loss_grid)
         rows, cols = max(2, height - 1), max(4, width)
-        grid, marks, off = cells(sl, cols, rows)
+        grid, marks, _ = cells(sl, cols, rows)
         finite = job.loss_grid[np.isfinite(job.loss_grid)]
         centre = job.loss_grid[GRID // 2, GRID // 2]
         caption = (f"PC1 {job.explained[0]:.0%} × PC2 {job.explained[1]:.0%} of the path · ±{job.alpha[-1]:.3g} · "
-                   f"loss {centre:.3g} at E" + (f" · {finite.min():.3g}..{finite.max():.3g}" if finite.size else "")
-                   + (" log" if log else "") + f" · S epoch {self._path_epochs[0]}")
-        out = Text(no_wrap=True, overflow="crop")
-        out.append(caption[:width] + "\n", style="bold")
-        for r in range(rows):
-            for c in range(cols):
-                mark = marks.get((r, c))
-                level = float(grid[r, c])
-                if few:
-                    out.append(mark or SHADES[min(len(SHADES) - 1, int(level * len(SHADES)))],
-                               style=Style(bold=True) if mark else None)
-                else:
-                    bg = ramp(level)
-                    fg = (0, 0, 0) if sum(bg) > 380 else (255, 255, 255)
-                    out.append(mark or " ", style=style_for(int(pack(np.array(fg))), int(pack(np.array(bg))),
-                                                            mark is not None))
-            if r < rows - 1:
-                out.append("\n")
-        return out
-
+                   f"S epoch {epochs[0]} · E loss {centre:.3g}"
+                   + (f" · {finite.min():.3g}..{finite.max():.3g}" if finite.size else "") + (" log" if log else ""))
+        return map_text(caption, grid, {rc: (m, None) for rc, m in marks.items()}, rows, cols, few)

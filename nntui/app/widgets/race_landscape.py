@@ -1,0 +1,236 @@
+"""RaceLandscape: every variant of a race on one loss landscape (the race's z).
+
+The Distill picture ("Why Momentum Really Works"): the ground the optimizers
+walk on, and each one's path over it, from the same start, on the same slice.
+The slice is a plane through the shared start (engine/landscape.plane_of_paths):
+for a net of exactly two parameters the parameters themselves, so the map is
+the whole surface and its axes are the weights' own values; otherwise the two
+principal directions of all the paths' points together. Each variant's path is
+drawn in its curve's colour, `•` at each epoch's end and `·` between, ending
+in its number; `S` is the start. In 16 colours every point of variant k is the
+digit k, over the loss's shade characters.
+
+Like the single run's landscape (widgets/landscape.py), the slice is measured
+a piece at a time (WORK_MS a tick); the map shows the last one finished, with
+the paths as they are now projected on it, and a new slice follows once the
+paths have grown. The race is stepped on the UI thread, so its trainers are
+read directly (their timelines give every epoch's end).
+
+Runs that are not one function of one set of weights from one start (other
+layer sizes, activations, data, inits) share no landscape; the view says why.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.color import Color
+from rich.markup import escape
+from rich.text import Text
+from textual.widget import Widget
+
+from nntui.engine import landscape as ls
+from nntui.text.landscape import cells, shade_levels
+
+from ._common import few_colours
+from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, map_text
+
+GRID = 25
+# The ground in greys (a dark valley, light hills), so that every variant's
+# colour reads on it: the viridis of the single run's map hides a green path.
+DARK, LIGHT = 28, 150
+
+
+def grey(level: float) -> tuple[int, int, int]:
+    v = round(DARK + (LIGHT - DARK) * min(max(level, 0.0), 1.0))
+    return v, v, v
+DOT, BETWEEN, START = "•", "·", "S"
+
+
+def race_paths(race) -> list[list[dict]]:
+    """Each variant's path: its timeline's epoch ends, then its weights now if
+    it stopped between two (at most MAX_PATH points each)."""
+    paths = []
+    for r in race.runners:
+        tr = r.trainer
+        kept = [p for _, p in tr.timeline.params_path()] if tr.timeline is not None else [tr.initial_params]
+        if kept[-1] is not tr.params:  # between two epoch ends, or restored by early stopping
+            kept.append(tr.params)
+        paths.append(ls.thin(kept, MAX_PATH))
+    return paths
+
+
+def rgb_of(index: int) -> tuple[int, int, int]:
+    c = Color.from_ansi(index).get_truecolor()
+    return c.red, c.green, c.blue
+
+
+class RaceLandscape(Widget):
+    """The race's paths on one slice (see the module's docstring)."""
+
+    DEFAULT_CSS = """
+    RaceLandscape {
+        height: 1fr;
+        border: round $foreground 30%;
+        border-title-color: $text;
+        overflow: hidden hidden;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "loss landscape: every variant from the same start"
+        self.race = None
+        self.colours: list[int] = []
+        self.why_not: str | None = None
+        self._job: ls.SliceJob | None = None
+        self._shown: ls.SliceJob | None = None
+        self._timer = None
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(TICK, self._tick, pause=True)
+
+    def set_race(self, race, colours: list[int]) -> None:
+        """A new race (or the same one restarted): its own slice."""
+        self.race, self.colours = race, list(colours)
+        for r in race.runners:
+            if r.trainer.timeline is None:
+                r.trainer.keep_timeline()
+        self.why_not = ls.same_ground([r.trainer for r in race.runners])
+        self._job = self._shown = None
+        self.border_subtitle = self._legend()
+        self.refresh()
+
+    def show(self) -> None:
+        """The race moved on: a new slice once the one being measured is done."""
+        if self.display:
+            self._begin()
+            self.refresh()
+
+    @property
+    def measuring(self) -> bool:
+        return self._job is not None
+
+    def _steps(self) -> tuple[int, ...]:
+        return tuple(r.trainer.step for r in self.race.runners)
+
+    def _begin(self) -> None:
+        if self.race is None or self.why_not is not None or self._job is not None or not self.is_mounted:
+            return
+        if self._shown is not None and self._shown.steps == self._steps():
+            return
+        tr = self.race.runners[0].trainer
+        if not len(tr.x_train):
+            return
+        paths = race_paths(self.race)
+        plane = ls.plane_of_paths(paths)
+        points = np.concatenate([ls.project_on(plane, p) for p in paths])
+        alpha, beta = ls.extent(points, GRID)
+        job = ls.SliceJob(tr.net, tr.loss, plane.start, plane.d1, plane.d2, alpha, beta, tr.x_train,
+                          tr.dataset.y_train, flops=CHUNK_FLOPS)
+        job.plane, job.steps = plane, self._steps()
+        self._job = job
+        if self._timer is not None:
+            self._timer.resume()
+
+    def _tick(self) -> None:
+        job = self._job
+        if job is None or not self.display:
+            self._timer.pause()  # show() resumes it when the view is shown again
+            return
+        job.work(WORK_MS / 1000)
+        if job.done:
+            self._shown, self._job = job, None
+            self._timer.pause()
+            self.refresh()
+            self._begin()
+
+    def finish(self) -> None:
+        """Measure the slice being measured to its end at once (a picture, a test)."""
+        self._begin()
+        while self._job is not None:
+            self._job.work(1.0)
+            if self._job.done:
+                self._shown, self._job = self._job, None
+                self._begin()
+        self.refresh()
+
+    # ------------------------------------------------------------ drawing
+
+    def _legend(self) -> str:
+        if self.race is None:
+            return ""
+        hexes = [Color.from_ansi(c).get_truecolor().hex for c in self.colours]
+        return "S the start · " + "  ".join(f"[{hexes[i % len(hexes)]}]{i + 1} {escape(r.variant.label)}[/]"
+                                             for i, r in enumerate(self.race.runners)) + " · k: variant k's end"
+
+    def render(self) -> Text:
+        if self.race is None:
+            return Text("")
+        if self.why_not is not None:
+            return Text(f"These variants share no landscape: {self.why_not}. One map holds runs of one network "
+                        "from one start, told apart by how they train (optimizer, rate, batch size).",
+                        style="dim")
+        if self._job is not None and self._timer is not None:
+            self._timer.resume()
+        elif self._job is None:
+            self._begin()
+        job = self._shown
+        if job is None:
+            return Text("Measuring the loss on the plane of the paths…", style="dim")
+        width, height = max(10, self.size.width), max(3, self.size.height)
+        return self.draw(job, width, height, few_colours(self))
+
+    def draw(self, job: ls.SliceJob, width: int, height: int, few: bool) -> Text:
+        rows, cols = max(2, height - 1), max(4, width)
+        empty = ls.Slice(job.plane.axes, job.plane.explained, job.alpha, job.beta, job.loss_grid, np.zeros((0, 2)))
+        grid, _, _ = cells(empty, cols, rows)
+        marks: dict[tuple[int, int], tuple[str, tuple | None]] = {}
+        paths = race_paths(self.race)
+        ends = []
+        for k, path in enumerate(paths):
+            colour = rgb_of(self.colours[k % len(self.colours)]) if self.colours else None
+            digit = str(k + 1)[-1]
+            pts = ls.project_on(job.plane, path)
+            cellxy = [self._cell(job, a, b, rows, cols) for a, b in pts]
+            if not few:  # the way between two epoch ends
+                for (a0, b0), (a1, b1) in zip(pts[:-1], pts[1:]):
+                    for t in np.linspace(0, 1, 12)[1:-1]:
+                        rc = self._cell(job, a0 + t * (a1 - a0), b0 + t * (b1 - b0), rows, cols)
+                        if rc is not None and rc not in marks:
+                            marks[rc] = (BETWEEN, colour)
+            for rc in cellxy[1:]:
+                if rc is not None:
+                    marks[rc] = (digit if few else DOT, colour)
+            ends.append((cellxy[-1], digit, colour))
+        for rc, digit, colour in ends:  # every end on top of the paths
+            if rc is not None:
+                marks[rc] = (digit, colour)
+        start = self._cell(job, 0.0, 0.0, rows, cols)
+        if start is not None:
+            marks[start] = (START, None)
+        return map_text(self._caption(job), grid, marks, rows, cols, few, shade=grey)
+
+    @staticmethod
+    def _cell(job, a: float, b: float, rows: int, cols: int) -> tuple[int, int] | None:
+        a0, a1, b0, b1 = job.alpha[0], job.alpha[-1], job.beta[0], job.beta[-1]
+        if not (a0 <= a <= a1 and b0 <= b <= b1):
+            return None
+        c = int(round((a - a0) / (a1 - a0) * (cols - 1)))
+        r = rows - 1 - int(round((b - b0) / (b1 - b0) * (rows - 1)))
+        return r, c
+
+    @staticmethod
+    def _caption(job) -> str:
+        plane = job.plane
+        finite = job.loss_grid[np.isfinite(job.loss_grid)]
+        _, log = shade_levels(job.loss_grid)
+        if plane.axes[0] != "PC1":  # the whole surface: the weights' own values
+            names = ls.names_of(plane.start)
+            w = ls.flatten(plane.start, names)
+            axes = (f"→ {plane.axes[0]} {w[0] + job.alpha[0]:.3g}..{w[0] + job.alpha[-1]:.3g} · "
+                    f"↑ {plane.axes[1]} {w[1] + job.beta[0]:.3g}..{w[1] + job.beta[-1]:.3g}")
+        else:
+            axes = (f"→ PC1 {plane.explained[0]:.0%} · ↑ PC2 {plane.explained[1]:.0%} of the paths · "
+                    f"{job.alpha[0]:.2g}..{job.alpha[-1]:.2g} × {job.beta[0]:.2g}..{job.beta[-1]:.2g} from S")
+        loss = (f" · train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else ""
+        return axes + loss

@@ -127,10 +127,8 @@ def _epochs(n: int, view_key: str):
             await app.settle()
         await pilot.pause(0.3)
         landscape = app.screen.views["landscape"]
-        for _ in range(200):  # the landscape measures a piece a tick: wait for the slice
-            if landscape._job is None:
-                break
-            await pilot.pause(0.05)
+        if landscape.display:
+            landscape.finish()  # the slice around the weights now (live, it follows after a rest)
         app.clear_notifications()  # the key's notice would cover the view
         await pilot.pause(0.3)
 

@@ -185,3 +185,15 @@ def test_best_line_accuracy_finds_a_line_and_knows_a_ring_has_none():
     assert best_line_accuracy(p, (p @ [1.0, -2.0] > 0.3).astype(float)) > 0.98
     ring = (np.hypot(p[:, 0], p[:, 1]) < 1).astype(float)
     assert best_line_accuracy(p, ring) < 0.8
+
+
+def test_valley_question_is_about_the_run_it_judges():
+    """The lesson's ask and claim are judged on the preset's own run, sgd with
+    momentum: plain sgd (the race's first variant) does not reach 0.001."""
+    c = load_preset("valley")
+    assert (c.train.optimizer, c.train.options["momentum"]) == ("sgd", 0.9)
+    assert "momentum 0.9" in c.lesson.asks[0].question
+    base = load_preset("valley")
+    plain = Trainer(override_pairs(base, base.variants[0]))
+    plain.run()
+    assert plain.history["train_loss"][-1] > 0.001

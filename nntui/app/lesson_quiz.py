@@ -7,9 +7,14 @@ No Textual here: the lesson panel draws `lines()`, the screen feeds `frame()`.
 
 from __future__ import annotations
 
+import time
+
 from nntui.experiment.lessons import run_env
 from nntui.experiment.progress import Progress, lesson_key
 from nntui.experiment.quiz import Quiz, Verdict
+
+
+CHALLENGE_EVERY = 0.25  # seconds between two measures of the challenges while the run plays
 
 
 def snapshot_env(snapshot) -> dict:
@@ -44,6 +49,7 @@ class LessonQuiz:
         self.challenges: list[tuple[str, bool, str]] = [(c.text, False, "") for c in self.quiz.lesson.challenges]
         self._progress_factory = progress_factory
         self._epoch_seen = -1
+        self._measured = float("-inf")
 
     @property
     def has_lesson(self) -> bool:
@@ -66,16 +72,24 @@ class LessonQuiz:
         self.verdicts = None
         self._epoch_seen = -1
 
-    def frame(self, snapshot, diverged: bool = False) -> tuple[bool, str | None]:
+    def frame(self, snapshot, diverged: bool = False, playing: bool = False) -> tuple[bool, str | None]:
         """Follow the run: (whether the lines changed, a notice to show). At the
-        run's end the answers are judged once and kept."""
+        run's end the answers are judged once and kept. While it plays, the
+        challenges are measured at most every CHALLENGE_EVERY seconds: fast
+        play ends hundreds of epochs a second, and each measure reads the whole
+        history; a paused run's frame is always measured."""
         if snapshot.epoch == self._epoch_seen and not (diverged and self.verdicts is None):
             return False, None
+        to_judge = self.verdicts is None and bool(self.quiz.asks) and run_ended(snapshot, self.config, diverged)
+        now = time.monotonic()
+        if playing and not to_judge and now - self._measured < CHALLENGE_EVERY:
+            return False, None
+        self._measured = now
         self._epoch_seen = snapshot.epoch
         env = snapshot_env(snapshot)
         self.challenges = self.quiz.challenges(env)
         notice = None
-        if self.verdicts is None and run_ended(snapshot, self.config, diverged) and self.quiz.asks:
+        if to_judge:
             self.verdicts = self.quiz.verdicts(env)
             progress = self._progress_factory()
             notice = progress.notice

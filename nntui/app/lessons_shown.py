@@ -50,7 +50,8 @@ class Lessons:
             s.lesson.set_brief(brief, with_quiz=not s.compact)
 
     def follow(self, frame: Frame) -> None:
-        changed, notice = self.quiz.frame(frame.snapshot, frame.status == Status.DIVERGED)
+        changed, notice = self.quiz.frame(frame.snapshot, frame.status == Status.DIVERGED,
+                                          playing=frame.status == Status.PLAYING)
         if changed:
             self.show_quiz()
         if notice:

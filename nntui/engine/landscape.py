@@ -298,6 +298,7 @@ class SliceJob:
         self.d1, self.d2, self.alpha, self.beta = d1, d2, alpha, beta
         self.loss_grid = np.full((len(alpha), len(beta)), np.nan)
         self.row = self.col = 0
+        self.seconds = 0.0  # spent measuring so far
         sizes = net.sizes
         per_set = len(X) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
         self.per = max(1, min(len(beta), flops // max(per_set, 1)))
@@ -308,7 +309,8 @@ class SliceJob:
 
     def work(self, budget_s: float) -> None:
         """Measure pieces of rows until `budget_s` has passed (one piece at least)."""
-        end = time.perf_counter() + budget_s
+        start = time.perf_counter()
+        end = start + budget_s
         G = len(self.beta)
         while not self.done:
             lo, hi = self.col, min(G, self.col + self.per)
@@ -320,13 +322,36 @@ class SliceJob:
             self.row, self.col = (self.row + 1, 0) if hi == G else (self.row, hi)
             if time.perf_counter() >= end:
                 break
+        self.seconds += time.perf_counter() - start
 
-    def project(self, path: list[dict]) -> np.ndarray:
+    def project(self, path: list[dict], flat: "Flattened | None" = None) -> np.ndarray:
         """The path's points as (alpha, beta) coordinates on this slice."""
         if not path:
             return np.zeros((0, 2))
-        offsets = np.stack([flatten(p, self.names) for p in path]) - self.theta
+        flat = flat or Flattened()
+        offsets = np.stack([flat(p, self.names) for p in path]) - self.theta
         return np.column_stack([offsets @ self.d1, offsets @ self.d2])
+
+
+class Flattened:
+    """Parameter sets as vectors, each flattened once: a live view projects the
+    same path again every frame. Keyed by the dict's identity (the trainer
+    never changes one in place), which the entry keeps alive; emptied when
+    it holds more than `most`."""
+
+    def __init__(self, most: int = 4096):
+        self.most = most
+        self._vectors: dict[int, tuple[dict, np.ndarray]] = {}
+
+    def __call__(self, params: dict, names) -> np.ndarray:
+        hit = self._vectors.get(id(params))
+        if hit is not None and hit[0] is params:
+            return hit[1]
+        if len(self._vectors) >= self.most:
+            self._vectors.clear()
+        vector = flatten(params, names)
+        self._vectors[id(params)] = (params, vector)
+        return vector
 
 
 # ------------------------------------------------- several paths, one slice
@@ -374,7 +399,7 @@ class Plane:
     explained: tuple[float, float]
 
 
-def plane_of_paths(paths: list[list[dict]]) -> Plane:
+def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most: int = 400) -> Plane:
     """The plane through the paths' shared start that best holds them all: with
     exactly two parameters, the parameters themselves (the slice is the whole
     surface, exact); otherwise the two principal directions of every path's
@@ -382,8 +407,11 @@ def plane_of_paths(paths: list[list[dict]]) -> Plane:
     the paths' ends lie on its positive side on average."""
     start = paths[0][0]
     names = names_of(start)
-    theta0 = flatten(start, names)
-    offsets = np.concatenate([np.stack([flatten(p, names) for p in path]) for path in paths]) - theta0
+    flat = flat or Flattened()
+    theta0 = flat(start, names)
+    # The directions from at most `most` points in all, evenly spread along each path.
+    each = max(2, most // len(paths))
+    offsets = np.concatenate([np.stack([flat(p, names) for p in thin(path, each)]) for path in paths]) - theta0
     if theta0.size == 2:
         labels = []
         for k in names:
@@ -393,7 +421,7 @@ def plane_of_paths(paths: list[list[dict]]) -> Plane:
         d1, d2 = np.eye(2)
         return Plane(start, d1, d2, (labels[0], labels[1]), explained(offsets, d1, d2))
     d1, d2 = pca_directions(np.concatenate([np.zeros((1, theta0.size)), offsets]))
-    ends = np.stack([flatten(path[-1], names) for path in paths]) - theta0
+    ends = np.stack([flat(path[-1], names) for path in paths]) - theta0
     if (ends @ d1).mean() < 0:
         d1 = -d1
     if (ends @ d2).mean() < 0:
@@ -401,10 +429,11 @@ def plane_of_paths(paths: list[list[dict]]) -> Plane:
     return Plane(start, d1, d2, ("PC1", "PC2"), explained(offsets, d1, d2))
 
 
-def project_on(plane: Plane, path: list[dict]) -> np.ndarray:
+def project_on(plane: Plane, path: list[dict], flat: Flattened | None = None) -> np.ndarray:
     """The path's points as (alpha, beta) on the plane: (theta - start) . d."""
     names = names_of(plane.start)
-    offsets = np.stack([flatten(p, names) for p in path]) - flatten(plane.start, names)
+    flat = flat or Flattened()
+    offsets = np.stack([flat(p, names) for p in path]) - flat(plane.start, names)
     return np.column_stack([offsets @ plane.d1, offsets @ plane.d2])
 
 

@@ -9,6 +9,7 @@ the start, always), so a long run is still covered from end to end.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 TIMELINE_BYTES = 128 * 2**20
@@ -74,12 +75,20 @@ class Timeline:
     def drop_after(self, epoch: int) -> None:
         self._entries = {e: x for e, x in self._entries.items() if e <= epoch}
 
-    def params_path(self, until: int | None = None) -> list[tuple[int, dict]]:
-        """(epoch, parameters) of every kept epoch up to `until`, in order. Safe
-        from another thread while the run records: the dict is copied in one
-        C call, under the GIL, before it is read."""
+    def params_path(self, until: int | None = None, most: int | None = None) -> list[tuple[int, dict]]:
+        """(epoch, parameters) of the kept epochs up to `until`, in order; with
+        `most`, at most that many, evenly spread (the first and last kept). Safe
+        from another thread while the run records: the dict is copied in one C
+        call, under the GIL, before it is read; only the entries returned are
+        touched in Python, so a view may ask every frame of a long run."""
         kept = self._entries.copy()
-        return [(e, kept[e].params) for e in sorted(kept) if until is None or e <= until]
+        epochs = sorted(kept)  # already in order: a linear pass
+        if until is not None:
+            epochs = epochs[:bisect.bisect_right(epochs, until)]
+        if most is not None and len(epochs) > most:
+            last = len(epochs) - 1
+            epochs = [epochs[round(i * last / (most - 1))] for i in range(most)] if most > 1 else epochs[-1:]
+        return [(e, kept[e].params) for e in epochs]
 
     def entries(self) -> list[EpochEnd]:
         return [self._entries[e] for e in self.epochs]

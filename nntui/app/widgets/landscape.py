@@ -17,33 +17,44 @@ colours the loss is a shade character, as in the CLI.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from nntui.engine import landscape as ls
 from nntui.engine.losses import LOSSES
 from nntui.engine.snapshot import Snapshot
 from nntui.text.landscape import SHADES, cells, ramp, shade_levels
 
-from ._common import few_colours, pack, style_for
+from ._common import few_colours, style_for
 from .boundary import network_for
 from .unitmaps import plane_inputs
 from .view import View
 
 GRID = 21
-WORK_MS = 4.0  # of the UI thread a tick, measuring
+WORK_MS = 2.5  # of the UI thread a tick, measuring (a slice of spiral: about 2 s)
 TICK = 0.1
 MAX_PATH = 400
 CHUNK_FLOPS = 2_000_000  # multiply-adds a piece of a row: a few ms of the UI thread
+# Between two slices the view rests REST times as long as the last one took to
+# measure (at least MIN_REST s): in fast play the engine shares the GIL with
+# the UI, and a map remeasured without a pause would cost it a fifth of the UI's time.
+REST, MIN_REST = 4.0, 1.0
 
 
-def live_job(net, loss, path: list[dict], X, y) -> ls.SliceJob:
+MAX_PCA = 100  # the path's points the directions are fitted to (evenly spread): an SVD a slice
+
+
+def live_job(net, loss, path: list[dict], X, y, flat: ls.Flattened | None = None) -> ls.SliceJob:
     """The slice around the path's last point, along its principal directions,
     to be measured a piece at a time."""
     centre = path[-1]
     names = ls.names_of(centre)
-    offsets = np.stack([ls.flatten(p, names) for p in path]) - ls.flatten(centre, names)
+    flat = flat or ls.Flattened()
+    fitted = ls.thin(path, MAX_PCA)
+    offsets = np.stack([flat(p, names) for p in fitted]) - flat(centre, names)
     d1, d2 = ls.pca_directions(offsets)
     proj = np.column_stack([offsets @ d1, offsets @ d2])
     grid = ls.offsets_grid(ls.default_span(proj), GRID)
@@ -56,10 +67,9 @@ def path_of(s: Snapshot) -> tuple[list[int], list[dict]]:
     """The run's path up to the snapshot's epoch: the timeline's epoch ends (at
     most MAX_PATH, evenly spread), then the weights now unless they are the
     last of them."""
-    kept = s.timeline.params_path(until=s.epoch) if s.timeline is not None else []
+    kept = s.timeline.params_path(until=s.epoch, most=MAX_PATH) if s.timeline is not None else []
     if not kept or kept[-1][0] != s.epoch or (s.batch_in_epoch and s.replay_of is None):
-        kept.append((s.epoch, s.params))
-    kept = ls.thin(kept, MAX_PATH)
+        kept = ls.thin(kept, MAX_PATH - 1) + [(s.epoch, s.params)]
     return [e for e, _ in kept], [p for _, p in kept]
 
 
@@ -68,26 +78,41 @@ def map_text(caption: str, grid: np.ndarray, marks: dict, rows: int, cols: int, 
     character (few colours) or a background colour, a path mark over it.
     `marks[(row, col)]` is (character, its colour as RGB, or None for black
     or white, whichever reads on the cell), drawn bold. `shade(level)` is a
-    cell's background."""
-    out = Text(no_wrap=True, overflow="crop")
-    out.append(caption[:cols] + "\n", style="bold")
+    cell's background. Cells of one style in a row are one span: a map is
+    thousands of cells, drawn a few times a second."""
+    caption = caption[:cols]
+    chars: list[str] = [caption]
+    spans: list[Span] = [Span(0, len(caption), "bold")]
+    pos = len(caption)
+    bold = Style(bold=True)
+    in_row: dict[int, list[int]] = {}
+    for r, c in marks:
+        in_row.setdefault(r, []).append(c)
     for r in range(rows):
-        for c in range(cols):
-            mark = marks.get((r, c))
-            level = float(grid[r, c])
+        chars.append("\n")
+        pos += 1
+        levels = grid[r, :cols]
+        cuts = set((np.flatnonzero(np.diff(levels) != 0) + 1).tolist()) | {0, cols}
+        for c in in_row.get(r, ()):
+            cuts.update((c, c + 1))
+        cuts = sorted(x for x in cuts if 0 <= x <= cols)
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            mark = marks.get((r, a))
+            level = float(levels[a])
             if few:
                 char = mark[0] if mark else SHADES[min(len(SHADES) - 1, int(level * len(SHADES)))]
-                out.append(char, style=Style(bold=True) if mark else None)
-                continue
-            bg = shade(level)
-            fg = (0, 0, 0) if sum(bg) > 380 else (255, 255, 255)
-            if mark and mark[1] is not None:
-                fg = mark[1]
-            out.append(mark[0] if mark else " ",
-                       style=style_for(int(pack(np.array(fg))), int(pack(np.array(bg))), mark is not None))
-        if r < rows - 1:
-            out.append("\n")
-    return out
+                style = bold if mark else None
+            else:
+                bg = shade(level)
+                fg = mark[1] if mark and mark[1] is not None else (0, 0, 0) if sum(bg) > 380 else (255, 255, 255)
+                char = mark[0] if mark else " "
+                style = style_for((fg[0] << 16) | (fg[1] << 8) | fg[2], (bg[0] << 16) | (bg[1] << 8) | bg[2],
+                                  mark is not None)
+            chars.append(char * (b - a))  # a mark's run is one cell
+            if style is not None:
+                spans.append(Span(pos, pos + b - a, style))
+            pos += b - a
+    return Text("".join(chars), spans=spans, no_wrap=True, overflow="crop")
 
 
 class LandscapeView(View):
@@ -109,6 +134,8 @@ class LandscapeView(View):
         self._job: ls.SliceJob | None = None
         self._shown: ls.SliceJob | None = None
         self._timer = None
+        self._flat = ls.Flattened()
+        self._rest_until = 0.0
 
     @property
     def path(self) -> list[dict]:
@@ -159,26 +186,35 @@ class LandscapeView(View):
         epochs, path = self._path_now()
         if self._shown is not None and self._shown.centre is path[-1]:
             return
+        if time.monotonic() < self._rest_until:  # the timer begins it once the rest is over
+            if self._timer is not None:
+                self._timer.resume()
+            return
         X = plane_inputs(d.x_train, s.features) if s.features else np.asarray(d.x_train, dtype=np.float64)
-        self._job = live_job(network_for(s), LOSSES[s.loss_name], path, X, d.y_train)
+        self._job = live_job(network_for(s), LOSSES[s.loss_name], path, X, d.y_train, self._flat)
         self._job.epochs = epochs
         if self._timer is not None:
             self._timer.resume()
 
     def _tick(self) -> None:
         job = self._job
-        if job is None or not self.display:
+        if not self.display:
             self._timer.pause()  # render resumes it when the view is shown again
+            return
+        if job is None:
+            self._timer.pause()
+            self._begin(self.snapshot)  # after a rest: resumes the timer if it begins a slice
             return
         job.work(WORK_MS / 1000)
         if job.done:
             self._shown, self._job = job, None
-            self._timer.pause()
+            self._rest_until = time.monotonic() + max(MIN_REST, REST * job.seconds)
             self.refresh()
             self._begin(self.snapshot)
 
     def finish(self) -> None:
         """Measure the slice to its end at once (a picture, a test)."""
+        self._rest_until = 0.0
         self._begin(self.snapshot)
         while self._job is not None:
             self._job.work(1.0)
@@ -206,7 +242,7 @@ class LandscapeView(View):
 
     def _draw(self, job: ls.SliceJob, width: int, height: int, few: bool) -> Text:
         epochs, path = self._path_now()
-        sl = ls.Slice(("PC1", "PC2"), job.explained, job.alpha, job.beta, job.loss_grid, job.project(path))
+        sl = ls.Slice(("PC1", "PC2"), job.explained, job.alpha, job.beta, job.loss_grid, job.project(path, self._flat))
         _, log = shade_levels(job.loss_grid)
         rows, cols = max(2, height - 1), max(4, width)
         grid, marks, _ = cells(sl, cols, rows)

@@ -57,6 +57,7 @@ class LessonPanel(Widget):
         self._choices = 0  # of the open ask, 0 if none
         self.brief = False
         self.brief_quiz = True  # brief, yet with the quiz's lines (where rows allow)
+        self._drawn: tuple | None = None
 
     def set_lesson(self, title: str, description: str, place: tuple[int, int] | None) -> None:
         self._lesson = (title, description, place)
@@ -90,6 +91,10 @@ class LessonPanel(Widget):
         for line, kind in self._joined(quiz):
             parts += ["\n", (line, STYLES.get(kind, ""))]
             text.append(line)
+        key = (tuple(map(str, parts)), self.has_class("-brief"))
+        if key == self._drawn:
+            return  # the lesson follows every frame: the same text needs no new layout
+        self._drawn = key
         self.text = "\n".join(text)
         self._content = Content.assemble(*parts)
         self.refresh(layout=True)

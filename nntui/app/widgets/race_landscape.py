@@ -52,10 +52,10 @@ def race_paths(race) -> list[list[dict]]:
     paths = []
     for r in race.runners:
         tr = r.trainer
-        kept = [p for _, p in tr.timeline.params_path()] if tr.timeline is not None else [tr.initial_params]
-        if kept[-1] is not tr.params:  # between two epoch ends, or restored by early stopping
-            kept.append(tr.params)
-        paths.append(ls.thin(kept, MAX_PATH))
+        kept = [p for _, p in tr.timeline.params_path(most=MAX_PATH)] if tr.timeline is not None else []
+        if not kept or kept[-1] is not tr.params:  # between two epoch ends, or restored by early stopping
+            kept = ls.thin(kept, MAX_PATH - 1) + [tr.params]
+        paths.append(kept)
     return paths
 
 
@@ -85,6 +85,7 @@ class RaceLandscape(Widget):
         self._job: ls.SliceJob | None = None
         self._shown: ls.SliceJob | None = None
         self._timer = None
+        self._flat = ls.Flattened()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=True)
@@ -122,8 +123,8 @@ class RaceLandscape(Widget):
         if not len(tr.x_train):
             return
         paths = race_paths(self.race)
-        plane = ls.plane_of_paths(paths)
-        points = np.concatenate([ls.project_on(plane, p) for p in paths])
+        plane = ls.plane_of_paths(paths, self._flat)
+        points = np.concatenate([ls.project_on(plane, p, self._flat) for p in paths])
         alpha, beta = ls.extent(points, GRID)
         job = ls.SliceJob(tr.net, tr.loss, plane.start, plane.d1, plane.d2, alpha, beta, tr.x_train,
                           tr.dataset.y_train, flops=CHUNK_FLOPS)
@@ -190,7 +191,7 @@ class RaceLandscape(Widget):
         for k, path in enumerate(paths):
             colour = rgb_of(self.colours[k % len(self.colours)]) if self.colours else None
             digit = str(k + 1)[-1]
-            pts = ls.project_on(job.plane, path)
+            pts = ls.project_on(job.plane, path, self._flat)
             cellxy = [self._cell(job, a, b, rows, cols) for a, b in pts]
             if not few:  # the way between two epoch ends
                 for (a0, b0), (a1, b1) in zip(pts[:-1], pts[1:]):

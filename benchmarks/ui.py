@@ -1,6 +1,7 @@
 """UI benchmark: how much the app costs the engine, and how lively it stays.
 
-    python benchmarks/ui.py [--seconds 10] [--preset spiral] [--view gradients|hidden|landscape] [--json]
+    python benchmarks/ui.py [--seconds 10] [--preset spiral] [--view gradients|hidden|landscape]
+                            [--warm SECONDS] [--json]
 
 In one process:
 1. the engine alone: `Trainer.train_step()` in a loop in a plain thread, the
@@ -13,6 +14,11 @@ In one process:
 3. while it keeps playing, a key every 0.25 s (t, a, l: views that change the
    screen, not the training): the time from the key's arrival to the first
    frame written after its action ran (median, p95).
+
+`--warm SECONDS` plays that long at full speed before 1-3 (default 0), as a
+teacher leaves a run playing for minutes: the history then holds thousands of
+epochs (spiral ends ~400 a second), and a frame must cost no more for it. The
+epochs the history holds when the measuring starts are printed.
 
 Headless Textual skips turning a frame into terminal bytes; here that step is
 done anyway (and the bytes dropped), so a frame costs what it would cost in a
@@ -111,7 +117,7 @@ VIEW_KEYS = {"gradients": "G", "hidden": "H", "landscape": "z", "confusion": "x"
 
 
 async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int] = SIZE,
-                  view: str | None = None) -> dict:
+                  view: str | None = None, warm: float = 0.0) -> dict:
     """Alternate the engine alone (app paused) and the app playing, `rounds`
     times, so a change in the machine's load hits both alike."""
     app = make_app(load_preset(preset))
@@ -133,9 +139,9 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
         await app.settle()
         # Play stops once at the preset's epochs; from here on it trains on.
         app.runner.send(Play())
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5 + warm)
         app.runner.send(Pause())
-        await app.settle()
+        warmed = await app.settle()
         alone_steps = alone_time = ui_steps = ui_time = 0.0
         frames = 0
         for _ in range(rounds):
@@ -168,6 +174,8 @@ async def with_ui(preset: str, seconds: float, rounds: int, size: tuple[int, int
             "key_to_screen_ms_p95": 1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan"),
             "keys_measured": len(lat),
             "final_step": frame.snapshot.step,
+            "history_epochs_at_start": warmed.snapshot.epoch,
+            "history_epochs_at_end": frame.snapshot.epoch,
             "unit_maps": maps_on,
         }
 
@@ -179,18 +187,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternations of engine alone / app playing")
     parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="the terminal, e.g. 80x24")
     parser.add_argument("--view", choices=sorted(VIEW_KEYS), help="show this view in the weights' place")
+    parser.add_argument("--warm", type=float, default=0.0,
+                        help="seconds of play at full speed before measuring (a long run's history)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.lower().split("x"))
 
     import textual
 
-    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds, size, args.view))
+    ui = asyncio.run(with_ui(args.preset, args.seconds, args.rounds, size, args.view, args.warm))
     alone = ui["engine_alone_steps_per_second"]
     result = {
         "preset": args.preset,
         "view": args.view,
         "seconds": args.seconds,
+        "warm": args.warm,
         "size": f"{size[0]}x{size[1]}",
         **ui,
         "ui_over_engine": ui["ui_steps_per_second"] / alone,
@@ -203,6 +214,8 @@ def main() -> None:
         return
     print(f"preset {args.preset}, {result['size']}, {args.seconds:g} s of play, view {args.view or 'default'}, "
           f"unit maps {'on' if ui['unit_maps'] else 'off (not 2-input data)'}")
+    print(f"history           {ui['history_epochs_at_start']:10,} epochs at the start ({args.warm:g} s warm), "
+          f"{ui['history_epochs_at_end']:,} at the end")
     print(f"engine alone      {alone:10,.0f} steps/s  (a thread, the app paused)")
     print(f"with the UI       {ui['ui_steps_per_second']:10,.0f} steps/s")
     print(f"  ratio           {result['ui_over_engine']:10.0%}   (target >= 70%)")

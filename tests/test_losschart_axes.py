@@ -3,7 +3,7 @@
 The pure functions of nntui/app/widgets/losschart.py: choose_scale (linear,
 log or automatic log), linear_axis and log_axis (the y range, its ticks and the
 rows they land on), tick_label, x_ticks and label_left (the epoch axis),
-downsample. Row 0 is the top row; row r holds the values from
+and the decimation of a long curve (widgets/decimate.py). Row 0 is the top row; row r holds the values from
 ymax - (r + 1)·h to ymax - r·h, h = (ymax - ymin) / rows (log10 units on a log
 scale). A label is read back as the number it writes, exactly (Decimal), so
 "on its row" means the value written, not the one meant.
@@ -23,13 +23,13 @@ from nntui.app.widgets.losschart import (
     AUTO_LOG_DECADES,
     LossChart,
     choose_scale,
-    downsample,
     label_left,
     linear_axis,
     log_axis,
     tick_label,
     x_ticks,
 )
+from nntui.app.widgets.decimate import Extremes, column_extremes
 from nntui.engine.snapshot import History
 
 settings.register_profile("nntui", max_examples=300, deadline=None)
@@ -287,16 +287,46 @@ def test_toggle_log_scale_always_gives_the_other_scale(values, log_scale, auto_l
         assert not w.shows_log() and w.log_scale != choice
 
 
-# ------------------------------------------------------------------ downsample
+# ------------------------------------------------------------------ decimation
 
 
-@given(st.integers(0, 10**5), st.integers(0, 1000))
-def test_downsample_keeps_the_ends_in_order(n, max_points):
-    idx = downsample(n, max_points)
-    assert len(idx) <= max(1, max_points) or n <= max_points
-    assert all(0 <= i < n for i in idx)
-    assert all(a < b for a, b in zip(idx, idx[1:]))
-    if n:
-        assert idx[-1] == n - 1
-        if max_points >= 2:
-            assert idx[0] == 0
+@given(st.lists(st.one_of(st.floats(), st.floats(-1e3, 1e3)), min_size=1, max_size=400), st.integers(2, 40),
+       st.lists(st.integers(1, 60), max_size=8))
+def test_extremes_keep_the_ends_and_every_extreme(values, max_bins, chunks):
+    """Fed in pieces as a run appends, the points kept are real items at their
+    indices, in order, with the first and the last, and they hold the series'
+    lowest and highest finite values and its lowest positive one."""
+    ext, n, grown = Extremes(max_bins), 0, []
+    for c in chunks:
+        n = min(len(values), n + c)
+        ext.update(_appended(grown, values[:n]))  # one list, appended to, as the trainer's
+    idx, ys = ext.update(_appended(grown, values)).points()
+    assert ext.n == len(values)
+    assert list(idx) == sorted(set(idx)) and idx[0] == 0 and idx[-1] == len(values) - 1
+    assert all(ys[k] == values[i] or (math.isnan(ys[k]) and math.isnan(values[i])) for k, i in enumerate(idx))
+    v = np.asarray(values)
+    finite, positive = v[np.isfinite(v)], v[np.isfinite(v) & (v > 0)]
+    kept = ys[np.isfinite(ys)]
+    if finite.size:
+        assert kept.min() == finite.min() and kept.max() == finite.max()
+    if positive.size:
+        assert kept[kept > 0].min() == positive.min()
+    assert len(idx) <= 3 * max_bins + ext.width + 2
+
+
+def _appended(grown: list, values: list) -> list:
+    grown[len(grown):] = values[len(grown):]
+    return grown
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=300), st.integers(1, 80))
+def test_column_extremes_keep_each_columns_low_and_high(ys, columns):
+    ys = np.asarray(ys)
+    dots = np.floor(np.arange(len(ys)) / max(1, len(ys)) * 2 * columns).astype(np.int64)
+    keep = column_extremes(dots, ys)
+    assert list(keep) == sorted(set(keep)) and keep[0] == 0 and keep[-1] == len(ys) - 1
+    assert len(keep) <= 2 * columns + 2
+    for c in np.unique(dots // 2):
+        inside = dots // 2 == c
+        shown = ys[keep][dots[keep] // 2 == c]
+        assert shown.min() == ys[inside].min() and shown.max() == ys[inside].max()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
+from nntui.engine.series import ArrayMirror
 from nntui.experiment.lessons import run_env
 from nntui.experiment.progress import Progress, lesson_key
 from nntui.experiment.quiz import Quiz, Verdict
@@ -17,14 +20,21 @@ from nntui.experiment.quiz import Quiz, Verdict
 CHALLENGE_EVERY = 0.25  # seconds between two measures of the challenges while the run plays
 
 
-def snapshot_env(snapshot) -> dict:
-    """What a condition may read of the run a snapshot shows."""
+def snapshot_env(snapshot, mirrors: dict[str, ArrayMirror] | None = None) -> dict:
+    """What a condition may read of the run a snapshot shows. mirrors: an
+    ArrayMirror per series kept from the last call, so that each series is read
+    as an array without converting the epochs it had then again."""
     h = snapshot.history
-    history = {k: list(getattr(h, k, ())) for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy",
-                                                     "lr")}
+    mirrors = {} if mirrors is None else mirrors
+
+    def array(key: str, series) -> np.ndarray:
+        return mirrors.setdefault(key, ArrayMirror()).update(series)
+
+    history = {k: array(k, getattr(h, k, ())) for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy",
+                                                         "lr")}
     grad = getattr(h, "grad_norm", None)
     if grad:
-        history["grad_norm"] = dict(grad)
+        history["grad_norm"] = {layer: array(f"grad_norm_{layer}", v) for layer, v in grad.items()}
     weights = sum(a * b + b for a, b in zip(snapshot.sizes, snapshot.sizes[1:]))
     return run_env(history, snapshot.epoch, snapshot.step, weights)
 
@@ -50,6 +60,7 @@ class LessonQuiz:
         self._progress_factory = progress_factory
         self._epoch_seen = -1
         self._measured = float("-inf")
+        self._mirrors: dict[str, ArrayMirror] = {}  # the run's series as arrays, kept up to date
 
     @property
     def has_lesson(self) -> bool:
@@ -76,8 +87,9 @@ class LessonQuiz:
         """Follow the run: (whether the lines changed, a notice to show). At the
         run's end the answers are judged once and kept. While it plays, the
         challenges are measured at most every CHALLENGE_EVERY seconds: fast
-        play ends hundreds of epochs a second, and each measure reads the whole
-        history; a paused run's frame is always measured."""
+        play ends hundreds of epochs a second, and a condition (min, mean,
+        argmin) reads the whole series (as arrays kept up to date, not
+        converted again); a paused run's frame is always measured."""
         if snapshot.epoch == self._epoch_seen and not (diverged and self.verdicts is None):
             return False, None
         to_judge = self.verdicts is None and bool(self.quiz.asks) and run_ended(snapshot, self.config, diverged)
@@ -86,7 +98,7 @@ class LessonQuiz:
             return False, None
         self._measured = now
         self._epoch_seen = snapshot.epoch
-        env = snapshot_env(snapshot)
+        env = snapshot_env(snapshot, self._mirrors)
         self.challenges = self.quiz.challenges(env)
         notice = None
         if to_judge:

@@ -1,11 +1,15 @@
 """What the UI may see of a trainer: a phase label and a frozen copy of state.
 
-A snapshot is taken on request, never on every step, and holds copies only,
-so a widget may keep one while the worker thread trains on.
+A snapshot is taken on request, never on every step, and holds what it shows by
+reference: arrays the trainer never changes in place, and its history as
+series.Series views of lists that only grow (a rewind puts shorter lists in
+their place). So a widget may keep one while the worker thread trains on, and
+taking one costs the same at epoch 30 and at epoch 30,000.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +18,7 @@ import numpy as np
 from . import gradnorm
 from .metrics import Confusion, LazyConfusion
 from .rules import Rule
+from .series import Series
 
 FORWARD, LOSS, BACKWARD, UPDATE = "forward", "loss", "backward", "update"
 SNAPSHOT_BATCH_LOSSES = 2000  # the tail of per-batch losses a snapshot carries
@@ -44,16 +49,19 @@ def step_phases(L: int) -> tuple[Phase, ...]:
 
 @dataclass(frozen=True)
 class History:
-    """Per-epoch curves and the loss of every batch, as plain lists copied out."""
+    """Per-epoch curves and the loss of the last SNAPSHOT_BATCH_LOSSES batches.
+    From a trainer, each per-epoch series is a series.Series (a view of the
+    trainer's list, not a copy: it reads and compares as a tuple) and the batch
+    losses a tuple; tuples do as well (tests, ghosts)."""
 
-    train_loss: tuple[float, ...] = ()
-    val_loss: tuple[float, ...] = ()
-    train_accuracy: tuple[float, ...] = ()
-    val_accuracy: tuple[float, ...] = ()
-    batch_loss: tuple[float, ...] = ()
-    lr: tuple[float, ...] = ()  # the learning rate each epoch was trained with
+    train_loss: Sequence[float] = ()
+    val_loss: Sequence[float] = ()
+    train_accuracy: Sequence[float] = ()
+    val_accuracy: Sequence[float] = ()
+    batch_loss: Sequence[float] = ()
+    lr: Sequence[float] = ()  # the learning rate each epoch was trained with
     # Each weight matrix's mean gradient norm per epoch, {"W1": (...), ...} (engine/gradnorm.py).
-    grad_norm: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    grad_norm: dict[str, Sequence[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,14 +147,16 @@ class Snapshot:
 def take_snapshot(trainer, at=None) -> Snapshot:
     """A cheap copy of what the UI shows of `trainer` (of its
     timeline's entry `at`, if given). Arrays are shared, never copied: the
-    trainer never changes an array in place once made."""
+    trainer never changes an array in place once made; nor is the history
+    copied: each per-epoch series is a view of the trainer's list as it is now
+    (the batch losses, cut in place by a step back, are a bounded copy of their tail)."""
     h = trainer.history
     e, s = (trainer.epoch, trainer.step) if at is None else (at.epoch, at.step)
     # A past epoch keeps the whole run's curves: the chart marks the epoch on them.
     history = History(
-        tuple(h["train_loss"]), tuple(h["val_loss"]), tuple(h["train_accuracy"]),
-        tuple(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
-        lr=tuple(h["lr"]), grad_norm={w: tuple(v) for w, v in gradnorm.as_dict(h).items()},
+        Series(h["train_loss"]), Series(h["val_loss"]), Series(h["train_accuracy"]),
+        Series(h["val_accuracy"]), tuple(h["batch_loss"][max(0, s - SNAPSHOT_BATCH_LOSSES):s]),
+        lr=Series(h["lr"]), grad_norm={w: Series(v) for w, v in gradnorm.as_dict(h).items()},
     )
     stop = at.rules[1] if at is not None else trainer.stop
     stopping = dict(best_epoch=stop.best_epoch + 1 if e else None,

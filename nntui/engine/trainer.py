@@ -428,8 +428,16 @@ class Trainer:
         return True
 
     def _truncate_history(self) -> None:
-        for k, v in self.history.items():
-            del v[self.step if k == "batch_loss" else self.epoch:]
+        # The per-epoch series get shorter lists in place of the old ones, never a
+        # `del`: a snapshot holds views of them (series.Series), which must stay as
+        # they were. A snapshot copies its tail of batch losses, so that list (a
+        # step back cuts one item of it) is cut in place.
+        h = self.history
+        for k, v in h.items():
+            if k == "batch_loss":
+                del v[self.step:]
+            elif len(v) > self.epoch:
+                h[k] = v[:self.epoch]
 
     # ----- larger moves -----------------------------------------------------
 

@@ -196,19 +196,23 @@ def run_env(history: dict, epochs: int, steps: int, weights: int, best_epoch: in
     `grad_norm` table of per-layer lists are used when present). best_epoch: the
     early-stopping one if given, else the epoch of the lowest validation loss
     (the training loss without a validation set)."""
-    env: dict[str, Any] = {k: list(history.get(k, ())) for k in
+    # Each series as a float64 array, converted once here (an array given is taken as it is).
+    env: dict[str, Any] = {k: _array(history.get(k, ())) for k in
                            ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}
     for key, series in history.items():  # the engine's per-layer lists, "grad_norm_W1", ...
         if key.startswith("grad_norm_"):
-            env[key] = list(series)
+            env[key] = _array(series)
     for layer, series in (history.get("grad_norm") or {}).items():  # or one table of them
-        env[f"grad_norm_{layer}"] = list(series)
+        env[f"grad_norm_{layer}"] = _array(series)
     if best_epoch is None:
-        watched = env["val_loss"] or env["train_loss"]
-        s = np.asarray(watched, dtype=np.float64)
+        s = env["val_loss"] if len(env["val_loss"]) else env["train_loss"]
         best_epoch = int(np.nanargmin(s)) + 1 if len(s) and np.isfinite(s).any() else 0
     env.update(epochs=epochs, steps=steps, weights=weights, best_epoch=best_epoch)
     return env
+
+
+def _array(series) -> np.ndarray:
+    return np.asarray(series, dtype=np.float64)
 
 
 def trainer_env(trainer) -> dict:

@@ -10,11 +10,18 @@ more slowly.
 In colour the curves are braille lines, one colour a layer; in 16 colours (or
 NO_COLOR) each layer is drawn with its own number, 1 for W1, so the curves are
 told apart by their characters. The view changes once an epoch.
+
+A long run is drawn from its extremes (widgets/decimate.py): the view follows
+each layer's series with an Extremes, reading only the epochs added since its
+last redraw, and draws in each column the lowest and highest norm of the epochs
+it spans, so a redraw costs the same at epoch 50 and at epoch 50,000; the decade
+labels and the caption's ratio are those of the whole series.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from rich.style import Style
@@ -23,6 +30,7 @@ from rich.text import Text
 from nntui.engine.snapshot import Snapshot
 
 from ._common import Braille, few_colours, pack, style_for
+from .decimate import Extremes, column_extremes
 from .view import View
 
 # One colour a layer: first layers cool, last layers warm.
@@ -31,15 +39,16 @@ LAYER_COLOURS = np.array([(66, 133, 214), (44, 160, 160), (90, 170, 70), (200, 1
 AXIS = 7  # columns of the decade labels
 
 
-def series(snapshot: Snapshot) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v, dtype=np.float64) for k, v in snapshot.history.grad_norm.items()}
+def series(snapshot: Snapshot) -> dict[str, Sequence[float]]:
+    """Each weight matrix's norms per epoch, as the snapshot holds them (not copied)."""
+    return dict(snapshot.history.grad_norm)
 
 
 def decade(x: float) -> str:
     return f"1e{int(x)}" if x == int(x) else ""
 
 
-def ratio_text(norms: dict[str, np.ndarray]) -> str:
+def ratio_text(norms: dict[str, Sequence[float]]) -> str:
     """The first layer's norm against the last's, at the last epoch."""
     names = list(norms)
     if len(names) < 2 or not len(norms[names[0]]):
@@ -51,9 +60,11 @@ def ratio_text(norms: dict[str, np.ndarray]) -> str:
     return f"{names[0]}/{names[-1]} = 1/{1 / r:.3g}" if r < 1 else f"{names[0]}/{names[-1]} = {r:.3g}"
 
 
-def chart_lines(norms: dict[str, np.ndarray], width: int, height: int, few: bool) -> Text:
+def chart_lines(norms: dict[str, Sequence[float]], width: int, height: int, few: bool,
+                follow: dict[str, Extremes] | None = None) -> Text:
     """The chart in width x height cells: a caption, the plot with decade
-    labels on the left, the epochs under it."""
+    labels on the left, the epochs under it. follow: an Extremes per layer kept
+    from the last call (the view's), so that only the new epochs are read."""
     out = Text(no_wrap=True, overflow="crop")
     names = list(norms)
     n = max((len(v) for v in norms.values()), default=0)
@@ -76,8 +87,11 @@ def chart_lines(norms: dict[str, np.ndarray], width: int, height: int, few: bool
     out.append("\n")
     rows = max(2, height - 2)
     cols = max(4, width - AXIS)
-    logs = {k: np.log10(np.where(v > 0, v, np.nan)) for k, v in norms.items()}
-    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()]) if logs else np.array([])
+    follow = {} if follow is None else follow
+    kept = {k: follow.setdefault(k, Extremes()).update(v).points() for k, v in norms.items()}
+    with np.errstate(all="ignore"):
+        logs = {k: (idx, np.log10(np.where(v > 0, v, np.nan))) for k, (idx, v) in kept.items()}
+    finite = np.concatenate([v[np.isfinite(v)] for _, v in logs.values()]) if logs else np.array([])
     if not finite.size:
         out.append("every gradient is 0", style="dim")
         return out
@@ -87,22 +101,29 @@ def chart_lines(norms: dict[str, np.ndarray], width: int, height: int, few: bool
     dot_w, dot_h = 2 * cols, 4 * rows
     x_of = (lambda e: np.rint(e / max(n - 1, 1) * (dot_w - 1))) if not few else \
         (lambda e: np.rint(e / max(n - 1, 1) * (cols - 1)))
+    def drawn(name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(x, log norm) of the points drawn: in a long run, each column's lowest and highest."""
+        idx, v = logs[name]
+        ok = np.isfinite(v)
+        x, v = x_of(idx[ok]), v[ok]
+        if len(x) > 2 * cols:
+            keep = column_extremes(x.astype(np.int64), v, per_column=1 if few else 2)
+            x, v = x[keep], v[keep]
+        return x, v
+
     grid = None
     if few:
         grid = np.full((rows, cols), " ", dtype="<U1")
         for i, name in enumerate(names):
-            v = logs[name]
-            ok = np.isfinite(v)
-            x = x_of(np.arange(len(v)))[ok].astype(int)
-            y = np.rint((hi - v[ok]) / (hi - lo) * (rows - 1)).astype(int)
+            x, v = drawn(name)
+            x = x.astype(int)
+            y = np.rint((hi - v) / (hi - lo) * (rows - 1)).astype(int)
             grid[y, x] = str(i + 1)[-1]
     else:
         canvas = Braille(cols, rows)
         for i, name in enumerate(names):
-            v = logs[name]
-            ok = np.isfinite(v)
-            x = x_of(np.arange(len(v)))[ok]
-            y = np.rint((hi - v[ok]) / (hi - lo) * (dot_h - 1))
+            x, v = drawn(name)
+            y = np.rint((hi - v) / (hi - lo) * (dot_h - 1))
             colour = int(pack(LAYER_COLOURS[i % len(LAYER_COLOURS)]))
             if len(x) == 1:
                 canvas.dots(x, y, colour, prio=i)
@@ -148,6 +169,7 @@ class GradientView(View):
         self.border_title = "gradients"
         self._key: tuple | None = None
         self._text = Text()
+        self._follow: dict[str, Extremes] = {}  # each layer's series, followed from one redraw to the next
 
     def changed(self, old: Snapshot, new: Snapshot) -> bool:
         return old.epoch != new.epoch or old.sizes != new.sizes or old.history.grad_norm.keys() != \
@@ -162,5 +184,5 @@ class GradientView(View):
         lengths = tuple(len(v) for v in s.history.grad_norm.values())
         key = (id(s.history), lengths, width, height, few)
         if key != self._key:
-            self._key, self._text = key, chart_lines(series(s), width, height, few)
+            self._key, self._text = key, chart_lines(series(s), width, height, few, self._follow)
         return self._text

@@ -31,9 +31,17 @@ axes are computed so that every label sits on the row that holds its value.
   epoch from the run's timeline.
 
 A redraw costs a few ms, but the chart still redraws at most MAX_FPS times a
-second (a call to show() in between only schedules one), and plots at most
-POINTS_PER_COLUMN points per column of the plot per series (the history is
-downsampled, keeping the first and the last epoch).
+second (a call to show() in between only schedules one). Its cost does not grow
+with the run's length: each series is followed by a `decimate.Extremes`, which
+reads only the epochs added since the last redraw and keeps a bounded set of
+them (the first, the last, and the lowest and highest of every small bin of
+consecutive epochs), at their own epochs and exact values. The axes, the scale
+(and the automatic log) and epoch 1's outlier are computed from those, and come
+out as from the whole series: its lowest and highest values are among them. A
+series longer than POINTS_PER_COLUMN points per column of the plot is then drawn
+through, in each column, its lowest and highest point (`decimate.column_extremes`),
+so a spike stays visible where it happened; only the order of the values within
+one column is not drawn. A shorter one is drawn point by point.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from nntui.engine.snapshot import Snapshot
 from nntui.text import palette
 
 from ._common import Braille, cells_to_strip, pack, raster_segments
+from .decimate import Extremes, column_extremes
 from .view import View
 
 MAX_FPS = 5.0
@@ -70,15 +79,6 @@ C_VAL = palette.VAL_CURVE
 C_BEST = (90, 180, 90)  # early stopping's best epoch
 C_SHOWN = (200, 200, 200)  # the epoch shown from the timeline
 C_LR = (170, 120, 200)
-
-
-def downsample(n: int, max_points: int) -> np.ndarray:
-    """Indices of at most max_points of n, evenly spread, first and last kept."""
-    if n <= max_points:
-        return np.arange(n)
-    if max_points <= 1:
-        return np.array([n - 1])
-    return np.unique(np.round(np.linspace(0, n - 1, max_points)).astype(int))
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -450,6 +450,7 @@ class LossChart(View):
         self.ghosts_visible = True
         self._ghosts_version = 0
         self._xmap: tuple | None = None  # (label width, plot columns, first epoch, last epoch) drawn
+        self._extremes: dict[str, Extremes] = {}  # each series followed, by its name
 
     # ------------------------------------------------------------ contract
 
@@ -585,15 +586,15 @@ class LossChart(View):
             xlabel = "epoch"
             for name, values, colour in (("train loss", h.train_loss, C_TRAIN), ("val loss", h.val_loss, C_VAL)):
                 if values:
-                    loss.append((name, np.arange(1, len(values) + 1), np.asarray(values, dtype=np.float64), colour))
+                    loss.append((name, *self._points(name, values, 1), colour))
             if s.task in ("binary", "multiclass"):
                 for name, values, colour in (("train acc", h.train_accuracy, C_TRAIN), ("val acc", h.val_accuracy, C_VAL)):
                     if values:
-                        acc.append((name, np.arange(1, len(values) + 1), np.asarray(values, dtype=np.float64), colour))
+                        acc.append((name, *self._points(name, values, 1), colour))
         elif h.batch_loss:
             n = len(h.batch_loss)
             xlabel = "step (epoch 1 in progress)"
-            loss.append(("batch loss", np.arange(s.step - n + 1, s.step + 1), np.asarray(h.batch_loss, dtype=np.float64), C_TRAIN))
+            loss.append(("batch loss", *self._points("batch loss", h.batch_loss, s.step - n + 1), C_TRAIN))
         else:
             xlabel = ""
         ghosts = self._ghost_series()
@@ -606,8 +607,17 @@ class LossChart(View):
     def _ghost_series(self):
         if not self.ghosts_visible:
             return []
-        return [(f"ghost: {g.label}", np.arange(1, len(g.train_loss) + 1),
-                 np.asarray(g.train_loss, dtype=np.float64), g.colour) for g in self.ghosts if g.train_loss]
+        return [(f"ghost: {g.label}", *self._points(f"ghost {i}", g.train_loss, 1), g.colour)
+                for i, g in enumerate(self.ghosts) if g.train_loss]
+
+    def _points(self, key: str, values, x0: int) -> tuple[np.ndarray, np.ndarray]:
+        """(xs, ys) of the points kept of a series (decimate.Extremes, followed
+        from one call to the next under `key`): every point of a short series."""
+        ext = self._extremes.get(key)
+        if ext is None:
+            ext = self._extremes[key] = Extremes()
+        idx, ys = ext.update(values).points()
+        return idx + x0, ys
 
     def _build(self, width: int, height: int) -> list[Strip]:
         axis = self.get_component_rich_style("losschart--axis")
@@ -668,7 +678,7 @@ class LossChart(View):
         else:
             alabels = []
         if lr_rows:
-            lr_values = np.asarray(h.lr, dtype=np.float64)
+            lr_xs, lr_values = self._points("lr", h.lr, 1)
             lmin, lmax, llabels = linear_axis(float(lr_values.min()), float(lr_values.max()), lr_rows)
         else:
             llabels = []
@@ -695,16 +705,17 @@ class LossChart(View):
                 canvas.dots(np.full(2 * rows, dx[0]), np.arange(0, 4 * rows, 2),
                             int(pack(np.array(colour, dtype=np.uint8))), prio=-1.0)
             for name, xs, ys, colour in series:
-                idx = downsample(ys.size, max_points)
-                xv, yv = xs[idx], ys[idx]
                 with np.errstate(all="ignore"):
-                    yv = transform(yv)
+                    yv = transform(ys)
                 ok = np.isfinite(yv)
                 if not ok.any():
                     continue
-                xv, yv = xv[ok], yv[ok]
-                self.plotted[name] = int(ok.sum())
+                xv, yv = xs[ok], yv[ok]
                 dx = _x_dot(xv, xmin, xmax, dots_x)
+                if len(xv) > max_points:  # a long run: each column's lowest and highest
+                    keep = column_extremes(dx, yv)
+                    xv, yv, dx = xv[keep], yv[keep], dx[keep]
+                self.plotted[name] = len(xv)
                 span = (hi_v - lo_v) or 1.0
                 dy = np.floor((hi_v - yv) / span * (4 * rows)).astype(np.int64)
                 dy = np.clip(dy, 0, 4 * rows - 1)
@@ -742,7 +753,7 @@ class LossChart(View):
         plot_rows(canvas, loss_rows, ylabels)
         if lr_rows:
             strips.append(Strip([Segment(" " * lw + "├", axis), Segment("╌" * pw, axis)], lw + 1 + pw))
-            lr_series = [("lr", np.arange(1, len(h.lr) + 1), lr_values, C_LR)]
+            lr_series = [("lr", lr_xs, lr_values, C_LR)]
             canvas = panel(lr_series, lr_rows, lmin, lmax, lambda v: v)
             plot_rows(canvas, lr_rows, llabels)
         if acc_rows:

@@ -433,7 +433,7 @@ class Trainer:
         # they were. A snapshot copies its tail of batch losses, so that list (a
         # step back cuts one item of it) is cut in place.
         h = self.history
-        for k, v in h.items():
+        for k, v in list(h.items()):
             if k == "batch_loss":
                 del v[self.step:]
             elif len(v) > self.epoch:

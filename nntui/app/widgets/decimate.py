@@ -15,15 +15,19 @@ run's length, and keep what the curve means:
    own indices and exact values. So the lowest and highest values (finite, and
    positive), the first and the last are among them: a chart's axes and scale
    come out as from the whole series.
-2. `column_extremes` keeps, of those points, in each column of the plot the
-   lowest and the highest (in the order they come) and the first and last
-   points: at most two a column, and a spike still shows in its column.
+2. `envelope` draws a curve of more points than the plot has dot columns as
+   each dot column's run of dots from its lowest to its highest point, each run
+   stretched halfway to its neighbour's when the two do not meet: what a line
+   through every epoch draws, where consecutive epochs share a dot column and
+   the line goes up and down within it. A spike stays a spike, in its column.
+   (`column_extremes` keeps each column's lowest and highest of a set of
+   points: the gradient view draws those.)
 
-What is lost is only what a column cannot show apart: the order of the
-values within a column. A bin that straddles two columns puts its extreme in
-the column where it lies, and a column's extreme that is not its bin's may be
-dropped (a bin is at most a few epochs wide against a column's many, so the
-neighbouring column shows its bin's).
+What is lost is only what a dot column cannot show apart: the order of the
+values within it. A bin that straddles two dot columns puts its extremes in the
+column where they lie, so a column's extreme that is not its bin's may be
+drawn in the neighbouring column (a bin is a few epochs wide against a dot
+column's many).
 """
 
 from __future__ import annotations
@@ -147,3 +151,41 @@ def column_extremes(dots: np.ndarray, ys: np.ndarray, per_column: int = 2) -> np
     first_high = at_high[np.unique(seg[at_high], return_index=True)[1]]
     keep = np.unique(np.concatenate([first_low, first_high, [0, ok.size - 1]]))
     return ok[keep]
+
+
+def envelope(dots_x: np.ndarray, dots_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dots (x, y) of a curve through points in dot columns `dots_x`
+    (non-decreasing) at dot rows `dots_y` (0 at the top): in each dot column a
+    run from its highest to its lowest point, stretched halfway to the next
+    column's run when the two do not meet (the line between them, as a line
+    through every point draws it where each column holds many); columns that
+    are not neighbours are joined by a straight line."""
+    if dots_x.size == 0:
+        return dots_x, dots_y
+    starts = np.flatnonzero(np.r_[True, dots_x[1:] != dots_x[:-1]])
+    cols = dots_x[starts]
+    top = np.minimum.reduceat(dots_y, starts)
+    bot = np.maximum.reduceat(dots_y, starts)
+    lo_top, lo_bot = top.copy(), bot.copy()
+    near = cols[1:] == cols[:-1] + 1
+    # The left column above the right one: it reaches down to the middle, the right one up to just below it.
+    down = near & (bot[:-1] < top[1:])
+    mid = (bot[:-1] + top[1:]) // 2
+    lo_bot[:-1] = np.where(down, np.maximum(bot[:-1], mid), lo_bot[:-1])
+    lo_top[1:] = np.where(down, np.minimum(top[1:], mid + 1), lo_top[1:])
+    up = near & (top[:-1] > bot[1:])
+    mid = (top[:-1] + bot[1:] + 1) // 2
+    lo_top[:-1] = np.where(up, np.minimum(lo_top[:-1], mid), lo_top[:-1])
+    lo_bot[1:] = np.where(up, np.maximum(lo_bot[1:], mid - 1), lo_bot[1:])
+    counts = lo_bot - lo_top + 1
+    xs = np.repeat(cols, counts)
+    ys = np.repeat(lo_top, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    far = np.flatnonzero(~near)
+    if far.size:  # a gap between two columns (points left out): a line across it
+        from ._common import raster_segments
+
+        y0 = np.clip((top[far + 1] + bot[far + 1]) // 2, top[far], bot[far])
+        y1 = np.clip((top[far] + bot[far]) // 2, top[far + 1], bot[far + 1])
+        gx, gy, _ = raster_segments(cols[far], y0, cols[far + 1], y1)
+        xs, ys = np.concatenate([xs, gx]), np.concatenate([ys, gy])
+    return xs, ys

@@ -38,10 +38,12 @@ them (the first, the last, and the lowest and highest of every small bin of
 consecutive epochs), at their own epochs and exact values. The axes, the scale
 (and the automatic log) and epoch 1's outlier are computed from those, and come
 out as from the whole series: its lowest and highest values are among them. A
-series longer than POINTS_PER_COLUMN points per column of the plot is then drawn
-through, in each column, its lowest and highest point (`decimate.column_extremes`),
-so a spike stays visible where it happened; only the order of the values within
-one column is not drawn. A shorter one is drawn point by point.
+series of more than POINTS_PER_COLUMN points per column of the plot is then drawn
+as, in each dot column, a run of dots from its lowest to its highest point
+(`decimate.envelope`), as a line through every epoch draws it, so a spike stays
+visible where it happened; only the order of the values within one dot column
+is not drawn, and `plotted` counts its dot columns. A shorter one is drawn point
+by point.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ from nntui.engine.snapshot import Snapshot
 from nntui.text import palette
 
 from ._common import Braille, cells_to_strip, pack, raster_segments
-from .decimate import Extremes, column_extremes
+from .decimate import Extremes, envelope
 from .view import View
 
 MAX_FPS = 5.0
@@ -407,7 +409,7 @@ class LossChart(View):
     choice) and ``toggle_log_scale()`` (toggles what is seen); reactive
     ``auto_log`` (bool): while True, a linear chart whose losses span more than
     AUTO_LOG_DECADES decades is drawn on a log scale, and says so. ``plotted``
-    maps each series drawn last to its number of points; ``redraws`` counts
+    maps each series drawn last to its number of points (a long one's: its dot columns); ``redraws`` counts
     the redraws; ``effective_log`` is the scale drawn last, ``shows_log()``
     the scale drawn now or at the redraw already due (what a toggle inverts).
     """
@@ -711,11 +713,8 @@ class LossChart(View):
                 if not ok.any():
                     continue
                 xv, yv = xs[ok], yv[ok]
-                dx = _x_dot(xv, xmin, xmax, dots_x)
-                if len(xv) > max_points:  # a long run: each column's lowest and highest
-                    keep = column_extremes(dx, yv)
-                    xv, yv, dx = xv[keep], yv[keep], dx[keep]
                 self.plotted[name] = len(xv)
+                dx = _x_dot(xv, xmin, xmax, dots_x)
                 span = (hi_v - lo_v) or 1.0
                 dy = np.floor((hi_v - yv) / span * (4 * rows)).astype(np.int64)
                 dy = np.clip(dy, 0, 4 * rows - 1)
@@ -723,7 +722,14 @@ class LossChart(View):
                 # Training on top of validation, which is dotted (where the
                 # two meet, both still show); earlier runs' ghosts under both.
                 prio = -1.0 if name.startswith("ghost") else 0.0 if name.startswith("val") else 1.0
-                if len(dx) == 1:
+                if len(xv) > max_points:  # a long run: each dot column from its lowest to its highest
+                    x, y = envelope(dx, dy)
+                    self.plotted[name] = int(np.unique(dx).size)  # one run of dots a dot column
+                    if name.startswith("val"):
+                        keep = (x // 2 + y // 4) % 2 == 0
+                        x, y = x[keep], y[keep]
+                    canvas.dots(x, y, c, prio)
+                elif len(dx) == 1:
                     canvas.dots(dx, dy, c, prio)
                 elif name.startswith("val"):
                     x, y, _ = raster_segments(dx[:-1], dy[:-1], dx[1:], dy[1:])

@@ -13,9 +13,10 @@ told apart by their characters. The view changes once an epoch.
 
 A long run is drawn from its extremes (widgets/decimate.py): the view follows
 each layer's series with an Extremes, reading only the epochs added since its
-last redraw, and draws in each column the lowest and highest norm of the epochs
-it spans, so a redraw costs the same at epoch 50 and at epoch 50,000; the decade
-labels and the caption's ratio are those of the whole series.
+last redraw, and draws each dot column from the lowest to the highest norm of
+the epochs it spans (decimate.envelope; in 16 colours, each column's lowest and
+highest digit), so a redraw costs the same at epoch 50 and at epoch 50,000; the
+decade labels and the caption's ratio are those of the whole series.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rich.text import Text
 from nntui.engine.snapshot import Snapshot
 
 from ._common import Braille, few_colours, pack, style_for
-from .decimate import Extremes, column_extremes
+from .decimate import Extremes, column_extremes, envelope
 from .view import View
 
 # One colour a layer: first layers cool, last layers warm.
@@ -101,13 +102,14 @@ def chart_lines(norms: dict[str, Sequence[float]], width: int, height: int, few:
     dot_w, dot_h = 2 * cols, 4 * rows
     x_of = (lambda e: np.rint(e / max(n - 1, 1) * (dot_w - 1))) if not few else \
         (lambda e: np.rint(e / max(n - 1, 1) * (cols - 1)))
+
     def drawn(name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(x, log norm) of the points drawn: in a long run, each column's lowest and highest."""
+        """(x, log norm) of the finite points: in 16 colours and a long run, each column's lowest and highest."""
         idx, v = logs[name]
         ok = np.isfinite(v)
         x, v = x_of(idx[ok]), v[ok]
-        if len(x) > 2 * cols:
-            keep = column_extremes(x.astype(np.int64), v, per_column=1 if few else 2)
+        if few and len(x) > 2 * cols:
+            keep = column_extremes(x.astype(np.int64), v, per_column=1)
             x, v = x[keep], v[keep]
         return x, v
 
@@ -125,7 +127,9 @@ def chart_lines(norms: dict[str, Sequence[float]], width: int, height: int, few:
             x, v = drawn(name)
             y = np.rint((hi - v) / (hi - lo) * (dot_h - 1))
             colour = int(pack(LAYER_COLOURS[i % len(LAYER_COLOURS)]))
-            if len(x) == 1:
+            if len(x) > 2 * cols:  # a long run: each dot column from its lowest to its highest
+                canvas.dots(*envelope(x.astype(np.int64), y.astype(np.int64)), colour, prio=i)
+            elif len(x) == 1:
                 canvas.dots(x, y, colour, prio=i)
             else:
                 canvas.segments(x[:-1], y[:-1], x[1:], y[1:], colour, prio=i)

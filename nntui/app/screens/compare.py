@@ -162,6 +162,7 @@ class CompareScreen(Screen[None]):
         self.race = Race(self.variants)
         self.loss_name = self.variants[0].config.train.loss
         self.speed = DEFAULT_SPEED
+        self._goal = 0.0  # epochs the race should have reached, playing at its rate
         self._race_closed = False
 
     def compose(self) -> ComposeResult:
@@ -197,8 +198,15 @@ class CompareScreen(Screen[None]):
             return
         end = perf_counter() + STEP_BUDGET
         rate = SPEEDS[self.speed]
-        goal = self._progress() + rate / FPS if rate is not None else float("inf")
-        while perf_counter() < end and self._progress() < goal and self.race.step():
+        # The goal grows by rate/FPS a frame, not from where the race is: a step
+        # may be a whole epoch (full batch), and stepping whenever the race is
+        # behind its goal keeps the rate on average instead of a step a frame.
+        if rate is None:
+            self._goal = float("inf")
+        else:
+            now = self._progress()
+            self._goal = min(self._goal, now + 1.0) + rate / FPS if now != float("inf") else now
+        while perf_counter() < end and self._progress() < self._goal and self.race.step():
             pass
         if all(r.done for r in self.race.runners):
             self._set_playing(False)
@@ -210,6 +218,7 @@ class CompareScreen(Screen[None]):
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
+        self._goal = self._progress()  # play goes on from here at the chosen rate
         if playing:
             self._timer.resume()
         else:

@@ -137,6 +137,7 @@ async def test_the_race_help_lists_the_race_keys():
         await pilot.pause()
         rows = dict(app.screen.rows)
         assert "landscape" in rows["z"] and "race" in rows["space"]
+        assert "shared start" in app.screen.notes and "Controls (left)" not in app.screen.notes
 
 
 def _landscape_race(epochs: int):

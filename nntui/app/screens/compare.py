@@ -290,6 +290,16 @@ class CompareScreen(Screen[None]):
         self.set_class(not self.landscape_shown, "landscape")
         self._show(force=True)
 
+    HELP_NOTES = (
+        "The race: every variant starts from step 0 of the current experiment, from the same weights, data "
+        "and batch order, and they step together, the one furthest behind first. The chart is each "
+        "variant's train loss; under it each one's decision boundary, or with z the loss landscape: the "
+        "training loss on one plane through the shared start, each variant's path on it in its colour. "
+        "A two-weight net's plane is the whole surface (its axes the two weights); a bigger net's is the "
+        "plane of the paths' two principal directions: the paths are projected on it, so the ground under "
+        "a dot is the loss on the plane, not exactly the run's own (its loss is on the chart)."
+    )
+
     def help_rows(self) -> list[tuple[str, str]]:
         """The race's own keys, for the help (?): the single run's are not on the race."""
         return [("space", "play / pause the race"), ("s", "one step of each variant"),

@@ -168,6 +168,9 @@ def test_suggestions_are_races_that_validate_for_the_config():
            f"{xor.train.learning_rate * 10:g}" in got
     # a perceptron has no hidden layer: nothing about activations or init
     assert not any(s.startswith(("activation", "init")) for s in suggestions(load_preset("perceptron-and")))
+    # seeds change nothing when the weights and the data are both given (valley): not suggested
+    assert any(s.startswith("seed=") for s in got)
+    assert not any(s.startswith("seed=") for s in suggestions(load_preset("valley")))
 
 
 async def _race_to_its_end(pilot) -> None:

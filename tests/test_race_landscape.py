@@ -194,3 +194,36 @@ async def test_the_races_paths_share_one_runs_memory_budget():
         await _wait_for(pilot, lambda: _racing(app))
         budgets = [r.trainer.timeline.budget for r in app.screen.race.runners]
         assert budgets == [TIMELINE_BYTES // 4] * 4
+
+
+async def test_the_whole_surface_map_only_grows_during_a_race():
+    """The ground and S stay put while the paths stay on the map: the ranges never shrink."""
+    app = make_app(load_preset("valley"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        screen = app.screen
+        await pilot.press("space")
+        ranges = []
+        for _ in range(12):
+            for _ in range(5):
+                await pilot.press("e")
+            screen.landscape.finish()
+            job = screen.landscape._shown
+            ranges.append((job.alpha[0], job.alpha[-1], job.beta[0], job.beta[-1]))
+        for (a0, a1, b0, b1), (c0, c1, d0, d1) in zip(ranges, ranges[1:]):
+            assert c0 <= a0 and c1 >= a1 and d0 <= b0 and d1 >= b1
+        assert ranges[-1] != ranges[0]  # and it did grow: momentum runs past the bottom
+        text = _text(screen.landscape)
+        assert "dark: low" in text
+
+
+async def test_a_single_run_key_in_the_race_says_where_it_works():
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        await pilot.press("space", "G")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("G" in m and "single run" in m and "escape" in m for m in said), said
+        footer = "\n".join(line for line in app.screen._compositor.render_strips()[-1].text.splitlines())
+        assert "single run" in footer and "help" in footer and "quit" in footer  # the way out fits at 80 columns

@@ -63,10 +63,12 @@ VIEW_SHOTS = {
 }
 
 
-def test_every_view_is_named_here():
+def test_every_view_is_named_here_and_in_the_help():
     from nntui.app.shots import view_names
+    from nntui.cli.shot import VIEW_NAMES
 
-    assert set(view_names()) == set(VIEW_SHOTS)
+    assert set(view_names()) == set(VIEW_SHOTS) and tuple(view_names()) == VIEW_NAMES
+    assert ", ".join(VIEW_NAMES) in " ".join(run("shot", "--help").output.split())
 
 
 @pytest.mark.parametrize("view", sorted(VIEW_SHOTS))

@@ -11,6 +11,10 @@ from nntui.cli.common import UserError
 from nntui.cli.main import main
 
 MIN_SIZE, MAX_SIZE = (60, 20), (400, 200)
+# The registry's views and the race's two (app/shots.py view_names; a test holds them equal):
+# named here so that `--help` lists them without loading the app.
+VIEW_NAMES = ("status", "network", "mistakes", "inspector", "boundary", "sample", "units", "loss", "heatmaps",
+              "confusion", "gradients", "hidden", "landscape", "race", "race-landscape")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -28,7 +32,7 @@ def parse_size(text: str) -> tuple[int, int]:
 @click.option("--epochs", type=int,
               help="Epochs to train before the picture (default: the preset's; for a RUN.npz, none more).")
 @click.option("--view", "view", metavar="VIEW",
-              help="The view to show (see `nntui shot --help`); default: the main screen as it opens.")
+              help=f"The view to show: {', '.join(VIEW_NAMES)}; default: the main screen as it opens.")
 @click.option("--size", default="160x48", show_default=True, help="The screen, COLUMNSxROWS.")
 @click.option("--output", "-o", "output", required=True, metavar="OUT.svg|OUT.txt",
               help="Where to write it: .svg as Textual's screenshot, .txt as plain text.")

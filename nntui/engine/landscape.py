@@ -399,6 +399,11 @@ class Plane:
     explained: tuple[float, float]
 
 
+def weight_axes(params: dict) -> tuple[str, ...]:
+    """Every parameter's own name in flattening order: W1[0,0], ..., b1[0]."""
+    return tuple(axis_label(k, index) for k in names_of(params) for index in np.ndindex(*np.shape(params[k])))
+
+
 def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most: int = 400) -> Plane:
     """The plane through the paths' shared start that best holds them all: with
     exactly two parameters, the parameters themselves (the slice is the whole
@@ -414,13 +419,8 @@ def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most:
     offsets = np.concatenate([np.stack([flat(p, names) for p in thin(path, each)]) for path in paths]) - theta0
     offsets = offsets[np.isfinite(offsets).all(axis=1)]  # a diverged run's last points: no direction
     if theta0.size == 2:
-        labels = []
-        for k in names:
-            shape = np.shape(start[k])
-            for index in np.ndindex(*shape):
-                labels.append(axis_label(k, index))
         d1, d2 = np.eye(2)
-        return Plane(start, d1, d2, (labels[0], labels[1]), explained(offsets, d1, d2))
+        return Plane(start, d1, d2, weight_axes(start), explained(offsets, d1, d2))
     d1, d2 = pca_directions(np.concatenate([np.zeros((1, theta0.size)), offsets]))
     ends = np.stack([flat(path[-1], names) for path in paths]) - theta0
     ends = ends[np.isfinite(ends).all(axis=1)]

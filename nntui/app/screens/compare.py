@@ -111,20 +111,22 @@ class RaceChart(Widget):
 
 
 class CompareScreen(Screen[None]):
+    # In the footer's order: at 80 columns the first ones show, and the way
+    # out (esc), the help and quit must be among them.
     BINDINGS = [
         Binding("space", "toggle_play", "play"),
-        Binding("s", "step", "step each"),
-        Binding("e", "epoch", "epoch each"),
-        Binding("r", "restart", "restart"),
         Binding("z", "toggle_landscape", "landscape"),
-        Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
-        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
-        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
         Binding("escape,v", "close", "single run"),
-        Binding("greater_than_sign", "lesson(1)", "next lesson", show=False, key_display=">"),
-        Binding("less_than_sign", "lesson(-1)", "previous lesson", show=False, key_display="<"),
         Binding("question_mark", "app.help", "help", key_display="?"),
         Binding("q", "app.quit", "quit"),
+        Binding("e", "epoch", "epoch each"),
+        Binding("s", "step", "step each"),
+        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
+        Binding("r", "restart", "restart"),
+        Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
+        Binding("greater_than_sign", "lesson(1)", "next lesson", show=False, key_display=">"),
+        Binding("less_than_sign", "lesson(-1)", "previous lesson", show=False, key_display="<"),
     ]
 
     DEFAULT_CSS = """
@@ -244,7 +246,7 @@ class CompareScreen(Screen[None]):
             return "step 0"
         which, acc = ("val", h["val_accuracy"]) if h.get("val_accuracy") else ("train", h.get("train_accuracy"))
         if width < 24:
-            return f"{h['train_loss'][-1]:.3g}" + (f" · {acc[-1]:.0%}" if acc else "")
+            return f"loss {h['train_loss'][-1]:.3g}" + (f" · {acc[-1]:.0%}" if acc else "")
         if width < 36:
             return f"{h['train_loss'][-1]:.3g}" + (f" · {which} {acc[-1]:.0%}" if acc else "")
         return f"train loss {h['train_loss'][-1]:.3g}" + (f" · {which} acc {acc[-1]:.0%}" if acc else "")
@@ -255,10 +257,21 @@ class CompareScreen(Screen[None]):
         state = "done" if all(r.done for r in runners) else "playing" if self.playing else "paused"
         rate = SPEEDS[self.speed]
         state += f" · {rate} epoch{'s' if rate != 1 else ''}/s" if rate is not None else " · max speed"
-        self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {len(runners)} variants from "
-                         f"the same start, data and batches · {escape(self.race_title)}")
+        self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {escape(self.race_title)} · "
+                         f"{len(runners)} variants from the same start, data and batches")
 
     # ------------------------------------------------------------ keys
+
+    def on_key(self, event) -> None:
+        """A key of the single run (G, x, n, ...) does nothing here: say where it works."""
+        from nntui.app.keys import KEYS
+
+        if any(event.key in b.key.split(",") for b in self.BINDINGS):
+            return
+        single = next((k for k in KEYS if k.action is not None and event.key in k.keys.split(",")), None)
+        if single is not None:
+            self.app.notify(f"{single.shown_as()} ({single.label}) is a key of the single run: escape (or v) "
+                            "goes back to it; ? lists the race's keys.", timeout=4)
 
     def action_toggle_play(self) -> None:
         if all(r.done for r in self.race.runners):

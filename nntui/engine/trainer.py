@@ -430,6 +430,7 @@ class Trainer:
     def _truncate_history(self) -> None:
         for k, v in self.history.items():
             del v[self.step if k == "batch_loss" else self.epoch:]
+        self._lows = (None, 0, math.inf)  # the lowest may have been cut
 
     # ----- larger moves -----------------------------------------------------
 
@@ -535,10 +536,25 @@ class Trainer:
 
     def check_explosion(self, factor: float = EXPLODED) -> None:
         """After an epoch stepped outside `run` (the race steps its variants one
-        step at a time): Diverged if its loss exploded, as `run` would say."""
+        step at a time, the app plays its run): Diverged if its loss exploded,
+        or passed its loss's bound, as `run` would say."""
         losses = self.history["train_loss"]
-        check_explosion(losses, factor, min(losses[:-1], default=math.inf), self.step, self._loss_bound(),
+        check_explosion(losses, factor, self._lowest_before_last(losses), self.step, self._loss_bound(),
                         self.loss.too_high_text)
+
+    # (the history list, n, the lowest of its first n losses): a run played an epoch a step
+    # (full batch) checks every step, and min() over the whole history each time grew with it.
+    _lows: tuple = (None, 0, math.inf)
+
+    def _lowest_before_last(self, losses: list) -> float:
+        seen, n, low = self._lows
+        end = len(losses) - 1
+        if seen is not losses or n > end:  # another history, or this one cut
+            n, low = 0, math.inf
+        if n < end:
+            low = min(low, min(losses[n:end]))
+        self._lows = (losses, end, low)
+        return low
 
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
 

@@ -137,6 +137,7 @@ async def test_the_race_help_lists_the_race_keys():
         await pilot.pause()
         rows = dict(app.screen.rows)
         assert "landscape" in rows["z"] and "race" in rows["space"]
+        assert "shared start" in app.screen.notes and "Controls (left)" not in app.screen.notes
 
 
 def _landscape_race(epochs: int):
@@ -165,3 +166,31 @@ def test_snapshot_the_optimizers_landscape_at_80x24(snap_compare):
     app = make_app(dataclasses.replace(c, train=dataclasses.replace(c.train, epochs=20)))
     assert snap_compare(app, run_before=_landscape_race(20), terminal_size=(80, 24))
 
+
+
+async def test_a_diverged_variant_leaves_the_map_to_the_others():
+    c = load_preset("valley")
+    app = make_app(dataclasses.replace(c, variants=((("learning_rate", 0.05),), (("learning_rate", 5.0),))))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        screen = app.screen
+        await pilot.press("space")
+        for _ in range(30):
+            await pilot.press("e")
+        assert screen.race.runners[1].diverged and not screen.race.runners[0].diverged
+        screen.landscape.finish()
+        job = screen.landscape._shown
+        calm = ls.project_on(job.plane, race_paths(screen.race)[0])
+        assert job.alpha[-1] - job.alpha[0] < 10 * np.ptp(calm[:, 0]) + 1  # the map is the calm run's
+        assert "diverged: off the map" in str(screen.landscape.border_subtitle)
+        assert "1" in _text(screen.landscape)
+
+
+async def test_the_races_paths_share_one_runs_memory_budget():
+    from nntui.engine.timeline import TIMELINE_BYTES
+
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        budgets = [r.trainer.timeline.budget for r in app.screen.race.runners]
+        assert budgets == [TIMELINE_BYTES // 4] * 4

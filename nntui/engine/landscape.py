@@ -412,6 +412,7 @@ def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most:
     # The directions from at most `most` points in all, evenly spread along each path.
     each = max(2, most // len(paths))
     offsets = np.concatenate([np.stack([flat(p, names) for p in thin(path, each)]) for path in paths]) - theta0
+    offsets = offsets[np.isfinite(offsets).all(axis=1)]  # a diverged run's last points: no direction
     if theta0.size == 2:
         labels = []
         for k in names:
@@ -422,9 +423,10 @@ def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most:
         return Plane(start, d1, d2, (labels[0], labels[1]), explained(offsets, d1, d2))
     d1, d2 = pca_directions(np.concatenate([np.zeros((1, theta0.size)), offsets]))
     ends = np.stack([flat(path[-1], names) for path in paths]) - theta0
-    if (ends @ d1).mean() < 0:
+    ends = ends[np.isfinite(ends).all(axis=1)]
+    if len(ends) and (ends @ d1).mean() < 0:
         d1 = -d1
-    if (ends @ d2).mean() < 0:
+    if len(ends) and (ends @ d2).mean() < 0:
         d2 = -d2
     return Plane(start, d1, d2, ("PC1", "PC2"), explained(offsets, d1, d2))
 
@@ -441,9 +443,10 @@ def extent(points: np.ndarray, grid: int, margin: float = 0.15, least: float = 0
     """Alpha and beta grids covering `points` ((n, 2), the start (0, 0) among
     them) with a margin on each side: each axis its own range, so a long
     narrow spread of paths still fills the map."""
+    points = points[np.isfinite(points).all(axis=1)]
     out = []
     for k in range(2):
-        lo, hi = float(min(points[:, k].min(), 0.0)), float(max(points[:, k].max(), 0.0))
+        lo, hi = float(min(points[:, k].min(initial=0.0), 0.0)), float(max(points[:, k].max(initial=0.0), 0.0))
         pad = max(margin * (hi - lo), least)
         out.append(np.linspace(lo - pad, hi + pad, grid))
     return out[0], out[1]

@@ -162,6 +162,7 @@ class CompareScreen(Screen[None]):
         self.race = Race(self.variants)
         self.loss_name = self.variants[0].config.train.loss
         self.speed = DEFAULT_SPEED
+        self._goal = 0.0  # epochs the race should have reached, playing at its rate
         self._race_closed = False
 
     def compose(self) -> ComposeResult:
@@ -197,8 +198,15 @@ class CompareScreen(Screen[None]):
             return
         end = perf_counter() + STEP_BUDGET
         rate = SPEEDS[self.speed]
-        goal = self._progress() + rate / FPS if rate is not None else float("inf")
-        while perf_counter() < end and self._progress() < goal and self.race.step():
+        # The goal grows by rate/FPS a frame, not from where the race is: a step
+        # may be a whole epoch (full batch), and stepping whenever the race is
+        # behind its goal keeps the rate on average instead of a step a frame.
+        if rate is None:
+            self._goal = float("inf")
+        else:
+            now = self._progress()
+            self._goal = min(self._goal, now + 1.0) + rate / FPS if now != float("inf") else now
+        while perf_counter() < end and self._progress() < self._goal and self.race.step():
             pass
         if all(r.done for r in self.race.runners):
             self._set_playing(False)
@@ -210,6 +218,7 @@ class CompareScreen(Screen[None]):
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
+        self._goal = self._progress()  # play goes on from here at the chosen rate
         if playing:
             self._timer.resume()
         else:
@@ -280,6 +289,16 @@ class CompareScreen(Screen[None]):
     def action_toggle_landscape(self) -> None:
         self.set_class(not self.landscape_shown, "landscape")
         self._show(force=True)
+
+    HELP_NOTES = (
+        "The race: every variant starts from step 0 of the current experiment, from the same weights, data "
+        "and batch order, and they step together, the one furthest behind first. The chart is each "
+        "variant's train loss; under it each one's decision boundary, or with z the loss landscape: the "
+        "training loss on one plane through the shared start, each variant's path on it in its colour. "
+        "A two-weight net's plane is the whole surface (its axes the two weights); a bigger net's is the "
+        "plane of the paths' two principal directions: the paths are projected on it, so the ground under "
+        "a dot is the loss on the plane, not exactly the run's own (its loss is on the chart)."
+    )
 
     def help_rows(self) -> list[tuple[str, str]]:
         """The race's own keys, for the help (?): the single run's are not on the race."""

@@ -29,6 +29,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from nntui.engine import landscape as ls
+from nntui.engine.timeline import TIMELINE_BYTES
 from nntui.text.landscape import cells, shade_levels
 
 from ._common import few_colours
@@ -93,16 +94,18 @@ class RaceLandscape(Widget):
     def set_race(self, race, colours: list[int]) -> None:
         """A new race (or the same one restarted): its own slice."""
         self.race, self.colours = race, list(colours)
-        for r in race.runners:
+        for r in race.runners:  # the race's paths share one run's memory budget (thinned evenly beyond it)
             if r.trainer.timeline is None:
-                r.trainer.keep_timeline()
+                r.trainer.keep_timeline(TIMELINE_BYTES // len(race.runners))
         self.why_not = ls.same_ground([r.trainer for r in race.runners])
         self._job = self._shown = None
-        self.border_subtitle = self._legend()
+        self.border_subtitle = self._legend() if self.why_not is None else ""
         self.refresh()
 
     def show(self) -> None:
         """The race moved on: a new slice once the one being measured is done."""
+        if self.why_not is None:
+            self.border_subtitle = self._legend()  # a variant may have diverged
         if self.display:
             self._begin()
             self.refresh()
@@ -124,7 +127,9 @@ class RaceLandscape(Widget):
             return
         paths = race_paths(self.race)
         plane = ls.plane_of_paths(paths, self._flat)
-        points = np.concatenate([ls.project_on(plane, p, self._flat) for p in paths])
+        # The map covers the runs that did not diverge: one that flew off would shrink the rest to a dot.
+        kept = [p for p, r in zip(paths, self.race.runners) if not r.diverged] or paths
+        points = np.concatenate([ls.project_on(plane, p, self._flat) for p in kept])
         alpha, beta = ls.extent(points, GRID)
         job = ls.SliceJob(tr.net, tr.loss, plane.start, plane.d1, plane.d2, alpha, beta, tr.x_train,
                           tr.dataset.y_train, flops=CHUNK_FLOPS)
@@ -161,8 +166,9 @@ class RaceLandscape(Widget):
         if self.race is None:
             return ""
         hexes = [Color.from_ansi(c).get_truecolor().hex for c in self.colours]
-        return "S the start · " + "  ".join(f"[{hexes[i % len(hexes)]}]{i + 1} {escape(r.variant.label)}[/]"
-                                             for i, r in enumerate(self.race.runners)) + " · k: variant k's end"
+        return "S the start · " + "  ".join(
+            f"[{hexes[i % len(hexes)]}]{i + 1} {escape(r.variant.label)}[/]" + (" (diverged: off the map)" if r.diverged else "")
+            for i, r in enumerate(self.race.runners)) + " · k: variant k's end"
 
     def render(self) -> Text:
         if self.race is None:

@@ -991,8 +991,9 @@ def test_check_explosion_judges_by_the_lowest_of_the_history_as_it_is_now():
     def judged() -> float:
         losses = tr.history["train_loss"]
         tr.check_explosion()
-        assert tr._lowest_before_last(losses) == min(losses[:-1], default=math.inf)
-        return tr._lows[2]
+        low = tr._lowest.before_last(losses)
+        assert low == min(losses[:-1], default=math.inf)
+        return low
 
     for _ in range(30):
         tr.train_step()

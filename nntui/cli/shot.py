@@ -36,22 +36,19 @@ def parse_size(text: str) -> tuple[int, int]:
 @click.option("--size", default="160x48", show_default=True, help="The screen, COLUMNSxROWS.")
 @click.option("--output", "-o", "output", required=True, metavar="OUT.svg|OUT.txt",
               help="Where to write it: .svg as Textual's screenshot, .txt as plain text.")
-def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str) -> None:
+@click.option(common.FORCE_FLAG, "force", is_flag=True, help=common.FORCE_HELP)
+def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str, force: bool) -> None:
     """Run the app headless on a preset or a runfile, train it, show a view and
     save the screen: an SVG as Textual's screenshot writes it, or plain text."""
     import asyncio
 
-    from nntui.engine.files import FileRefused, write_atomic, write_target
     from nntui.engine.trainer import Diverged
 
     width, height = parse_size(size)
     kind = output.rsplit(".", 1)[-1].lower() if "." in output else ""
     if kind not in ("svg", "txt"):
         raise UserError(f"-o {output}: name an .svg (Textual's screenshot) or a .txt (plain text) file")
-    try:
-        write_target(output)
-    except FileRefused as e:
-        raise UserError(str(e)) from None
+    common.check_output(output, force)
     runfile = common.is_runfile(preset)
     if epochs is not None and epochs < 0:
         raise UserError(f"--epochs {epochs}: give 0 or more epochs")
@@ -76,10 +73,7 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
         except Diverged as e:
             click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
     picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs))
-    try:
-        write_atomic(output, lambda f: f.write(picture.encode("utf-8")))
-    except (FileRefused, OSError) as e:
-        raise UserError(str(e)) from None
+    common.write_output(output, picture, force)
     click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after "
                f"{race_epochs if view in shots.RACES else trainer.epoch} epochs"
                + (f", the {view} view" if view else ""), err=True)

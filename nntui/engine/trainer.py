@@ -98,6 +98,28 @@ def lazy_confusion(net, params: dict, d: Dataset, x_train, x_val, epoch: int) ->
     return LazyConfusion(net, params, x_train, d.y_train, d.task, d.classes, "train", epoch)
 
 
+class Lowest:
+    """The lowest of a history's losses before its last, kept as the history
+    grows: a run played an epoch a step (full batch) is judged every step, and
+    min() over the whole history each time grew with the run. A cut history
+    (a step back, a branch) resets it; another list starts it afresh."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._seen, self._n, self._low = None, 0, math.inf
+
+    def before_last(self, losses: list) -> float:
+        end = len(losses) - 1
+        if self._seen is not losses or self._n > end:
+            self._seen, self._n, self._low = losses, 0, math.inf
+        if self._n < end:
+            self._low = min(self._low, min(losses[self._n:end]))
+            self._n = end
+        return self._low
+
+
 class NoData(ValueError):
     """The training set is empty (drawn data cleared): there is no batch to
     train on until points are added."""
@@ -150,6 +172,7 @@ class Checkpoint:
 class Trainer:
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
+        self._lowest = Lowest()
         self.dataset = dataset if dataset is not None else make_dataset(config.data)
         # The network's inputs: the data's own, or the features of its 2-D points.
         d = self.dataset
@@ -434,6 +457,7 @@ class Trainer:
     def _truncate_history(self) -> None:
         for k, v in self.history.items():
             del v[self.step if k == "batch_loss" else self.epoch:]
+        self._lowest.reset()  # the lowest may have been cut
 
     # ----- larger moves -----------------------------------------------------
 
@@ -540,9 +564,10 @@ class Trainer:
 
     def check_explosion(self, factor: float = EXPLODED) -> None:
         """After an epoch stepped outside `run` (the race steps its variants one
-        step at a time): Diverged if its loss exploded, as `run` would say."""
+        step at a time, the app plays its run): Diverged if its loss exploded,
+        or passed its loss's bound, as `run` would say."""
         losses = self.history["train_loss"]
-        check_explosion(losses, factor, min(losses[:-1], default=math.inf), self.step, self._loss_bound(),
+        check_explosion(losses, factor, self._lowest.before_last(losses), self.step, self._loss_bound(),
                         self.loss.too_high_text)
 
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)

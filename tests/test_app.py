@@ -382,6 +382,36 @@ async def test_ctrl_s_saves_a_runfile_that_load_run_reads(tmp_path):
         assert params_equal(trainer.params, app.runner.trainer.params)
 
 
+@pytest.mark.parametrize("answer", ["escape", "r"])
+async def test_ctrl_s_asks_before_replacing_a_runfile(tmp_path, answer):
+    from nntui.app.screens.replace import ReplaceDialog
+
+    target = tmp_path / "run.npz"
+    target.write_bytes(b"mine, not yours")
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s", "s")
+        await pilot.press("ctrl+s")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        for _ in range(300):  # the save runs on the worker; the question comes back from it
+            if isinstance(app.screen, ReplaceDialog):
+                break
+            await asyncio.sleep(0.01)
+        assert isinstance(app.screen, ReplaceDialog) and "run.npz" in str(app.screen.message)
+        await pilot.press(answer)
+        for _ in range(300):
+            if target.read_bytes() != b"mine, not yours":
+                break
+            await asyncio.sleep(0.01)
+        await app.settle()
+        await pilot.pause()
+    if answer == "escape":
+        assert target.read_bytes() == b"mine, not yours"
+    else:
+        assert load_run(target).step == 2
+
+
 async def test_make_app_opens_a_runfile(tmp_path):
     from nntui.engine.runfile import save_run
     from nntui.engine.trainer import Trainer

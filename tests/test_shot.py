@@ -37,6 +37,8 @@ def test_an_svg_shot_is_textuals_screenshot(tmp_path):
     (["--size", "160"], ["COLUMNSxROWS"]),
     (["--size", "30x10"], ["from 60x20"]),
     (["--epochs", "-1"], ["--epochs -1"]),
+    (["--keys", "q"], ["--keys q", "quits the app"]),
+    (["--keys", "n;rm -rf"], ["'n;rm' is not a key"]),
 ])
 def test_bad_flags_are_one_line(tmp_path, args, words):
     result = run("shot", "xor", *args, "-o", str(tmp_path / "a.txt"))
@@ -89,3 +91,12 @@ def test_the_race_landscape_shot_is_the_race_after_its_epochs(tmp_path):
     text = out.read_text()
     assert "epoch 40/100 · paused" in text and "→ W1[0,0]" in text and "↑ b1[0]" in text
     assert all(d in text for d in "123S")  # every variant's path in 16 colours: its digit
+
+
+def test_keys_are_pressed_before_the_picture(tmp_path):
+    """n five times from a step boundary: the forward passes, the loss, the output layer's backward."""
+    out = tmp_path / "phases.txt"
+    result = run("shot", "xor", "--epochs", "5", "--keys", "n n n n n", "--size", "100x30", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    status = out.read_text().splitlines()[1]
+    assert "step 51" in status and "backward 1" in status and "next update" in status

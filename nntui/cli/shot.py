@@ -36,8 +36,11 @@ def parse_size(text: str) -> tuple[int, int]:
 @click.option("--size", default="160x48", show_default=True, help="The screen, COLUMNSxROWS.")
 @click.option("--output", "-o", "output", required=True, metavar="OUT.svg|OUT.txt",
               help="Where to write it: .svg as Textual's screenshot, .txt as plain text.")
+@click.option("--keys", "keys", default="", metavar="KEYS",
+              help="Keys to press last, as a user would, e.g. 'n n n' (the step's first phases) or 'i j'.")
 @click.option(common.FORCE_FLAG, "force", is_flag=True, help=common.FORCE_HELP)
-def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str, force: bool) -> None:
+def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str, keys: str,
+                 force: bool) -> None:
     """Run the app headless on a preset or a runfile, train it, show a view and
     save the screen: an SVG as Textual's screenshot writes it, or plain text."""
     import asyncio
@@ -59,6 +62,10 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
         shots.check_view(view)
     except ValueError as e:
         raise UserError(f"--view {view}: {e}") from None
+    try:
+        pressed = shots.parse_keys(keys)
+    except ValueError as e:
+        raise UserError(f"--keys {keys}: {e}") from None
     if view in shots.RACES and not trainer.config.variants:
         raise UserError(f"--view {view}: {trainer.config.source or preset} declares no [compare] variants to race "
                         "(`nntui compare` races --vary variants headless)")
@@ -72,7 +79,7 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
             trainer.run(until_epochs=trainer.epoch + (0 if view in shots.RACES else more))
         except Diverged as e:
             click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
-    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs))
+    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs, pressed))
     common.write_output(output, picture, force)
     click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after "
                f"{race_epochs if view in shots.RACES else trainer.epoch} epochs"

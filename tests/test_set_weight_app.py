@@ -100,3 +100,15 @@ async def test_a_resumed_run_shows_its_edits(tmp_path):
         await pilot.pause()
         assert app.main.frame.snapshot.edits == (("W1", (1, 3), -2.0),)
         assert "set W1[1,3]=-2" in screen_text(app)  # the heatmaps' title
+
+
+async def test_w_on_a_weight_of_a_unit_switched_off_says_it_changes_nothing():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await press(pilot, "e", "j", "0")  # hidden unit 1 off; the heatmaps select W1[0,1], into it
+        assert app.main.frame.snapshot.off == frozenset({(1, 1)})
+        await press(pilot, "W")
+        await _type(pilot, "2.5")
+        said = [n.message for n in app._notifications]
+        assert any("W1[0,1] set to 2.5" in m and "Unit 1 of hidden layer 1 is off" in m for m in said), said

@@ -85,6 +85,10 @@ class RaceLandscape(Widget):
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=True)
 
+    def on_resize(self, _event) -> None:
+        if self.race is not None and self.why_not is None:
+            self.border_subtitle = self._legend()
+
     def set_race(self, race, colours: list[int]) -> None:
         """A new race (or the same one restarted): its own slice."""
         self.race, self.colours = race, list(colours)
@@ -164,12 +168,19 @@ class RaceLandscape(Widget):
     # ------------------------------------------------------------ drawing
 
     def _legend(self) -> str:
+        """The variants in their colours; the words around them only where they fit."""
         if self.race is None:
             return ""
         hexes = [Color.from_ansi(c).get_truecolor().hex for c in self.colours]
-        return "S the start · " + "  ".join(
-            f"[{hexes[i % len(hexes)]}]{i + 1} {escape(r.variant.label)}[/]" + (" (diverged: off the map)" if r.diverged else "")
-            for i, r in enumerate(self.race.runners)) + " · k: variant k's end"
+        names = [f"{i + 1} {r.variant.label}" + (" (diverged: off the map)" if r.diverged else "")
+                 for i, r in enumerate(self.race.runners)]
+        marked = "  ".join(f"[{hexes[i % len(hexes)]}]{escape(n)}[/]" for i, n in enumerate(names))
+        room = self.size.width - 6 if self.size.width else 200
+        plain = len("  ".join(names))
+        head, tail = "S the start · ", " · k: variant k's end"
+        if plain + len(head) + len(tail) <= room:
+            return head + marked + tail
+        return head + marked if plain + len(head) <= room else marked
 
     def render(self) -> Text:
         if self.race is None:

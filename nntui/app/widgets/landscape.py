@@ -83,6 +83,17 @@ def fit(parts: list[str], width: int) -> str:
     return out
 
 
+def weight_ranges(axes, w, alpha, beta, width: int) -> str:
+    """'→ W1[0,0] -2.13..1.41 ↑ b1[0] -2.21..4.1': the map's two weights and the
+    values it spans, in fewer digits where the full text does not fit."""
+    for digits, gap in ((3, " "), (2, " "), (2, "")):
+        text = (f"→{gap}{axes[0]} {w[0] + alpha[0]:.{digits}g}..{w[0] + alpha[-1]:.{digits}g} "
+                f"↑{gap}{axes[1]} {w[1] + beta[0]:.{digits}g}..{w[1] + beta[-1]:.{digits}g}")
+        if len(text) <= width:
+            break
+    return text
+
+
 def odd(n: int) -> int:
     """The largest odd count up to n (at least 1): a map of an odd number of
     rows and columns has a middle cell, where (0, 0) falls exactly."""
@@ -285,9 +296,8 @@ class LandscapeView(View):
         if job.axes[0] == "PC1":
             axes = f"→ PC1 {job.explained[0]:.0%} ↑ PC2 {job.explained[1]:.0%} of the path ±{job.alpha[-1]:.3g}"
         else:  # the whole surface: the weights' own values
-            w = ls.flatten(job.centre, ls.names_of(job.centre))
-            axes = (f"→ {job.axes[0]} {w[0] + job.alpha[0]:.3g}..{w[0] + job.alpha[-1]:.3g} "
-                    f"↑ {job.axes[1]} {w[1] + job.beta[0]:.3g}..{w[1] + job.beta[-1]:.3g}")
+            axes = weight_ranges(job.axes, ls.flatten(job.centre, ls.names_of(job.centre)), job.alpha, job.beta,
+                                 width)
         parts = [axes, f"E loss {centre:.3g}", f"S epoch {epochs[0]}",
                  (f"train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else "",
                  "dark: low"]

@@ -33,7 +33,7 @@ from nntui.engine.timeline import TIMELINE_BYTES
 from nntui.text.landscape import cells, shade_levels
 
 from ._common import few_colours
-from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, fit, map_text, odd
+from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, fit, map_text, odd, weight_ranges
 
 GRID = 25
 LOWEST = "◆"  # the lowest loss measured on the map
@@ -233,7 +233,7 @@ class RaceLandscape(Widget):
             low = self._cell(job, job.alpha[i], job.beta[j], rows, cols)
             if low is not None and low not in marks:
                 marks[low] = (LOWEST, None)
-        return map_text(fit(self._caption(job), cols), grid, marks, rows, cols, few)
+        return map_text(fit(self._caption(job, cols), cols), grid, marks, rows, cols, few)
 
     @staticmethod
     def _cell(job, a: float, b: float, rows: int, cols: int) -> tuple[int, int] | None:
@@ -245,7 +245,7 @@ class RaceLandscape(Widget):
         return r, c
 
     @staticmethod
-    def _caption(job) -> list[str]:
+    def _caption(job, width: int) -> list[str]:
         """The caption's parts, the ones that matter most first."""
         plane = job.plane
         finite = job.loss_grid[np.isfinite(job.loss_grid)]
@@ -253,8 +253,6 @@ class RaceLandscape(Widget):
         loss = (f"train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else ""
         if plane.axes[0] != "PC1":  # the whole surface: the weights' own values
             w = ls.flatten(plane.start, ls.names_of(plane.start))
-            return [f"→ {plane.axes[0]} {w[0] + job.alpha[0]:.3g}..{w[0] + job.alpha[-1]:.3g}",
-                    f"↑ {plane.axes[1]} {w[1] + job.beta[0]:.3g}..{w[1] + job.beta[-1]:.3g}",
-                    f"dark: low, {LOWEST} lowest", loss]
+            return [weight_ranges(plane.axes, w, job.alpha, job.beta, width), f"dark: low, {LOWEST} lowest", loss]
         return [f"→ PC1 {plane.explained[0]:.0%} ↑ PC2 {plane.explained[1]:.0%} of the paths",
                 f"dark: low, {LOWEST} lowest", "the paths projected on the plane", loss]

@@ -194,6 +194,23 @@ def test_iris_boundary_opens_on_the_petals_and_scaling_wakes_the_stuck_units():
     assert int(units.dead_units(scaled.net, scaled.params, scaled.x_train)[1].sum()) == 0
 
 
+async def test_iris_scale_control_and_the_dead_units_on_screen():
+    from textual.widgets import Select
+
+    from nntui.app.app import make_app
+    from tests.test_app import screen_text
+
+    app = make_app(load_preset("iris"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert "network · 3 dead ✕" in screen_text(app)
+        assert "standard" in [value for _, value in app.query_one("#ctl-data-scale", Select)._options]
+        assert app.main.apply_control("data.scale", "standard")
+        await app.settle()
+        await pilot.pause()
+        assert "network · 3 dead" not in screen_text(app) and "╭─ network ─" in screen_text(app)
+
+
 def test_plane_bands_turn_to_the_diagonal():
     """"the shading's straight bands (the unit is linear from the start) turn to the diagonal":
     the start's normal is far from (1, 1), the end's on it (test_builtin_lessons: 0.1, 0.1)."""

@@ -106,6 +106,23 @@ async def test_perceptron_features_toggle_is_in_the_controls():
 # --- first nets: circle, moons, spiral, blobs, iris, plane ----------------------------------
 
 
+def test_xor_boundary_bends_into_four_quadrants():
+    """"Watch the boundary bend into four quadrants": each quadrant's middle is its class,
+    and the map agrees with the quadrants' checkerboard on most of the plane."""
+    t = trained("xor")
+    centres = np.array([[2.5, 2.5], [-2.5, 2.5], [-2.5, -2.5], [2.5, -2.5]])
+    assert (t.predict(centres)[:, 0] >= 0.5).tolist() == [True, False, True, False]
+    _, points = grid(-5, 5, 101)
+    assert ((t.predict(points)[:, 0] >= 0.5) == (points[:, 0] * points[:, 1] >= 0)).mean() > 0.85
+
+
+def test_circle_three_tanh_units_are_enough_to_fence_the_disc_in():
+    """"three or more tanh units can fence the disc in": the preset with 3 hidden units."""
+    three = changed("circle", model__layers=[2, 3, 1])
+    three.run()
+    assert three.history["train_accuracy"][-1] > 0.95 and three.history["val_accuracy"][-1] > 0.95
+
+
 def test_circle_boundary_closes_into_a_loop_around_the_centre():
     """"Watch the boundary close into a loop around the centre": class 1 is predicted at
     the centre and nowhere on the edge of the plane."""
@@ -168,14 +185,22 @@ def test_blobs_three_regions_meet_near_the_centre():
 
 
 def test_iris_setosa_first_then_the_border_between_the_other_two():
-    """"Setosa is right from the third epoch on; versicolor and virginica overlap a little,
-    so a few flowers near their border decide the last percent"."""
-    assert "Setosa is right from the third epoch on" in text_of("iris")
+    """"Setosa separates within five epochs; versicolor and virginica overlap a little, so a few
+    flowers near their border decide the last percent (... every later mistake lands between
+    those two)": no flower is taken for a setosa or a setosa for another from epoch 5 on
+    (training or validation), and the last mistakes are versicolor/virginica."""
+    text = text_of("iris")
+    assert "Setosa separates within five epochs" in text and "every later mistake lands between those two" in text
     t = Trainer(load_preset("iris"))
-    y = t.dataset.y_train
-    setosa = []
-    t.run(callback=lambda tr: setosa.append((tr.net.forward(tr.params, tr.x_train).argmax(1)[y == 0] == 0).mean()))
-    assert setosa[1] < 1 and all(s == 1 for s in setosa[2:])
+    y, yv = t.dataset.y_train, t.dataset.y_val
+    setosa_mixed = []
+
+    def measure(tr):
+        p, pv = (tr.net.forward(tr.params, x).argmax(1) for x in (tr.x_train, tr.x_val))
+        setosa_mixed.append(bool(((p == 0) != (y == 0)).any() or ((pv == 0) != (yv == 0)).any()))
+
+    t.run(callback=measure)
+    assert setosa_mixed[0] and not any(setosa_mixed[4:])  # not at once, but within five epochs
     wrong = t.net.forward(t.params, t.x_train).argmax(1) != y
     assert 0 < wrong.sum() <= 3 and set(y[wrong]) <= {1, 2}
     assert t.dataset.classes == ("setosa", "versicolor", "virginica")
@@ -229,6 +254,15 @@ def test_valley_fits_21_points_of_a_line_with_x_from_1_to_3_and_the_flags_it_nam
                                   "--learning-rate", "0.1", "--grid", "5", "--json"])
     assert r.exit_code == 0 and np.allclose(np.diff(np.array(json.loads(r.stdout)["path"][:2]), axis=0), -0.1)
     assert load_preset("valley").title == "A valley: momentum overshoots, Adam starts on the diagonal"
+
+
+def test_valley_is_long_and_narrow():
+    """"a long narrow valley, since w and b trade off against each other": the mse's
+    curvature along the floor is under a fiftieth of the curvature across it."""
+    x = Trainer(load_preset("valley")).dataset.x_train
+    inputs = np.column_stack([x, np.ones(len(x))])
+    low, high = np.linalg.eigvalsh(2 * inputs.T @ inputs / len(x))
+    assert high / low > 50
 
 
 def race(name: str) -> dict[str, Trainer]:
@@ -377,6 +411,38 @@ def test_overfit_thirty_points_two_hundred_held_out_and_early_stop_ends_at_the_m
     ends = stopped.evaluate()
     assert ends["val_loss"] == pytest.approx(min(full.history["val_loss"]), rel=1e-12)
     assert ends["val_accuracy"] >= full.history["val_accuracy"][-1]
+
+
+def _regions(mask: np.ndarray) -> int:
+    """Connected regions (4-neighbours) of True cells."""
+    seen, count = np.zeros_like(mask, dtype=bool), 0
+    for start in zip(*np.nonzero(mask)):
+        if seen[start]:
+            continue
+        count += 1
+        seen[start] = True
+        stack = [start]
+        while stack:
+            i, j = stack.pop()
+            for n in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if 0 <= n[0] < mask.shape[0] and 0 <= n[1] < mask.shape[1] and mask[n] and not seen[n]:
+                    seen[n] = True
+                    stack.append(n)
+    return count
+
+
+def test_overfit_boundary_grows_islands():
+    """"the boundary grow islands around single points": the map of the classes has more
+    separate regions at the end than at the validation minimum."""
+    full = trained("overfit")
+    lowest = int(np.argmin(full.history["val_loss"])) + 1
+    g, points = grid()
+    maps = {}
+    t = Trainer(load_preset("overfit"))
+    t.run(callback=lambda tr: maps.__setitem__(tr.epoch, (tr.predict(points)[:, 0] >= 0.5).reshape(len(g), len(g)))
+          if tr.epoch in (lowest, full.epoch) else None)
+    count = {e: _regions(m) + _regions(~m) for e, m in maps.items()}
+    assert count[full.epoch] > count[lowest], count
 
 
 async def test_overfit_early_stop_is_a_control():

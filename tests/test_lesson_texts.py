@@ -396,6 +396,28 @@ def test_lr_too_high_the_error_grows_at_every_step_and_0_1_diverges_more_slowly(
     assert 0.03 < 2 / curvature < 0.1
 
 
+async def test_lr_too_high_minus_then_r_starts_again_at_the_lower_rate():
+    """"press - to step the rate down and r to start again": a diverged run stays diverged
+    until r, which starts it again from step 0 at the rate - chose."""
+    from nntui.app.app import make_app
+    from nntui.app.worker import RunEpoch, Status
+
+    app = make_app(load_preset("lr-too-high"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(30):
+            app.runner.send(RunEpoch())
+        await app.settle()
+        await pilot.pause()
+        assert app.main.status == Status.DIVERGED
+        await pilot.press("minus")
+        await app.settle()
+        assert app.main.config.train.learning_rate == 0.1 and app.main.status == Status.DIVERGED
+        await pilot.press("r")
+        await app.settle()
+        t = app.runner.trainer
+        assert t.step == 0 and t.optimizer.lr == 0.1 and app.main.status != Status.DIVERGED
+
+
 def test_overfit_thirty_points_two_hundred_held_out_and_early_stop_ends_at_the_minimum():
     """"Thirty noisy points to train on, two hundred held out" and "switch early stop on in
     the controls, and the run ends there" (Keras's rule with the controls' defaults)."""
@@ -469,6 +491,7 @@ KEYS_NAMED = {  # preset: (the words, the key's Textual name, its action)
     "optimizers": [("v, then enter, races again", "v", "compare")],
     "zero-init": [("press v and race init = xavier, he, zeros", "v", "compare")],
     "lr-too-high": [("press - to step the rate down", "minus,underscore", "lr(False)"),
+                    ("and r to start again", "r", "reset"),
                     ("press v and race the learning rates", "v", "compare")],
     "valley": [("v, then enter, races the three", "v", "compare")],
 }

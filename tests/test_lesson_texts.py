@@ -244,6 +244,14 @@ def test_plane_bands_turn_to_the_diagonal():
     assert abs(angle - 45) > 30
 
 
+def test_multigauss_the_second_layer_is_what_fits_closer():
+    """explain: "The second layer combines the first's curves, so fewer units fit the bumps
+    more closely": the same 32 units in one layer, trained alike, end higher."""
+    one_layer = changed("multigauss", model__layers=[2, 32, 1])
+    one_layer.run()
+    assert one_layer.history["val_loss"][-1] > trained("multigauss").history["val_loss"][-1]
+
+
 # --- why: valley, optimizers, zero-init, vanishing ------------------------------------------
 
 

@@ -359,6 +359,19 @@ def test_zero_init_race_xavier_and_he_break_the_tie():
     assert acc["xavier"] > 0.9 and acc["he"] > 0.9 and acc["zeros"] < 0.8, acc
 
 
+def test_zero_init_four_units_are_one_units_power():
+    """explain "the net has one hidden unit's power": after training, the four-unit net
+    computes exactly what one hidden unit with their summed outgoing weight computes."""
+    from nntui.engine.network import Network
+
+    t = trained("zero-init")
+    p = t.params
+    one = Network((2, 1, 1), "sigmoid", "sigmoid")
+    single = {"W1": p["W1"][:, :1], "b1": p["b1"][:1], "W2": p["W2"].sum(axis=0, keepdims=True), "b2": p["b2"]}
+    _, points = grid()
+    assert np.allclose(t.net.forward(p, points), one.forward(single, points), rtol=1e-12, atol=1e-15)
+
+
 async def test_zero_init_set_init_in_the_controls_starts_a_new_run_at_once():
     """"or set init in the controls: a new run starts at once"."""
     from textual.widgets import Select

@@ -184,3 +184,13 @@ async def test_a_diverged_variant_leaves_the_map_to_the_others():
         assert job.alpha[-1] - job.alpha[0] < 10 * np.ptp(calm[:, 0]) + 1  # the map is the calm run's
         assert "diverged: off the map" in str(screen.landscape.border_subtitle)
         assert "1" in _text(screen.landscape)
+
+
+async def test_the_races_paths_share_one_runs_memory_budget():
+    from nntui.engine.timeline import TIMELINE_BYTES
+
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        budgets = [r.trainer.timeline.budget for r in app.screen.race.runners]
+        assert budgets == [TIMELINE_BYTES // 4] * 4

@@ -50,6 +50,8 @@ async def test_w_sets_the_selected_weight_and_training_goes_on_from_it():
         assert app.screen is app.main
         s = app.main.frame.snapshot
         assert s.params["W1"][0, 1] == 2.5 and s.edits == (("W1", (0, 1), 2.5),)
+        now = app.runner.trainer.evaluate()["train_loss"]  # the status line: the edited net's loss
+        assert s.measured_now["train_loss"] == now and f"loss now {now:.3g}" in screen_text(app)
         await press(pilot, "s")  # one step more: from 2.5, not from the old value
         after = app.main.frame.snapshot.params["W1"][0, 1]
         assert after != 2.5 and abs(after - 2.5) < 0.1

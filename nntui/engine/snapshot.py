@@ -114,6 +114,9 @@ class Snapshot:
     # The run's timeline (engine/timeline.py), or None: the worker adds to it as
     # the run goes, so a view reads it only through `params_path`, a copy made at once.
     timeline: Any = None
+    # The loss and accuracy measured after a hand edit (Trainer.measured_now), until the
+    # next epoch's end; None otherwise. The history's last numbers describe the weights before it.
+    measured_now: dict | None = None
 
     @property
     def confusion(self) -> Confusion | None:
@@ -172,7 +175,8 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
         off=trainer.net.off,
         edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),
-        replay_of=trainer.epoch if at is not None else None, timeline=trainer.timeline, **stopping,
+        replay_of=trainer.epoch if at is not None else None, timeline=trainer.timeline,
+        measured_now=trainer.measured_now if at is None else None, **stopping,
     )
     if tr is None:
         return Snapshot(**common)

@@ -190,6 +190,9 @@ class Trainer:
         self._shuffle(0)
         # Weights set by hand, in order: (step, name, index, old value, new value).
         self.edits: list[tuple[int, str, tuple[int, ...], float, float]] = []
+        # After a hand edit (a unit off, a weight set), until the next epoch's end:
+        # evaluate() of the edited network, since the last epoch's numbers describe other weights.
+        self.measured_now: dict | None = None
 
     def _fresh_tally(self) -> tuple:
         return 0.0, 0, gradnorm.zero(self.net.L)
@@ -372,6 +375,7 @@ class Trainer:
             h[k].append(total / self.batches_per_epoch)
         self._tally = self._fresh_tally()
         self.epoch += 1
+        self.measured_now = None
         self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
         self._shuffle(self.epoch)
@@ -514,6 +518,7 @@ class Trainer:
             self._shuffle(cp.epoch)
         self.step, self.epoch, self.batch = cp.step, cp.epoch, cp.batch
         self._tally, self._confusion = cp.tally, cp.confusion
+        self.measured_now = None
         if cp.rules is not self.rules.state:
             self.rules.load(cp.rules)
         self._truncate_history()
@@ -640,7 +645,7 @@ class Trainer:
         progress is dropped: its numbers were computed with the other units."""
         n = self.net
         self.net = Network(n.sizes, n.activation_name, n.output_name, units)
-        self.trace = None
+        self._edited()
 
     def set_weight(self, name: str, index, value: float) -> None:
         """Set one parameter by hand (W1[0, 1], b2[0]) and go on from there.
@@ -664,8 +669,15 @@ class Trainer:
         new[index] = value
         self.params = {**self.params, name: new}
         self.edits.append((self.step, name, index, old, value))
-        self.trace = None
         self._ring.clear()
+        self._edited()
+
+    def _edited(self) -> None:
+        """The network changed by hand: the step in progress goes (its numbers were
+        computed before), the loss, accuracy and confusion are measured anew."""
+        self.trace = None
+        self.measured_now = self.evaluate()
+        self._confusion = self._lazy_confusion(self.params, self.epoch)
 
     def set_learning_rate(self, lr: float) -> None:
         """A new rate from now on. With a schedule, `lr` is its new base rate

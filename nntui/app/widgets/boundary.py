@@ -268,7 +268,8 @@ class BoundaryView(View):
         if self._cursor_input(old) is not self._cursor_input(new):
             self._strips.clear()
             self.refresh()
-        return not params_equal(old.params, new.params) or not same_scale(old.input_scale, new.input_scale)
+        return (old.off != new.off or not params_equal(old.params, new.params)
+                or not same_scale(old.input_scale, new.input_scale))
 
     def _cursor_input(self, snapshot: Snapshot | None):
         """The input of the sample the inspector shows, while a step is traced

@@ -29,6 +29,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from nntui.engine import landscape as ls
+from nntui.engine.timeline import TIMELINE_BYTES
 from nntui.text.landscape import cells, shade_levels
 
 from ._common import few_colours
@@ -93,9 +94,9 @@ class RaceLandscape(Widget):
     def set_race(self, race, colours: list[int]) -> None:
         """A new race (or the same one restarted): its own slice."""
         self.race, self.colours = race, list(colours)
-        for r in race.runners:
+        for r in race.runners:  # the race's paths share one run's memory budget (thinned evenly beyond it)
             if r.trainer.timeline is None:
-                r.trainer.keep_timeline()
+                r.trainer.keep_timeline(TIMELINE_BYTES // len(race.runners))
         self.why_not = ls.same_ground([r.trainer for r in race.runners])
         self._job = self._shown = None
         self.border_subtitle = self._legend() if self.why_not is None else ""

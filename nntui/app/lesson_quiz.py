@@ -26,7 +26,7 @@ def snapshot_env(snapshot) -> dict:
     if grad:
         history["grad_norm"] = dict(grad)
     weights = sum(a * b + b for a, b in zip(snapshot.sizes, snapshot.sizes[1:]))
-    return run_env(history, snapshot.epoch, snapshot.step, weights)
+    return run_env(history, snapshot.epoch, snapshot.step, weights, snapshot.best_epoch)
 
 
 def run_ended(snapshot, config, diverged: bool) -> bool:

@@ -77,6 +77,10 @@ class Snapshot:
     # The network's inputs when they are features of the 2-D points (engine/features.py),
     # in order; () when the network takes the data's own inputs.
     features: tuple[str, ...] = ()
+    # [data] scale's (shift, divisor) per input, applied after the features; None
+    # unscaled. A view that feeds the network points of its own (a grid, the
+    # training points) must scale them as the trainer does, or it draws another model.
+    input_scale: tuple[np.ndarray, np.ndarray] | None = None
     # The confusion matrix at the last epoch's end, measured when first read
     # (`confusion`); None before it, or for regression. The same object until
     # the next epoch's end, so a view can tell whether it changed without measuring it.
@@ -166,6 +170,8 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         loss_name=trainer.loss.name, optimizer_name=trainer.optimizer.name,
         learning_rate=lr, task=trainer.dataset.task, params=dict(params),
         classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
+        input_scale=((trainer.scaler.shift, trainer.scaler.divisor)
+                     if trainer.scaler is not None and trainer.scaler.active else None),
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
         off=trainer.net.off,
         edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),

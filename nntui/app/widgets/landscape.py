@@ -235,7 +235,8 @@ class LandscapeView(View):
             if self._timer is not None:
                 self._timer.resume()
             return
-        X = plane_inputs(d.x_train, s.features) if s.features else np.asarray(d.x_train, dtype=np.float64)
+        # The network's own inputs: the features of the points, scaled as the trainer scales them.
+        X = plane_inputs(np.asarray(d.x_train, dtype=np.float64), s.features, s.input_scale)
         self._job = live_job(network_for(s), LOSSES[s.loss_name], path, X, d.y_train, self._flat)
         self._job.epochs = epochs
         if self._timer is not None:

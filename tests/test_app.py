@@ -382,6 +382,36 @@ async def test_ctrl_s_saves_a_runfile_that_load_run_reads(tmp_path):
         assert params_equal(trainer.params, app.runner.trainer.params)
 
 
+@pytest.mark.parametrize("answer", ["escape", "r"])
+async def test_ctrl_s_asks_before_replacing_a_runfile(tmp_path, answer):
+    from nntui.app.screens.replace import ReplaceDialog
+
+    target = tmp_path / "run.npz"
+    target.write_bytes(b"mine, not yours")
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, "s", "s")
+        await pilot.press("ctrl+s")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        for _ in range(300):  # the save runs on the worker; the question comes back from it
+            if isinstance(app.screen, ReplaceDialog):
+                break
+            await asyncio.sleep(0.01)
+        assert isinstance(app.screen, ReplaceDialog) and "run.npz" in str(app.screen.message)
+        await pilot.press(answer)
+        for _ in range(300):
+            if target.read_bytes() != b"mine, not yours":
+                break
+            await asyncio.sleep(0.01)
+        await app.settle()
+        await pilot.pause()
+    if answer == "escape":
+        assert target.read_bytes() == b"mine, not yours"
+    else:
+        assert load_run(target).step == 2
+
+
 async def test_make_app_opens_a_runfile(tmp_path):
     from nntui.engine.runfile import save_run
     from nntui.engine.trainer import Trainer
@@ -460,6 +490,37 @@ async def test_footer_lists_the_keys():
 
 
 # ------------------------------------------------------ things going wrong
+
+
+async def test_a_loss_above_its_bound_pauses_the_app_where_the_cli_stops():
+    """lr-too-high's first epoch ends at a finite loss of 1e14 (no NaN, no
+    lowest to be 1000 times): `nntui train lr-too-high` stops there, exit 3.
+    The app played on to a NaN 20 epochs later; it now pauses at the same
+    step, saying what the CLI says, and lowering the rate and playing on trains."""
+    from click.testing import CliRunner
+
+    from nntui.cli import main
+
+    cli = CliRunner().invoke(main, ["train", "lr-too-high"])
+    assert cli.exit_code == 3
+    app = app_for("lr-too-high")
+    async with app.run_test(size=SIZE) as pilot:
+        await play_until_diverged(app, pilot)
+        message = app.main.frame.message
+        assert message.startswith("training diverged at step 10: the loss reached 1.07e+14 in 1 epoch, above 1e+06")
+        assert f"nntui: error: lr-too-high.toml: {message} (" in cli.stderr
+        assert app.main.shown.step == 10 and app.runner.playing is False
+        assert "diverged at step 10: the loss reached 1.07e+14" in " ".join(screen_text(app).split())
+        await press(pilot, "minus", "minus")  # 0.03, the rate the lesson names
+        await press(pilot, "space")
+        for _ in range(3000):  # on past epoch 1 (its pause was seen): not paused again while the loss falls
+            frame = await app.settle()
+            if frame.snapshot.epoch >= 6:
+                break
+            await asyncio.sleep(0.01)
+        losses = frame.snapshot.history.train_loss
+        # Still above the bound at epoch 6 (2.5e9), falling, and played on: the user's choice, seen.
+        assert app.main.status == Status.PLAYING and frame.snapshot.epoch >= 6 and losses[-1] < losses[0] / 1e4
 
 
 async def test_divergence_pauses_with_a_message_and_reset_recovers():

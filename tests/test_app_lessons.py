@@ -137,3 +137,15 @@ async def test_a_challenge_shows_its_progress_and_is_kept_when_met(state):
                "units. · met ✓" in words(app)
     kept = json.loads(state.read_text())["lessons"]["zero-init"]["challenges"]["1"]
     assert kept["met"] is True
+
+
+def test_a_brief_lesson_keeps_its_verdicts_and_leaves_the_explanations_to_l():
+    from nntui.app.widgets.lesson import LessonPanel
+
+    panel = LessonPanel()
+    panel.set_lesson("xor", "One. Two.", (4, 22))
+    lines = [("Q1 right: 3 · the run: 97%", "right"), ("   because a hidden layer bends", "explain")]
+    panel.set_quiz(lines)
+    assert "because a hidden layer bends" in panel.text
+    panel.set_brief(True)
+    assert "because a hidden layer bends" not in panel.text and "Q1 right: 3 · the run: 97%  (L: why)" in panel.text

@@ -183,7 +183,8 @@ def test_the_hint_when_playing_says_the_speed():
 
 def test_the_hint_says_why_it_stopped_escaped():
     diverged = hint_markup(HintState(Status.DIVERGED, 2, message="loss [inf]"))
-    assert "⚠ loss \\[inf]" in diverged and "lower the learning rate" in diverged
+    assert diverged.index("lower the learning rate") < diverged.index("loss \\[inf]")  # the keys first: a cut line keeps them
+    assert "⚠ diverged" in diverged
     assert "the loss became NaN or inf" in hint_markup(HintState(Status.DIVERGED, 2))
     assert "✖ the engine failed" in hint_markup(HintState(Status.ERROR, 2))
     paused = hint_markup(HintState(Status.PAUSED, 2, message="done: 60 epochs"))

@@ -168,6 +168,9 @@ def test_suggestions_are_races_that_validate_for_the_config():
            f"{xor.train.learning_rate * 10:g}" in got
     # a perceptron has no hidden layer: nothing about activations or init
     assert not any(s.startswith(("activation", "init")) for s in suggestions(load_preset("perceptron-and")))
+    # seeds change nothing when the weights and the data are both given (valley): not suggested
+    assert any(s.startswith("seed=") for s in got)
+    assert not any(s.startswith("seed=") for s in suggestions(load_preset("valley")))
 
 
 async def _race_to_its_end(pilot) -> None:
@@ -186,3 +189,26 @@ def test_snapshot_the_optimizers_race(snap_compare):
 def test_snapshot_the_race_at_80x24(snap_compare):
     app = make_app(_optimizers(20))
     assert snap_compare(app, run_before=_race_to_its_end, terminal_size=(80, 24))
+
+
+async def test_a_full_batch_race_plays_at_its_rate_not_a_step_a_frame():
+    """valley's epoch is one step: at 5 epochs a second (20 frames a second),
+    the race steps once every 4 frames, not every frame."""
+    from nntui.app.screens import compare
+
+    app = make_app(load_preset("valley"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        screen = app.screen
+        screen._set_playing(False)
+        screen.action_restart()
+        assert compare.SPEEDS[screen.speed] == 5 and compare.FPS == 20
+        screen._set_playing(True)
+        screen._timer.pause()  # the test ticks by hand
+        for _ in range(16):
+            screen._tick()
+        assert [r.trainer.epoch for r in screen.race.runners] == [4, 4, 4]
+        screen.action_speed(-1)  # 2 epochs a second: one every 10 frames
+        for _ in range(20):
+            screen._tick()
+        assert [r.trainer.epoch for r in screen.race.runners] == [6, 6, 6]

@@ -975,3 +975,44 @@ def test_each_losss_bound_is_stated():
     assert LOSSES["bce"].too_high(y, 1) == pytest.approx(100 * math.log(2))
     assert LOSSES["cross_entropy"].too_high(y, 10) == pytest.approx(100 * math.log(10))
     assert LOSSES["perceptron"].too_high(y, 1) == math.inf
+
+
+def test_check_explosion_judges_by_the_lowest_of_the_history_as_it_is_now():
+    """check_explosion keeps the run's lowest as it goes (the app checks every
+    epoch, an epoch a step on full-batch data): after a step back, a branch
+    from a past epoch or a loaded state, it is the lowest of what is left."""
+    from nntui.engine.trainer import EXPLODED
+    from nntui.experiment.config import override
+    from nntui.experiment.presets import load_preset
+
+    tr = Trainer(override(load_preset("xor"), batch_size=10**6))  # full batch: an epoch a step
+    tr.keep_timeline()
+
+    def judged() -> float:
+        losses = tr.history["train_loss"]
+        tr.check_explosion()
+        low = tr._lowest.before_last(losses)
+        assert low == min(losses[:-1], default=math.inf)
+        return low
+
+    for _ in range(30):
+        tr.train_step()
+        judged()
+    low = judged()
+    while tr.epoch > 3:
+        tr.step_back()
+    assert judged() > low  # the later, lower epochs are cut: not their lowest any more
+    state = tr.state_dict()
+    for _ in range(10):
+        tr.train_step()
+        judged()
+    tr.load_state_dict(state)
+    tr.train_step()
+    judged()
+    assert tr.branch_from(2)
+    tr.train_step()
+    judged()
+    # A loss EXPLODED times the lowest of what is left is divergence.
+    tr.history["train_loss"].append(EXPLODED * 2 * min(tr.history["train_loss"]) + 2)
+    with pytest.raises(Diverged, match="exploded"):
+        tr.check_explosion()

@@ -343,7 +343,9 @@ def test_a_symlink_is_followed_and_its_target_replaced_atomically(tmp_path):
     target.write_bytes(b"old")
     link = tmp_path / "link.npz"
     link.symlink_to(target)
-    p = nntui("train", "xor", "--epochs", "2", "--json", "--save", "link.npz", cwd=tmp_path)
+    refused = nntui("train", "xor", "--epochs", "2", "--json", "--save", "link.npz", cwd=tmp_path)
+    assert refused.returncode == 2 and "--force" in refused.stderr and target.read_bytes() == b"old"
+    p = nntui("train", "xor", "--epochs", "2", "--json", "--save", "link.npz", "--force", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert load_run(target).epoch == 2

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -312,3 +313,20 @@ def test_another_dataset_leaves_the_lesson_behind_and_other_edits_keep_it():
     config = load_preset("perceptron-and")
     assert edit(config, "train.learning_rate", "0.5").lesson == config.lesson
     assert edit(config, "data.dataset", "plane").lesson is None  # its asks read an accuracy
+
+
+def test_best_epoch_is_early_stoppings_when_the_run_has_it():
+    """`best_epoch` in a condition: early stopping's best epoch (here by validation accuracy,
+    epoch 50), not the lowest validation loss's (epoch 47), when the run stops early."""
+    from nntui.experiment.config import config_from_dict
+
+    d = load_preset("overfit").to_dict()
+    d["train"]["early_stopping"] = {"monitor": "val_accuracy"}
+    trainer = Trainer(config_from_dict(d, "overfit.toml"))
+    trainer.run()
+    lowest_val_loss = int(np.argmin(trainer.history["val_loss"])) + 1
+    assert trainer.stop.best_epoch + 1 != lowest_val_loss
+    assert trainer_env(trainer)["best_epoch"] == trainer.stop.best_epoch + 1
+    from nntui.app.lesson_quiz import snapshot_env
+
+    assert snapshot_env(trainer.snapshot())["best_epoch"] == trainer.stop.best_epoch + 1  # the app's judge too

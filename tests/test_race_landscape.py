@@ -137,6 +137,7 @@ async def test_the_race_help_lists_the_race_keys():
         await pilot.pause()
         rows = dict(app.screen.rows)
         assert "landscape" in rows["z"] and "race" in rows["space"]
+        assert "shared start" in app.screen.notes and "Controls (left)" not in app.screen.notes
 
 
 def _landscape_race(epochs: int):
@@ -165,3 +166,64 @@ def test_snapshot_the_optimizers_landscape_at_80x24(snap_compare):
     app = make_app(dataclasses.replace(c, train=dataclasses.replace(c.train, epochs=20)))
     assert snap_compare(app, run_before=_landscape_race(20), terminal_size=(80, 24))
 
+
+
+async def test_a_diverged_variant_leaves_the_map_to_the_others():
+    c = load_preset("valley")
+    app = make_app(dataclasses.replace(c, variants=((("learning_rate", 0.05),), (("learning_rate", 5.0),))))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        screen = app.screen
+        await pilot.press("space")
+        for _ in range(30):
+            await pilot.press("e")
+        assert screen.race.runners[1].diverged and not screen.race.runners[0].diverged
+        screen.landscape.finish()
+        job = screen.landscape._shown
+        calm = ls.project_on(job.plane, race_paths(screen.race)[0])
+        assert job.alpha[-1] - job.alpha[0] < 10 * np.ptp(calm[:, 0]) + 1  # the map is the calm run's
+        assert "diverged: off the map" in str(screen.landscape.border_subtitle)
+        assert "1" in _text(screen.landscape)
+
+
+async def test_the_races_paths_share_one_runs_memory_budget():
+    from nntui.engine.timeline import TIMELINE_BYTES
+
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        budgets = [r.trainer.timeline.budget for r in app.screen.race.runners]
+        assert budgets == [TIMELINE_BYTES // 4] * 4
+
+
+async def test_the_whole_surface_map_only_grows_during_a_race():
+    """The ground and S stay put while the paths stay on the map: the ranges never shrink."""
+    app = make_app(load_preset("valley"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        screen = app.screen
+        await pilot.press("space")
+        ranges = []
+        for _ in range(12):
+            for _ in range(5):
+                await pilot.press("e")
+            screen.landscape.finish()
+            job = screen.landscape._shown
+            ranges.append((job.alpha[0], job.alpha[-1], job.beta[0], job.beta[-1]))
+        for (a0, a1, b0, b1), (c0, c1, d0, d1) in zip(ranges, ranges[1:]):
+            assert c0 <= a0 and c1 >= a1 and d0 <= b0 and d1 >= b1
+        assert ranges[-1] != ranges[0]  # and it did grow: momentum runs past the bottom
+        text = _text(screen.landscape)
+        assert "dark: low" in text
+
+
+async def test_a_single_run_key_in_the_race_says_where_it_works():
+    app = make_app(load_preset("optimizers"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wait_for(pilot, lambda: _racing(app))
+        await pilot.press("space", "G")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("G" in m and "single run" in m and "escape" in m for m in said), said
+        footer = "\n".join(line for line in app.screen._compositor.render_strips()[-1].text.splitlines())
+        assert "single run" in footer and "help" in footer and "quit" in footer  # the way out fits at 80 columns

@@ -95,3 +95,34 @@ def test_the_controls_scale_edit_brings_iris_units_alive_as_its_lesson_says():
     scaled_iris = edit(iris, "data.scale", "standard")
     assert scaled_iris.data.scale == "standard"
     assert dead(iris) == 3 and dead(scaled_iris) == 0
+
+
+def test_the_apps_views_feed_the_network_scaled_inputs():
+    """The views compute their own forward passes (the boundary's grid, the unit maps,
+    the dead units, the hidden space, the image views): each scales its points as the
+    trainer does, or it would draw another model than the one training."""
+    from nntui.app.widgets.boundary import BoundaryView, network_for
+    from nntui.app.widgets.hidden_space import hidden_plane
+    from nntui.app.widgets.unitmaps import plane_inputs, unit_maps
+    from types import SimpleNamespace
+
+    from nntui.engine.units import layer_activations
+
+    tr = Trainer(scaled("iris", "standard"))
+    tr.run(until_epochs=3)
+    s = tr.snapshot()
+    assert s.input_scale is not None and np.array_equal(s.input_scale[0], tr.scaler.shift)
+    raw = tr.dataset.x_train
+    assert np.array_equal(plane_inputs(raw, (), s.input_scale), tr.x_train)
+    view = SimpleNamespace(snapshot=s, _params32=None)
+    assert np.allclose(BoundaryView._predict(view, raw), tr.predict(raw), atol=1e-5)  # float32 for the picture
+    unscaled = Trainer(load_preset("iris")).snapshot()
+    assert unscaled.input_scale is None
+
+    moons = Trainer(scaled("moons", "minmax"))
+    s = moons.snapshot()
+    plane = np.array([[0.0, 0.0], [1.0, 0.5]])
+    maps = unit_maps(network_for(s), s.params, plane, s.features, s.input_scale)
+    assert np.allclose(maps[-1], moons.predict(plane))
+    points, _ = hidden_plane(network_for(s), s.params, s.features, plane, np.array([-1.0, -1.0]), np.array([1.0, 1.0]), 1, (0, 1), s.input_scale)
+    assert np.allclose(points, layer_activations(moons.net, moons.params, moons.inputs(plane))[1][:, :2])

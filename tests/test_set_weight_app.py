@@ -50,6 +50,8 @@ async def test_w_sets_the_selected_weight_and_training_goes_on_from_it():
         assert app.screen is app.main
         s = app.main.frame.snapshot
         assert s.params["W1"][0, 1] == 2.5 and s.edits == (("W1", (0, 1), 2.5),)
+        now = app.runner.trainer.evaluate()["train_loss"]  # the status line: the edited net's loss
+        assert s.measured_now["train_loss"] == now and f"loss now {now:.3g}" in screen_text(app)
         await press(pilot, "s")  # one step more: from 2.5, not from the old value
         after = app.main.frame.snapshot.params["W1"][0, 1]
         assert after != 2.5 and abs(after - 2.5) < 0.1
@@ -98,3 +100,15 @@ async def test_a_resumed_run_shows_its_edits(tmp_path):
         await pilot.pause()
         assert app.main.frame.snapshot.edits == (("W1", (1, 3), -2.0),)
         assert "set W1[1,3]=-2" in screen_text(app)  # the heatmaps' title
+
+
+async def test_w_on_a_weight_of_a_unit_switched_off_says_it_changes_nothing():
+    app = app_for("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await press(pilot, "e", "j", "0")  # hidden unit 1 off; the heatmaps select W1[0,1], into it
+        assert app.main.frame.snapshot.off == frozenset({(1, 1)})
+        await press(pilot, "W")
+        await _type(pilot, "2.5")
+        said = [n.message for n in app._notifications]
+        assert any("W1[0,1] set to 2.5" in m and "Unit 1 of hidden layer 1 is off" in m for m in said), said

@@ -97,9 +97,24 @@ async def test_a_unit_off_changes_the_boundary_and_the_loss_live():
             app.runner.send(RunEpoch())
         await app.settle()
         before = app.runner.trainer.evaluate()["train_loss"]
+        boundary = app.screen.views["boundary"]
+        def picture_now():  # the cells' colours: the map under the points
+            return [[(seg.text, seg.style) for seg in boundary.render_line(y)] for y in range(boundary.size.height)]
+
+        picture = picture_now()
+        confusion = app.screen.frame.snapshot.lazy_confusion
         await press(pilot, "0")
         after = app.runner.trainer.evaluate()["train_loss"]
         assert after != before
+        # Paused, the screen says so at once: the status line's loss is the edited net's,
+        # the boundary is redrawn, the confusion matrix measured anew.
+        s = app.screen.frame.snapshot
+        assert s.measured_now["train_loss"] == after
+        assert f"loss now {after:.3g}" in screen_text(app)
+        assert picture_now() != picture
+        assert s.lazy_confusion is not confusion
+        await press(pilot, "e")  # the next epoch's end has numbers of its own again
+        assert app.screen.frame.snapshot.measured_now is None and "loss now" not in screen_text(app)
         p = app.screen.frame.snapshot.params
         x = app.runner.trainer.x_train
         h = np.tanh(x @ p["W1"] + p["b1"])

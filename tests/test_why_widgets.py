@@ -4,6 +4,7 @@ in a bare Textual app at 80x24, in colour and in 16 colours (characters)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from textual.app import App
 
 from nntui.app.widgets.gradients import GradientView
@@ -157,3 +158,20 @@ async def test_a_landscape_first_shown_late_draws_the_path_from_the_start():
         w.finish()
         await pilot.pause()
         assert "S epoch 0" in "\n".join(lines_of(w))
+
+
+async def test_the_landscape_measures_the_loss_on_the_inputs_the_network_sees():
+    """Under [data] scale the slice's centre is the trainer's own training loss."""
+    import dataclasses
+
+    c = load_preset("iris")
+    tr = Trainer(dataclasses.replace(c, data=dataclasses.replace(c.data, scale="standard")))
+    tr.keep_timeline()
+    tr.run(until_epochs=5)
+    w = LandscapeView()
+    async with One(w).run_test(size=SIZE) as pilot:
+        w.set_dataset(tr.dataset)
+        w.show(tr.snapshot())
+        w.finish()
+        await pilot.pause()
+        assert w._shown.loss_grid[GRID // 2, GRID // 2] == pytest.approx(tr.evaluate()["train_loss"], rel=1e-12)

@@ -256,3 +256,119 @@ def test_the_timeline_moves_epoch_by_epoch_and_play_branches_from_a_past_one():
         ref = Trainer(load_preset("overfit"))
         ref.run(until_epochs=frame.snapshot.epoch)
         assert frame.snapshot.replay_of is None and frame.snapshot.history.train_loss == tuple(ref.history["train_loss"])
+
+
+# ------------------------------------------------- divergence by the CLI's loss rule
+
+
+def cli_diverged(*flags: str) -> str:
+    """`nntui train lr-too-high FLAGS`: exit 3, and its one line."""
+    from click.testing import CliRunner
+
+    from nntui.cli import main
+
+    result = CliRunner().invoke(main, ["train", "lr-too-high", *flags])
+    assert result.exit_code == 3, result.stderr
+    return result.stderr
+
+
+def wait_for(runner: EngineRunner, status: Status, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        frame = settled(runner)
+        if frame.status is status:
+            return frame
+        time.sleep(0.02)
+    raise AssertionError(f"never {status}: {settled(runner)}")
+
+
+def by_hand(command: Command):
+    """Send `command` until the worker pauses on a divergence (a move after that would play on)."""
+
+    def drive(runner: EngineRunner) -> None:
+        for _ in range(200):
+            runner.send(command)
+            if settled(runner).status is Status.DIVERGED:
+                return
+
+    return drive
+
+
+PLAYS = {  # each way the worker runs epochs: full-speed play, traced play, a step at a time, an epoch at a time
+    "max speed": lambda runner: (runner.send(SetSpeed(len(SPEEDS) - 1)), runner.send(Play())),
+    "traced play": lambda runner: (runner.send(SetSpeed(SPEEDS.index(100))), runner.send(Play())),
+    "phase by phase": by_hand(NextPhase()),
+    "step by step": by_hand(FinishStep()),
+    "epoch by epoch": by_hand(RunEpoch()),
+}
+
+
+@pytest.mark.parametrize("play", PLAYS)
+def test_a_loss_above_its_bound_pauses_the_app_as_the_cli_stops(play):
+    """lr-too-high's first epoch ends at a loss of 1e14, finite, and with no
+    lowest before it (so no thousandfold): only the mse's absolute bound (1e6)
+    says it diverged. `nntui train` stops there, exit 3; the app pauses at the
+    same step, with the same words, instead of playing on to a NaN 20 epochs later."""
+    import math
+
+    from nntui.engine.losses import LOSSES
+
+    with running("lr-too-high") as runner:
+        PLAYS[play](runner)
+        frame = wait_for(runner, Status.DIVERGED)
+        tr = runner.trainer
+        losses = tr.history["train_loss"]
+        bound = LOSSES["mse"].too_high(tr.dataset.y_train, 1)
+        assert tr.epoch == 1 and frame.snapshot.step == 10 and len(losses) == 1
+        assert math.isfinite(losses[0]) and losses[0] > bound  # neither NaN nor a thousandfold: the bound alone
+        assert frame.message.startswith("training diverged at step 10: the loss reached 1.07e+14 in 1 epoch, "
+                                        "above 1e+06 (10^6 × the targets' mean square, at least 10^6)")
+        assert not runner.playing and all(math.isfinite(float(v.sum())) for v in tr.params.values())
+    assert f"nntui: error: lr-too-high.toml: {frame.message} (it is 0.3 now;" in cli_diverged()
+
+
+def test_a_thousandfold_explosion_pauses_the_app_as_the_cli_stops():
+    """At lr 0.1 the loss stays under the bound a while but grows 1000 times
+    its lowest by epoch 3: the other half of the same rule."""
+    config = load_preset("lr-too-high")
+    runner = EngineRunner(Trainer(config))
+    runner.trainer.set_learning_rate(0.1)
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    try:
+        runner.send(SetSpeed(len(SPEEDS) - 1))
+        runner.send(Play())
+        frame = wait_for(runner, Status.DIVERGED)
+    finally:
+        stop.set()
+        runner.send(Wake())
+        thread.join(5)
+    assert frame.snapshot.step == 30 and "the loss exploded from 546 to 2.9e+07 in 3 epochs" in frame.message
+    assert f"lr-too-high.toml: {frame.message} (it is 0.1 now;" in cli_diverged("--learning-rate", "0.1")
+
+
+def test_playing_on_past_the_bound_is_the_users_choice_and_reset_judges_afresh():
+    """Paused at epoch 1, space plays on: the epochs after it are not paused
+    again by the rule (the run goes on to its NaN, still flagged); stepping back
+    to before the pause judges that epoch anew; a new run is judged from its first epoch."""
+    with running("lr-too-high") as runner:
+        runner.send(RunEpoch())
+        assert wait_for(runner, Status.DIVERGED).snapshot.epoch == 1
+        runner.send(RunEpoch())  # on past it: epoch 2, above the bound too, is not paused for
+        frame = settled(runner)
+        assert frame.status is Status.PAUSED and frame.snapshot.epoch == 2
+        runner.send(SetSpeed(len(SPEEDS) - 1))
+        runner.send(Play())
+        frame = wait_for(runner, Status.DIVERGED)
+        assert "became NaN or inf" in frame.message and frame.snapshot.epoch > 2
+        for _ in range(frame.snapshot.step - 9):
+            runner.send(StepBack())
+        assert settled(runner).snapshot.step == 9
+        runner.send(FinishStep())  # epoch 1 ends again: judged again
+        frame = wait_for(runner, Status.DIVERGED)
+        assert frame.snapshot.step == 10 and "above 1e+06" in frame.message
+        runner.send(Replace(Trainer(load_preset("lr-too-high")), 1))
+        runner.send(RunEpoch())
+        frame = wait_for(runner, Status.DIVERGED)
+        assert frame.generation == 1 and frame.snapshot.step == 10 and "above 1e+06" in frame.message

@@ -126,8 +126,11 @@ class NNTuiApp(App[None]):
     # ---------------------------------------------------------------- screens
 
     def action_help(self) -> None:
-        race_rows = getattr(self.screen, "help_rows", None)  # the race has keys of its own
-        self.push_screen(HelpScreen(race_rows() if race_rows is not None else keys.help_rows(self.main.keys)))
+        race_rows = getattr(self.screen, "help_rows", None)  # the race has keys and notes of its own
+        if race_rows is not None:
+            self.push_screen(HelpScreen(race_rows(), notes=self.screen.HELP_NOTES))
+        else:
+            self.push_screen(HelpScreen(keys.help_rows(self.main.keys)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p): Textual's commands (themes, keys,

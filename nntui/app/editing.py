@@ -40,10 +40,17 @@ class Editing:
             return
         name, index = (f"b{l}", (c,)) if r == shown.sizes[l - 1] else (f"W{l}", (r, c))
         label = f"{name}[{','.join(map(str, index))}]"
+        # A weight into a unit switched off (column c of layer l), or out of one (row r of layer l-1),
+        # changes nothing the net computes until the unit is on again: say so rather than seem broken.
+        off = set(shown.off)
+        ends = ((l, c), (l - 1, r)) if name.startswith("W") else ((l, c),)
+        dead = next((u for u in ends if u in off), None)
+        note = (f" Unit {dead[1]} of hidden layer {dead[0]} is off: this weight changes nothing until it is "
+                "on again (0).") if dead else ""
 
         def answered(value: float | None) -> None:
             if value is not None:
                 s.runner.send(SetWeight(name, index, value))
-                s.notify(f"{label} set to {value:g}: training goes on from there.", timeout=2)
+                s.notify(f"{label} set to {value:g}: training goes on from there.{note}", timeout=4 if note else 2)
 
         s.app.push_screen(WeightDialog(label, float(shown.params[name][index])), answered)

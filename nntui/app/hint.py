@@ -32,8 +32,11 @@ def hint_markup(s: HintState) -> str:
         read = f"{s.open_progress:.0%} of its data read · " if s.open_progress is not None else ""
         return f"[b]Opening {escape(s.opening)}…[/] {read}[b]escape[/] cancels"
     if s.status == Status.DIVERGED:
+        # What to do first: the message can be long (the loss's bound), and a line cut at the
+        # terminal's edge must keep the keys; the notice beside it has the whole message.
         why = escape(s.message or "the loss became NaN or inf")
-        return f"[b $text-error]⚠ {why}[/]  [b]-[/] lower the learning rate · [b]r[/] reset · [b]b[/] step back"
+        return (f"[b $text-error]⚠ diverged[/]  [b]-[/] lower the learning rate · [b]r[/] reset · [b]b[/] step back · "
+                f"[$text-error]{why}[/]")
     if s.status == Status.ERROR:
         why = escape(s.message or "the engine failed")
         return f"[b $text-error]✖ {why}[/]  [b]r[/] reset · [b]space[/] try again"

@@ -36,7 +36,7 @@ def snapshot_env(snapshot, mirrors: dict[str, ArrayMirror] | None = None) -> dic
     if grad:
         history["grad_norm"] = {layer: array(f"grad_norm_{layer}", v) for layer, v in grad.items()}
     weights = sum(a * b + b for a, b in zip(snapshot.sizes, snapshot.sizes[1:]))
-    return run_env(history, snapshot.epoch, snapshot.step, weights)
+    return run_env(history, snapshot.epoch, snapshot.step, weights, snapshot.best_epoch)
 
 
 def run_ended(snapshot, config, diverged: bool) -> bool:

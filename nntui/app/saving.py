@@ -76,14 +76,22 @@ class Saving:
             return
         s.run_worker(self._save_run(path), exclusive=False, group="save")
 
-    async def _save_run(self, path: str) -> None:
-        from nntui.engine.files import FileRefused
+    async def _save_run(self, path: str, replace: bool = False) -> None:
+        """A runfile already there is replaced only once the user says so."""
+        from nntui.app.screens.replace import ReplaceDialog
+        from nntui.engine.files import FileExists, FileRefused
         from nntui.engine.runfile import RunfileError, save_run
 
         s = self.screen
         try:
             with sandbox.save_target(path, (".npz",)) as target:  # classroom mode: in the tab's own folder
-                written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target)))
+                # Sandboxed, the target is an empty file made for this save: filling it replaces nothing.
+                replace = replace or sandbox.current() is not None
+                written = await asyncio.wrap_future(s.runner.submit(lambda tr: save_run(tr, target, replace=replace)))
+        except FileExists as exc:
+            s.app.push_screen(ReplaceDialog(str(exc)), lambda yes: yes and s.run_worker(
+                self._save_run(path, replace=True), exclusive=False, group="save"))
+            return
         except (RunfileError, FileRefused, sandbox.SandboxRefused) as exc:  # one line that names the file
             s.show_error("Cannot save the run", str(exc))
             return

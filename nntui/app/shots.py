@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 from nntui.app.views import VIEWS
 
@@ -52,9 +53,11 @@ def colours_for(kind: str):
                 os.environ[k] = v
 
 
-async def take(trainer, view: str | None, size: tuple[int, int], kind: str, race_epochs: int = 0) -> str:
+async def take(trainer, view: str | None, size: tuple[int, int], kind: str, race_epochs: int = 0,
+               keys: tuple[str, ...] = ()) -> str:
     """The screen of the app on `trainer` showing `view`, as "svg" or "txt".
-    A race is run `race_epochs` epochs (each variant), then paused."""
+    A race is run `race_epochs` epochs (each variant), then paused. `keys`
+    are pressed last, as a user would (n n n: the step's phases so far)."""
     from nntui.app.app import NNTuiApp
 
     race = view in RACES
@@ -70,9 +73,12 @@ async def take(trainer, view: str | None, size: tuple[int, int], kind: str, race
             elif view is not None:
                 show_view(app, view)
                 await pilot.pause()
-                finish = getattr(app.screen.views.get(view), "finish", None)
-                if finish is not None:
-                    finish()  # a slice measured a piece a tick: the whole of it, for the picture
+            for key in keys:
+                await pilot.press(key)
+                await app.settle()
+            finish = getattr(getattr(app.screen, "views", {}).get(view), "finish", None)
+            if finish is not None:
+                finish()  # a slice measured a piece a tick: the whole of it, for the picture
             await app.settle()
             await pilot.pause(0.3)
             if kind == "svg":
@@ -95,6 +101,24 @@ def run_race(screen, epochs: int, landscape: bool) -> None:
     screen._show(force=True)
     if landscape:
         screen.landscape.finish()
+
+
+QUITTING = ("q", "ctrl+q", "ctrl+c")
+_KEY = re.compile(r"[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*|[{}<>?+\-\[\]]")
+
+
+def parse_keys(text: str) -> tuple[str, ...]:
+    """"n n n" or "n,n,n" -> the keys to press (Textual's names: space, escape,
+    ctrl+s, or one character); ValueError naming a key that is not one, or
+    one that would quit the app before the picture."""
+    keys = tuple(k for k in re.split(r"[\s,]+", text.strip()) if k)
+    for k in keys:
+        if not _KEY.fullmatch(k):
+            raise ValueError(f"'{k}' is not a key: name keys as the app's help does (n, space, escape, "
+                             "ctrl+s, [ ), separated by spaces or commas")
+        if k in QUITTING:
+            raise ValueError(f"'{k}' quits the app before the picture is taken")
+    return keys
 
 
 def show_view(app, view: str) -> None:

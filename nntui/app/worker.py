@@ -66,7 +66,7 @@ class Status(StrEnum):
 
     PAUSED = "paused"
     PLAYING = "playing"
-    DIVERGED = "diverged"  # paused by a loss or parameter that became NaN or inf
+    DIVERGED = "diverged"  # paused by a loss or parameter that became NaN or inf, or a loss that exploded
     ERROR = "error"  # paused by an exception the worker caught
 
 
@@ -352,6 +352,9 @@ class EngineRunner:
         # The epoch shown from the run's timeline (None: the run as it is).
         self.replay: int | None = None
         self._branches, self._branched = 0, None
+        # (the trainer, the epoch) where the loss rule last paused play: played on from
+        # there, the epochs after it are the user's choice until the loss is back under the rule.
+        self._played_past: tuple[Trainer, int] | None = None
         if trainer.timeline is None:
             trainer.keep_timeline()
 
@@ -512,9 +515,12 @@ class EngineRunner:
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run one unit of work; a divergence or any exception pauses play and
         is reported, never raised: the worker survives everything."""
+        tr, epoch = self.trainer, self.trainer.epoch
         try:
             with quiet_overflow():  # a divergence is reported as such, not as warnings
                 fn(*args)
+                if self.trainer is tr and tr.epoch > epoch:
+                    self._check_loss(tr)
         except NoData:
             self.no_data()
         except Diverged as exc:
@@ -528,6 +534,22 @@ class EngineRunner:
             self._message = f"{type(exc).__name__}: {exc}"
             self._dirty = True
             self.on_error("The engine failed", "".join(traceback.format_exception(exc)))
+
+    def _check_loss(self, tr: Trainer) -> None:
+        """At an epoch's end: Diverged if its loss exploded or passed its
+        loss's bound, by the rule `nntui train` stops on (Trainer.check_explosion),
+        with the same message. Once the user plays on past such a pause, the
+        later epochs are not paused again until one is back under the rule (a
+        NaN or inf still is); an epoch at or before the pause's is judged anew."""
+        try:
+            tr.check_explosion()
+        except Diverged:
+            past = self._played_past
+            if past is not None and past[0] is tr and tr.epoch > past[1]:
+                return
+            self._played_past = (tr, tr.epoch)
+            raise
+        self._played_past = None
 
     def _stop_epoch(self) -> int | None:
         epochs = self.trainer.config.train.epochs
@@ -578,6 +600,7 @@ class EngineRunner:
             commands = self.commands
             clock = time.perf_counter
             n = 0
+            epoch = tr.epoch
             try:
                 stop_at = self._stop_at
                 while not is_cancelled() and commands.empty():
@@ -589,6 +612,9 @@ class EngineRunner:
                             self._held = False  # never released: go on regardless
                     tr.train_step()
                     n += 1
+                    if tr.epoch != epoch:  # every epoch judged, as `nntui train` judges it
+                        self._check_loss(tr)
+                        epoch = tr.epoch
                     if clock() >= deadline:
                         break
                 # train_step checks the loss; the last step's parameters

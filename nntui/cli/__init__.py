@@ -13,7 +13,8 @@ before it needs them, so `nntui --help` stays instant.
     nntui lessons [--json]                                  the lessons, with progress
 
 Exit status: 0 done; 1 gradcheck found an error above tolerance; 2 bad usage
-or a bad preset or runfile (one line on stderr, no traceback); 3 training
+or a bad preset or runfile (one line on stderr, no traceback), or a file a
+verb would write that is already there (its --force replaces it); 3 training
 diverged.
 """
 

@@ -32,6 +32,52 @@ class DivergedError(UserError):
     exit_code = EXIT_DIVERGED
 
 
+# --- files a verb writes -----------------------------------------------------------
+#
+# A verb never replaces a file unasked: an existing file needs that verb's
+# --force (engine/files.py holds the rule; here it becomes the CLI's one line).
+
+FORCE_FLAG = "--force"
+FORCE_HELP = "Replace the file if it is already there (without it, an existing file is refused)."
+
+
+def exists_error(path) -> UserError:
+    return UserError(f"{os.fspath(path)}: a file is already there; give {FORCE_FLAG} to replace it")
+
+
+def check_output(path: str, force: bool) -> None:
+    """Refuse now, before minutes of work, a path the verb could not write:
+    a folder, a device, no such folder, or (without --force) a file already there."""
+    from nntui.engine.files import FileExists, FileRefused, write_target
+
+    try:
+        write_target(path, force)
+    except FileExists:
+        raise exists_error(path) from None
+    except FileRefused as e:
+        raise UserError(str(e)) from None
+
+
+def write_output(path: str, text: str, force: bool) -> None:
+    """`text` written to `path` atomically; a file already there only with --force."""
+    from nntui.engine.files import FileExists, FileRefused, write_atomic
+
+    try:
+        write_atomic(path, lambda f: f.write(text.encode("utf-8")), replace=force)
+    except FileExists:
+        raise exists_error(path) from None
+    except (FileRefused, OSError) as e:
+        raise UserError(str(e)) from None
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (through symlinks, `..` or hard links)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 def load(preset: str):
     """The checked Config for a built-in name or a file, or a UserError."""
     from nntui.experiment.config import ConfigError

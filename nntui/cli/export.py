@@ -18,7 +18,8 @@ from nntui.cli.main import main
 @click.option("--output", "-o", "output", metavar="OUT.py",
               help="Write the script to this file (default: print it).")
 @click.option("--epochs", type=int, help="Epochs the script trains (default: the preset's; 1 to 10,000,000, as train's).")
-def export_command(preset: str, target: str, output: str | None, epochs: int | None) -> None:
+@click.option(common.FORCE_FLAG, "force", is_flag=True, help=common.FORCE_HELP)
+def export_command(preset: str, target: str, output: str | None, epochs: int | None, force: bool) -> None:
     """Write a run as a PyTorch script: the same data, starting weights, loss,
     optimizer, options and batch order. Run, it prints `epoch E train_loss L
     val_loss V`, equal to `nntui train`'s history to about 1e-9.
@@ -29,6 +30,8 @@ def export_command(preset: str, target: str, output: str | None, epochs: int | N
 
     if epochs is not None and not 1 <= epochs <= MAX_EPOCHS:
         raise UserError(f"--epochs {epochs}: must be from 1 to {MAX_EPOCHS} (as for nntui train)")
+    if output is not None:
+        common.check_output(output, force)
     trainer = common.resume(preset) if common.is_runfile(preset) else common.make_trainer(common.load(preset))
     epochs = epochs or trainer.config.train.epochs
     try:
@@ -39,10 +42,5 @@ def export_command(preset: str, target: str, output: str | None, epochs: int | N
     if output is None:
         click.echo(script, nl=False)
         return
-    from nntui.engine.files import FileRefused, write_atomic
-
-    try:
-        write_atomic(output, lambda f: f.write(script.encode("utf-8")))
-    except (FileRefused, OSError) as e:
-        raise UserError(str(e)) from None
+    common.write_output(output, script, force)
     click.echo(f"wrote {output}: python {output} trains {epochs} epochs with torch", err=True)

@@ -11,6 +11,10 @@ from nntui.cli.common import UserError
 from nntui.cli.main import main
 
 MIN_SIZE, MAX_SIZE = (60, 20), (400, 200)
+# The registry's views and the race's two (app/shots.py view_names; a test holds them equal):
+# named here so that `--help` lists them without loading the app.
+VIEW_NAMES = ("status", "network", "mistakes", "inspector", "boundary", "sample", "units", "loss", "heatmaps",
+              "confusion", "gradients", "hidden", "landscape", "race", "race-landscape")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -28,26 +32,26 @@ def parse_size(text: str) -> tuple[int, int]:
 @click.option("--epochs", type=int,
               help="Epochs to train before the picture (default: the preset's; for a RUN.npz, none more).")
 @click.option("--view", "view", metavar="VIEW",
-              help="The view to show (see `nntui shot --help`); default: the main screen as it opens.")
+              help=f"The view to show: {', '.join(VIEW_NAMES)}; default: the main screen as it opens.")
 @click.option("--size", default="160x48", show_default=True, help="The screen, COLUMNSxROWS.")
 @click.option("--output", "-o", "output", required=True, metavar="OUT.svg|OUT.txt",
               help="Where to write it: .svg as Textual's screenshot, .txt as plain text.")
-def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str) -> None:
+@click.option("--keys", "keys", default="", metavar="KEYS",
+              help="Keys to press last, as a user would, e.g. 'n n n' (the step's first phases) or 'i j'.")
+@click.option(common.FORCE_FLAG, "force", is_flag=True, help=common.FORCE_HELP)
+def shot_command(preset: str, epochs: int | None, view: str | None, size: str, output: str, keys: str,
+                 force: bool) -> None:
     """Run the app headless on a preset or a runfile, train it, show a view and
     save the screen: an SVG as Textual's screenshot writes it, or plain text."""
     import asyncio
 
-    from nntui.engine.files import FileRefused, write_atomic, write_target
     from nntui.engine.trainer import Diverged
 
     width, height = parse_size(size)
     kind = output.rsplit(".", 1)[-1].lower() if "." in output else ""
     if kind not in ("svg", "txt"):
         raise UserError(f"-o {output}: name an .svg (Textual's screenshot) or a .txt (plain text) file")
-    try:
-        write_target(output)
-    except FileRefused as e:
-        raise UserError(str(e)) from None
+    common.check_output(output, force)
     runfile = common.is_runfile(preset)
     if epochs is not None and epochs < 0:
         raise UserError(f"--epochs {epochs}: give 0 or more epochs")
@@ -58,6 +62,10 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
         shots.check_view(view)
     except ValueError as e:
         raise UserError(f"--view {view}: {e}") from None
+    try:
+        pressed = shots.parse_keys(keys)
+    except ValueError as e:
+        raise UserError(f"--keys {keys}: {e}") from None
     if view in shots.RACES and not trainer.config.variants:
         raise UserError(f"--view {view}: {trainer.config.source or preset} declares no [compare] variants to race "
                         "(`nntui compare` races --vary variants headless)")
@@ -71,11 +79,8 @@ def shot_command(preset: str, epochs: int | None, view: str | None, size: str, o
             trainer.run(until_epochs=trainer.epoch + (0 if view in shots.RACES else more))
         except Diverged as e:
             click.echo(f"nntui: note: {e}; the picture shows the last finite state", err=True)
-    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs))
-    try:
-        write_atomic(output, lambda f: f.write(picture.encode("utf-8")))
-    except (FileRefused, OSError) as e:
-        raise UserError(str(e)) from None
+    picture = asyncio.run(shots.take(trainer, view, (width, height), kind, race_epochs, pressed))
+    common.write_output(output, picture, force)
     click.echo(f"wrote {output}: {width}x{height}, {trainer.config.name} after "
                f"{race_epochs if view in shots.RACES else trainer.epoch} epochs"
                + (f", the {view} view" if view else ""), err=True)

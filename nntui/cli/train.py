@@ -90,7 +90,10 @@ def _optimizer_help() -> str:
 @click.option("--activation", help="Overrides model.activation, the hidden layers' (tanh, relu, ...).")
 @click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
               help="An optimizer option, e.g. momentum=0.9 or betas=[0.9,0.99]; may be repeated.")
-@click.option("--save", metavar="RUN.npz", help="Save the trained run, to open with `nntui --load RUN.npz`.")
+@click.option("--save", metavar="RUN.npz",
+              help="Save the trained run, to open with `nntui --load RUN.npz`. A file already there is "
+                   "refused without --force, except the runfile being resumed (saved back into itself).")
+@click.option(common.FORCE_FLAG, "force", is_flag=True, help=common.FORCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of results instead of tables.")
 @click.option("--ascii", "ascii_only", is_flag=True,
               help="Draw the loss curves and the decision boundary in plain ASCII.")
@@ -100,7 +103,7 @@ def _optimizer_help() -> str:
                    "question, in order); the run judges it, and `nntui lessons` keeps the score.")
 def train_command(preset: str, epochs: int | None, seed: int | None, learning_rate: float | None,
                   optimizer: str | None, batch_size: int | None, init: str | None, activation: str | None,
-                  options: tuple[str, ...], save: str | None, as_json: bool, ascii_only: bool,
+                  options: tuple[str, ...], save: str | None, force: bool, as_json: bool, ascii_only: bool,
                   no_plot: bool, answers: tuple[int, ...] = ()) -> None:
     """Train a preset headless: a progress bar on a terminal, then the final
     metrics, the loss curves per epoch (and accuracy, for classification) and,
@@ -112,8 +115,6 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
     thousandfold); the message names a learning rate that trains, found by trying.
     """
     from nntui.experiment.config import ConfigError, override
-
-    from nntui.engine.runfile import RunfileError, check_writable
 
     until = None
     if common.is_runfile(preset):
@@ -136,17 +137,19 @@ def train_command(preset: str, epochs: int | None, seed: int | None, learning_ra
             config = override(config, epochs=epochs, seed=seed, learning_rate=learning_rate,
                               optimizer=optimizer, batch_size=batch_size, options=_parse_options(options),
                           init=init, activation=activation)
-        if save is not None:
-            check_writable(save)  # before training, not after minutes of it
-    except (ConfigError, RunfileError) as e:
+    except ConfigError as e:
         raise UserError(str(e)) from None
+    # A resumed runfile saved back into itself is the user's own run, continued: no --force needed.
+    replace = force or (until is not None and save is not None and common.same_file(preset, save))
+    if save is not None:
+        common.check_output(save, replace)  # before training, not after minutes of it
     _check_answers(config, answers)
     if until is None:
         trainer = common.make_trainer(config)
     trainer.keep_rewind(1)  # nothing rewinds headless: keep only what rolls back a diverging step
     with common.quiet_numpy():  # overflow warnings on the way to a divergence, which is reported
         seconds, diverged = _train(trainer, show_progress=not as_json, until_epochs=until)
-        saved = _save(trainer, save, diverged) if save is not None else None
+        saved = _save(trainer, save, replace, diverged) if save is not None else None
         result = results.result(trainer, seconds, diverged, saved)
     if config.lesson is not None:
         _keep_progress(config, result, answers)
@@ -295,13 +298,14 @@ def _train(trainer, show_progress: bool, until_epochs: int | None = None):
     return seconds, diverged
 
 
-def _save(trainer, path: str, diverged: str | None = None) -> str:
-    from nntui.engine.runfile import save_run
-
-    from nntui.engine.runfile import RunfileError
+def _save(trainer, path: str, replace: bool, diverged: str | None = None) -> str:
+    from nntui.engine.files import FileExists
+    from nntui.engine.runfile import RunfileError, save_run
 
     try:
-        written = save_run(trainer, path)
+        written = save_run(trainer, path, replace=replace)
+    except FileExists:  # made meanwhile, while the run trained
+        raise common.exists_error(path) from None
     except RunfileError as e:
         raise UserError(str(e)) from None
     except OSError as e:

@@ -8,6 +8,12 @@ writes (a runfile) goes to a temporary file in the target's folder, then is
 renamed over the target: only a regular file or a new path is replaced (a
 symlink is followed, and its target replaced), never a device, FIFO or folder.
 
+A file already there is replaced only when the caller says so
+(`replace=True`): every writer states it. Without it the save is refused
+with `FileExists` before anything is written, and the new file is put in
+place by a hard link, which fails rather than replace a file that appeared
+meanwhile. The CLI turns it into its --force advice, the app into a question.
+
 Problems are `FileRefused` (a ValueError): one line naming the path and what
 is allowed; callers turn it into their own error type.
 """
@@ -34,6 +40,14 @@ _TMP_STALE_SECONDS = 24 * 3600  # whatever its pid says, a temp file this old is
 
 class FileRefused(ValueError):
     """A path that cannot be read or written as asked; the message names it."""
+
+
+class FileExists(FileRefused):
+    """A save to a path where a file is already there, without `replace=True`."""
+
+    def __init__(self, path, message: str | None = None) -> None:
+        self.path = os.fspath(path)
+        super().__init__(message or f"{self.path}: a file is already there; it is not replaced")
 
 
 def size_text(n: float) -> str:
@@ -122,16 +136,19 @@ def read_regular(path, limit: int, what: str) -> bytes:
     return data
 
 
-def write_target(path) -> Path:
+def write_target(path, replace: bool = True) -> Path:
     """The file a save to `path` replaces: `path` itself, or the file its
     symlinks lead to. FileRefused unless that is a regular file or a new name
-    in an existing, writable folder. Call it before long work, to fail early."""
+    in an existing, writable folder; FileExists if anything is at `path`
+    (a symlink too) and `replace` is False. Call it before long work, to fail early."""
     text = _check_path(path)
     try:
         target = Path(os.path.realpath(text))
         st = os.stat(target) if os.path.lexists(target) else None
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise FileRefused(f"{text}: is {_kind(st.st_mode)}; a run is saved to a regular file or a new path")
+        if not replace and os.path.lexists(text):
+            raise FileExists(text)
         parent = target.parent
         if not parent.exists():
             raise FileRefused(f"{text}: the folder {parent} does not exist")
@@ -184,11 +201,13 @@ def clean_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
-def write_atomic(path, write) -> Path:
+def write_atomic(path, write, *, replace: bool) -> Path:
     """Write a file through `write(binary_file)` to a temporary file beside
     the target, flushed to disk, then renamed over it: a crash or a refusal
-    leaves the old file whole. Returns the path given."""
-    target = write_target(path)
+    leaves the old file whole. With `replace` False, FileExists if a file is
+    there, checked before writing and again, atomically, when it is put in
+    place. Returns the path given."""
+    target = write_target(path, replace)
     clean_stale_temps(target.parent)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", suffix=_TMP_SUFFIX,
@@ -209,7 +228,10 @@ def write_atomic(path, write) -> Path:
             write(f)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename, or a power cut can leave it empty
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            _place_new(tmp, target, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise FileRefused(f"cannot save to {os_problem(path, e)}") from None
@@ -217,3 +239,21 @@ def write_atomic(path, write) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(path)
+
+
+def _place_new(tmp: str, target: Path, path) -> None:
+    """Give the written temporary file the target's name only if nothing has
+    that name: a hard link never replaces (a rename would). A file system
+    without hard links gets a check then a rename, a window of a moment."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExists(path) from None
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExists(path) from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)

@@ -399,6 +399,11 @@ class Plane:
     explained: tuple[float, float]
 
 
+def weight_axes(params: dict) -> tuple[str, ...]:
+    """Every parameter's own name in flattening order: W1[0,0], ..., b1[0]."""
+    return tuple(axis_label(k, index) for k in names_of(params) for index in np.ndindex(*np.shape(params[k])))
+
+
 def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most: int = 400) -> Plane:
     """The plane through the paths' shared start that best holds them all: with
     exactly two parameters, the parameters themselves (the slice is the whole
@@ -412,19 +417,16 @@ def plane_of_paths(paths: list[list[dict]], flat: Flattened | None = None, most:
     # The directions from at most `most` points in all, evenly spread along each path.
     each = max(2, most // len(paths))
     offsets = np.concatenate([np.stack([flat(p, names) for p in thin(path, each)]) for path in paths]) - theta0
+    offsets = offsets[np.isfinite(offsets).all(axis=1)]  # a diverged run's last points: no direction
     if theta0.size == 2:
-        labels = []
-        for k in names:
-            shape = np.shape(start[k])
-            for index in np.ndindex(*shape):
-                labels.append(axis_label(k, index))
         d1, d2 = np.eye(2)
-        return Plane(start, d1, d2, (labels[0], labels[1]), explained(offsets, d1, d2))
+        return Plane(start, d1, d2, weight_axes(start), explained(offsets, d1, d2))
     d1, d2 = pca_directions(np.concatenate([np.zeros((1, theta0.size)), offsets]))
     ends = np.stack([flat(path[-1], names) for path in paths]) - theta0
-    if (ends @ d1).mean() < 0:
+    ends = ends[np.isfinite(ends).all(axis=1)]
+    if len(ends) and (ends @ d1).mean() < 0:
         d1 = -d1
-    if (ends @ d2).mean() < 0:
+    if len(ends) and (ends @ d2).mean() < 0:
         d2 = -d2
     return Plane(start, d1, d2, ("PC1", "PC2"), explained(offsets, d1, d2))
 
@@ -441,9 +443,10 @@ def extent(points: np.ndarray, grid: int, margin: float = 0.15, least: float = 0
     """Alpha and beta grids covering `points` ((n, 2), the start (0, 0) among
     them) with a margin on each side: each axis its own range, so a long
     narrow spread of paths still fills the map."""
+    points = points[np.isfinite(points).all(axis=1)]
     out = []
     for k in range(2):
-        lo, hi = float(min(points[:, k].min(), 0.0)), float(max(points[:, k].max(), 0.0))
+        lo, hi = float(min(points[:, k].min(initial=0.0), 0.0)), float(max(points[:, k].max(initial=0.0), 0.0))
         pad = max(margin * (hi - lo), least)
         out.append(np.linspace(lo - pad, hi + pad, grid))
     return out[0], out[1]

@@ -20,7 +20,7 @@ from .drawn import DRAWN
 from . import gradnorm
 from .features import is_plane
 from .network import units_off
-from .files import FileRefused, open_regular, size_text, write_atomic, write_target
+from .files import FileExists, FileRefused, open_regular, size_text, write_atomic
 from .names import nesting, printable_tree
 
 FORMAT = "nntui-run"
@@ -60,18 +60,10 @@ def _meta(trainer, state: dict) -> dict:
     }
 
 
-def check_writable(path) -> None:
-    """Raise RunfileError unless `path` names a file that can be written, so a
-    caller can ask before spending minutes on training. No folder is made
-    silently; a device, FIFO or folder is never replaced."""
-    try:
-        write_target(path)
-    except FileRefused as e:
-        raise RunfileError(str(e)) from None
-
-
-def save_run(trainer, path) -> Path:
-    """Write the run to `path` atomically; returns the path written."""
+def save_run(trainer, path, *, replace: bool = True) -> Path:
+    """Write the run to `path` atomically; returns the path written. A file
+    already there is replaced (the app's save and library callers), unless
+    `replace` is False: then FileExists (the CLI, whose --force says it)."""
     path = Path(path)
     d = trainer.dataset
     state = trainer.state_dict()
@@ -89,7 +81,9 @@ def save_run(trainer, path) -> Path:
     arrays.update({f"history_{k}": np.array(v, dtype=np.float64) for k, v in state["history"].items()})
     _check_finite_state(arrays, path)
     try:
-        write_atomic(path, lambda f: np.savez(f, **arrays))
+        write_atomic(path, lambda f: np.savez(f, **arrays), replace=replace)
+    except FileExists:
+        raise
     except FileRefused as e:
         raise RunfileError(str(e)) from None
     return path

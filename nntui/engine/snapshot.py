@@ -85,6 +85,10 @@ class Snapshot:
     # The network's inputs when they are features of the 2-D points (engine/features.py),
     # in order; () when the network takes the data's own inputs.
     features: tuple[str, ...] = ()
+    # [data] scale's (shift, divisor) per input, applied after the features; None
+    # unscaled. A view that feeds the network points of its own (a grid, the
+    # training points) must scale them as the trainer does, or it draws another model.
+    input_scale: tuple[np.ndarray, np.ndarray] | None = None
     # The confusion matrix at the last epoch's end, measured when first read
     # (`confusion`); None before it, or for regression. The same object until
     # the next epoch's end, so a view can tell whether it changed without measuring it.
@@ -118,6 +122,9 @@ class Snapshot:
     # The run's timeline (engine/timeline.py), or None: the worker adds to it as
     # the run goes, so a view reads it only through `params_path`, a copy made at once.
     timeline: Any = None
+    # The loss and accuracy measured after a hand edit (Trainer.measured_now), until the
+    # next epoch's end; None otherwise. The history's last numbers describe the weights before it.
+    measured_now: dict | None = None
 
     @property
     def confusion(self) -> Confusion | None:
@@ -173,10 +180,13 @@ def take_snapshot(trainer, at=None) -> Snapshot:
         loss_name=trainer.loss.name, optimizer_name=trainer.optimizer.name,
         learning_rate=lr, task=trainer.dataset.task, params=dict(params),
         classes=trainer.dataset.classes, features=trainer.features, lazy_confusion=confusion,
+        input_scale=((trainer.scaler.shift, trainer.scaler.divisor)
+                     if trainer.scaler is not None and trainer.scaler.active else None),
         history=history, optimizer_state={k: dict(v) for k, v in state.items()}, optimizer_step=t,
         off=trainer.net.off,
         edits=tuple((name, index, new) for _, name, index, _, new in trainer.edits),
-        replay_of=trainer.epoch if at is not None else None, timeline=trainer.timeline, **stopping,
+        replay_of=trainer.epoch if at is not None else None, timeline=trainer.timeline,
+        measured_now=trainer.measured_now if at is None else None, **stopping,
     )
     if tr is None:
         return Snapshot(**common)

@@ -98,6 +98,28 @@ def lazy_confusion(net, params: dict, d: Dataset, x_train, x_val, epoch: int) ->
     return LazyConfusion(net, params, x_train, d.y_train, d.task, d.classes, "train", epoch)
 
 
+class Lowest:
+    """The lowest of a history's losses before its last, kept as the history
+    grows: a run played an epoch a step (full batch) is judged every step, and
+    min() over the whole history each time grew with the run. A cut history
+    (a step back, a branch) resets it; another list starts it afresh."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._seen, self._n, self._low = None, 0, math.inf
+
+    def before_last(self, losses: list) -> float:
+        end = len(losses) - 1
+        if self._seen is not losses or self._n > end:
+            self._seen, self._n, self._low = losses, 0, math.inf
+        if self._n < end:
+            self._low = min(self._low, min(losses[self._n:end]))
+            self._n = end
+        return self._low
+
+
 class NoData(ValueError):
     """The training set is empty (drawn data cleared): there is no batch to
     train on until points are added."""
@@ -150,6 +172,7 @@ class Checkpoint:
 class Trainer:
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
+        self._lowest = Lowest()
         self.dataset = dataset if dataset is not None else make_dataset(config.data)
         # The network's inputs: the data's own, or the features of its 2-D points.
         d = self.dataset
@@ -190,6 +213,9 @@ class Trainer:
         self._shuffle(0)
         # Weights set by hand, in order: (step, name, index, old value, new value).
         self.edits: list[tuple[int, str, tuple[int, ...], float, float]] = []
+        # After a hand edit (a unit off, a weight set), until the next epoch's end:
+        # evaluate() of the edited network, since the last epoch's numbers describe other weights.
+        self.measured_now: dict | None = None
 
     def _fresh_tally(self) -> tuple:
         return 0.0, 0, gradnorm.zero(self.net.L)
@@ -372,6 +398,7 @@ class Trainer:
             h[k].append(total / self.batches_per_epoch)
         self._tally = self._fresh_tally()
         self.epoch += 1
+        self.measured_now = None
         self._confusion = self._lazy_confusion(self.params, self.epoch)
         self.batch = 0
         self._shuffle(self.epoch)
@@ -438,6 +465,7 @@ class Trainer:
                 del v[self.step:]
             elif len(v) > self.epoch:
                 h[k] = v[:self.epoch]
+        self._lowest.reset()  # the lowest may have been cut
 
     # ----- larger moves -----------------------------------------------------
 
@@ -522,6 +550,7 @@ class Trainer:
             self._shuffle(cp.epoch)
         self.step, self.epoch, self.batch = cp.step, cp.epoch, cp.batch
         self._tally, self._confusion = cp.tally, cp.confusion
+        self.measured_now = None
         if cp.rules is not self.rules.state:
             self.rules.load(cp.rules)
         self._truncate_history()
@@ -543,9 +572,10 @@ class Trainer:
 
     def check_explosion(self, factor: float = EXPLODED) -> None:
         """After an epoch stepped outside `run` (the race steps its variants one
-        step at a time): Diverged if its loss exploded, as `run` would say."""
+        step at a time, the app plays its run): Diverged if its loss exploded,
+        or passed its loss's bound, as `run` would say."""
         losses = self.history["train_loss"]
-        check_explosion(losses, factor, min(losses[:-1], default=math.inf), self.step, self._loss_bound(),
+        check_explosion(losses, factor, self._lowest.before_last(losses), self.step, self._loss_bound(),
                         self.loss.too_high_text)
 
     _too_high: tuple = (None, math.inf)  # (the data it was measured on, Loss.too_high for it)
@@ -648,7 +678,7 @@ class Trainer:
         progress is dropped: its numbers were computed with the other units."""
         n = self.net
         self.net = Network(n.sizes, n.activation_name, n.output_name, units)
-        self.trace = None
+        self._edited()
 
     def set_weight(self, name: str, index, value: float) -> None:
         """Set one parameter by hand (W1[0, 1], b2[0]) and go on from there.
@@ -672,8 +702,15 @@ class Trainer:
         new[index] = value
         self.params = {**self.params, name: new}
         self.edits.append((self.step, name, index, old, value))
-        self.trace = None
         self._ring.clear()
+        self._edited()
+
+    def _edited(self) -> None:
+        """The network changed by hand: the step in progress goes (its numbers were
+        computed before), the loss, accuracy and confusion are measured anew."""
+        self.trace = None
+        self.measured_now = self.evaluate()
+        self._confusion = self._lazy_confusion(self.params, self.epoch)
 
     def set_learning_rate(self, lr: float) -> None:
         """A new rate from now on. With a schedule, `lr` is its new base rate

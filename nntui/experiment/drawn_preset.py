@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 from nntui.experiment.config import Config
 from nntui.engine.datasets import Dataset
 from nntui.engine.drawn import missing_classes, why_not
-from nntui.engine.files import expand_user, write_atomic, write_target
+from nntui.engine.files import FileExists, expand_user, write_atomic, write_target
 from nntui.experiment.preset_file import toml_text
 
 
@@ -101,10 +100,22 @@ def save_drawn_preset(config: Config, dataset: Dataset, path: str | Path,
                              "no point: a CSV would read as other classes; draw one of each first")
     toml_path, csv_path = preset_paths(path)
     write_target(toml_path)  # fail before anything is written
-    there = [p for p in (toml_path, csv_path) if os.path.lexists(p)]
-    if there and not replace:
+    there = [p for p in (toml_path, csv_path) if _there(p, replace)]
+    if there:
         raise DrawnExists(there)
     text = toml_text(preset_dict(config, dataset, csv_path.name))
-    write_atomic(csv_path, lambda f: f.write(csv_text(dataset).encode()))
-    write_atomic(toml_path, lambda f: f.write(text.encode()))
+    try:
+        write_atomic(csv_path, lambda f: f.write(csv_text(dataset).encode()), replace=replace)
+        write_atomic(toml_path, lambda f: f.write(text.encode()), replace=replace)
+    except FileExists as e:  # made by someone else since the check above
+        raise DrawnExists([Path(e.path)]) from None
     return toml_path, csv_path
+
+
+def _there(path: Path, replace: bool) -> bool:
+    """Whether a save would refuse to replace `path` (files.write_target's rule)."""
+    try:
+        write_target(path, replace)
+    except FileExists:
+        return True
+    return False

@@ -218,8 +218,8 @@ def _array(series) -> np.ndarray:
 def trainer_env(trainer) -> dict:
     """run_env of a Trainer, as it stands."""
     weights = sum(int(np.size(v)) for v in trainer.params.values())
-    es = getattr(trainer, "early_stopping", None)
-    best = getattr(es, "best_epoch", None) if es is not None else None
+    stop = getattr(trainer, "stop", None)  # early stopping's state; its best_epoch counts from 0
+    best = stop.best_epoch + 1 if stop is not None and trainer.epoch else None
     return run_env(trainer.history, trainer.epoch, trainer.step, weights, best)
 
 

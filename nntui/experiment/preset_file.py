@@ -22,12 +22,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nntui.engine.files import FileRefused, expand_user, write_atomic, write_target
+from nntui.engine.files import FileExists, expand_user, write_atomic, write_target
 from nntui.experiment.config import Config
 
 
-class PresetExists(FileRefused):
+class PresetExists(FileExists):
     """The path names a file already there, and replacing it was not asked."""
+
+    def __init__(self, path) -> None:
+        super().__init__(path, f"{path}: a file is already there; give another name (it is not replaced)")
 
 
 def preset_path(path: str | os.PathLike) -> Path:
@@ -53,11 +56,12 @@ def save_preset(config: Config, path: str | os.PathLike, *, replace: bool = Fals
     written. PresetExists if the file is there and `replace` is False;
     FileRefused if the path cannot be written."""
     target = preset_path(path)
-    write_target(target)  # a folder, a device, no such folder: refused before anything
-    if not replace and os.path.lexists(target):
-        raise PresetExists(f"{target}: a file is already there; give another name (it is not replaced)")
-    text = toml_text(preset_dict(config, target.parent))
-    write_atomic(target, lambda f: f.write(text.encode()))
+    try:
+        write_target(target, replace)  # a folder, a device, no such folder, a file there: refused before anything
+        text = toml_text(preset_dict(config, target.parent))
+        write_atomic(target, lambda f: f.write(text.encode()), replace=replace)
+    except FileExists:
+        raise PresetExists(target) from None
     return target
 
 

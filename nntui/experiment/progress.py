@@ -119,7 +119,7 @@ class Progress:
         data = json.dumps({"version": VERSION, "lessons": self.lessons}, indent=1, ensure_ascii=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, lambda f: f.write(data.encode("utf-8")))
+            write_atomic(self.path, lambda f: f.write(data.encode("utf-8")), replace=True)  # its own file, kept up to date
         except FileRefused as e:
             return str(e)
         except OSError as e:

@@ -111,20 +111,22 @@ class RaceChart(Widget):
 
 
 class CompareScreen(Screen[None]):
+    # In the footer's order: at 80 columns the first ones show, and the way
+    # out (esc), the help and quit must be among them.
     BINDINGS = [
         Binding("space", "toggle_play", "play"),
-        Binding("s", "step", "step each"),
-        Binding("e", "epoch", "epoch each"),
-        Binding("r", "restart", "restart"),
         Binding("z", "toggle_landscape", "landscape"),
-        Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
-        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
-        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
         Binding("escape,v", "close", "single run"),
-        Binding("greater_than_sign", "lesson(1)", "next lesson", show=False, key_display=">"),
-        Binding("less_than_sign", "lesson(-1)", "previous lesson", show=False, key_display="<"),
         Binding("question_mark", "app.help", "help", key_display="?"),
         Binding("q", "app.quit", "quit"),
+        Binding("e", "epoch", "epoch each"),
+        Binding("s", "step", "step each"),
+        Binding("left_square_bracket", "speed(-1)", "slow", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "fast", key_display="]"),
+        Binding("r", "restart", "restart"),
+        Binding("ctrl+s", "save_variant", "save a variant", key_display="^s"),
+        Binding("greater_than_sign", "lesson(1)", "next lesson", show=False, key_display=">"),
+        Binding("less_than_sign", "lesson(-1)", "previous lesson", show=False, key_display="<"),
     ]
 
     DEFAULT_CSS = """
@@ -162,6 +164,7 @@ class CompareScreen(Screen[None]):
         self.race = Race(self.variants)
         self.loss_name = self.variants[0].config.train.loss
         self.speed = DEFAULT_SPEED
+        self._goal = 0.0  # epochs the race should have reached, playing at its rate
         self._race_closed = False
 
     def compose(self) -> ComposeResult:
@@ -197,8 +200,15 @@ class CompareScreen(Screen[None]):
             return
         end = perf_counter() + STEP_BUDGET
         rate = SPEEDS[self.speed]
-        goal = self._progress() + rate / FPS if rate is not None else float("inf")
-        while perf_counter() < end and self._progress() < goal and self.race.step():
+        # The goal grows by rate/FPS a frame, not from where the race is: a step
+        # may be a whole epoch (full batch), and stepping whenever the race is
+        # behind its goal keeps the rate on average instead of a step a frame.
+        if rate is None:
+            self._goal = float("inf")
+        else:
+            now = self._progress()
+            self._goal = min(self._goal, now + 1.0) + rate / FPS if now != float("inf") else now
+        while perf_counter() < end and self._progress() < self._goal and self.race.step():
             pass
         if all(r.done for r in self.race.runners):
             self._set_playing(False)
@@ -210,6 +220,7 @@ class CompareScreen(Screen[None]):
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
+        self._goal = self._progress()  # play goes on from here at the chosen rate
         if playing:
             self._timer.resume()
         else:
@@ -235,7 +246,7 @@ class CompareScreen(Screen[None]):
             return "step 0"
         which, acc = ("val", h["val_accuracy"]) if h.get("val_accuracy") else ("train", h.get("train_accuracy"))
         if width < 24:
-            return f"{h['train_loss'][-1]:.3g}" + (f" · {acc[-1]:.0%}" if acc else "")
+            return f"loss {h['train_loss'][-1]:.3g}" + (f" · {acc[-1]:.0%}" if acc else "")
         if width < 36:
             return f"{h['train_loss'][-1]:.3g}" + (f" · {which} {acc[-1]:.0%}" if acc else "")
         return f"train loss {h['train_loss'][-1]:.3g}" + (f" · {which} acc {acc[-1]:.0%}" if acc else "")
@@ -246,10 +257,21 @@ class CompareScreen(Screen[None]):
         state = "done" if all(r.done for r in runners) else "playing" if self.playing else "paused"
         rate = SPEEDS[self.speed]
         state += f" · {rate} epoch{'s' if rate != 1 else ''}/s" if rate is not None else " · max speed"
-        self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {len(runners)} variants from "
-                         f"the same start, data and batches · {escape(self.race_title)}")
+        self.hint.update(f"[b]race[/b] · epoch {epochs}/{self.race.epochs} · {state} · {escape(self.race_title)} · "
+                         f"{len(runners)} variants from the same start, data and batches")
 
     # ------------------------------------------------------------ keys
+
+    def on_key(self, event) -> None:
+        """A key of the single run (G, x, n, ...) does nothing here: say where it works."""
+        from nntui.app.keys import KEYS
+
+        if any(event.key in b.key.split(",") for b in self.BINDINGS):
+            return
+        single = next((k for k in KEYS if k.action is not None and event.key in k.keys.split(",")), None)
+        if single is not None:
+            self.app.notify(f"{single.shown_as()} ({single.label}) is a key of the single run: escape (or v) "
+                            "goes back to it; ? lists the race's keys.", timeout=4)
 
     def action_toggle_play(self) -> None:
         if all(r.done for r in self.race.runners):
@@ -280,6 +302,16 @@ class CompareScreen(Screen[None]):
     def action_toggle_landscape(self) -> None:
         self.set_class(not self.landscape_shown, "landscape")
         self._show(force=True)
+
+    HELP_NOTES = (
+        "The race: every variant starts from step 0 of the current experiment, from the same weights, data "
+        "and batch order, and they step together, the one furthest behind first. The chart is each "
+        "variant's train loss; under it each one's decision boundary, or with z the loss landscape: the "
+        "training loss on one plane through the shared start, each variant's path on it in its colour. "
+        "A two-weight net's plane is the whole surface (its axes the two weights); a bigger net's is the "
+        "plane of the paths' two principal directions: the paths are projected on it, so the ground under "
+        "a dot is the loss on the plane, not exactly the run's own (its loss is on the chart)."
+    )
 
     def help_rows(self) -> list[tuple[str, str]]:
         """The race's own keys, for the help (?): the single run's are not on the race."""

@@ -58,9 +58,10 @@ class HelpScreen(Dialog[None]):
     }
     """
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str]], notes: str = NOTES) -> None:
         super().__init__()
         self.rows = rows
+        self.notes = notes
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -72,7 +73,7 @@ class HelpScreen(Dialog[None]):
             yield Label("nntui — keys", id="title")
             with VerticalScroll():
                 yield Static(table, id="keys")
-                yield Static(NOTES, id="notes")
+                yield Static(self.notes, id="notes")
             yield Label("↑ ↓ PgUp PgDn scroll · escape or ? closes", id="close-hint")
 
     def on_mount(self) -> None:

@@ -118,7 +118,15 @@ def same_view(a, b) -> bool:
         and a.batch_x is b.batch_x
         and a.off == b.off  # a unit switched off changes every forward pass
         and params_equal(a.params, b.params)
+        and same_scale(a.input_scale, b.input_scale)  # the same weights on other inputs are another model
     )
+
+
+def same_scale(a, b) -> bool:
+    """Two Snapshot.input_scale alike: both None, or the same shift and divisor."""
+    if a is None or b is None:
+        return a is b
+    return all(x is y or np.array_equal(x, y) for x, y in zip(a, b))
 
 
 # ---------------------------------------------------------------- colours

@@ -36,10 +36,11 @@ from ._common import (
     mix,
     pack,
     params_equal,
+    same_scale,
     quantize,
     style_for,
 )
-from .unitmaps import plane_limits
+from .unitmaps import plane_limits, scaled
 from .view import View
 
 HALF = "▀"
@@ -267,7 +268,8 @@ class BoundaryView(View):
         if self._cursor_input(old) is not self._cursor_input(new):
             self._strips.clear()
             self.refresh()
-        return not params_equal(old.params, new.params)
+        return (old.off != new.off or not params_equal(old.params, new.params)
+                or not same_scale(old.input_scale, new.input_scale))
 
     def _cursor_input(self, snapshot: Snapshot | None):
         """The input of the sample the inspector shows, while a step is traced
@@ -379,6 +381,7 @@ class BoundaryView(View):
             params, net = self._params32[1], network_for(s)
             # The grid is over (x1, x2); the network sees its features, if any.
             X32 = expand(X.astype(np.float32), s.features) if s.features else X.astype(np.float32)
+            X32 = scaled(X32, s.input_scale)  # and scaled as the trainer scales its inputs
             # In chunks: a wide layer's z and a over the whole grid (24,000
             # points × 4096 units) would take 0.8 GB; a chunk takes ~16 MB.
             rows = max(1, GRID_CHUNK_BYTES // (8 * max(p.shape[-1] for p in params.values())))

@@ -58,12 +58,12 @@ def grid_lines(lo, hi) -> np.ndarray:
     return np.stack(out)
 
 
-def hidden_plane(net, params, features, points: np.ndarray, lo, hi, layer: int, pair):
+def hidden_plane(net, params, features, points: np.ndarray, lo, hi, layer: int, pair, scale=None):
     """(points' coordinates (n, 2), the grid lines' (lines, LINE_POINTS, 2)) in
     the plane of units `pair` of `layer`: one forward pass for both."""
     lines = grid_lines(lo, hi)
     flat = lines.reshape(-1, 2)
-    X = plane_inputs(np.concatenate([points, flat]), features)
+    X = plane_inputs(np.concatenate([points, flat]), features, scale)
     with np.errstate(all="ignore"):
         a = layer_activations(net, params, X)[layer][:, list(pair)]
     return a[:len(points)], a[len(points):].reshape(lines.shape)
@@ -87,7 +87,7 @@ def draw(s: Snapshot, dataset, layer: int, pair, width: int, height: int, few: b
     points = np.concatenate([dataset.x_train, dataset.x_val]) if len(dataset.x_val) else dataset.x_train
     labels = np.concatenate([dataset.y_train, dataset.y_val]) if len(dataset.x_val) else dataset.y_train
     lo, hi = plane_limits(dataset.x_train, dataset.x_val)
-    pts, lines = hidden_plane(net, s.params, s.features, points, lo, hi, layer, pair)
+    pts, lines = hidden_plane(net, s.params, s.features, points, lo, hi, layer, pair, s.input_scale)
     i, j = pair
     last = layer == net.L - 1 and s.sizes[layer] == 2
     off = [u for u in pair if (layer, u) in s.off]

@@ -17,6 +17,7 @@ from nntui.engine.snapshot import Snapshot
 from ._common import few_colours
 from ._images import Cells
 from .boundary import network_for
+from .unitmaps import scaled
 from .view import View
 
 # The styles a grid's cells take (Cells.style), by index.
@@ -81,7 +82,8 @@ class ImageView(View):
         """The model's output now for rows x (n, d), with the snapshot's parameters."""
         s = self.snapshot
         with np.errstate(all="ignore"):
-            return np.asarray(network_for(s).forward(s.params, np.atleast_2d(x)), dtype=np.float64)
+            return np.asarray(network_for(s).forward(s.params, scaled(np.atleast_2d(x), s.input_scale)),
+                              dtype=np.float64)
 
     @property
     def ascii_effective(self) -> bool:

@@ -26,7 +26,7 @@ from rich.text import Span, Text
 from nntui.engine import landscape as ls
 from nntui.engine.losses import LOSSES
 from nntui.engine.snapshot import Snapshot
-from nntui.text.landscape import SHADES, cells, ramp, shade_levels
+from nntui.text.landscape import SHADES, cells, shade_levels
 
 from ._common import few_colours, style_for
 from .boundary import network_for
@@ -37,6 +37,7 @@ GRID = 21
 WORK_MS = 2.5  # of the UI thread a tick, measuring (a slice of spiral: about 2 s)
 TICK = 0.1
 MAX_PATH = 400
+DARK, LIGHT = 28, 170  # the ground's greys, low loss to high
 CHUNK_FLOPS = 2_000_000  # multiply-adds a piece of a row: a few ms of the UI thread
 # Between two slices the view rests REST times as long as the last one took to
 # measure (at least MIN_REST s): in fast play the engine shares the GIL with
@@ -48,19 +49,62 @@ MAX_PCA = 100  # the path's points the directions are fitted to (evenly spread):
 
 
 def live_job(net, loss, path: list[dict], X, y, flat: ls.Flattened | None = None) -> ls.SliceJob:
-    """The slice around the path's last point, along its principal directions,
-    to be measured a piece at a time."""
+    """The slice around the path's last point, to be measured a piece at a time:
+    along the path's principal directions, or for a net of exactly two
+    parameters along those two (the slice is then the whole surface)."""
     centre = path[-1]
     names = ls.names_of(centre)
     flat = flat or ls.Flattened()
     fitted = ls.thin(path, MAX_PCA)
     offsets = np.stack([flat(p, names) for p in fitted]) - flat(centre, names)
-    d1, d2 = ls.pca_directions(offsets)
+    if offsets.shape[1] == 2:
+        d1, d2 = np.eye(2)
+        axes = ls.weight_axes(centre)
+    else:
+        d1, d2 = ls.pca_directions(offsets)
+        axes = ("PC1", "PC2")
     proj = np.column_stack([offsets @ d1, offsets @ d2])
     grid = ls.offsets_grid(ls.default_span(proj), GRID)
     job = ls.SliceJob(net, loss, centre, d1, d2, grid, grid, X, y, flops=CHUNK_FLOPS)
     job.explained = ls.explained(offsets, d1, d2)
+    job.axes = axes
     return job
+
+
+def fit(parts: list[str], width: int) -> str:
+    """The parts joined by ' · ', as many as fit in `width`, in order (the
+    first are the ones that matter most); a number is never cut in two."""
+    out = ""
+    for part in parts:
+        joined = f"{out} · {part}" if out else part
+        if len(joined) > width:
+            return out or (part[: max(0, width - 1)] + "…")
+        out = joined
+    return out
+
+
+def weight_ranges(axes, w, alpha, beta, width: int) -> str:
+    """'→ W1[0,0] -2.13..1.41 ↑ b1[0] -2.21..4.1': the map's two weights and the
+    values it spans, in fewer digits where the full text does not fit."""
+    for digits, gap in ((3, " "), (2, " "), (2, "")):
+        text = (f"→{gap}{axes[0]} {w[0] + alpha[0]:.{digits}g}..{w[0] + alpha[-1]:.{digits}g} "
+                f"↑{gap}{axes[1]} {w[1] + beta[0]:.{digits}g}..{w[1] + beta[-1]:.{digits}g}")
+        if len(text) <= width:
+            break
+    return text
+
+
+def odd(n: int) -> int:
+    """The largest odd count up to n (at least 1): a map of an odd number of
+    rows and columns has a middle cell, where (0, 0) falls exactly."""
+    return max(1, n if n % 2 else n - 1)
+
+
+def grey(level: float) -> tuple[int, int, int]:
+    """The maps' ground: dark for a low loss (a valley), light for a high one.
+    Grey, so that a path's colour reads on it whatever its colour."""
+    v = round(DARK + (LIGHT - DARK) * min(max(level, 0.0), 1.0))
+    return v, v, v
 
 
 def path_of(s: Snapshot) -> tuple[list[int], list[dict]]:
@@ -73,13 +117,14 @@ def path_of(s: Snapshot) -> tuple[list[int], list[dict]]:
     return [e for e, _ in kept], [p for _, p in kept]
 
 
-def map_text(caption: str, grid: np.ndarray, marks: dict, rows: int, cols: int, few: bool, shade=ramp) -> Text:
+def map_text(caption: str, grid: np.ndarray, marks: dict, rows: int, cols: int, few: bool, shade=None) -> Text:
     """A caption line, then the map: each cell's loss level as a shade
     character (few colours) or a background colour, a path mark over it.
     `marks[(row, col)]` is (character, its colour as RGB, or None for black
     or white, whichever reads on the cell), drawn bold. `shade(level)` is a
-    cell's background. Cells of one style in a row are one span: a map is
+    cell's background (grey by default). Cells of one style in a row are one span: a map is
     thousands of cells, drawn a few times a second."""
+    shade = shade or grey
     caption = caption[:cols]
     chars: list[str] = [caption]
     spans: list[Span] = [Span(0, len(caption), "bold")]
@@ -190,7 +235,8 @@ class LandscapeView(View):
             if self._timer is not None:
                 self._timer.resume()
             return
-        X = plane_inputs(d.x_train, s.features) if s.features else np.asarray(d.x_train, dtype=np.float64)
+        # The network's own inputs: the features of the points, scaled as the trainer scales them.
+        X = plane_inputs(np.asarray(d.x_train, dtype=np.float64), s.features, s.input_scale)
         self._job = live_job(network_for(s), LOSSES[s.loss_name], path, X, d.y_train, self._flat)
         self._job.epochs = epochs
         if self._timer is not None:
@@ -242,13 +288,19 @@ class LandscapeView(View):
 
     def _draw(self, job: ls.SliceJob, width: int, height: int, few: bool) -> Text:
         epochs, path = self._path_now()
-        sl = ls.Slice(("PC1", "PC2"), job.explained, job.alpha, job.beta, job.loss_grid, job.project(path, self._flat))
+        sl = ls.Slice(job.axes, job.explained, job.alpha, job.beta, job.loss_grid, job.project(path, self._flat))
         _, log = shade_levels(job.loss_grid)
-        rows, cols = max(2, height - 1), max(4, width)
+        rows, cols = odd(max(2, height - 1)), odd(max(4, width))
         grid, marks, _ = cells(sl, cols, rows)
         finite = job.loss_grid[np.isfinite(job.loss_grid)]
         centre = job.loss_grid[GRID // 2, GRID // 2]
-        caption = (f"PC1 {job.explained[0]:.0%} × PC2 {job.explained[1]:.0%} of the path · ±{job.alpha[-1]:.3g} · "
-                   f"S epoch {epochs[0]} · E loss {centre:.3g}"
-                   + (f" · {finite.min():.3g}..{finite.max():.3g}" if finite.size else "") + (" log" if log else ""))
-        return map_text(caption, grid, {rc: (m, None) for rc, m in marks.items()}, rows, cols, few)
+        if job.axes[0] == "PC1":
+            axes = f"→ PC1 {job.explained[0]:.0%} ↑ PC2 {job.explained[1]:.0%} of the path ±{job.alpha[-1]:.3g}"
+        else:  # the whole surface: the weights' own values
+            axes = weight_ranges(job.axes, ls.flatten(job.centre, ls.names_of(job.centre)), job.alpha, job.beta,
+                                 width)
+        parts = [axes, f"E loss {centre:.3g}", f"S epoch {epochs[0]}",
+                 (f"train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else "",
+                 "dark: low"]
+        return map_text(fit([p for p in parts if p], width), grid, {rc: (m, None) for rc, m in marks.items()},
+                        rows, cols, few)

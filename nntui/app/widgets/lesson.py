@@ -88,6 +88,11 @@ class LessonPanel(Widget):
                        (keys, "$text-muted")]
         text = [f"{where}{title}: {description}{keys}"]
         quiz = self._quiz if not self.brief or self.brief_quiz else []
+        if self.brief and any(kind == "explain" for _, kind in quiz):
+            # Brief, a verdict's explanation would squeeze the panels under it: L shows it.
+            quiz = [(line, kind) for line, kind in quiz if kind != "explain"]
+            last = max(i for i, (_, kind) in enumerate(quiz) if kind in ("right", "wrong", "hint"))
+            quiz[last] = (quiz[last][0] + "  (L: why)", quiz[last][1])
         for line, kind in self._joined(quiz):
             parts += ["\n", (line, STYLES.get(kind, ""))]
             text.append(line)

@@ -252,10 +252,11 @@ class NetworkDiagram(View, can_focus=True):
             return None
         s = self.snapshot
         key = (cols, rows, self._data_version, s.sizes, s.activation, s.output, s.off,
-               tuple(id(v) for v in s.params.values()))
+               tuple(id(v) for v in s.params.values()), id(s.input_scale))
         if key != self._maps_key:
             lo, hi, _ = self._plane
-            self._maps = (cols, rows, unit_maps(network_for(s), s.params, plane_grid(lo, hi, cols, rows), s.features))
+            self._maps = (cols, rows, unit_maps(network_for(s), s.params, plane_grid(lo, hi, cols, rows), s.features,
+                                              s.input_scale))
             self._maps_key = key
         return self._maps
 
@@ -275,14 +276,15 @@ class NetworkDiagram(View, can_focus=True):
             key, dead = None, {}
         else:
             key = (self._data_version, s.sizes, s.activation, s.features, s.off,
-                   tuple(id(v) for v in s.params.values()))
+                   tuple(id(v) for v in s.params.values()), id(s.input_scale))
             if key == self._dead_key:
                 return
             # A very large training set is judged on DEAD_SAMPLE points evenly
             # spread over it, so that a frame never waits for it.
             step = max(1, -(-len(x) // DEAD_SAMPLE))
             with np.errstate(all="ignore"):
-                dead = dead_units(network_for(s), s.params, plane_inputs(x[::step], s.features if width else ()))
+                dead = dead_units(network_for(s), s.params, plane_inputs(x[::step], s.features if width else (),
+                                                                          s.input_scale))
         self._dead_key, self._dead = key, dead
         n = sum(int(m.sum()) for m in dead.values())
         self.border_title = f"network · {n} dead ✕" if n else "network"

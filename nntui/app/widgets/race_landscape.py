@@ -29,20 +29,14 @@ from rich.text import Text
 from textual.widget import Widget
 
 from nntui.engine import landscape as ls
+from nntui.engine.timeline import TIMELINE_BYTES
 from nntui.text.landscape import cells, shade_levels
 
 from ._common import few_colours
-from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, map_text
+from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, fit, map_text, odd, weight_ranges
 
 GRID = 25
-# The ground in greys (a dark valley, light hills), so that every variant's
-# colour reads on it: the viridis of the single run's map hides a green path.
-DARK, LIGHT = 28, 150
-
-
-def grey(level: float) -> tuple[int, int, int]:
-    v = round(DARK + (LIGHT - DARK) * min(max(level, 0.0), 1.0))
-    return v, v, v
+LOWEST = "◆"  # the lowest loss measured on the map
 DOT, BETWEEN, START = "•", "·", "S"
 
 
@@ -86,23 +80,31 @@ class RaceLandscape(Widget):
         self._shown: ls.SliceJob | None = None
         self._timer = None
         self._flat = ls.Flattened()
+        self._extent: tuple | None = None  # (which variants are calm, the map's ranges): grows, never shrinks
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(TICK, self._tick, pause=True)
 
+    def on_resize(self, _event) -> None:
+        if self.race is not None and self.why_not is None:
+            self.border_subtitle = self._legend()
+
     def set_race(self, race, colours: list[int]) -> None:
         """A new race (or the same one restarted): its own slice."""
         self.race, self.colours = race, list(colours)
-        for r in race.runners:
+        for r in race.runners:  # the race's paths share one run's memory budget (thinned evenly beyond it)
             if r.trainer.timeline is None:
-                r.trainer.keep_timeline()
+                r.trainer.keep_timeline(TIMELINE_BYTES // len(race.runners))
         self.why_not = ls.same_ground([r.trainer for r in race.runners])
         self._job = self._shown = None
-        self.border_subtitle = self._legend()
+        self._extent = None
+        self.border_subtitle = self._legend() if self.why_not is None else ""
         self.refresh()
 
     def show(self) -> None:
         """The race moved on: a new slice once the one being measured is done."""
+        if self.why_not is None:
+            self.border_subtitle = self._legend()  # a variant may have diverged
         if self.display:
             self._begin()
             self.refresh()
@@ -124,8 +126,16 @@ class RaceLandscape(Widget):
             return
         paths = race_paths(self.race)
         plane = ls.plane_of_paths(paths, self._flat)
-        points = np.concatenate([ls.project_on(plane, p, self._flat) for p in paths])
+        # The map covers the runs that did not diverge: one that flew off would shrink the rest to a dot.
+        kept = [p for p, r in zip(paths, self.race.runners) if not r.diverged] or paths
+        points = np.concatenate([ls.project_on(plane, p, self._flat) for p in kept])
         alpha, beta = ls.extent(points, GRID)
+        calm = tuple(not r.diverged for r in self.race.runners)
+        if self._extent is not None and self._extent[0] == calm and plane.axes[0] != "PC1":
+            a0, a1, b0, b1 = self._extent[1]  # the same axes: the map only grows, so S and the ground stay put
+            alpha = np.linspace(min(a0, alpha[0]), max(a1, alpha[-1]), GRID)
+            beta = np.linspace(min(b0, beta[0]), max(b1, beta[-1]), GRID)
+        self._extent = (calm, (alpha[0], alpha[-1], beta[0], beta[-1]))  # a variant diverging starts it again
         job = ls.SliceJob(tr.net, tr.loss, plane.start, plane.d1, plane.d2, alpha, beta, tr.x_train,
                           tr.dataset.y_train, flops=CHUNK_FLOPS)
         job.plane, job.steps = plane, self._steps()
@@ -158,11 +168,19 @@ class RaceLandscape(Widget):
     # ------------------------------------------------------------ drawing
 
     def _legend(self) -> str:
+        """The variants in their colours; the words around them only where they fit."""
         if self.race is None:
             return ""
         hexes = [Color.from_ansi(c).get_truecolor().hex for c in self.colours]
-        return "S the start · " + "  ".join(f"[{hexes[i % len(hexes)]}]{i + 1} {escape(r.variant.label)}[/]"
-                                             for i, r in enumerate(self.race.runners)) + " · k: variant k's end"
+        names = [f"{i + 1} {r.variant.label}" + (" (diverged: off the map)" if r.diverged else "")
+                 for i, r in enumerate(self.race.runners)]
+        marked = "  ".join(f"[{hexes[i % len(hexes)]}]{escape(n)}[/]" for i, n in enumerate(names))
+        room = self.size.width - 6 if self.size.width else 200
+        plain = len("  ".join(names))
+        head, tail = "S the start · ", " · k: variant k's end"
+        if plain + len(head) + len(tail) <= room:
+            return head + marked + tail
+        return head + marked if plain + len(head) <= room else marked
 
     def render(self) -> Text:
         if self.race is None:
@@ -182,7 +200,7 @@ class RaceLandscape(Widget):
         return self.draw(job, width, height, few_colours(self))
 
     def draw(self, job: ls.SliceJob, width: int, height: int, few: bool) -> Text:
-        rows, cols = max(2, height - 1), max(4, width)
+        rows, cols = odd(max(2, height - 1)), odd(max(4, width))
         empty = ls.Slice(job.plane.axes, job.plane.explained, job.alpha, job.beta, job.loss_grid, np.zeros((0, 2)))
         grid, _, _ = cells(empty, cols, rows)
         marks: dict[tuple[int, int], tuple[str, tuple | None]] = {}
@@ -209,7 +227,13 @@ class RaceLandscape(Widget):
         start = self._cell(job, 0.0, 0.0, rows, cols)
         if start is not None:
             marks[start] = (START, None)
-        return map_text(self._caption(job), grid, marks, rows, cols, few, shade=grey)
+        finite = np.isfinite(job.loss_grid)
+        if finite.any():
+            i, j = np.unravel_index(np.where(finite, job.loss_grid, np.inf).argmin(), job.loss_grid.shape)
+            low = self._cell(job, job.alpha[i], job.beta[j], rows, cols)
+            if low is not None and low not in marks:
+                marks[low] = (LOWEST, None)
+        return map_text(fit(self._caption(job, cols), cols), grid, marks, rows, cols, few)
 
     @staticmethod
     def _cell(job, a: float, b: float, rows: int, cols: int) -> tuple[int, int] | None:
@@ -221,17 +245,14 @@ class RaceLandscape(Widget):
         return r, c
 
     @staticmethod
-    def _caption(job) -> str:
+    def _caption(job, width: int) -> list[str]:
+        """The caption's parts, the ones that matter most first."""
         plane = job.plane
         finite = job.loss_grid[np.isfinite(job.loss_grid)]
         _, log = shade_levels(job.loss_grid)
+        loss = (f"train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else ""
         if plane.axes[0] != "PC1":  # the whole surface: the weights' own values
-            names = ls.names_of(plane.start)
-            w = ls.flatten(plane.start, names)
-            axes = (f"→ {plane.axes[0]} {w[0] + job.alpha[0]:.3g}..{w[0] + job.alpha[-1]:.3g} · "
-                    f"↑ {plane.axes[1]} {w[1] + job.beta[0]:.3g}..{w[1] + job.beta[-1]:.3g}")
-        else:
-            axes = (f"→ PC1 {plane.explained[0]:.0%} · ↑ PC2 {plane.explained[1]:.0%} of the paths · "
-                    f"{job.alpha[0]:.2g}..{job.alpha[-1]:.2g} × {job.beta[0]:.2g}..{job.beta[-1]:.2g} from S")
-        loss = (f" · train loss {finite.min():.3g}..{finite.max():.3g}" + (" log" if log else "")) if finite.size else ""
-        return axes + loss
+            w = ls.flatten(plane.start, ls.names_of(plane.start))
+            return [weight_ranges(plane.axes, w, job.alpha, job.beta, width), f"dark: low, {LOWEST} lowest", loss]
+        return [f"→ PC1 {plane.explained[0]:.0%} ↑ PC2 {plane.explained[1]:.0%} of the paths",
+                f"dark: low, {LOWEST} lowest", "the paths projected on the plane", loss]

@@ -103,7 +103,13 @@ class StatusLine(View):
             h = s.history
             # A past epoch shows its own numbers (the history is the whole run's).
             at = s.epoch - 1 if s.replay_of is not None and s.epoch > 0 else -1
-            if s.replay_of is not None and s.epoch == 0:
+            now = s.measured_now
+            if now is not None:  # a unit off or a weight set by hand: these weights' own numbers
+                loss = f"loss now {fmt(now['train_loss'], 3)}"
+                if h.val_loss and now.get("val_loss") is not None:
+                    loss += f" val {fmt(now['val_loss'], 3)}"
+                groups.append([(loss, None)])
+            elif s.replay_of is not None and s.epoch == 0:
                 groups.append([("loss —", muted)])
             elif h.train_loss:
                 loss = f"loss {fmt(h.train_loss[at], 3)}"
@@ -116,7 +122,13 @@ class StatusLine(View):
                 groups.append([(f"batch loss {fmt(h.batch_loss[-1], 3)}", None)])
             else:
                 groups.append([("loss —", muted)])
-            if s.task in ("binary", "multiclass") and h.train_accuracy and not (s.replay_of is not None and s.epoch == 0):
+            if s.task in ("binary", "multiclass") and now is not None and now.get("train_accuracy") is not None:
+                acc = f"acc {_pct(now['train_accuracy'])}"
+                if h.val_accuracy and now.get("val_accuracy") is not None:
+                    acc += f" val {_pct(now['val_accuracy'])}"
+                acc_index = len(groups)
+                groups.append([(acc, None)])
+            elif s.task in ("binary", "multiclass") and h.train_accuracy and not (s.replay_of is not None and s.epoch == 0):
                 acc = f"acc {_pct(h.train_accuracy[at])}"
                 if h.val_accuracy:
                     acc += f" val {_pct(h.val_accuracy[at])}"

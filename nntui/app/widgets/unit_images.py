@@ -21,6 +21,7 @@ from nntui.engine.units import dead_units
 from ._common import fmt
 from ._images import Cells, image_size, signed_chars, signed_rgb
 from .boundary import network_for
+from .unitmaps import scaled
 from .image_view import MARK, MUTED, ImageView
 
 MAX_SCALE = 3
@@ -66,12 +67,12 @@ class UnitImages(ImageView, can_focus=False):
         rule: a ReLU 0 for every digit, a tanh or sigmoid stuck on one side);
         none without a hidden layer. Once per change of the parameters."""
         s = self.snapshot
-        key = (tuple(id(v) for v in s.params.values()), s.activation, id(self.data["x_train"]))
+        key = (tuple(id(v) for v in s.params.values()), s.activation, id(self.data["x_train"]), id(s.input_scale))
         if self._dead is None or self._dead[0] != key:
             x = self.data["x_train"]
             step = max(1, -(-len(x) // DEAD_SAMPLE))
             with np.errstate(all="ignore"):
-                mask = dead_units(network_for(s), s.params, x[::step]).get(1) if s.L > 1 and len(x) else None
+                mask = dead_units(network_for(s), s.params, scaled(x[::step], s.input_scale)).get(1) if s.L > 1 and len(x) else None
             self._dead = (key, mask if mask is not None else np.zeros(s.sizes[1], dtype=bool))
         return self._dead[1]
 

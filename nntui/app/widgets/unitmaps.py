@@ -48,18 +48,27 @@ def plane_grid(lo, hi, cols: int, rows: int) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def plane_inputs(plane: np.ndarray, names: tuple[str, ...] = ()) -> np.ndarray:
+def plane_inputs(plane: np.ndarray, names: tuple[str, ...] = (), scale=None) -> np.ndarray:
     """Points of the input plane (n, 2) -> the network's input (n, d): the
     points, or with feature inputs (names: Snapshot.features) their features,
-    so that the input units' maps are each feature's own (x1·x2, sin x1, ...)."""
+    so that the input units' maps are each feature's own (x1·x2, sin x1, ...);
+    then scaled as the trainer scales them (scale: Snapshot.input_scale)."""
     plane = np.asarray(plane, dtype=np.float64)
-    return expand(plane, names) if names else plane
+    return scaled(expand(plane, names) if names else plane, scale)
 
 
-def unit_maps(net: Network, params, plane: np.ndarray, names: tuple[str, ...] = ()) -> list[np.ndarray]:
+def scaled(X: np.ndarray, scale) -> np.ndarray:
+    """X as the network sees it under [data] scale: (X − shift) / divisor, in X's dtype."""
+    if scale is None:
+        return X
+    shift, divisor = scale
+    return (X - shift.astype(X.dtype)) / divisor.astype(X.dtype)
+
+
+def unit_maps(net: Network, params, plane: np.ndarray, names: tuple[str, ...] = (), scale=None) -> list[np.ndarray]:
     """[a_0, ..., a_L] over the plane's points, (n, units) each: one forward pass."""
     with np.errstate(all="ignore"):  # a diverging run may hold huge values
-        return layer_activations(net, params, plane_inputs(plane, names))
+        return layer_activations(net, params, plane_inputs(plane, names, scale))
 
 
 def map_scale(kind: str, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

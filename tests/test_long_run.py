@@ -235,7 +235,10 @@ async def test_the_loss_chart_reads_only_the_epochs_added_since_its_last_redraw(
         train.extend(long_curve(30)[10:])  # 20 more epochs, as the worker appends them
         Counting.read = 0
         w.show(long_snapshot(Series(train), ()))
-        await pilot.pause(0.3)  # (the throttle draws it on its timer)
+        for _ in range(100):  # the throttle draws it on its timer
+            await pilot.pause(0.05)
+            if w._drawn_key == w._key():
+                break
         assert w._drawn_key == w._key() and w._extremes["train loss"] is follow and follow.n == LONG + 20
         assert 20 <= Counting.read <= 40
         assert len(follow.points()[0]) <= 3 * follow.max_bins + follow.width + 2

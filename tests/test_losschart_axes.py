@@ -29,7 +29,7 @@ from nntui.app.widgets.losschart import (
     tick_label,
     x_ticks,
 )
-from nntui.app.widgets.decimate import Extremes, column_extremes
+from nntui.app.widgets.decimate import Extremes, column_extremes, envelope
 from nntui.engine.snapshot import History
 
 settings.register_profile("nntui", max_examples=300, deadline=None)
@@ -330,3 +330,21 @@ def test_column_extremes_keep_each_columns_low_and_high(ys, columns):
         inside = dots // 2 == c
         shown = ys[keep][dots[keep] // 2 == c]
         assert shown.min() == ys[inside].min() and shown.max() == ys[inside].max()
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 31)), min_size=1, max_size=300))
+def test_envelope_covers_each_dot_columns_range_and_leaves_no_gap(points):
+    """Each dot column is drawn from its highest to its lowest point, and the
+    curve is connected: every dot column between the first and the last has a
+    dot, and neighbouring runs touch (their rows overlap or are next to each other)."""
+    points = sorted(points)
+    x = np.array([p[0] for p in points], dtype=np.int64)
+    y = np.array([p[1] for p in points], dtype=np.int64)
+    dx, dy = envelope(x, y)
+    for c in np.unique(x):
+        rows = set(dy[dx == c].tolist())
+        assert set(range(int(y[x == c].min()), int(y[x == c].max()) + 1)) <= rows
+    assert set(dx.tolist()) == set(range(int(x.min()), int(x.max()) + 1))
+    for c in range(int(x.min()), int(x.max())):
+        a, b = dy[dx == c], dy[dx == c + 1]
+        assert a.min() <= b.max() + 1 and b.min() <= a.max() + 1

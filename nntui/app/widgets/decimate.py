@@ -21,7 +21,7 @@ run's length, and keep what the curve means:
    through every epoch draws, where consecutive epochs share a dot column and
    the line goes up and down within it. A spike stays a spike, in its column.
    (`column_extremes` keeps each column's lowest and highest of a set of
-   points: the gradient view draws those.)
+   points: the gradient view draws those in 16 colours, a digit a point.)
 
 What is lost is only what a dot column cannot show apart: the order of the
 values within it. A bin that straddles two dot columns puts its extremes in the
@@ -37,6 +37,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from nntui.engine.series import source_of
+
+from ._common import raster_segments
 
 MAX_BINS = 2048
 
@@ -182,8 +184,6 @@ def envelope(dots_x: np.ndarray, dots_y: np.ndarray) -> tuple[np.ndarray, np.nda
     ys = np.repeat(lo_top, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
     far = np.flatnonzero(~near)
     if far.size:  # a gap between two columns (points left out): a line across it
-        from ._common import raster_segments
-
         y0 = np.clip((top[far + 1] + bot[far + 1]) // 2, top[far], bot[far])
         y1 = np.clip((top[far] + bot[far]) // 2, top[far + 1], bot[far + 1])
         gx, gy, _ = raster_segments(cols[far], y0, cols[far + 1], y1)

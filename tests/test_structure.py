@@ -80,3 +80,15 @@ def test_no_optimizer_name_is_compared_in_the_app():
     for path in (ROOT / "app").rglob("*.py"):
         for i, line in enumerate(path.read_text().splitlines(), 1):
             assert not pattern.search(line), f"{path.relative_to(ROOT)}:{i}: {line.strip()}"
+
+
+def test_no_class_is_over_600_lines():
+    """A class that grows past 600 lines has more than one job: split it first."""
+    import ast
+
+    big = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 600:
+                big.append(f"{path.relative_to(ROOT.parent)}: {node.name} ({node.end_lineno - node.lineno + 1})")
+    assert not big, big

@@ -169,6 +169,21 @@ class Checkpoint:
     rules: tuple  # EpochRules.state: the schedule's and early stopping's
 
 
+
+def checked_weight(params: dict, name: str, index, value) -> tuple[tuple[int, ...], float]:
+    """(index, value) of a weight set by hand, or ValueError naming what is wrong:
+    an unknown parameter, an index outside it, a value that is not a finite number."""
+    if name not in params:
+        raise ValueError(f"no parameter '{name}'; this network has {', '.join(params)}")
+    shape = params[name].shape
+    index = tuple(int(i) for i in np.atleast_1d(index))
+    if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+        raise ValueError(f"{name}{list(index)} is outside {name}, of shape {'×'.join(map(str, shape))}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"a weight must be a finite number, not {value}")
+    return index, value
+
 class Trainer:
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
@@ -688,15 +703,7 @@ class Trainer:
         history, which would silently undo the edit. Raises ValueError naming
         what is wrong: an unknown parameter, an index outside it, a value
         that is not a finite number."""
-        if name not in self.params:
-            raise ValueError(f"no parameter '{name}'; this network has {', '.join(self.net.param_names)}")
-        shape = self.params[name].shape
-        index = tuple(int(i) for i in np.atleast_1d(index))
-        if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
-            raise ValueError(f"{name}{list(index)} is outside {name}, of shape {'×'.join(map(str, shape))}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"a weight must be a finite number, not {value}")
+        index, value = checked_weight(self.params, name, index, value)
         new = self.params[name].copy()  # arrays are never changed in place: snapshots share them
         old = float(new[index])
         new[index] = value

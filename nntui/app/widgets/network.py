@@ -260,10 +260,7 @@ class NetworkDiagram(View, can_focus=True):
             self._maps_key = key
         return self._maps
 
-    @property
-    def dead(self) -> dict[int, np.ndarray]:
-        """{l: bool mask} of the dead hidden units (engine/units.py's rule)."""
-        return self._dead
+    dead = property(lambda self: self._dead, doc="{l: bool mask} of the dead hidden units (engine/units.py's rule)")
 
     def _update_dead(self) -> None:
         """Judge the hidden units on the training set when the parameters
@@ -604,10 +601,9 @@ class NetworkDiagram(View, can_focus=True):
                     self._hits[(x + dx, y + dy)] = (sl, j)
 
     def _line_style(self, colour: int) -> Style:
-        style = self._line_styles.get(colour)
-        if style is None:
-            style = self._line_styles[colour] = self._styles()[0] + style_for(colour, -1)
-        return style
+        if colour not in self._line_styles:
+            self._line_styles[colour] = self._styles()[0] + style_for(colour, -1)
+        return self._line_styles[colour]
 
     def _connections(self, width, height, rows_of, spans, lit: set[int]):
         """(chars, packed colours, mask) of the braille cells that draw every

@@ -106,3 +106,13 @@ def test_the_live_slice_is_centred_on_the_weights_now():
     whole = ls.measure(tr.net, tr.loss, path, tr.x_train, tr.dataset.y_train, grid=GRID)
     assert np.allclose(job.loss_grid, whole.loss, rtol=1e-12)  # the CLI's slice, a row at a time
     assert np.allclose(job.project(path), whole.path, atol=1e-14)
+
+
+def test_the_gradient_legend_names_every_layer_in_a_narrow_panel():
+    tr = Trainer(load_preset("vanishing"))
+    tr.run(until_epochs=3)
+    norms = gradients.series(tr.snapshot())
+    wide = plain(gradients.chart_lines(norms, 120, 10, few=False)).splitlines()[0]
+    assert all(f"━W{l}" in wide for l in range(1, 7)) and "at epoch 3" in wide
+    narrow = plain(gradients.chart_lines(norms, 64, 10, few=False)).splitlines()[0]
+    assert "━W1" in narrow and all(f"━{l}" in narrow for l in range(2, 7))  # the last layer too

@@ -58,7 +58,8 @@ def ratio_text(norms: dict[str, Sequence[float]]) -> str:
     if not (first > 0 and last > 0):
         return ""
     r = first / last
-    return f"{names[0]}/{names[-1]} = 1/{1 / r:.3g}" if r < 1 else f"{names[0]}/{names[-1]} = {r:.3g}"
+    at = f" at epoch {len(norms[names[0]])}"  # the last epoch's: the ratio changes as the run goes
+    return (f"{names[0]}/{names[-1]} = 1/{1 / r:.3g}" if r < 1 else f"{names[0]}/{names[-1]} = {r:.3g}") + at
 
 
 def chart_lines(norms: dict[str, Sequence[float]], width: int, height: int, few: bool,
@@ -73,15 +74,18 @@ def chart_lines(norms: dict[str, Sequence[float]], width: int, height: int, few:
         out.append("The gradient's size per layer, ‖dL/dW‖ averaged over each epoch (log scale). "
                    "It is measured at each epoch's end: train an epoch (e) or play (space).", style="dim")
         return out
+    title = f"‖dL/dW‖ (log) · {ratio_text(norms)}  "
     legend = Text()
     if few:  # each layer drawn with its number
         legend.append(f"1..{len(names)} = {names[0]}..{names[-1]}" if len(names) > 2 else
                       " ".join(f"{i + 1}={name}" for i, name in enumerate(names)), style=Style(bold=True))
-    else:
+    else:  # every layer in its colour; where the names do not all fit, the numbers after the first
+        short = len(title) + sum(len(name) + 2 for name in names) > width
         for i, name in enumerate(names):
             colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
-            legend.append(f"━{name} ", style=style_for(int(pack(colour)), -1))
-    caption = Text(f"‖dL/dW‖ per epoch, log · {ratio_text(norms)}  ")
+            shown = name[1:] if short and i else name
+            legend.append(f"━{shown} ", style=style_for(int(pack(colour)), -1))
+    caption = Text(title)
     caption.append_text(legend)
     caption.truncate(width)
     out.append_text(caption)

@@ -227,3 +227,12 @@ def test_json_history_is_the_trainers():
     tr.run()
     for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
         assert r["history"][k] == tr.history[k]
+
+
+def test_a_short_log_axis_gets_fewer_decade_labels():
+    """A label every row and a half at most: on a 3-row chart over 7 decades, 0.01 was written over 0.1."""
+    for rows in range(2, 14):
+        for decades in range(1, 13):
+            lo, hi, exps, labels = decade_ticks([10.0, 10.0 ** (1 - decades)], rows=rows)
+            assert len(exps) <= max(2, (2 * rows + 1) // 3) and exps[0] == lo and len(set(labels)) == len(labels)
+    assert decade_ticks([10.0, 1e-5], rows=4)[2] == [-5, -2, 1]

@@ -72,12 +72,15 @@ def uses_log(values: Sequence[float]) -> bool:
     return bool(positive) and max(positive) / min(positive) > 10 ** LOG_DECADES
 
 
-def decade_ticks(values: Sequence[float]) -> tuple[int, int, list[int], list[str]]:
+def decade_ticks(values: Sequence[float], rows: int = 12) -> tuple[int, int, list[int], list[str]]:
     """For a log axis drawn as log10 of the values: the exponent range (whole
-    decades around the data) and a tick per decade (fewer on a long range)."""
+    decades around the data) and a tick per decade, fewer on a long range or a
+    short axis: at most one a row and a half of its `rows`, so that no two
+    labels land on one row (a 3-row chart over 7 decades wrote 0.01 over 0.1)."""
     positive = [v for v in values if v > 0 and math.isfinite(v)]
     lo, hi = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
-    stride = max(1, math.ceil((hi - lo) / 6))
+    most = max(2, min(7, (2 * rows + 1) // 3))
+    stride = max(1, math.ceil((hi - lo) / (most - 1)))
     exps = list(range(lo, hi + 1, stride))
     return lo, hi, exps, [_decade_label(e) for e in exps]
 
@@ -144,7 +147,7 @@ def chart_text(chart: Chart, width: int, style: str = "plain") -> str:
     elif log:
         # log10 of the values on a linear axis, labelled in decades: plotext 6.1's own
         # log scale drops the curves when given explicit ticks.
-        lo, hi, exps, labels = decade_ticks(every)
+        lo, hi, exps, labels = decade_ticks(every, rows=chart.height - 3)  # less the x axis, its ticks and name
         y.lim(lo, hi)
         y.ticks(exps, labels)
     fig.label("epoch", "x")

@@ -150,6 +150,7 @@ class CompareScreen(Screen[None]):
     }
     CompareScreen.landscape RaceLandscape {
         display: block;
+        height: 2fr;  /* the map is the picture: two thirds of the room, the chart the rest */
     }
     CompareScreen.landscape #race-boundaries {
         display: none;

@@ -11,15 +11,13 @@ lengths and counts of the items read, never by time.
 
 from __future__ import annotations
 
-import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy loads
-
 import dataclasses
 import math
 
 import numpy as np
 import pytest
-from textual.app import App
 
+import nntui  # noqa: F401,I001  first: it pins BLAS to one thread before numpy loads
 from nntui.app import lesson_quiz
 from nntui.app.widgets import gradients, losschart
 from nntui.app.widgets.decimate import Extremes
@@ -29,6 +27,7 @@ from nntui.engine.snapshot import History
 from nntui.engine.trainer import Trainer
 from nntui.experiment.lessons import run_env
 from nntui.experiment.presets import load_preset
+from tests.test_widgets import One
 
 LONG = 50_000
 
@@ -136,15 +135,6 @@ def test_an_array_mirror_reads_only_what_was_appended():
 
 
 # ------------------------------------------------------------------ the loss chart
-
-
-class One(App):
-    def __init__(self, widget):
-        super().__init__()
-        self.widget = widget
-
-    def compose(self):
-        yield self.widget
 
 
 def long_snapshot(train, val):

@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from nntui.app import shots
 from nntui.app.app import make_app
 from nntui.app.widgets.race_landscape import race_paths
 from nntui.engine import landscape as ls
@@ -142,16 +143,8 @@ async def test_the_race_help_lists_the_race_keys():
 
 def _landscape_race(epochs: int):
     async def run_before(pilot) -> None:
-        app = pilot.app
-        await _wait_for(pilot, lambda: _racing(app))
-        screen = app.screen
-        screen._set_playing(False)
-        while min(r.trainer.epoch for r in screen.race.runners) < epochs and screen.race.step_epoch():
-            pass
-        if not screen.landscape_shown:
-            screen.action_toggle_landscape()
-        screen._show(force=True)
-        screen.landscape.finish()
+        await _wait_for(pilot, lambda: _racing(pilot.app))
+        shots.run_race(pilot.app.screen, epochs, landscape=True)  # as `nntui shot --view race-landscape`
         await pilot.pause(0.3)
 
     return run_before

@@ -39,10 +39,7 @@ TICK = 0.1
 MAX_PATH = 400
 DARK, LIGHT = 28, 170  # the ground's greys, low loss to high
 CHUNK_FLOPS = 2_000_000  # multiply-adds a piece of a row: a few ms of the UI thread
-# Between two slices the view rests REST times as long as the last one took to
-# measure (at least MIN_REST s): in fast play the engine shares the GIL with
-# the UI, and a map remeasured without a pause would cost it a fifth of the UI's time.
-REST, MIN_REST = 4.0, 1.0
+REST, MIN_REST = 4.0, 1.0  # a rest between two slices (SliceTicks)
 
 
 MAX_PCA = 100  # the path's points the directions are fitted to (evenly spread): an SVD a slice
@@ -160,7 +157,58 @@ def map_text(caption: str, grid: np.ndarray, marks: dict, rows: int, cols: int, 
     return Text("".join(chars), spans=spans, no_wrap=True, overflow="crop")
 
 
-class LandscapeView(View):
+class SliceTicks:
+    """How both landscapes (this view and the race's) measure: a slice a few
+    milliseconds a timer tick (WORK_MS), then a rest REST times as long as it
+    took (at least MIN_REST s) before the next, which `_begin_next` begins if
+    the map is out of date. In fast play the engine shares the GIL with the UI,
+    and a map remeasured without a pause would cost it a fifth of the UI's time."""
+
+    _job: ls.SliceJob | None = None
+    _shown: ls.SliceJob | None = None
+    _timer = None
+    _rest_until = 0.0
+
+    def _begin_next(self) -> None:
+        raise NotImplementedError
+
+    def _resting(self) -> bool:
+        """Whether the last slice's rest is on (the timer then begins the next when it is over)."""
+        if time.monotonic() >= self._rest_until:
+            return False
+        if self._timer is not None:
+            self._timer.resume()
+        return True
+
+    def _tick(self) -> None:
+        job = self._job
+        if not self.display:
+            self._timer.pause()  # shown again, the view resumes it
+            return
+        if job is None:
+            self._timer.pause()
+            self._begin_next()  # after a rest: resumes the timer if it begins a slice
+            return
+        job.work(WORK_MS / 1000)
+        if job.done:
+            self._shown, self._job = job, None
+            self._rest_until = time.monotonic() + max(MIN_REST, REST * job.seconds)
+            self.refresh()
+            self._begin_next()
+
+    def finish(self) -> None:
+        """Measure the map to its end at once (a picture, a test)."""
+        self._rest_until = 0.0
+        self._begin_next()
+        while self._job is not None:
+            self._job.work(1.0)
+            if self._job.done:
+                self._shown, self._job = self._job, None
+                self._begin_next()
+        self.refresh()
+
+
+class LandscapeView(SliceTicks, View):
     """The run's loss landscape and path (see the module's docstring)."""
 
     DEFAULT_CSS = """
@@ -176,11 +224,7 @@ class LandscapeView(View):
         self._path_key: tuple | None = None
         self._path: tuple[list[int], list[dict]] = ([], [])
         self._run: tuple | None = None
-        self._job: ls.SliceJob | None = None
-        self._shown: ls.SliceJob | None = None
-        self._timer = None
         self._flat = ls.Flattened()
-        self._rest_until = 0.0
 
     @property
     def path(self) -> list[dict]:
@@ -192,6 +236,7 @@ class LandscapeView(View):
 
     def _reset(self) -> None:
         self._job = self._shown = None
+        self._rest_until = 0.0  # another run's map: measured at once
         self._path_key, self._path = None, ([], [])
 
     def on_mount(self) -> None:
@@ -221,6 +266,9 @@ class LandscapeView(View):
             self._path_key, self._path = key, path_of(s)
         return self._path
 
+    def _begin_next(self) -> None:
+        self._begin(self.snapshot)
+
     def _begin(self, s: Snapshot | None) -> None:
         """A new slice around the latest weights, unless one is being measured."""
         d = self.dataset
@@ -231,9 +279,7 @@ class LandscapeView(View):
         epochs, path = self._path_now()
         if self._shown is not None and self._shown.centre is path[-1]:
             return
-        if time.monotonic() < self._rest_until:  # the timer begins it once the rest is over
-            if self._timer is not None:
-                self._timer.resume()
+        if self._resting():
             return
         # The network's own inputs: the features of the points, scaled as the trainer scales them.
         X = plane_inputs(np.asarray(d.x_train, dtype=np.float64), s.features, s.input_scale)
@@ -241,33 +287,6 @@ class LandscapeView(View):
         self._job.epochs = epochs
         if self._timer is not None:
             self._timer.resume()
-
-    def _tick(self) -> None:
-        job = self._job
-        if not self.display:
-            self._timer.pause()  # render resumes it when the view is shown again
-            return
-        if job is None:
-            self._timer.pause()
-            self._begin(self.snapshot)  # after a rest: resumes the timer if it begins a slice
-            return
-        job.work(WORK_MS / 1000)
-        if job.done:
-            self._shown, self._job = job, None
-            self._rest_until = time.monotonic() + max(MIN_REST, REST * job.seconds)
-            self.refresh()
-            self._begin(self.snapshot)
-
-    def finish(self) -> None:
-        """Measure the slice to its end at once (a picture, a test)."""
-        self._rest_until = 0.0
-        self._begin(self.snapshot)
-        while self._job is not None:
-            self._job.work(1.0)
-            if self._job.done:
-                self._shown, self._job = self._job, None
-                self._begin(self.snapshot)
-        self.refresh()
 
     def render(self) -> Text:
         s = self.snapshot

@@ -11,10 +11,11 @@ in its number; `S` is the start. In 16 colours every point of variant k is the
 digit k, over the loss's shade characters.
 
 Like the single run's landscape (widgets/landscape.py), the slice is measured
-a piece at a time (WORK_MS a tick); the map shows the last one finished, with
-the paths as they are now projected on it, and a new slice follows once the
-paths have grown. The race is stepped on the UI thread, so its trainers are
-read directly (their timelines give every epoch's end).
+a piece at a time, with a rest between two (landscape.SliceTicks); the map
+shows the last one finished, with the paths as they are now projected on it,
+and a new slice follows once the paths have grown. The race is stepped on
+the UI thread, so its trainers are read directly (their timelines give
+every epoch's end).
 
 Runs that are not one function of one set of weights from one start (other
 layer sizes, activations, data, inits) share no landscape; the view says why.
@@ -33,7 +34,16 @@ from nntui.engine.timeline import TIMELINE_BYTES
 from nntui.text.landscape import cells, shade_levels
 
 from ._common import few_colours
-from .landscape import CHUNK_FLOPS, MAX_PATH, TICK, WORK_MS, fit, map_text, odd, weight_ranges
+from .landscape import (
+    CHUNK_FLOPS,
+    MAX_PATH,
+    TICK,
+    SliceTicks,
+    fit,
+    map_text,
+    odd,
+    weight_ranges,
+)
 
 GRID = 25
 LOWEST = "◆"  # the lowest loss measured on the map
@@ -58,7 +68,7 @@ def rgb_of(index: int) -> tuple[int, int, int]:
     return c.red, c.green, c.blue
 
 
-class RaceLandscape(Widget):
+class RaceLandscape(SliceTicks, Widget):
     """The race's paths on one slice (see the module's docstring)."""
 
     DEFAULT_CSS = """
@@ -76,9 +86,6 @@ class RaceLandscape(Widget):
         self.race = None
         self.colours: list[int] = []
         self.why_not: str | None = None
-        self._job: ls.SliceJob | None = None
-        self._shown: ls.SliceJob | None = None
-        self._timer = None
         self._flat = ls.Flattened()
         self._extent: tuple | None = None  # (which variants are calm, the map's ranges): grows, never shrinks
 
@@ -97,6 +104,7 @@ class RaceLandscape(Widget):
                 r.trainer.keep_timeline(TIMELINE_BYTES // len(race.runners))
         self.why_not = ls.same_ground([r.trainer for r in race.runners])
         self._job = self._shown = None
+        self._rest_until = 0.0  # another run's map: measured at once
         self._extent = None
         self.border_subtitle = self._legend() if self.why_not is None else ""
         self.refresh()
@@ -106,7 +114,7 @@ class RaceLandscape(Widget):
         if self.why_not is None:
             self.border_subtitle = self._legend()  # a variant may have diverged
         if self.display:
-            self._begin()
+            self._begin_next()
             self.refresh()
 
     @property
@@ -116,10 +124,10 @@ class RaceLandscape(Widget):
     def _steps(self) -> tuple[int, ...]:
         return tuple(r.trainer.step for r in self.race.runners)
 
-    def _begin(self) -> None:
+    def _begin_next(self) -> None:
         if self.race is None or self.why_not is not None or self._job is not None or not self.is_mounted:
             return
-        if self._shown is not None and self._shown.steps == self._steps():
+        if (self._shown is not None and self._shown.steps == self._steps()) or self._resting():
             return
         tr = self.race.runners[0].trainer
         if not len(tr.x_train):
@@ -142,28 +150,6 @@ class RaceLandscape(Widget):
         self._job = job
         if self._timer is not None:
             self._timer.resume()
-
-    def _tick(self) -> None:
-        job = self._job
-        if job is None or not self.display:
-            self._timer.pause()  # show() resumes it when the view is shown again
-            return
-        job.work(WORK_MS / 1000)
-        if job.done:
-            self._shown, self._job = job, None
-            self._timer.pause()
-            self.refresh()
-            self._begin()
-
-    def finish(self) -> None:
-        """Measure the slice being measured to its end at once (a picture, a test)."""
-        self._begin()
-        while self._job is not None:
-            self._job.work(1.0)
-            if self._job.done:
-                self._shown, self._job = self._job, None
-                self._begin()
-        self.refresh()
 
     # ------------------------------------------------------------ drawing
 
@@ -192,7 +178,7 @@ class RaceLandscape(Widget):
         if self._job is not None and self._timer is not None:
             self._timer.resume()
         elif self._job is None:
-            self._begin()
+            self._begin_next()
         job = self._shown
         if job is None:
             return Text("Measuring the loss on the plane of the paths…", style="dim")
